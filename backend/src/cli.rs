@@ -1,0 +1,250 @@
+//! The `chime` command line: `serve` and `moderator add|list|remove|passwd`.
+//! Every flag also reads a `CHIME_*` variable; flags win.
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Settings;
+use crate::service::moderation::{add_moderator, set_password};
+use crate::startup::{Application, open_store, shutdown_signal};
+use chime_shared::Role;
+use clap::{Parser, Subcommand};
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Chime: comments and reactions for article pages.
+#[derive(Debug, Parser)]
+#[command(name = "chime", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Manage moderators.
+    Moderator {
+        #[command(subcommand)]
+        command: ModeratorCommand,
+        /// Database URL (sqlite://path) or a path to a SQLite file.
+        #[arg(
+            long,
+            global = true,
+            env = "CHIME_DATABASE_URL",
+            default_value = "sqlite://chime.db"
+        )]
+        database: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CHIME_ADDR", default_value = "127.0.0.1:3000")]
+    addr: String,
+    /// Database URL (sqlite://path) or a path to a SQLite file.
+    #[arg(long, env = "CHIME_DATABASE_URL", default_value = "sqlite://chime.db")]
+    database: String,
+    /// Comma-separated origins of sites that may embed the widget.
+    #[arg(long, env = "CHIME_ALLOWED_ORIGINS", default_value = "")]
+    allowed_origins: String,
+    /// The URL readers reach this server at (default http://{addr}).
+    #[arg(long, env = "CHIME_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Add the demo article's comments to an empty store.
+    #[arg(long, env = "CHIME_DEMO")]
+    demo: bool,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "CHIME_LOG_JSON")]
+    log_json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum ModeratorCommand {
+    /// Add a moderator; the password is read from the terminal or stdin.
+    Add {
+        name: String,
+        /// admin or moderator.
+        #[arg(long, default_value = "moderator")]
+        role: String,
+    },
+    /// List moderators.
+    List,
+    /// Remove a moderator and end their sessions.
+    Remove { name: String },
+    /// Set a moderator's password (read from the terminal or stdin) and end their sessions.
+    Passwd { name: String },
+}
+
+/// Runs the command line; configuration errors exit with status 2.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}"), 1),
+    };
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+            Command::Moderator { command, database } => {
+                moderator(command, &database_url(&database)).await
+            }
+        }
+    })
+}
+
+fn fail(message: &str, code: u8) -> ExitCode {
+    eprintln!("chime: {message}");
+    ExitCode::from(code)
+}
+
+/// Accepts `sqlite://…`, `postgres://…` or a bare file path.
+fn database_url(raw: &str) -> String {
+    if raw.contains("://") || raw.starts_with("sqlite:") {
+        raw.to_owned()
+    } else {
+        format!("sqlite://{raw}")
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CHIME_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
+    let addr: SocketAddr = args.addr.parse().map_err(|_| {
+        format!(
+            "--addr {:?} is not an address like 127.0.0.1:3000",
+            args.addr
+        )
+    })?;
+    let mut settings = Settings::new(addr, database_url(&args.database))
+        .with_allowed_origins(&args.allowed_origins)
+        .map_err(|e| format!("--allowed-origins: {e}"))?;
+    if let Some(url) = &args.public_url {
+        settings = settings
+            .with_public_url(url)
+            .map_err(|e| format!("--public-url: {e}"))?;
+    }
+    settings.bootstrap_admin = true;
+    settings.seed_demo = args.demo;
+    Ok(settings)
+}
+
+async fn serve(args: ServeArgs) -> ExitCode {
+    init_logging(args.log_json);
+    let settings = match settings_of(&args) {
+        Ok(s) => s,
+        Err(e) => return fail(&e, 2),
+    };
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let app = match Application::build(settings, clock).await {
+        Ok(app) => app,
+        Err(e) => return fail(&e.to_string(), 2),
+    };
+    if let Some(password) = &app.admin_password {
+        println!(
+            "Made the first moderator. Sign in at {}/moderate as:",
+            app.url()
+        );
+        println!("    user name: admin");
+        println!("    password:  {password}");
+        println!("(shown only this once; change it with `chime moderator passwd admin`)");
+    }
+    println!("Chime is listening on {}", app.url());
+    match app.run_until_stopped(shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("server failed: {e}"), 1),
+    }
+}
+
+/// Reads a password: twice from a terminal, once from piped stdin.
+fn read_password() -> Result<String, String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+        let again = rpassword::prompt_password("Again: ").map_err(|e| e.to_string())?;
+        if first != again {
+            return Err("the passwords differ".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+async fn moderator(command: ModeratorCommand, database: &str) -> ExitCode {
+    let store = match open_store(database).await {
+        Ok(store) => store,
+        Err(e) => return fail(&e.to_string(), 2),
+    };
+    let now = crate::clock::to_millis(SystemClock.now());
+    match command {
+        ModeratorCommand::Add { name, role } => {
+            let role = match Role::parse(&role) {
+                Ok(role) => role,
+                Err(e) => return fail(&e.message, 2),
+            };
+            let password = match read_password() {
+                Ok(p) => p,
+                Err(e) => return fail(&format!("cannot read the password: {e}"), 2),
+            };
+            match add_moderator(store.as_ref(), &name, password, role, now).await {
+                Ok(()) => {
+                    println!("Added {} {name}.", role.as_str());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e.to_string(), 1),
+            }
+        }
+        ModeratorCommand::Passwd { name } => {
+            let password = match read_password() {
+                Ok(p) => p,
+                Err(e) => return fail(&format!("cannot read the password: {e}"), 2),
+            };
+            match set_password(store.as_ref(), &name, password).await {
+                Ok(()) => {
+                    println!("Changed the password of {name}; their sessions have ended.");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e.to_string(), 1),
+            }
+        }
+        ModeratorCommand::List => match store.moderators().await {
+            Ok(list) => {
+                for m in list {
+                    let since = crate::clock::from_millis(m.created_at).date();
+                    println!("{}\t{}\tsince {since}", m.username, m.role.as_str());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string(), 1),
+        },
+        ModeratorCommand::Remove { name } => match store.remove_moderator(&name).await {
+            Ok(true) => {
+                println!("Removed {name}.");
+                ExitCode::SUCCESS
+            }
+            Ok(false) => fail(&format!("there is no moderator called {name}"), 1),
+            Err(e) => fail(&e.to_string(), 1),
+        },
+    }
+}

@@ -1,0 +1,161 @@
+//! Typed settings of `chime serve`, parsed once from flags and `CHIME_*`
+//! variables. A bad value stops start-up with one clear line.
+
+use chime_shared::Limits;
+use std::net::SocketAddr;
+use std::time::Duration;
+use url::Url;
+
+/// Everything the server needs to know to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where to listen; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// `sqlite://path` (PostgreSQL comes later).
+    pub database_url: String,
+    /// The public URL, when the operator set one (else `http://{addr}`).
+    pub public_url: Option<Origin>,
+    /// The backend's own origins, as browsers see them: the public URL, and
+    /// on loopback both `127.0.0.1` and `localhost`. Filled in at start,
+    /// once the port is known.
+    pub own_origins: Vec<Origin>,
+    /// Other sites allowed to embed the widget.
+    pub allowed_origins: Vec<Origin>,
+    /// Size limits.
+    pub limits: Limits,
+    /// How long after posting an author may edit.
+    pub edit_window: Duration,
+    /// How long a moderator's session lasts.
+    pub session_ttl: Duration,
+    /// How long a request may take before it is answered with 408.
+    pub request_timeout: Duration,
+    /// Writes a minute allowed per reader (also the burst).
+    pub writes_per_minute_per_reader: u32,
+    /// Writes a minute allowed per client address (also the burst).
+    pub writes_per_minute_per_address: u32,
+    /// Make the `admin` moderator when none exists, printing the password.
+    pub bootstrap_admin: bool,
+    /// Add the demo article's comments to an empty store.
+    pub seed_demo: bool,
+}
+
+/// An origin (`scheme://host[:port]`), normalised for comparison with the
+/// `Origin` header.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin(String);
+
+impl Origin {
+    /// Parses an origin or a URL (whose path is ignored).
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let url = Url::parse(raw.trim()).map_err(|e| format!("{raw:?} is not a URL: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(format!("{raw:?} is not an http or https origin"));
+        }
+        Ok(Self(url.origin().ascii_serialization()))
+    }
+
+    /// The origin as the `Origin` header spells it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Settings {
+    /// Settings for a server at `addr` on the database at `database_url`,
+    /// with every other value at its default.
+    pub fn new(addr: SocketAddr, database_url: impl Into<String>) -> Self {
+        Self {
+            addr,
+            database_url: database_url.into(),
+            public_url: None,
+            own_origins: Vec::new(),
+            allowed_origins: Vec::new(),
+            limits: Limits::default(),
+            edit_window: Duration::from_secs(15 * 60),
+            session_ttl: Duration::from_secs(12 * 60 * 60),
+            request_timeout: Duration::from_secs(15),
+            writes_per_minute_per_reader: 30,
+            writes_per_minute_per_address: 300,
+            bootstrap_admin: false,
+            seed_demo: false,
+        }
+    }
+
+    /// Sets the public URL (default `http://{addr}`).
+    pub fn with_public_url(mut self, raw: &str) -> Result<Self, String> {
+        self.public_url = Some(Origin::parse(raw)?);
+        Ok(self)
+    }
+
+    /// Fills in the own origins once the server is bound to `local`.
+    pub fn resolve(&mut self, local: SocketAddr) {
+        self.addr = local;
+        self.own_origins = match &self.public_url {
+            Some(public) => vec![public.clone()],
+            None if local.ip().is_loopback() => vec![
+                Origin(format!("http://{local}")),
+                Origin(format!("http://localhost:{}", local.port())),
+            ],
+            None => vec![Origin(format!("http://{local}"))],
+        };
+    }
+
+    /// The URL people open: the public URL, or the address listened on.
+    pub fn public_origin(&self) -> &str {
+        self.own_origins.first().map_or("", Origin::as_str)
+    }
+
+    /// Whether cookies must be `Secure`.
+    pub fn https(&self) -> bool {
+        self.public_origin().starts_with("https:")
+    }
+
+    /// Whether `origin` is one of the backend's own.
+    pub fn is_own_origin(&self, origin: &str) -> bool {
+        self.own_origins.iter().any(|o| o.as_str() == origin)
+    }
+
+    /// Parses a comma-separated list of allowed origins.
+    pub fn with_allowed_origins(mut self, raw: &str) -> Result<Self, String> {
+        self.allowed_origins = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(Origin::parse)
+            .collect::<Result<_, _>>()?;
+        Ok(self)
+    }
+
+    /// Whether a browser on `origin` may call the reader API: the backend's
+    /// own origin always may.
+    pub fn origin_allowed(&self, origin: &str) -> bool {
+        self.is_own_origin(origin) || self.allowed_origins.iter().any(|o| o.as_str() == origin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_normalised() {
+        let o = Origin::parse("https://News.Example.com:443/path").expect("valid");
+        assert_eq!(o.as_str(), "https://news.example.com");
+        assert!(Origin::parse("ftp://x").is_err());
+        assert!(Origin::parse("nonsense").is_err());
+    }
+
+    #[test]
+    fn own_origin_is_always_allowed() {
+        let addr = "127.0.0.1:3000".parse().expect("addr");
+        let mut s = Settings::new(addr, "sqlite::memory:")
+            .with_allowed_origins("https://a.example, https://b.example")
+            .expect("valid");
+        s.resolve(addr);
+        assert!(s.origin_allowed("http://127.0.0.1:3000"));
+        assert!(s.origin_allowed("http://localhost:3000"));
+        assert!(s.origin_allowed("https://b.example"));
+        assert!(!s.origin_allowed("https://c.example"));
+        assert!(!s.origin_allowed("null"));
+    }
+}

@@ -1,0 +1,157 @@
+//! `ApiError`: the one error type of the server, answered as API.md's JSON
+//! error shape. Internal causes are logged, never sent.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chime_shared::{ErrorBody, ErrorCode, ErrorDetail, ParseError};
+
+use crate::store::StoreError;
+
+/// A failed request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A client error with a code, a message and perhaps a field.
+    #[error("{message}")]
+    Client {
+        code: ErrorCode,
+        message: String,
+        field: Option<String>,
+    },
+    /// Too many requests; retry after this many seconds.
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    /// Storage could not be reached; the write was not applied.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A client error without a field.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Client {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// 400 `bad_request`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest, message)
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+
+    /// 409 `conflict`.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Conflict, message)
+    }
+
+    /// 401 `unauthenticated`.
+    pub fn unauthenticated() -> Self {
+        Self::new(ErrorCode::Unauthenticated, "Please sign in as a moderator.")
+    }
+
+    /// The code this error is sent with.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Client { code, .. } => *code,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<ParseError> for ApiError {
+    fn from(err: ParseError) -> Self {
+        Self::Client {
+            code: ErrorCode::ValidationFailed,
+            message: err.message,
+            field: Some(err.field.to_owned()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(cause) => Self::Unavailable(cause),
+            StoreError::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+/// The JSON error response for a code and message.
+pub fn error_response(code: ErrorCode, message: &str, field: Option<String>) -> Response {
+    let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code,
+            message: message.to_owned(),
+            field,
+        },
+    };
+    let json = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut response = (status, json).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Client {
+                code,
+                message,
+                field,
+            } => error_response(code, &message, field),
+            Self::RateLimited { retry_after_secs } => {
+                let mut response = error_response(
+                    ErrorCode::RateLimited,
+                    "Too many requests. Please wait a moment and try again.",
+                    None,
+                );
+                if let Ok(value) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+                response
+            }
+            Self::Unavailable(cause) => {
+                tracing::error!(%cause, "storage unavailable");
+                error_response(
+                    ErrorCode::Unavailable,
+                    "Comments are unavailable right now; nothing was changed. Please try again.",
+                    None,
+                )
+            }
+            Self::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                error_response(
+                    ErrorCode::Internal,
+                    "Something went wrong on our side.",
+                    None,
+                )
+            }
+        }
+    }
+}
+
+/// Results of handlers and services.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// The response, for layers that need a concrete body type.
+    pub fn into_response_checked(self) -> Response {
+        self.into_response()
+    }
+}

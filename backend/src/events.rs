@@ -1,0 +1,56 @@
+//! Live-event fan-out. `EventBus` hides how events reach the readers of an
+//! article; `LocalBus` is one process's in-memory bus (a PostgreSQL
+//! LISTEN/NOTIFY bus can replace it for many servers).
+
+use chime_shared::LiveEvent;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+
+/// Events buffered per article before a slow reader is told to resync.
+const CHANNEL_CAPACITY: usize = 256;
+
+/// Publishes events to, and subscribes to, one article's stream.
+pub trait EventBus: Send + Sync + 'static {
+    /// Sends an event to everyone watching `article`.
+    fn publish(&self, article: &str, event: LiveEvent);
+    /// Starts watching `article`.
+    fn subscribe(&self, article: &str) -> broadcast::Receiver<Arc<LiveEvent>>;
+    /// How many streams are open.
+    fn subscribers(&self) -> usize;
+}
+
+/// One broadcast channel per watched article, in this process.
+#[derive(Debug, Default)]
+pub struct LocalBus {
+    channels: Mutex<HashMap<String, broadcast::Sender<Arc<LiveEvent>>>>,
+}
+
+impl EventBus for LocalBus {
+    fn publish(&self, article: &str, event: LiveEvent) {
+        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(sender) = channels.get(article) {
+            if sender.send(Arc::new(event)).is_err() {
+                // Nobody is watching any more: forget the channel.
+                channels.remove(article);
+            }
+        }
+    }
+
+    fn subscribe(&self, article: &str) -> broadcast::Receiver<Arc<LiveEvent>> {
+        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        channels.retain(|_, sender| sender.receiver_count() > 0);
+        channels
+            .entry(article.to_owned())
+            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
+            .subscribe()
+    }
+
+    fn subscribers(&self) -> usize {
+        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        channels
+            .values()
+            .map(broadcast::Sender::receiver_count)
+            .sum()
+    }
+}

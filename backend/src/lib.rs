@@ -1,0 +1,19 @@
+//! The Chime server as a library: `main.rs` and the tests drive it through
+//! [`startup::Application`] and [`cli`].
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod metrics;
+pub mod middleware;
+pub mod ratelimit;
+pub mod render;
+pub mod routes;
+pub mod service;
+pub mod startup;
+pub mod state;
+pub mod store;

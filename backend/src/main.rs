@@ -1,0 +1,5 @@
+//! The `chime` command.
+
+fn main() -> std::process::ExitCode {
+    chime_backend::cli::main()
+}

@@ -1,0 +1,278 @@
+//! Cross-cutting layers: origin checks, JSON for every error, metrics, and
+//! idempotent replays of writes.
+
+use crate::error::{ApiError, error_response};
+use crate::metrics::{HttpLabels, RouteLabels};
+use crate::state::AppState;
+use crate::store::{IdempotencyClaim, IdempotencyTimes, StoredResponse};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chime_shared::{ErrorCode, IDEMPOTENCY_HEADER, IdempotencyKey, READER_HEADER, ReaderToken};
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+fn is_write(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    )
+}
+
+/// Reader routes: a browser on a site that is not allowed is refused (the
+/// CORS layer already keeps such a browser from reading the answer; this
+/// keeps it from writing too).
+pub async fn reader_origin(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(origin) = request.headers().get(header::ORIGIN) {
+        let allowed = origin
+            .to_str()
+            .is_ok_and(|o| state.settings.origin_allowed(o));
+        if !allowed {
+            return ApiError::new(
+                ErrorCode::OriginNotAllowed,
+                "This site is not allowed to use these comments.",
+            )
+            .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Moderation routes: a state-changing request must come from the backend's
+/// own pages.
+pub async fn own_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if is_write(request.method()) {
+        let own = request
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|o| o.to_str().ok())
+            .is_some_and(|o| state.settings.is_own_origin(o));
+        if !own {
+            return ApiError::new(
+                ErrorCode::OriginNotAllowed,
+                "Moderation requests must come from the moderation page.",
+            )
+            .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Any error answered without our JSON body (an unknown method, a timeout,
+/// a layer's refusal) gets one, so clients only ever see one error shape.
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if status.as_u16() < 400 || is_json {
+        return response;
+    }
+    let code = ErrorCode::from_status(status.as_u16());
+    let message = match code {
+        ErrorCode::MethodNotAllowed => "This address does not accept that method.",
+        ErrorCode::Timeout => "The request took too long.",
+        ErrorCode::NotFound => "There is nothing at this address.",
+        ErrorCode::PayloadTooLarge => "The request body is too large.",
+        ErrorCode::UnsupportedMediaType => "Send the request body as JSON.",
+        ErrorCode::Internal => "Something went wrong on our side.",
+        _ => "The request could not be handled.",
+    };
+    let mut json = error_response(code, message, None);
+    *json.status_mut() = status;
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(value) = response.headers().get(&name) {
+            json.headers_mut().insert(name, value.clone());
+        }
+    }
+    // CORS headers were set by an outer layer on the way out; keep them.
+    for (name, value) in response.headers() {
+        if name.as_str().starts_with("access-control-") {
+            json.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    json
+}
+
+/// Counts and times every answer by route.
+pub async fn metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    state
+        .metrics
+        .http_requests
+        .get_or_create(&HttpLabels {
+            method: method.clone(),
+            route: route.clone(),
+            status: response.status().as_u16(),
+        })
+        .inc();
+    state
+        .metrics
+        .http_seconds
+        .get_or_create(&RouteLabels { method, route })
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Writes count against the reader's and the address's allowances.
+pub async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if is_write(request.method()) {
+        let token = request
+            .headers()
+            .get(READER_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| ReaderToken::parse(v).ok());
+        if let Some(token) = token {
+            let addr = request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip());
+            if let Err(e) = state.write_limits.check(&state.readers.hash(&token), addr) {
+                return e.into_response();
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// A write retried with the same `Idempotency-Key` by the same reader gets
+/// the first answer again and changes nothing.
+pub async fn idempotency(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !is_write(request.method()) {
+        return next.run(request).await;
+    }
+    let Some(raw_key) = request.headers().get(IDEMPOTENCY_HEADER) else {
+        return next.run(request).await;
+    };
+    let key = match raw_key
+        .to_str()
+        .map_err(|_| ())
+        .and_then(|k| IdempotencyKey::parse(k).map_err(|_| ()))
+    {
+        Ok(key) => key,
+        Err(()) => {
+            return ApiError::Client {
+                code: ErrorCode::ValidationFailed,
+                message: "The Idempotency-Key must be 1 to 64 printable ASCII characters.".into(),
+                field: Some("Idempotency-Key".into()),
+            }
+            .into_response();
+        }
+    };
+    // Without a valid reader the handler refuses the write anyway.
+    let token = request
+        .headers()
+        .get(READER_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| ReaderToken::parse(v).ok());
+    let Some(token) = token else {
+        return next.run(request).await;
+    };
+    let reader = state.readers.hash(&token);
+
+    let (parts, body) = request.into_parts();
+    let limit = state.settings.limits.request_body_max_bytes;
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return error_response(
+            ErrorCode::PayloadTooLarge,
+            "The request body is too large.",
+            None,
+        );
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(parts.method.as_str());
+    hasher.update(b" ");
+    hasher.update(parts.uri.path());
+    hasher.update(b"\n");
+    hasher.update(&bytes);
+    let request_hash = hex::encode(hasher.finalize());
+
+    let now = state.now_ms();
+    let times = IdempotencyTimes {
+        now,
+        stale_before: now - 60_000,
+        expired_before: now - 24 * 60 * 60 * 1000,
+    };
+    let claim = match state
+        .store
+        .claim_idempotency(&reader, key.as_str(), &request_hash, times)
+        .await
+    {
+        Ok(claim) => claim,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    match claim {
+        IdempotencyClaim::Done(stored) => replay(&stored),
+        IdempotencyClaim::InProgress => ApiError::conflict(
+            "A request with this Idempotency-Key is still being handled; try again shortly.",
+        )
+        .into_response(),
+        IdempotencyClaim::Mismatch => {
+            ApiError::conflict("This Idempotency-Key was already used for a different request.")
+                .into_response()
+        }
+        IdempotencyClaim::Claimed => {
+            let response = next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await;
+            let (parts, body) = response.into_parts();
+            // Our answers to writes are small JSON; a failure to read one
+            // is treated like a server error (nothing stored, key released).
+            let body = axum::body::to_bytes(body, 1 << 20)
+                .await
+                .unwrap_or_default();
+            let stored = StoredResponse {
+                status: parts.status.as_u16(),
+                body: String::from_utf8_lossy(&body).into_owned(),
+            };
+            // Only answers that a retry would get again are kept; a 429,
+            // a timeout or a server error leave the key free for the retry.
+            let transient =
+                parts.status.is_server_error() || matches!(parts.status.as_u16(), 408 | 409 | 429);
+            let outcome = if transient {
+                state.store.release_idempotency(&reader, key.as_str()).await
+            } else {
+                state
+                    .store
+                    .finish_idempotency(&reader, key.as_str(), &stored)
+                    .await
+            };
+            if let Err(e) = outcome {
+                tracing::warn!(error = %e, "could not record an idempotency key");
+            }
+            Response::from_parts(parts, Body::from(body))
+        }
+    }
+}
+
+fn replay(stored: &StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, stored.body.clone()).into_response();
+    let headers = response.headers_mut();
+    if stored.body.is_empty() {
+        headers.remove(header::CONTENT_TYPE);
+    } else {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+    headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}

@@ -1,0 +1,104 @@
+//! `/articles/{article}/comments`, `/comments/{id}` and reports.
+
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, MaybeReader, Reader};
+use crate::service::comments::{self, ListRequest};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use chime_shared::{
+    ArticleId, Comment, CommentList, EditComment, NewComment, NewReport, PageLimit, ParseError,
+    SortOrder,
+};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/articles/{article}/comments", get(list).post(create))
+        .route("/comments/{id}", patch(edit).delete(remove))
+        .route("/comments/{id}/reports", post(report))
+}
+
+/// Query parameters stay text here so each bad one gets its own message.
+#[derive(Debug, Deserialize)]
+pub struct ListParams {
+    sort: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Parses `limit`; absent means the default.
+pub fn parse_limit(raw: Option<&str>) -> Result<PageLimit, ParseError> {
+    match raw {
+        None => Ok(PageLimit::DEFAULT),
+        Some(text) => text
+            .parse::<u32>()
+            .map_err(|_| {
+                ParseError::new("limit", "The limit must be a whole number from 1 to 100.")
+            })
+            .and_then(PageLimit::parse),
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ApiPath(article): ApiPath<String>,
+    ApiQuery(params): ApiQuery<ListParams>,
+    MaybeReader(reader): MaybeReader,
+) -> ApiResult<Json<CommentList>> {
+    let article = ArticleId::parse(&article)?;
+    let request = ListRequest {
+        sort: params
+            .sort
+            .as_deref()
+            .map(SortOrder::parse)
+            .transpose()?
+            .unwrap_or_default(),
+        limit: parse_limit(params.limit.as_deref())?,
+        cursor: params.cursor,
+    };
+    Ok(Json(
+        comments::list(&state, &article, request, reader.as_ref()).await?,
+    ))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ApiPath(article): ApiPath<String>,
+    Reader(reader): Reader,
+    ApiJson(body): ApiJson<NewComment>,
+) -> ApiResult<(StatusCode, Json<Comment>)> {
+    let article = ArticleId::parse(&article)?;
+    let comment = comments::post(&state, &article, body, &reader).await?;
+    Ok((StatusCode::CREATED, Json(comment)))
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    Reader(reader): Reader,
+    ApiJson(body): ApiJson<EditComment>,
+) -> ApiResult<Json<Comment>> {
+    Ok(Json(comments::edit(&state, &id, body, &reader).await?))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    Reader(reader): Reader,
+) -> ApiResult<StatusCode> {
+    comments::delete(&state, &id, &reader).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn report(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    Reader(reader): Reader,
+    ApiJson(body): ApiJson<NewReport>,
+) -> ApiResult<StatusCode> {
+    comments::report(&state, &id, body, &reader).await?;
+    Ok(StatusCode::ACCEPTED)
+}

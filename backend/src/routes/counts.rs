@@ -1,0 +1,64 @@
+//! `/counts` (visible comments for many articles at once) and `/config`.
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::extract::{RawQuery, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use chime_shared::{ArticleId, ConfigResponse, CountsResponse, ParseError, ReactionKind};
+use std::collections::BTreeMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/counts", get(counts))
+        .route("/config", get(config))
+}
+
+async fn counts(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<CountsResponse>> {
+    let max = state.settings.limits.counts_max_articles;
+    let mut articles: Vec<ArticleId> = Vec::new();
+    for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if name == "article" {
+            if articles.len() == max {
+                return Err(ParseError::new(
+                    "article",
+                    format!("Ask for at most {max} articles at once."),
+                )
+                .into());
+            }
+            articles.push(ArticleId::parse(&value)?);
+        }
+    }
+    if articles.is_empty() {
+        return Err(ApiError::from(ParseError::new(
+            "article",
+            "Name at least one article: /counts?article=…",
+        )));
+    }
+    let keys: Vec<String> = articles.iter().map(|a| a.as_str().to_owned()).collect();
+    let found: BTreeMap<String, u64> = state
+        .store
+        .article_counts(&keys)
+        .await?
+        .into_iter()
+        .collect();
+    let counts = keys
+        .into_iter()
+        .map(|k| {
+            let n = found.get(&k).copied().unwrap_or(0);
+            (k, n)
+        })
+        .collect();
+    Ok(Json(CountsResponse { counts }))
+}
+
+async fn config(State(state): State<AppState>) -> Json<ConfigResponse> {
+    Json(ConfigResponse {
+        limits: state.settings.limits,
+        reaction_kinds: ReactionKind::ALL.into_iter().map(Into::into).collect(),
+        edit_window_seconds: state.settings.edit_window.as_secs(),
+    })
+}

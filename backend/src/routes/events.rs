@@ -1,0 +1,77 @@
+//! `/articles/{article}/events`: live events as server-sent events.
+
+use crate::error::ApiResult;
+use crate::extract::ApiPath;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use chime_shared::{ArticleId, LiveEvent, Resync};
+use futures_util::stream::{self, Stream, StreamExt};
+use prometheus_client::metrics::gauge::Gauge;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio_stream::wrappers::BroadcastStream;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/articles/{article}/events", get(events))
+}
+
+/// Keeps the open-streams gauge right however the stream ends.
+struct Open(Gauge);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// The `data:` line: the event's payload alone, as API.md says.
+fn payload(event: &LiveEvent) -> String {
+    let json = match event {
+        LiveEvent::CommentCreated(c)
+        | LiveEvent::CommentUpdated(c)
+        | LiveEvent::CommentRestored(c) => serde_json::to_string(c),
+        LiveEvent::CommentRemoved(r) => serde_json::to_string(r),
+        LiveEvent::ReactionsChanged(r) => serde_json::to_string(r),
+        LiveEvent::Resync(r) => serde_json::to_string(r),
+    };
+    json.unwrap_or_else(|_| "{}".to_owned())
+}
+
+fn sse_event(event: &LiveEvent) -> Event {
+    Event::default().event(event.name()).data(payload(event))
+}
+
+async fn events(
+    State(state): State<AppState>,
+    ApiPath(article): ApiPath<String>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let article = ArticleId::parse(&article)?;
+    let receiver = state.events.subscribe(article.as_str());
+    state.metrics.event_streams.inc();
+    let open = Open(state.metrics.event_streams.clone());
+    // Tell the browser how soon to reconnect after a drop.
+    let hello = stream::once(async {
+        Ok(Event::default()
+            .retry(Duration::from_secs(3))
+            .comment("connected"))
+    });
+    let live = BroadcastStream::new(receiver).map(move |item| {
+        let _open = &open;
+        let event = match item {
+            Ok(event) => sse_event(&event),
+            // The reader fell behind: tell the widget to reload rather than
+            // silently miss events.
+            Err(_) => sse_event(&LiveEvent::Resync(Resync {
+                article: article.clone(),
+            })),
+        };
+        Ok(event)
+    });
+    let stream = hello
+        .chain(live)
+        .take_until(state.shutdown.clone().cancelled_owned());
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

@@ -1,0 +1,109 @@
+//! The HTTP surface: one module per resource, each with its own `router()`,
+//! put together here with the layers every route shares.
+
+mod comments;
+mod counts;
+mod events;
+mod moderation;
+mod ops;
+mod pages;
+mod reactions;
+
+use crate::error::ApiError;
+use crate::middleware;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use chime_shared::{IDEMPOTENCY_HEADER, READER_HEADER};
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(reader_api(&state))
+        .nest("/mod", moderation::router(&state));
+    Router::new()
+        .nest(chime_shared::API_BASE, api)
+        .merge(ops::router())
+        .merge(pages::router())
+        .fallback(not_found)
+        // (No method_not_allowed_fallback: it would replace each route's own
+        // 405 answer, which the CORS layer must see to answer preflights.
+        // `json_errors` gives 405s their JSON body instead.)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::metrics,
+        ))
+        .layer(axum::middleware::from_fn(middleware::json_errors))
+        .layer(DefaultBodyLimit::max(
+            state.settings.limits.request_body_max_bytes,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            state.settings.request_timeout,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal("a handler panicked".into()).into_response_checked()
+        }))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// The routes readers' widgets call, open to the allowed sites.
+fn reader_api(state: &AppState) -> Router<AppState> {
+    let settings = state.settings.clone();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, _| {
+            origin.to_str().is_ok_and(|o| settings.origin_allowed(o))
+        }))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            HeaderName::from_static(READER_HEADER),
+            HeaderName::from_static(IDEMPOTENCY_HEADER),
+        ])
+        .expose_headers([header::RETRY_AFTER, header::ETAG])
+        .max_age(Duration::from_secs(600));
+    Router::new()
+        .merge(comments::router())
+        .merge(reactions::router())
+        .merge(events::router())
+        .merge(counts::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::rate_limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::idempotency,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::reader_origin,
+        ))
+        .layer(cors)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("There is nothing at this address.")
+}

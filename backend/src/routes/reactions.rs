@@ -1,0 +1,93 @@
+//! Reactions on `/articles/{article}` and `/comments/{id}`.
+
+use crate::error::ApiResult;
+use crate::extract::{ApiPath, MaybeReader, Reader};
+use crate::service::reactions;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use chime_shared::{ArticleId, ReactionKind, ReactionsResponse};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/articles/{article}/reactions", get(article_counts))
+        .route(
+            "/articles/{article}/reactions/{kind}",
+            put(add_to_article).delete(take_from_article),
+        )
+        .route(
+            "/comments/{id}/reactions/{kind}",
+            put(add_to_comment).delete(take_from_comment),
+        )
+}
+
+async fn article_counts(
+    State(state): State<AppState>,
+    ApiPath(article): ApiPath<String>,
+    MaybeReader(reader): MaybeReader,
+) -> ApiResult<Json<ReactionsResponse>> {
+    let article = ArticleId::parse(&article)?;
+    Ok(Json(
+        reactions::for_article(&state, &article, reader.as_ref()).await?,
+    ))
+}
+
+async fn on_article(
+    state: AppState,
+    article: String,
+    kind: String,
+    on: bool,
+    reader: crate::store::ReaderHash,
+) -> ApiResult<Json<ReactionsResponse>> {
+    let article = ArticleId::parse(&article)?;
+    let kind = ReactionKind::parse(&kind)?;
+    Ok(Json(
+        reactions::set_on_article(&state, &article, kind, on, &reader).await?,
+    ))
+}
+
+async fn add_to_article(
+    State(state): State<AppState>,
+    ApiPath((article, kind)): ApiPath<(String, String)>,
+    Reader(reader): Reader,
+) -> ApiResult<Json<ReactionsResponse>> {
+    on_article(state, article, kind, true, reader).await
+}
+
+async fn take_from_article(
+    State(state): State<AppState>,
+    ApiPath((article, kind)): ApiPath<(String, String)>,
+    Reader(reader): Reader,
+) -> ApiResult<Json<ReactionsResponse>> {
+    on_article(state, article, kind, false, reader).await
+}
+
+async fn on_comment(
+    state: AppState,
+    id: String,
+    kind: String,
+    on: bool,
+    reader: crate::store::ReaderHash,
+) -> ApiResult<Json<ReactionsResponse>> {
+    let kind = ReactionKind::parse(&kind)?;
+    Ok(Json(
+        reactions::set_on_comment(&state, &id, kind, on, &reader).await?,
+    ))
+}
+
+async fn add_to_comment(
+    State(state): State<AppState>,
+    ApiPath((id, kind)): ApiPath<(String, String)>,
+    Reader(reader): Reader,
+) -> ApiResult<Json<ReactionsResponse>> {
+    on_comment(state, id, kind, true, reader).await
+}
+
+async fn take_from_comment(
+    State(state): State<AppState>,
+    ApiPath((id, kind)): ApiPath<(String, String)>,
+    Reader(reader): Reader,
+) -> ApiResult<Json<ReactionsResponse>> {
+    on_comment(state, id, kind, false, reader).await
+}

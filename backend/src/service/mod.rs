@@ -1,0 +1,10 @@
+//! The rules of Chime, independent of HTTP: who may post, edit, delete,
+//! react, report and moderate, and what readers see.
+
+pub mod auth;
+pub mod comments;
+pub mod cursor;
+pub mod moderation;
+pub mod reactions;
+pub mod readers;
+pub mod view;

@@ -1,0 +1,346 @@
+//! Moderation: sign-in, the cross-article listing, hide and restore with an
+//! audit trail, and managing moderators.
+
+use super::auth::{hash_password_blocking, random_token, token_hash, verify_password};
+use super::comments::publish_removed;
+use super::cursor::{self, Listing};
+use super::view::{comment_id, for_moderator, for_reader, stored_id};
+use crate::clock::from_millis;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::{AuditNote, CommentStore, Keyset, ModQuery, ModeratorRecord, StoreError};
+use chime_shared::{
+    ArticleId, AuditAction, AuditEntry, AuditList, CommentState, LiveEvent, LoginRequest,
+    ModComment, ModCommentList, ModStateFilter, Note, PageLimit, ReportSummary, Role,
+};
+
+/// A signed-in moderator, as the guard hands it to handlers.
+#[derive(Debug, Clone)]
+pub struct Moderator {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+}
+
+impl From<ModeratorRecord> for Moderator {
+    fn from(record: ModeratorRecord) -> Self {
+        Self {
+            id: record.id,
+            username: record.username,
+            role: record.role,
+        }
+    }
+}
+
+/// Checks credentials and starts a session; returns the cookie's token.
+/// The error never says which half was wrong.
+pub async fn sign_in(state: &AppState, request: LoginRequest) -> ApiResult<String> {
+    if request.username.len() > 100 || request.password.len() > 1024 {
+        return Err(wrong_credentials());
+    }
+    let record = state.store.moderator(&request.username).await?;
+    let stored = record.as_ref().map(|r| r.password_hash.clone());
+    if !verify_password(request.password, stored).await? {
+        return Err(wrong_credentials());
+    }
+    let record = record.ok_or_else(wrong_credentials)?;
+    let token = random_token();
+    let now = state.now_ms();
+    let ttl = i64::try_from(state.settings.session_ttl.as_millis()).unwrap_or(i64::MAX);
+    state
+        .store
+        .create_session(&token_hash(&token), record.id, now, now.saturating_add(ttl))
+        .await?;
+    tracing::info!(moderator = %record.username, "moderator signed in");
+    Ok(token)
+}
+
+fn wrong_credentials() -> ApiError {
+    ApiError::new(
+        chime_shared::ErrorCode::Unauthenticated,
+        "That user name and password do not match.",
+    )
+}
+
+/// The moderator of a session token, if it is live.
+pub async fn session(state: &AppState, token: &str) -> ApiResult<Option<Moderator>> {
+    Ok(state
+        .store
+        .session(&token_hash(token), state.now_ms())
+        .await?
+        .map(Moderator::from))
+}
+
+/// Ends a session.
+pub async fn sign_out(state: &AppState, token: &str) -> ApiResult<()> {
+    state.store.delete_session(&token_hash(token)).await?;
+    Ok(())
+}
+
+/// What the moderation listing asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ModListRequest {
+    pub state: ModStateFilter,
+    pub article: Option<ArticleId>,
+    pub q: Option<String>,
+    pub limit: PageLimit,
+    pub cursor: Option<String>,
+}
+
+/// Comments across all articles, newest first.
+pub async fn list(state: &AppState, request: ModListRequest) -> ApiResult<ModCommentList> {
+    let after = cursor::decode(Listing::Moderation, request.cursor.as_deref())?;
+    let words: Vec<String> = request
+        .q
+        .as_deref()
+        .unwrap_or("")
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(10)
+        .map(str::to_owned)
+        .collect();
+    let limit = request.limit.get();
+    let records = state
+        .store
+        .mod_comments(&ModQuery {
+            state: request.state,
+            article: request.article.map(String::from),
+            words,
+            after,
+            limit: limit + 1,
+        })
+        .await?;
+    let has_more = records.len() > limit as usize;
+    let page = &records[..records.len().min(limit as usize)];
+    let next_cursor = match page.last() {
+        Some(last) if has_more => Some(cursor::encode(
+            Listing::Moderation,
+            Keyset {
+                score: 0,
+                created_at: last.comment.created_at,
+                id: last.comment.id,
+            },
+        )),
+        _ => None,
+    };
+    let comments = page
+        .iter()
+        .map(|record| ModComment {
+            comment: for_moderator(&record.comment),
+            reports: ReportSummary {
+                count: u64::try_from(record.comment.report_count).unwrap_or(0),
+                reasons: record.reports.iter().copied().collect(),
+            },
+            hidden_reason: record.comment.hidden_reason.clone(),
+        })
+        .collect();
+    Ok(ModCommentList {
+        comments,
+        next_cursor,
+    })
+}
+
+/// Hides a comment from readers, at once, and records why.
+pub async fn hide(
+    state: &AppState,
+    moderator: &Moderator,
+    raw_id: &str,
+    reason: Option<String>,
+) -> ApiResult<ModComment> {
+    let reason = Note::parse_optional("reason", reason.as_deref())?;
+    change_state(
+        state,
+        moderator,
+        raw_id,
+        AuditAction::Hide,
+        reason.as_ref().map(|n| n.as_str().to_owned()),
+    )
+    .await
+}
+
+/// Restores a hidden comment.
+pub async fn unhide(
+    state: &AppState,
+    moderator: &Moderator,
+    raw_id: &str,
+) -> ApiResult<ModComment> {
+    change_state(state, moderator, raw_id, AuditAction::Unhide, None).await
+}
+
+async fn change_state(
+    state: &AppState,
+    moderator: &Moderator,
+    raw_id: &str,
+    action: AuditAction,
+    reason: Option<String>,
+) -> ApiResult<ModComment> {
+    let not_found = || ApiError::not_found("There is no such comment.");
+    let id = stored_id(raw_id).ok_or_else(not_found)?;
+    let current = state.store.comment(id).await?.ok_or_else(not_found)?;
+    let (from, to) = match action {
+        AuditAction::Hide => (CommentState::Visible, CommentState::Hidden),
+        AuditAction::Unhide => (CommentState::Hidden, CommentState::Visible),
+    };
+    if current.state == CommentState::Deleted {
+        return Err(ApiError::conflict("Its author deleted this comment."));
+    }
+    // Hiding a hidden comment (or restoring a visible one) is already done.
+    let record = if current.state == from {
+        let change = state
+            .store
+            .set_state(
+                id,
+                to,
+                reason.as_deref(),
+                Some(AuditNote {
+                    moderator: moderator.username.clone(),
+                    action,
+                    reason: reason.clone(),
+                }),
+                state.now_ms(),
+            )
+            .await?
+            .ok_or_else(not_found)?;
+        state.metrics.moderation_actions.inc();
+        tracing::info!(moderator = %moderator.username, action = action.as_str(), comment = id, "moderation");
+        match action {
+            AuditAction::Hide => publish_removed(state, &change.after),
+            AuditAction::Unhide => state.events.publish(
+                &change.after.article,
+                LiveEvent::CommentRestored(for_reader(&change.after, None, Vec::new())),
+            ),
+        }
+        change.after
+    } else {
+        current
+    };
+    Ok(ModComment {
+        comment: for_moderator(&record),
+        reports: ReportSummary {
+            count: u64::try_from(record.report_count).unwrap_or(0),
+            reasons: Default::default(),
+        },
+        hidden_reason: record.hidden_reason.clone(),
+    })
+}
+
+/// The audit log, newest first.
+pub async fn audit(
+    state: &AppState,
+    limit: PageLimit,
+    raw_cursor: Option<String>,
+) -> ApiResult<AuditList> {
+    let before = cursor::decode(Listing::Audit, raw_cursor.as_deref())?.map(|k| k.id);
+    let limit = limit.get();
+    let records = state.store.audit(before, limit + 1).await?;
+    let has_more = records.len() > limit as usize;
+    let page = &records[..records.len().min(limit as usize)];
+    let next_cursor = match page.last() {
+        Some(last) if has_more => Some(cursor::encode(
+            Listing::Audit,
+            Keyset {
+                score: 0,
+                created_at: last.at,
+                id: last.id,
+            },
+        )),
+        _ => None,
+    };
+    Ok(AuditList {
+        entries: page
+            .iter()
+            .map(|r| AuditEntry {
+                at: from_millis(r.at),
+                moderator: r.moderator.clone(),
+                action: r.action,
+                comment_id: comment_id(r.comment_id),
+                reason: r.reason.clone(),
+            })
+            .collect(),
+        next_cursor,
+    })
+}
+
+/// Why a moderator could not be added.
+#[derive(Debug, thiserror::Error)]
+pub enum ModeratorError {
+    #[error("a moderator name is 1 to 50 letters, digits, '.', '-' or '_'")]
+    BadName,
+    #[error("a password needs at least 10 characters")]
+    WeakPassword,
+    #[error("there is already a moderator called {0}")]
+    Taken(String),
+    #[error("there is no moderator called {0}")]
+    Unknown(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Hash(String),
+}
+
+fn check_name(name: &str) -> Result<(), ModeratorError> {
+    let ok = !name.is_empty()
+        && name.len() <= 50
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ModeratorError::BadName)
+    }
+}
+
+async fn hash_checked(password: String) -> Result<String, ModeratorError> {
+    if password.chars().count() < 10 {
+        return Err(ModeratorError::WeakPassword);
+    }
+    hash_password_blocking(password)
+        .await
+        .map_err(|e| ModeratorError::Hash(e.to_string()))
+}
+
+/// Adds a moderator.
+pub async fn add_moderator(
+    store: &dyn CommentStore,
+    name: &str,
+    password: String,
+    role: Role,
+    now: i64,
+) -> Result<(), ModeratorError> {
+    check_name(name)?;
+    let hash = hash_checked(password).await?;
+    if store.add_moderator(name, &hash, role, now).await? {
+        Ok(())
+    } else {
+        Err(ModeratorError::Taken(name.to_owned()))
+    }
+}
+
+/// Sets a moderator's password and signs them out everywhere.
+pub async fn set_password(
+    store: &dyn CommentStore,
+    name: &str,
+    password: String,
+) -> Result<(), ModeratorError> {
+    let hash = hash_checked(password).await?;
+    if store.set_moderator_password(name, &hash).await? {
+        Ok(())
+    } else {
+        Err(ModeratorError::Unknown(name.to_owned()))
+    }
+}
+
+/// On a store with no moderator, makes `admin` with a random password and
+/// returns the password (to be printed once).
+pub async fn bootstrap_admin(
+    store: &dyn CommentStore,
+    now: i64,
+) -> Result<Option<String>, ModeratorError> {
+    if !store.moderators().await?.is_empty() {
+        return Ok(None);
+    }
+    let password = super::auth::random_password();
+    add_moderator(store, "admin", password.clone(), Role::Admin, now).await?;
+    Ok(Some(password))
+}

@@ -1,0 +1,83 @@
+//! Reactions on articles and comments: one per kind per reader, idempotent.
+
+use super::comments::visible;
+use super::view::comment_id;
+use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::store::ReaderHash;
+use chime_shared::{
+    ArticleId, LiveEvent, ReactionCounts, ReactionKind, ReactionsChanged, ReactionsResponse,
+};
+
+/// An article's counts and the reader's choices.
+pub async fn for_article(
+    state: &AppState,
+    article: &ArticleId,
+    reader: Option<&ReaderHash>,
+) -> ApiResult<ReactionsResponse> {
+    let (counts, mine) = state
+        .store
+        .article_reactions(article.as_str(), reader)
+        .await?;
+    Ok(ReactionsResponse {
+        counts: ReactionCounts::from_array(counts),
+        mine,
+    })
+}
+
+/// Adds (`on`) or takes back a reaction on an article.
+pub async fn set_on_article(
+    state: &AppState,
+    article: &ArticleId,
+    kind: ReactionKind,
+    on: bool,
+    reader: &ReaderHash,
+) -> ApiResult<ReactionsResponse> {
+    let (counts, mine, changed) = state
+        .store
+        .set_article_reaction(article.as_str(), reader, kind, on, state.now_ms())
+        .await?;
+    let counts = ReactionCounts::from_array(counts);
+    if changed {
+        state.metrics.reactions_changed.inc();
+        state.events.publish(
+            article.as_str(),
+            LiveEvent::ReactionsChanged(ReactionsChanged {
+                article: article.clone(),
+                comment_id: None,
+                counts: counts.clone(),
+            }),
+        );
+    }
+    Ok(ReactionsResponse { counts, mine })
+}
+
+/// Adds or takes back a reaction on a visible comment.
+pub async fn set_on_comment(
+    state: &AppState,
+    raw_id: &str,
+    kind: ReactionKind,
+    on: bool,
+    reader: &ReaderHash,
+) -> ApiResult<ReactionsResponse> {
+    let record = visible(state, raw_id).await?;
+    let (counts, mine, changed) = state
+        .store
+        .set_comment_reaction(record.id, reader, kind, on, state.now_ms())
+        .await?
+        .ok_or_else(|| crate::error::ApiError::not_found("There is no such comment."))?;
+    let counts = ReactionCounts::from_array(counts);
+    if changed {
+        state.metrics.reactions_changed.inc();
+        let article = super::view::for_moderator(&record).article;
+        state.events.publish(
+            &record.article,
+            LiveEvent::ReactionsChanged(ReactionsChanged {
+                article,
+                comment_id: Some(comment_id(record.id)),
+                counts: counts.clone(),
+            }),
+        );
+    }
+    Ok(ReactionsResponse { counts, mine })
+}

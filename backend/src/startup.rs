@@ -1,0 +1,194 @@
+//! `Application`: opens the store, binds the port, builds the router, and
+//! runs until told to stop.
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::events::{EventBus, LocalBus};
+use crate::metrics::Metrics;
+use crate::service::readers::ReaderHasher;
+use crate::state::AppState;
+use crate::store::CommentStore;
+use crate::store::sqlite::SqliteStore;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database: {0}")]
+    Database(String),
+    #[error("cannot listen on {addr}: {cause}")]
+    Bind {
+        addr: SocketAddr,
+        cause: std::io::Error,
+    },
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// Opens the store a database URL names.
+pub async fn open_store(url: &str) -> Result<Arc<dyn CommentStore>, StartupError> {
+    if url.starts_with("sqlite:") {
+        let store = SqliteStore::open(url)
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?;
+        Ok(Arc::new(store))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Err(StartupError::Database(
+            "PostgreSQL support is not in this release yet; use a sqlite:// URL".into(),
+        ))
+    } else {
+        Err(StartupError::Database(format!(
+            "{url:?} is not a sqlite:// database URL"
+        )))
+    }
+}
+
+/// A server, bound and ready to run.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    /// The admin password made on first start, to be shown once.
+    pub admin_password: Option<String>,
+}
+
+impl Application {
+    /// Opens the store, binds the address and prepares the state.
+    pub async fn build(
+        mut settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
+        let store = open_store(&settings.database_url).await?;
+        let listener =
+            TcpListener::bind(settings.addr)
+                .await
+                .map_err(|cause| StartupError::Bind {
+                    addr: settings.addr,
+                    cause,
+                })?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| StartupError::Setup(e.to_string()))?;
+        settings.resolve(local);
+
+        let key = store
+            .secret("reader_key", &crate::service::auth::random_token)
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?;
+        let now = crate::clock::to_millis(clock.now());
+        let admin_password = if settings.bootstrap_admin {
+            crate::service::moderation::bootstrap_admin(store.as_ref(), now)
+                .await
+                .map_err(|e| StartupError::Setup(e.to_string()))?
+        } else {
+            None
+        };
+        if settings.seed_demo {
+            crate::demo::seed(store.as_ref(), now)
+                .await
+                .map_err(|e| StartupError::Database(e.to_string()))?;
+        }
+        let events: Arc<dyn EventBus> = Arc::new(LocalBus::default());
+        let limits = crate::ratelimit::WriteLimits::new(
+            settings.writes_per_minute_per_reader,
+            settings.writes_per_minute_per_address,
+        );
+        let state = AppState {
+            store,
+            events,
+            clock,
+            settings: Arc::new(settings),
+            readers: ReaderHasher::new(key.as_bytes()),
+            metrics: Arc::new(Metrics::default()),
+            write_limits: Arc::new(limits),
+            shutdown: CancellationToken::new(),
+        };
+        Ok(Self {
+            listener,
+            state,
+            admin_password,
+        })
+    }
+
+    /// The port listened on.
+    pub fn port(&self) -> u16 {
+        self.state.settings.addr.port()
+    }
+
+    /// The URL people open.
+    pub fn url(&self) -> String {
+        self.state.settings.public_origin().to_owned()
+    }
+
+    /// The state handlers share (tests reach the store through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `stop` resolves, then lets requests in flight finish
+    /// and ends open event streams.
+    pub async fn run_until_stopped(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let state = self.state;
+        let purge = tokio::spawn(purge_loop(state.clone()));
+        let shutdown = state.shutdown.clone();
+        let app = crate::routes::app(state);
+        let result = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            stop.await;
+            shutdown.cancel();
+        })
+        .await;
+        purge.abort();
+        result
+    }
+}
+
+/// Forgets idle rate-limit keys every minute and expired idempotency keys
+/// and sessions every hour.
+async fn purge_loop(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    for minute in 0u64.. {
+        tick.tick().await;
+        state.write_limits.forget_idle();
+        if minute % 60 != 0 {
+            continue;
+        }
+        let now = state.now_ms();
+        if let Err(e) = state.store.purge_expired(now - 24 * 3600 * 1000, now).await {
+            tracing::warn!(error = %e, "purge failed");
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,351 @@
+//! `CommentStore`: everything the server keeps, behind one trait so that the
+//! SQLite default and a PostgreSQL store can stand in for each other.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chime_shared::{
+    AuditAction, CommentState, ModStateFilter, ReactionKind, ReportReason, Role, SortOrder,
+};
+
+/// Why storage failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or is busy: retryable.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else.
+    #[error("storage error: {0}")]
+    Internal(String),
+}
+
+/// Store results.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A keyed hash of a reader token; the token itself is never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReaderHash(pub String);
+
+/// A comment as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentRecord {
+    pub id: i64,
+    pub article: String,
+    pub parent_id: Option<i64>,
+    pub root_id: i64,
+    pub depth: i64,
+    pub author_name: String,
+    pub author_reader: String,
+    pub body: String,
+    pub html: String,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    pub state: CommentState,
+    pub hidden_reason: Option<String>,
+    pub visible_descendants: i64,
+    pub report_count: i64,
+    pub reactions: [u64; 6],
+}
+
+impl CommentRecord {
+    /// Sum of all reactions: the `top` order.
+    pub fn reaction_total(&self) -> i64 {
+        i64::try_from(self.reactions.iter().sum::<u64>()).unwrap_or(i64::MAX)
+    }
+
+    /// Whether readers see it, as itself or as a tombstone.
+    pub fn shown_to_readers(&self) -> bool {
+        self.state == CommentState::Visible || self.visible_descendants > 0
+    }
+}
+
+/// A new comment, already parsed, rendered and placed in its thread.
+#[derive(Debug, Clone)]
+pub struct NewCommentRecord {
+    pub article: String,
+    pub parent_id: Option<i64>,
+    pub root_id: Option<i64>,
+    pub depth: i64,
+    pub author_name: String,
+    pub author_reader: String,
+    pub body: String,
+    pub html: String,
+    pub created_at: i64,
+}
+
+/// Where a page of a listing starts: after this key, in the listing's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keyset {
+    /// `reaction_total` for `top`, unused otherwise.
+    pub score: i64,
+    pub created_at: i64,
+    pub id: i64,
+}
+
+/// A page of top-level comments and all their shown replies.
+#[derive(Debug, Clone, Default)]
+pub struct ThreadPage {
+    /// Visible comments in the article.
+    pub total: u64,
+    /// Top-level comments in listing order (one more than asked for when
+    /// there is a next page).
+    pub top_level: Vec<CommentRecord>,
+    /// Their shown replies, oldest first.
+    pub replies: Vec<CommentRecord>,
+    /// (comment id, kind) the reader chose, over all comments of the page.
+    pub mine: Vec<(i64, ReactionKind)>,
+}
+
+/// What a change of state did.
+#[derive(Debug, Clone)]
+pub struct StateChange {
+    pub before: CommentState,
+    pub after: CommentRecord,
+}
+
+/// A moderator as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModeratorRecord {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub created_at: i64,
+}
+
+/// A moderation listing's filters.
+#[derive(Debug, Clone)]
+pub struct ModQuery {
+    pub state: ModStateFilter,
+    pub article: Option<String>,
+    /// Words that must all occur in the body.
+    pub words: Vec<String>,
+    pub after: Option<Keyset>,
+    pub limit: u32,
+}
+
+/// A comment with its reports, for moderators.
+#[derive(Debug, Clone)]
+pub struct ModRecord {
+    pub comment: CommentRecord,
+    pub reports: Vec<(ReportReason, u64)>,
+}
+
+/// One stored audit entry.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: i64,
+    pub moderator: String,
+    pub action: AuditAction,
+    pub comment_id: i64,
+    pub reason: Option<String>,
+}
+
+/// A moderation act to record with a state change.
+#[derive(Debug, Clone)]
+pub struct AuditNote {
+    pub moderator: String,
+    pub action: AuditAction,
+    pub reason: Option<String>,
+}
+
+/// The first answer to an idempotent write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+/// The clock readings a key claim is judged by.
+#[derive(Debug, Clone, Copy)]
+pub struct IdempotencyTimes {
+    pub now: i64,
+    /// An unfinished claim older than this was abandoned (its server died).
+    pub stale_before: i64,
+    /// A key older than this is forgotten and may be used afresh.
+    pub expired_before: i64,
+}
+
+/// What a write's idempotency key says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// First use: go ahead, then record the answer.
+    Claimed,
+    /// The first attempt is still running.
+    InProgress,
+    /// Used before for the same request: replay this.
+    Done(StoredResponse),
+    /// Used before for another request.
+    Mismatch,
+}
+
+/// The store of comments, reactions, reports, moderators, sessions, audit
+/// log and idempotency keys.
+#[async_trait]
+pub trait CommentStore: Send + Sync + 'static {
+    /// Answers when storage is reachable.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// A per-installation secret, made on first call.
+    async fn secret(
+        &self,
+        name: &str,
+        make: &(dyn Fn() -> String + Send + Sync),
+    ) -> StoreResult<String>;
+
+    /// Stores a new comment, creating its article if needed.
+    async fn insert_comment(&self, new: NewCommentRecord) -> StoreResult<CommentRecord>;
+
+    /// One comment by id.
+    async fn comment(&self, id: i64) -> StoreResult<Option<CommentRecord>>;
+
+    /// Replaces a comment's body.
+    async fn edit_comment(
+        &self,
+        id: i64,
+        body: &str,
+        html: &str,
+        at: i64,
+    ) -> StoreResult<Option<CommentRecord>>;
+
+    /// Moves a comment to another state, keeping every count right, and
+    /// records the act in the audit log when `audit` is given. `None` when
+    /// the comment does not exist.
+    async fn set_state(
+        &self,
+        id: i64,
+        state: CommentState,
+        reason: Option<&str>,
+        audit: Option<AuditNote>,
+        at: i64,
+    ) -> StoreResult<Option<StateChange>>;
+
+    /// One page of an article's thread.
+    async fn thread_page(
+        &self,
+        article: &str,
+        sort: SortOrder,
+        after: Option<Keyset>,
+        limit: u32,
+        reader: Option<&ReaderHash>,
+    ) -> StoreResult<ThreadPage>;
+
+    /// The kinds a reader chose on one comment.
+    async fn comment_mine(
+        &self,
+        comment_id: i64,
+        reader: &ReaderHash,
+    ) -> StoreResult<Vec<ReactionKind>>;
+
+    /// Visible comments per article; unknown articles are left out.
+    async fn article_counts(&self, articles: &[String]) -> StoreResult<Vec<(String, u64)>>;
+
+    /// An article's reaction counts and the reader's choices.
+    async fn article_reactions(
+        &self,
+        article: &str,
+        reader: Option<&ReaderHash>,
+    ) -> StoreResult<([u64; 6], Vec<ReactionKind>)>;
+
+    /// Adds (`on`) or takes back a reader's reaction on an article.
+    async fn set_article_reaction(
+        &self,
+        article: &str,
+        reader: &ReaderHash,
+        kind: ReactionKind,
+        on: bool,
+        at: i64,
+    ) -> StoreResult<([u64; 6], Vec<ReactionKind>, bool)>;
+
+    /// Adds or takes back a reader's reaction on a comment; `None` when the
+    /// comment does not exist.
+    async fn set_comment_reaction(
+        &self,
+        comment_id: i64,
+        reader: &ReaderHash,
+        kind: ReactionKind,
+        on: bool,
+        at: i64,
+    ) -> StoreResult<Option<([u64; 6], Vec<ReactionKind>, bool)>>;
+
+    /// Records a report; false when this reader had already reported it.
+    async fn add_report(
+        &self,
+        comment_id: i64,
+        reader: &ReaderHash,
+        reason: ReportReason,
+        note: Option<&str>,
+        at: i64,
+    ) -> StoreResult<bool>;
+
+    /// Comments for moderators, newest first.
+    async fn mod_comments(&self, query: &ModQuery) -> StoreResult<Vec<ModRecord>>;
+
+    /// The audit log, newest first, after the given entry id.
+    async fn audit(&self, before_id: Option<i64>, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+
+    /// Adds a moderator; false when the name is taken.
+    async fn add_moderator(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        at: i64,
+    ) -> StoreResult<bool>;
+
+    /// Replaces a moderator's password and ends their sessions; false when
+    /// there is no such moderator.
+    async fn set_moderator_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> StoreResult<bool>;
+
+    /// Removes a moderator and their sessions; false when unknown.
+    async fn remove_moderator(&self, username: &str) -> StoreResult<bool>;
+
+    /// Every moderator, by name.
+    async fn moderators(&self) -> StoreResult<Vec<ModeratorRecord>>;
+
+    /// One moderator by name.
+    async fn moderator(&self, username: &str) -> StoreResult<Option<ModeratorRecord>>;
+
+    /// Starts a session.
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        moderator_id: i64,
+        at: i64,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+
+    /// The moderator of a live session.
+    async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<ModeratorRecord>>;
+
+    /// Ends a session.
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// Claims an idempotency key for a request.
+    async fn claim_idempotency(
+        &self,
+        reader: &ReaderHash,
+        key: &str,
+        request_hash: &str,
+        times: IdempotencyTimes,
+    ) -> StoreResult<IdempotencyClaim>;
+
+    /// Records the answer to a claimed key.
+    async fn finish_idempotency(
+        &self,
+        reader: &ReaderHash,
+        key: &str,
+        response: &StoredResponse,
+    ) -> StoreResult<()>;
+
+    /// Gives a claimed key back (the write failed and may be retried).
+    async fn release_idempotency(&self, reader: &ReaderHash, key: &str) -> StoreResult<()>;
+
+    /// Forgets keys and sessions that have run out.
+    async fn purge_expired(&self, idempotency_before: i64, now: i64) -> StoreResult<()>;
+}

@@ -1,0 +1,1061 @@
+//! The SQLite store: the embedded default. WAL mode, one writer connection
+//! (SQLite allows one writer at a time anyway; queueing in the pool is cheaper
+//! than retrying on `SQLITE_BUSY`) and a pool of readers.
+
+use super::*;
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The SQLite implementation of [`CommentStore`].
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+const COMMENT_COLUMNS: &str = "c.id, a.key AS article, c.parent_id, c.root_id, c.depth, \
+     c.author_name, c.author_reader, c.body, c.html, c.created_at, c.edited_at, c.state, \
+     c.hidden_reason, c.visible_descendants, c.report_count, \
+     c.r_like, c.r_love, c.r_laugh, c.r_wow, c.r_sad, c.r_angry";
+
+const COMMENT_FROM: &str = " FROM comments c JOIN articles a ON a.id = c.article_id";
+
+/// Shown to readers: visible, or a tombstone over visible replies.
+const SHOWN: &str = "(c.state = 'visible' OR c.visible_descendants > 0)";
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at a `sqlite://` URL and
+    /// runs the migrations.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Internal(format!("bad database URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL in WAL mode loses nothing a process crash could take:
+            // a commit is in the WAL before it is acknowledged.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-16000");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.clone())
+            .await
+            .map_err(map_err)?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(map_err)?;
+        Ok(Self { writer, reader })
+    }
+}
+
+fn map_err(err: sqlx::Error) -> StoreError {
+    match &err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            StoreError::Unavailable(err.to_string())
+        }
+        sqlx::Error::Database(db)
+            if matches!(db.code().as_deref(), Some("5" | "6" | "13" | "261" | "517")) =>
+        {
+            // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_FULL and their variants.
+            StoreError::Unavailable(err.to_string())
+        }
+        _ => StoreError::Internal(err.to_string()),
+    }
+}
+
+fn reaction_column(kind: ReactionKind) -> &'static str {
+    match kind {
+        ReactionKind::Like => "r_like",
+        ReactionKind::Love => "r_love",
+        ReactionKind::Laugh => "r_laugh",
+        ReactionKind::Wow => "r_wow",
+        ReactionKind::Sad => "r_sad",
+        ReactionKind::Angry => "r_angry",
+    }
+}
+
+fn reactions_of(row: &SqliteRow) -> Result<[u64; 6], sqlx::Error> {
+    let mut out = [0u64; 6];
+    for kind in ReactionKind::ALL {
+        let n: i64 = row.try_get(reaction_column(kind))?;
+        out[kind.index()] = u64::try_from(n).unwrap_or(0);
+    }
+    Ok(out)
+}
+
+fn comment_of(row: &SqliteRow) -> Result<CommentRecord, sqlx::Error> {
+    let state: String = row.try_get("state")?;
+    Ok(CommentRecord {
+        id: row.try_get("id")?,
+        article: row.try_get("article")?,
+        parent_id: row.try_get("parent_id")?,
+        root_id: row.try_get("root_id")?,
+        depth: row.try_get("depth")?,
+        author_name: row.try_get("author_name")?,
+        author_reader: row.try_get("author_reader")?,
+        body: row.try_get("body")?,
+        html: row.try_get("html")?,
+        created_at: row.try_get("created_at")?,
+        edited_at: row.try_get("edited_at")?,
+        state: CommentState::parse(&state).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        hidden_reason: row.try_get("hidden_reason")?,
+        visible_descendants: row.try_get("visible_descendants")?,
+        report_count: row.try_get("report_count")?,
+        reactions: reactions_of(row)?,
+    })
+}
+
+fn comments_of(rows: &[SqliteRow]) -> StoreResult<Vec<CommentRecord>> {
+    rows.iter()
+        .map(comment_of)
+        .collect::<Result<_, _>>()
+        .map_err(map_err)
+}
+
+fn moderator_of(row: &SqliteRow) -> Result<ModeratorRecord, sqlx::Error> {
+    let role: String = row.try_get("role")?;
+    Ok(ModeratorRecord {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        password_hash: row.try_get("password_hash")?,
+        role: Role::parse(&role).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn kind_of(raw: &str) -> Result<ReactionKind, sqlx::Error> {
+    ReactionKind::parse(raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+async fn comment_by_id<'e, E>(executor: E, id: i64) -> Result<Option<CommentRecord>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Sqlite>,
+{
+    let sql = format!("SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.id = ?");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(executor).await?;
+    row.as_ref().map(comment_of).transpose()
+}
+
+/// Adds `delta` to `visible_descendants` of `start` and all its ancestors.
+async fn bump_ancestors(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    start: i64,
+    delta: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "WITH RECURSIVE anc(id) AS ( \
+             SELECT ? \
+             UNION ALL \
+             SELECT c.parent_id FROM comments c JOIN anc ON c.id = anc.id WHERE c.parent_id IS NOT NULL) \
+         UPDATE comments SET visible_descendants = visible_descendants + ? \
+         WHERE id IN (SELECT id FROM anc)",
+    )
+    .bind(start)
+    .bind(delta)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn upsert_article(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    key: &str,
+    at: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO articles (key, created_at) VALUES (?, ?) \
+         ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
+    )
+    .bind(key)
+    .bind(at)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+async fn reader_kinds<'e, E>(
+    executor: E,
+    sql: &str,
+    target: i64,
+    reader: &ReaderHash,
+) -> Result<Vec<ReactionKind>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Sqlite>,
+{
+    let kinds: Vec<String> = sqlx::query_scalar(sql)
+        .bind(target)
+        .bind(&reader.0)
+        .fetch_all(executor)
+        .await?;
+    let mut out = kinds
+        .iter()
+        .map(|k| kind_of(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    out.sort();
+    Ok(out)
+}
+
+fn push_id_list(qb: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]) {
+    qb.push("(");
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    qb.push(")");
+}
+
+#[async_trait]
+impl CommentStore for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.reader)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn secret(
+        &self,
+        name: &str,
+        make: &(dyn Fn() -> String + Send + Sync),
+    ) -> StoreResult<String> {
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(make())
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+            .bind(name)
+            .fetch_one(&self.writer)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn insert_comment(&self, new: NewCommentRecord) -> StoreResult<CommentRecord> {
+        let run = async {
+            let mut tx = self.writer.begin().await?;
+            let article_id = upsert_article(&mut tx, &new.article, new.created_at).await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO comments (article_id, parent_id, root_id, depth, author_name, \
+                 author_reader, body, html, created_at, state) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'visible') RETURNING id",
+            )
+            .bind(article_id)
+            .bind(new.parent_id)
+            .bind(new.root_id.unwrap_or(0))
+            .bind(new.depth)
+            .bind(&new.author_name)
+            .bind(&new.author_reader)
+            .bind(&new.body)
+            .bind(&new.html)
+            .bind(new.created_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            if new.root_id.is_none() {
+                sqlx::query("UPDATE comments SET root_id = id WHERE id = ?")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("UPDATE articles SET visible_count = visible_count + 1 WHERE id = ?")
+                .bind(article_id)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(parent) = new.parent_id {
+                bump_ancestors(&mut tx, parent, 1).await?;
+            }
+            let record = comment_by_id(&mut *tx, id).await?;
+            tx.commit().await?;
+            record.ok_or(sqlx::Error::RowNotFound)
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn comment(&self, id: i64) -> StoreResult<Option<CommentRecord>> {
+        comment_by_id(&self.reader, id).await.map_err(map_err)
+    }
+
+    async fn edit_comment(
+        &self,
+        id: i64,
+        body: &str,
+        html: &str,
+        at: i64,
+    ) -> StoreResult<Option<CommentRecord>> {
+        let run = async {
+            let mut tx = self.writer.begin().await?;
+            sqlx::query("UPDATE comments SET body = ?, html = ?, edited_at = ? WHERE id = ?")
+                .bind(body)
+                .bind(html)
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let record = comment_by_id(&mut *tx, id).await?;
+            tx.commit().await?;
+            Ok(record)
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn set_state(
+        &self,
+        id: i64,
+        state: CommentState,
+        reason: Option<&str>,
+        audit: Option<AuditNote>,
+        at: i64,
+    ) -> StoreResult<Option<StateChange>> {
+        let run = async {
+            let mut tx = self.writer.begin().await?;
+            let Some(before) = comment_by_id(&mut *tx, id).await? else {
+                return Ok(None);
+            };
+            sqlx::query("UPDATE comments SET state = ?, hidden_reason = ? WHERE id = ?")
+                .bind(state.as_str())
+                .bind(if state == CommentState::Hidden {
+                    reason
+                } else {
+                    None
+                })
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let was = before.state == CommentState::Visible;
+            let is = state == CommentState::Visible;
+            if was != is {
+                let delta: i64 = if is { 1 } else { -1 };
+                sqlx::query(
+                    "UPDATE articles SET visible_count = visible_count + ? \
+                     WHERE id = (SELECT article_id FROM comments WHERE id = ?)",
+                )
+                .bind(delta)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                if let Some(parent) = before.parent_id {
+                    bump_ancestors(&mut tx, parent, delta).await?;
+                }
+            }
+            if let Some(note) = audit {
+                sqlx::query(
+                    "INSERT INTO audit_log (at, moderator, action, comment_id, reason) VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(at)
+                .bind(&note.moderator)
+                .bind(note.action.as_str())
+                .bind(id)
+                .bind(&note.reason)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let after = comment_by_id(&mut *tx, id)
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)?;
+            tx.commit().await?;
+            Ok(Some(StateChange {
+                before: before.state,
+                after,
+            }))
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn thread_page(
+        &self,
+        article: &str,
+        sort: SortOrder,
+        after: Option<Keyset>,
+        limit: u32,
+        reader: Option<&ReaderHash>,
+    ) -> StoreResult<ThreadPage> {
+        let run = async {
+            let mut conn = self.reader.acquire().await?;
+            let Some(row) = sqlx::query("SELECT id, visible_count FROM articles WHERE key = ?")
+                .bind(article)
+                .fetch_optional(&mut *conn)
+                .await?
+            else {
+                return Ok(ThreadPage::default());
+            };
+            let article_id: i64 = row.try_get("id")?;
+            let total: i64 = row.try_get("visible_count")?;
+
+            let mut qb = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.article_id = "
+            ));
+            qb.push_bind(article_id);
+            qb.push(format!(" AND c.parent_id IS NULL AND {SHOWN}"));
+            if let Some(k) = after {
+                match sort {
+                    SortOrder::Newest => {
+                        qb.push(" AND (c.created_at, c.id) < (")
+                            .push_bind(k.created_at);
+                        qb.push(", ").push_bind(k.id).push(")");
+                    }
+                    SortOrder::Oldest => {
+                        qb.push(" AND (c.created_at, c.id) > (")
+                            .push_bind(k.created_at);
+                        qb.push(", ").push_bind(k.id).push(")");
+                    }
+                    SortOrder::Top => {
+                        qb.push(" AND (c.reaction_total, c.created_at, c.id) < (")
+                            .push_bind(k.score);
+                        qb.push(", ").push_bind(k.created_at);
+                        qb.push(", ").push_bind(k.id).push(")");
+                    }
+                }
+            }
+            qb.push(match sort {
+                SortOrder::Newest => " ORDER BY c.created_at DESC, c.id DESC",
+                SortOrder::Oldest => " ORDER BY c.created_at ASC, c.id ASC",
+                SortOrder::Top => " ORDER BY c.reaction_total DESC, c.created_at DESC, c.id DESC",
+            });
+            qb.push(" LIMIT ").push_bind(i64::from(limit) + 1);
+            let top_level = comments_of(&qb.build().fetch_all(&mut *conn).await?)
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+
+            let roots: Vec<i64> = top_level
+                .iter()
+                .take(limit as usize)
+                .map(|c| c.id)
+                .collect();
+            if roots.is_empty() {
+                return Ok(ThreadPage {
+                    total: u64::try_from(total).unwrap_or(0),
+                    ..ThreadPage::default()
+                });
+            }
+            let mut qb = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.root_id IN "
+            ));
+            push_id_list(&mut qb, &roots);
+            qb.push(format!(
+                " AND c.id <> c.root_id AND {SHOWN} ORDER BY c.created_at ASC, c.id ASC"
+            ));
+            let replies = comments_of(&qb.build().fetch_all(&mut *conn).await?)
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+
+            let mut mine = Vec::new();
+            if let Some(reader) = reader {
+                let mut qb = QueryBuilder::<Sqlite>::new(
+                    "SELECT r.comment_id, r.kind FROM comment_reactions r \
+                     JOIN comments c ON c.id = r.comment_id WHERE r.reader = ",
+                );
+                qb.push_bind(&reader.0).push(" AND c.root_id IN ");
+                push_id_list(&mut qb, &roots);
+                for row in qb.build().fetch_all(&mut *conn).await? {
+                    let kind: String = row.try_get("kind")?;
+                    mine.push((row.try_get("comment_id")?, kind_of(&kind)?));
+                }
+            }
+            Ok(ThreadPage {
+                total: u64::try_from(total).unwrap_or(0),
+                top_level,
+                replies,
+                mine,
+            })
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn comment_mine(
+        &self,
+        comment_id: i64,
+        reader: &ReaderHash,
+    ) -> StoreResult<Vec<ReactionKind>> {
+        reader_kinds(
+            &self.reader,
+            "SELECT kind FROM comment_reactions WHERE comment_id = ? AND reader = ?",
+            comment_id,
+            reader,
+        )
+        .await
+        .map_err(map_err)
+    }
+
+    async fn article_counts(&self, articles: &[String]) -> StoreResult<Vec<(String, u64)>> {
+        if articles.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb =
+            QueryBuilder::<Sqlite>::new("SELECT key, visible_count FROM articles WHERE key IN (");
+        let mut list = qb.separated(", ");
+        for key in articles {
+            list.push_bind(key);
+        }
+        qb.push(")");
+        let rows = qb.build().fetch_all(&self.reader).await.map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                let n: i64 = row.try_get("visible_count")?;
+                Ok((row.try_get("key")?, u64::try_from(n).unwrap_or(0)))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(map_err)
+    }
+
+    async fn article_reactions(
+        &self,
+        article: &str,
+        reader: Option<&ReaderHash>,
+    ) -> StoreResult<([u64; 6], Vec<ReactionKind>)> {
+        let run = async {
+            let mut conn = self.reader.acquire().await?;
+            let Some(row) = sqlx::query("SELECT * FROM articles WHERE key = ?")
+                .bind(article)
+                .fetch_optional(&mut *conn)
+                .await?
+            else {
+                return Ok(([0; 6], Vec::new()));
+            };
+            let counts = reactions_of(&row)?;
+            let mine = match reader {
+                Some(reader) => {
+                    let id: i64 = row.try_get("id")?;
+                    reader_kinds(
+                        &mut *conn,
+                        "SELECT kind FROM article_reactions WHERE article_id = ? AND reader = ?",
+                        id,
+                        reader,
+                    )
+                    .await?
+                }
+                None => Vec::new(),
+            };
+            Ok((counts, mine))
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn set_article_reaction(
+        &self,
+        article: &str,
+        reader: &ReaderHash,
+        kind: ReactionKind,
+        on: bool,
+        at: i64,
+    ) -> StoreResult<([u64; 6], Vec<ReactionKind>, bool)> {
+        let column = reaction_column(kind);
+        let run = async {
+            let mut tx = self.writer.begin().await?;
+            let article_id = if on {
+                upsert_article(&mut tx, article, at).await?
+            } else {
+                match sqlx::query_scalar("SELECT id FROM articles WHERE key = ?")
+                    .bind(article)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                {
+                    Some(id) => id,
+                    // Taking back a reaction on an article nobody reacted
+                    // to changes nothing and creates nothing.
+                    None => return Ok(([0; 6], Vec::new(), false)),
+                }
+            };
+            let changed = if on {
+                sqlx::query(
+                    "INSERT INTO article_reactions (article_id, reader, kind, created_at) \
+                     VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                )
+                .bind(article_id)
+                .bind(&reader.0)
+                .bind(kind.as_str())
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1
+            } else {
+                sqlx::query("DELETE FROM article_reactions WHERE article_id = ? AND reader = ? AND kind = ?")
+                    .bind(article_id)
+                    .bind(&reader.0)
+                    .bind(kind.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1
+            };
+            if changed {
+                let delta = if on { 1 } else { -1 };
+                sqlx::query(&format!(
+                    "UPDATE articles SET {column} = {column} + ? WHERE id = ?"
+                ))
+                .bind(delta)
+                .bind(article_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let row = sqlx::query("SELECT * FROM articles WHERE id = ?")
+                .bind(article_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let counts = reactions_of(&row)?;
+            let mine = reader_kinds(
+                &mut *tx,
+                "SELECT kind FROM article_reactions WHERE article_id = ? AND reader = ?",
+                article_id,
+                reader,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok((counts, mine, changed))
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn set_comment_reaction(
+        &self,
+        comment_id: i64,
+        reader: &ReaderHash,
+        kind: ReactionKind,
+        on: bool,
+        at: i64,
+    ) -> StoreResult<Option<([u64; 6], Vec<ReactionKind>, bool)>> {
+        let column = reaction_column(kind);
+        let run = async {
+            let mut tx = self.writer.begin().await?;
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM comments WHERE id = ?")
+                .bind(comment_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_none() {
+                return Ok(None);
+            }
+            let changed = if on {
+                sqlx::query(
+                    "INSERT INTO comment_reactions (comment_id, reader, kind, created_at) \
+                     VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                )
+                .bind(comment_id)
+                .bind(&reader.0)
+                .bind(kind.as_str())
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1
+            } else {
+                sqlx::query("DELETE FROM comment_reactions WHERE comment_id = ? AND reader = ? AND kind = ?")
+                    .bind(comment_id)
+                    .bind(&reader.0)
+                    .bind(kind.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1
+            };
+            if changed {
+                let delta = if on { 1 } else { -1 };
+                sqlx::query(&format!(
+                    "UPDATE comments SET {column} = {column} + ?, reaction_total = reaction_total + ? WHERE id = ?"
+                ))
+                .bind(delta)
+                .bind(delta)
+                .bind(comment_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let row = sqlx::query("SELECT * FROM comments WHERE id = ?")
+                .bind(comment_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let counts = reactions_of(&row)?;
+            let mine = reader_kinds(
+                &mut *tx,
+                "SELECT kind FROM comment_reactions WHERE comment_id = ? AND reader = ?",
+                comment_id,
+                reader,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Some((counts, mine, changed)))
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn add_report(
+        &self,
+        comment_id: i64,
+        reader: &ReaderHash,
+        reason: ReportReason,
+        note: Option<&str>,
+        at: i64,
+    ) -> StoreResult<bool> {
+        let run = async {
+            let mut tx = self.writer.begin().await?;
+            let added = sqlx::query(
+                "INSERT INTO reports (comment_id, reader, reason, note, created_at) \
+                 VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(comment_id)
+            .bind(&reader.0)
+            .bind(reason.as_str())
+            .bind(note)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if added {
+                sqlx::query("UPDATE comments SET report_count = report_count + 1 WHERE id = ?")
+                    .bind(comment_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(added)
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn mod_comments(&self, query: &ModQuery) -> StoreResult<Vec<ModRecord>> {
+        let run = async {
+            let mut conn = self.reader.acquire().await?;
+            let mut qb = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE 1 = 1"
+            ));
+            match query.state {
+                ModStateFilter::Visible => {
+                    qb.push(" AND c.state = 'visible'");
+                }
+                ModStateFilter::Hidden => {
+                    qb.push(" AND c.state = 'hidden'");
+                }
+                ModStateFilter::Reported => {
+                    qb.push(" AND c.report_count > 0");
+                }
+                ModStateFilter::All => {}
+            }
+            if let Some(article) = &query.article {
+                qb.push(" AND a.key = ").push_bind(article);
+            }
+            if !query.words.is_empty() {
+                let expr = query
+                    .words
+                    .iter()
+                    .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                qb.push(" AND c.id IN (SELECT rowid FROM comments_fts WHERE comments_fts MATCH ")
+                    .push_bind(expr)
+                    .push(")");
+            }
+            if let Some(k) = query.after {
+                qb.push(" AND (c.created_at, c.id) < (")
+                    .push_bind(k.created_at);
+                qb.push(", ").push_bind(k.id).push(")");
+            }
+            qb.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT ")
+                .push_bind(i64::from(query.limit));
+            let comments = comments_of(&qb.build().fetch_all(&mut *conn).await?)
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+            let reported: Vec<i64> = comments
+                .iter()
+                .filter(|c| c.report_count > 0)
+                .map(|c| c.id)
+                .collect();
+            let mut reasons: Vec<(i64, ReportReason, u64)> = Vec::new();
+            if !reported.is_empty() {
+                let mut qb = QueryBuilder::<Sqlite>::new(
+                    "SELECT comment_id, reason, COUNT(*) AS n FROM reports WHERE comment_id IN ",
+                );
+                push_id_list(&mut qb, &reported);
+                qb.push(" GROUP BY comment_id, reason");
+                for row in qb.build().fetch_all(&mut *conn).await? {
+                    let reason: String = row.try_get("reason")?;
+                    let n: i64 = row.try_get("n")?;
+                    reasons.push((
+                        row.try_get("comment_id")?,
+                        ReportReason::parse(&reason)
+                            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                        u64::try_from(n).unwrap_or(0),
+                    ));
+                }
+            }
+            Ok(comments
+                .into_iter()
+                .map(|comment| {
+                    let reports = reasons
+                        .iter()
+                        .filter(|(id, _, _)| *id == comment.id)
+                        .map(|(_, reason, n)| (*reason, *n))
+                        .collect();
+                    ModRecord { comment, reports }
+                })
+                .collect())
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn audit(&self, before_id: Option<i64>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, at, moderator, action, comment_id, reason FROM audit_log \
+             WHERE id < ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(before_id.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                let action: String = row.try_get("action")?;
+                Ok(AuditRecord {
+                    id: row.try_get("id")?,
+                    at: row.try_get("at")?,
+                    moderator: row.try_get("moderator")?,
+                    action: AuditAction::parse(&action)
+                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    comment_id: row.try_get("comment_id")?,
+                    reason: row.try_get("reason")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(map_err)
+    }
+
+    async fn add_moderator(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        at: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO moderators (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(at)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_moderator_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> StoreResult<bool> {
+        let run = async {
+            let mut tx = self.writer.begin().await?;
+            let id: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM moderators WHERE username = ?")
+                    .bind(username)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some(id) = id else { return Ok(false) };
+            sqlx::query("UPDATE moderators SET password_hash = ? WHERE id = ?")
+                .bind(password_hash)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM mod_sessions WHERE moderator_id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(true)
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn remove_moderator(&self, username: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM moderators WHERE username = ?")
+            .bind(username)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn moderators(&self) -> StoreResult<Vec<ModeratorRecord>> {
+        let rows = sqlx::query("SELECT * FROM moderators ORDER BY username")
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(moderator_of)
+            .collect::<Result<_, _>>()
+            .map_err(map_err)
+    }
+
+    async fn moderator(&self, username: &str) -> StoreResult<Option<ModeratorRecord>> {
+        let row = sqlx::query("SELECT * FROM moderators WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(moderator_of).transpose().map_err(map_err)
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        moderator_id: i64,
+        at: i64,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO mod_sessions (token_hash, moderator_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(moderator_id)
+        .bind(at)
+        .bind(expires_at)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<ModeratorRecord>> {
+        let row = sqlx::query(
+            "SELECT m.* FROM mod_sessions s JOIN moderators m ON m.id = s.moderator_id \
+             WHERE s.token_hash = ? AND s.expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(map_err)?;
+        row.as_ref().map(moderator_of).transpose().map_err(map_err)
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM mod_sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn claim_idempotency(
+        &self,
+        reader: &ReaderHash,
+        key: &str,
+        request_hash: &str,
+        times: IdempotencyTimes,
+    ) -> StoreResult<IdempotencyClaim> {
+        let run = async {
+            let mut tx = self.writer.begin().await?;
+            let row = sqlx::query(
+                "SELECT request_hash, status, response_body, created_at FROM idempotency_keys \
+                 WHERE reader = ? AND key = ?",
+            )
+            .bind(&reader.0)
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let claim = match row {
+                Some(row) => {
+                    let created_at: i64 = row.try_get("created_at")?;
+                    let status: Option<i64> = row.try_get("status")?;
+                    let hash: String = row.try_get("request_hash")?;
+                    let expired = created_at < times.expired_before;
+                    let abandoned = status.is_none() && created_at < times.stale_before;
+                    if expired || abandoned {
+                        None
+                    } else if hash != request_hash {
+                        Some(IdempotencyClaim::Mismatch)
+                    } else if let Some(status) = status {
+                        Some(IdempotencyClaim::Done(StoredResponse {
+                            status: u16::try_from(status).unwrap_or(200),
+                            body: row
+                                .try_get::<Option<String>, _>("response_body")?
+                                .unwrap_or_default(),
+                        }))
+                    } else {
+                        Some(IdempotencyClaim::InProgress)
+                    }
+                }
+                None => None,
+            };
+            let claim = match claim {
+                Some(found) => found,
+                None => {
+                    sqlx::query(
+                        "INSERT INTO idempotency_keys (reader, key, request_hash, status, response_body, created_at) \
+                         VALUES (?, ?, ?, NULL, NULL, ?) \
+                         ON CONFLICT (reader, key) DO UPDATE SET request_hash = excluded.request_hash, \
+                         status = NULL, response_body = NULL, created_at = excluded.created_at",
+                    )
+                    .bind(&reader.0)
+                    .bind(key)
+                    .bind(request_hash)
+                    .bind(times.now)
+                    .execute(&mut *tx)
+                    .await?;
+                    IdempotencyClaim::Claimed
+                }
+            };
+            tx.commit().await?;
+            Ok(claim)
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn finish_idempotency(
+        &self,
+        reader: &ReaderHash,
+        key: &str,
+        response: &StoredResponse,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE idempotency_keys SET status = ?, response_body = ? WHERE reader = ? AND key = ?")
+            .bind(i64::from(response.status))
+            .bind(&response.body)
+            .bind(&reader.0)
+            .bind(key)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn release_idempotency(&self, reader: &ReaderHash, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM idempotency_keys WHERE reader = ? AND key = ? AND status IS NULL")
+            .bind(&reader.0)
+            .bind(key)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn purge_expired(&self, idempotency_before: i64, now: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
+            .bind(idempotency_before)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        sqlx::query("DELETE FROM mod_sessions WHERE expires_at <= ?")
+            .bind(now)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+}

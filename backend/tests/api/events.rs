@@ -1,0 +1,193 @@
+use crate::helpers::*;
+use chime_shared::{Comment, CommentRemoved, ReactionKind, ReactionsChanged};
+use futures_util::StreamExt;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::time::Duration;
+
+/// An open event stream, read event by event.
+struct Events {
+    stream: futures_util::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    buffer: String,
+}
+
+impl Events {
+    async fn open(app: &TestApp, article: &str) -> Self {
+        let response = app
+            .request(
+                Method::GET,
+                &format!("/articles/{}/events", enc(article)),
+                None,
+            )
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("text/event-stream")
+        );
+        let mut events = Self {
+            stream: response.bytes_stream().boxed(),
+            buffer: String::new(),
+        };
+        // The greeting tells us the subscription is live.
+        events.next_block().await;
+        events
+    }
+
+    async fn next_block(&mut self) -> String {
+        tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                if let Some(end) = self.buffer.find("\n\n") {
+                    let block = self.buffer[..end].to_owned();
+                    self.buffer.drain(..end + 2);
+                    return block;
+                }
+                let chunk = self
+                    .stream
+                    .next()
+                    .await
+                    .expect("stream open")
+                    .expect("chunk");
+                self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        })
+        .await
+        .expect("an event within 5 s")
+    }
+
+    /// The next named event: (name, data).
+    async fn next(&mut self) -> (String, String) {
+        loop {
+            let block = self.next_block().await;
+            let mut name = None;
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(n) = line.strip_prefix("event:") {
+                    name = Some(n.trim().to_owned());
+                } else if let Some(d) = line.strip_prefix("data:") {
+                    data.push_str(d.trim_start());
+                }
+            }
+            if let Some(name) = name {
+                return (name, data);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn readers_get_created_removed_restored_and_reaction_events() {
+    let app = spawn_app().await;
+    let mut events = Events::open(&app, "live/one").await;
+    let mut elsewhere = Events::open(&app, "live/two").await;
+
+    let posted = app.comment("live/one", &reader(), "hello live", None).await;
+    let (name, data) = events.next().await;
+    assert_eq!(name, "comment_created");
+    let created: Comment = serde_json::from_str(&data).expect("comment");
+    assert_eq!(created.id, posted.id);
+    assert_eq!(created.body, "hello live");
+    assert!(!created.own, "broadcasts are not anybody's own");
+
+    let me = reader();
+    let response = app
+        .request(
+            Method::PUT,
+            &format!("/comments/{}/reactions/wow", posted.id),
+            Some(&me),
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let (name, data) = events.next().await;
+    assert_eq!(name, "reactions_changed");
+    let changed: ReactionsChanged = serde_json::from_str(&data).expect("counts");
+    assert_eq!(changed.comment_id.as_ref(), Some(&posted.id));
+    assert_eq!(changed.counts.get(ReactionKind::Wow), 1);
+
+    app.request(
+        Method::PUT,
+        "/articles/live%2Fone/reactions/love",
+        Some(&me),
+    )
+    .send()
+    .await
+    .expect("request");
+    let (name, data) = events.next().await;
+    assert_eq!(name, "reactions_changed");
+    let changed: ReactionsChanged = serde_json::from_str(&data).expect("counts");
+    assert!(changed.comment_id.is_none());
+
+    let cookie = app.moderator_cookie("mo").await;
+    app.moderation(
+        Method::POST,
+        &format!("/comments/{}/hide", posted.id),
+        &cookie,
+    )
+    .json(&json!({"reason": "test"}))
+    .send()
+    .await
+    .expect("request");
+    let (name, data) = events.next().await;
+    assert_eq!(name, "comment_removed");
+    let removed: CommentRemoved = serde_json::from_str(&data).expect("removed");
+    assert_eq!(removed.id, posted.id);
+    assert_eq!(removed.state, chime_shared::CommentState::Hidden);
+
+    app.moderation(
+        Method::POST,
+        &format!("/comments/{}/unhide", posted.id),
+        &cookie,
+    )
+    .send()
+    .await
+    .expect("request");
+    let (name, data) = events.next().await;
+    assert_eq!(name, "comment_restored");
+    let restored: Comment = serde_json::from_str(&data).expect("comment");
+    assert_eq!(restored.body, "hello live");
+
+    // Nothing of this reached the other article's stream: the next thing it
+    // sees is its own comment.
+    app.comment("live/two", &reader(), "other article", None)
+        .await;
+    let (name, data) = elsewhere.next().await;
+    assert_eq!(name, "comment_created");
+    assert!(data.contains("other article"));
+}
+
+#[tokio::test]
+async fn edits_and_deletes_are_broadcast() {
+    let app = spawn_app().await;
+    let me = reader();
+    let posted = app.comment("live/e", &me, "draft", None).await;
+    let mut events = Events::open(&app, "live/e").await;
+    app.request(
+        Method::PATCH,
+        &format!("/comments/{}", posted.id),
+        Some(&me),
+    )
+    .json(&json!({"body": "final"}))
+    .send()
+    .await
+    .expect("request");
+    let (name, data) = events.next().await;
+    assert_eq!(name, "comment_updated");
+    assert!(data.contains("final"));
+    app.request(
+        Method::DELETE,
+        &format!("/comments/{}", posted.id),
+        Some(&me),
+    )
+    .send()
+    .await
+    .expect("request");
+    let (name, data) = events.next().await;
+    assert_eq!(name, "comment_removed");
+    assert!(data.contains("\"deleted\""));
+}

@@ -1,0 +1,193 @@
+//! `spawn_app` and small HTTP helpers shared by the API tests.
+
+use chime_backend::clock::ManualClock;
+use chime_backend::config::Settings;
+use chime_backend::startup::Application;
+use chime_backend::state::AppState;
+use chime_shared::{Comment, CommentList, ErrorBody, ErrorCode, Role};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tempfile::TempDir;
+use time::macros::datetime;
+
+/// A site allowed to embed the widget in tests.
+pub const ALLOWED_SITE: &str = "https://news.example";
+
+pub struct TestApp {
+    pub url: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub state: AppState,
+    pub dir: TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("chime.db").display());
+    let mut settings = Settings::new("127.0.0.1:0".parse().expect("addr"), url)
+        .with_allowed_origins(ALLOWED_SITE)
+        .expect("origins");
+    configure(&mut settings);
+    let clock = Arc::new(ManualClock::new(datetime!(2026-11-28 10:00 UTC)));
+    let app = Application::build(settings, clock.clone())
+        .await
+        .expect("app builds");
+    let url = app.url();
+    let state = app.state().clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        url,
+        client: reqwest::Client::new(),
+        clock,
+        state,
+        dir,
+        stop: Some(stop),
+    }
+}
+
+/// A fresh reader token.
+pub fn reader() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!(
+        "{:032x}",
+        NEXT.fetch_add(1, Ordering::Relaxed) * 7919 + 0xabc
+    )
+}
+
+pub fn enc(article: &str) -> String {
+    percent_encoding::utf8_percent_encode(article, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+impl TestApp {
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.url)
+    }
+
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        reader: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let mut builder = self.client.request(method, self.api(path));
+        if let Some(reader) = reader {
+            builder = builder.header("X-Chime-Reader", reader);
+        }
+        builder
+    }
+
+    pub async fn post_comment(&self, article: &str, reader: &str, body: Value) -> Response {
+        self.request(
+            Method::POST,
+            &format!("/articles/{}/comments", enc(article)),
+            Some(reader),
+        )
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+    }
+
+    /// Posts and returns the created comment.
+    pub async fn comment(
+        &self,
+        article: &str,
+        reader: &str,
+        text: &str,
+        parent: Option<&str>,
+    ) -> Comment {
+        let mut body = json!({"author_name": "Mei", "body": text});
+        if let Some(parent) = parent {
+            body["parent_id"] = json!(parent);
+        }
+        let response = self.post_comment(article, reader, body).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.expect("comment json")
+    }
+
+    pub async fn list(&self, article: &str, query: &str, reader: Option<&str>) -> CommentList {
+        let response = self
+            .request(
+                Method::GET,
+                &format!("/articles/{}/comments{query}", enc(article)),
+                reader,
+            )
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("list json")
+    }
+
+    /// Adds a moderator and signs in; returns the session cookie.
+    pub async fn moderator_cookie(&self, name: &str) -> String {
+        let password = "a long enough password".to_owned();
+        chime_backend::service::moderation::add_moderator(
+            self.state.store.as_ref(),
+            name,
+            password.clone(),
+            Role::Moderator,
+            0,
+        )
+        .await
+        .expect("moderator added");
+        let response = self
+            .request(Method::POST, "/mod/session", None)
+            .header("Origin", &self.url)
+            .json(&json!({"username": name, "password": password}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .expect("cookie set")
+            .to_str()
+            .expect("ascii");
+        cookie.split(';').next().expect("name=value").to_owned()
+    }
+
+    pub fn moderation(&self, method: Method, path: &str, cookie: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.api(&format!("/mod{path}")))
+            .header("Cookie", cookie)
+            .header("Origin", &self.url)
+    }
+}
+
+/// Asserts an error answer: status, JSON shape and code.
+pub async fn assert_error(response: Response, status: StatusCode, code: ErrorCode) -> ErrorBody {
+    assert_eq!(response.status(), status, "status of {}", response.url());
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap_or("").to_owned())
+        .unwrap_or_default();
+    assert!(
+        content_type.starts_with("application/json"),
+        "content type {content_type:?}"
+    );
+    let body: ErrorBody = response.json().await.expect("error JSON");
+    assert_eq!(body.error.code, code, "{body:?}");
+    assert!(!body.error.message.is_empty());
+    body
+}

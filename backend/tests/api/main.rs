@@ -1,0 +1,12 @@
+//! API tests: the real app on port 0, a fresh SQLite database per test, and
+//! plain HTTP. All in one test binary.
+
+mod helpers;
+
+mod cli;
+mod comments;
+mod errors;
+mod events;
+mod hostile;
+mod moderation;
+mod reactions;

@@ -1,0 +1,346 @@
+use crate::helpers::*;
+use chime_shared::{
+    AuditAction, AuditList, CommentState, ErrorCode, MeResponse, ModComment, ModCommentList, Role,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn moderation_routes_need_a_session() {
+    let app = spawn_app().await;
+    for (method, path) in [
+        (Method::GET, "/me"),
+        (Method::GET, "/comments"),
+        (Method::POST, "/comments/1/hide"),
+        (Method::POST, "/comments/1/unhide"),
+        (Method::GET, "/audit"),
+    ] {
+        let response = app
+            .client
+            .request(method, app.api(&format!("/mod{path}")))
+            .header("Origin", &app.url)
+            .header("X-Chime-Reader", reader())
+            .send()
+            .await
+            .expect("request");
+        assert_error(
+            response,
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthenticated,
+        )
+        .await;
+    }
+    let forged = app
+        .client
+        .get(app.api("/mod/me"))
+        .header("Cookie", "chime_mod=00000000")
+        .send()
+        .await
+        .expect("request");
+    assert_error(forged, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
+}
+
+#[tokio::test]
+async fn wrong_credentials_get_one_answer_whichever_half_was_wrong() {
+    let app = spawn_app().await;
+    app.moderator_cookie("real").await;
+    let mut messages = Vec::new();
+    for (user, pass) in [
+        ("real", "wrong password"),
+        ("nobody", "a long enough password"),
+    ] {
+        let response = app
+            .request(Method::POST, "/mod/session", None)
+            .header("Origin", &app.url)
+            .json(&json!({"username": user, "password": pass}))
+            .send()
+            .await
+            .expect("request");
+        assert!(response.headers().get("set-cookie").is_none());
+        let err = assert_error(
+            response,
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthenticated,
+        )
+        .await;
+        messages.push(err.error.message);
+    }
+    assert_eq!(messages[0], messages[1]);
+}
+
+#[tokio::test]
+async fn session_cookie_is_http_only_strict_and_signs_out() {
+    let app = spawn_app().await;
+    app.moderator_cookie("mo").await;
+    let response = app
+        .request(Method::POST, "/mod/session", None)
+        .header("Origin", &app.url)
+        .json(&json!({"username": "mo", "password": "a long enough password"}))
+        .send()
+        .await
+        .expect("request");
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+    let cookie = set_cookie.split(';').next().expect("pair").to_owned();
+
+    let me: MeResponse = app
+        .moderation(Method::GET, "/me", &cookie)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me.username, "mo");
+    assert_eq!(me.role, Role::Moderator);
+
+    let out = app
+        .moderation(Method::DELETE, "/session", &cookie)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let after = app
+        .moderation(Method::GET, "/me", &cookie)
+        .send()
+        .await
+        .expect("request");
+    assert_error(after, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
+}
+
+#[tokio::test]
+async fn sessions_expire() {
+    let app = spawn_app().await;
+    let cookie = app.moderator_cookie("mo").await;
+    app.clock.advance(time::Duration::hours(13));
+    let response = app
+        .moderation(Method::GET, "/me", &cookie)
+        .send()
+        .await
+        .expect("request");
+    assert_error(
+        response,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthenticated,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn state_changing_moderation_from_another_origin_is_refused() {
+    let app = spawn_app().await;
+    let posted = app.comment("o", &reader(), "x", None).await;
+    let cookie = app.moderator_cookie("mo").await;
+    for origin in [Some("https://evil.example"), Some(ALLOWED_SITE), None] {
+        let mut request = app
+            .client
+            .post(app.api(&format!("/mod/comments/{}/hide", posted.id)))
+            .header("Cookie", &cookie);
+        if let Some(origin) = origin {
+            request = request.header("Origin", origin);
+        }
+        let response = request.send().await.expect("request");
+        assert_error(response, StatusCode::FORBIDDEN, ErrorCode::OriginNotAllowed).await;
+    }
+    assert_eq!(app.list("o", "", None).await.total, 1, "nothing was hidden");
+    // Reading from anywhere with the cookie is harmless and allowed.
+    let read = app
+        .client
+        .get(app.api("/mod/comments"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(read.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_reader_token_reaches_no_moderation_route() {
+    let app = spawn_app().await;
+    let response = app
+        .request(Method::GET, "/mod/comments", Some(&reader()))
+        .send()
+        .await
+        .expect("request");
+    assert_error(
+        response,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthenticated,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn hide_and_unhide_change_what_readers_see_and_are_audited() {
+    let app = spawn_app().await;
+    let author = reader();
+    let posted = app.comment("h", &author, "rude words", None).await;
+    let kept = app.comment("h", &author, "kind words", None).await;
+    let cookie = app.moderator_cookie("mo").await;
+
+    let hidden: ModComment = app
+        .moderation(
+            Method::POST,
+            &format!("/comments/{}/hide", posted.id),
+            &cookie,
+        )
+        .json(&json!({"reason": "insults"}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(hidden.comment.state, CommentState::Hidden);
+    assert_eq!(
+        hidden.comment.body, "rude words",
+        "moderators still see the body"
+    );
+    assert_eq!(hidden.hidden_reason.as_deref(), Some("insults"));
+
+    let list = app.list("h", "", Some(&author)).await;
+    assert_eq!(list.total, 1);
+    assert_eq!(list.comments.len(), 1);
+    assert_eq!(list.comments[0].id, kept.id);
+    // The author cannot edit a hidden comment back into view.
+    let edit = app
+        .request(
+            Method::PATCH,
+            &format!("/comments/{}", posted.id),
+            Some(&author),
+        )
+        .json(&json!({"body": "sneaky"}))
+        .send()
+        .await
+        .expect("request");
+    assert_error(edit, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+
+    let queue: ModCommentList = app
+        .moderation(Method::GET, "/comments?state=hidden", &cookie)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(queue.comments.len(), 1);
+    assert_eq!(queue.comments[0].comment.author.name, "Mei");
+
+    let restored = app
+        .moderation(
+            Method::POST,
+            &format!("/comments/{}/unhide", posted.id),
+            &cookie,
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(restored.status(), StatusCode::OK);
+    assert_eq!(app.list("h", "", None).await.total, 2);
+
+    let audit: AuditList = app
+        .moderation(Method::GET, "/audit", &cookie)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let acts: Vec<_> = audit
+        .entries
+        .iter()
+        .map(|e| (e.action, e.moderator.as_str(), e.reason.as_deref()))
+        .collect();
+    assert_eq!(
+        acts,
+        vec![
+            (AuditAction::Unhide, "mo", None),
+            (AuditAction::Hide, "mo", Some("insults"))
+        ]
+    );
+    assert_eq!(audit.entries[0].comment_id, posted.id);
+}
+
+#[tokio::test]
+async fn moderation_listing_filters_by_article_and_text_and_pages() {
+    let app = spawn_app().await;
+    let r = reader();
+    app.comment("x/1", &r, "The ferry timetable changed", None)
+        .await;
+    app.comment("x/2", &r, "Ferry tickets cost more", None)
+        .await;
+    app.comment("x/2", &r, "Nothing about boats", None).await;
+    let cookie = app.moderator_cookie("mo").await;
+    let get = |query: &'static str| {
+        let request = app.moderation(Method::GET, &format!("/comments{query}"), &cookie);
+        async move {
+            let response = request.send().await.expect("request");
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<ModCommentList>().await.expect("json")
+        }
+    };
+    assert_eq!(get("").await.comments.len(), 3);
+    assert_eq!(get("?article=x%2F2").await.comments.len(), 2);
+    assert_eq!(get("?q=ferry").await.comments.len(), 2);
+    assert_eq!(get("?q=ferr").await.comments.len(), 2, "prefixes match");
+    assert_eq!(get("?q=ferry&article=x%2F1").await.comments.len(), 1);
+    assert_eq!(
+        get("?q=%22%29%20OR%20*").await.comments.len(),
+        0,
+        "search syntax is inert"
+    );
+
+    let first = get("?limit=2").await;
+    assert_eq!(first.comments.len(), 2);
+    let cursor = first.next_cursor.expect("more");
+    let rest = app
+        .moderation(
+            Method::GET,
+            &format!("/comments?limit=2&cursor={cursor}"),
+            &cookie,
+        )
+        .send()
+        .await
+        .expect("request")
+        .json::<ModCommentList>()
+        .await
+        .expect("json");
+    assert_eq!(rest.comments.len(), 1);
+    assert!(rest.next_cursor.is_none());
+}
+
+#[tokio::test]
+async fn hiding_a_deleted_comment_is_a_conflict() {
+    let app = spawn_app().await;
+    let author = reader();
+    let posted = app.comment("del", &author, "x", None).await;
+    app.request(
+        Method::DELETE,
+        &format!("/comments/{}", posted.id),
+        Some(&author),
+    )
+    .send()
+    .await
+    .expect("request");
+    let cookie = app.moderator_cookie("mo").await;
+    let response = app
+        .moderation(
+            Method::POST,
+            &format!("/comments/{}/hide", posted.id),
+            &cookie,
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_error(response, StatusCode::CONFLICT, ErrorCode::Conflict).await;
+    let response = app
+        .moderation(Method::POST, "/comments/987654/hide", &cookie)
+        .send()
+        .await
+        .expect("request");
+    assert_error(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+}

@@ -1,0 +1,141 @@
+//! The JSON error shape of API.md and its machine-readable codes.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The `code` of an API error. Clients match on this, never on message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: malformed JSON, query or path.
+    BadRequest,
+    /// 400: a field is out of range; `field` names it.
+    ValidationFailed,
+    /// 400: a write without the `X-Chime-Reader` header.
+    MissingReader,
+    /// 401: a moderation route without a valid session.
+    Unauthenticated,
+    /// 403: not yours.
+    Forbidden,
+    /// 403: the edit window of a comment has closed.
+    EditWindowClosed,
+    /// 403: the request's `Origin` is not an allowed site.
+    OriginNotAllowed,
+    /// 404: unknown comment, article or route.
+    NotFound,
+    /// 405: the route exists but not with this method.
+    MethodNotAllowed,
+    /// 408: the request took too long.
+    Timeout,
+    /// 409: the request conflicts with the stored state.
+    Conflict,
+    /// 413: the body is over the size limit.
+    PayloadTooLarge,
+    /// 415: the body is not JSON.
+    UnsupportedMediaType,
+    /// 429: too many writes; see `Retry-After`.
+    RateLimited,
+    /// 500: a fault of the server; nothing about it is sent.
+    Internal,
+    /// 503: storage is down; the write was not applied.
+    Unavailable,
+}
+
+impl ErrorCode {
+    /// The HTTP status this code is sent with.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::BadRequest | Self::ValidationFailed | Self::MissingReader => 400,
+            Self::Unauthenticated => 401,
+            Self::Forbidden | Self::EditWindowClosed | Self::OriginNotAllowed => 403,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::Timeout => 408,
+            Self::Conflict => 409,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::RateLimited => 429,
+            Self::Internal => 500,
+            Self::Unavailable => 503,
+        }
+    }
+
+    /// The code that best describes a bare HTTP status (for failures raised
+    /// outside our handlers, such as a timeout).
+    pub fn from_status(status: u16) -> Self {
+        match status {
+            401 => Self::Unauthenticated,
+            403 => Self::Forbidden,
+            404 => Self::NotFound,
+            405 => Self::MethodNotAllowed,
+            408 => Self::Timeout,
+            409 => Self::Conflict,
+            413 => Self::PayloadTooLarge,
+            415 => Self::UnsupportedMediaType,
+            429 => Self::RateLimited,
+            503 => Self::Unavailable,
+            400..=499 => Self::BadRequest,
+            _ => Self::Internal,
+        }
+    }
+}
+
+/// The body of every error response: `{"error": {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error itself.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for machines (`code`, `field`) and people (`message`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// The machine-readable code.
+    pub code: ErrorCode,
+    /// A sentence a reader can be shown.
+    pub message: String,
+    /// The request field the error is about, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ErrorBody {
+    /// An error body without a field.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+                field: None,
+            },
+        }
+    }
+}
+
+/// Why a value could not be parsed into one of the newtypes: the field it
+/// belongs to and a sentence for the reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// The request field (as named in API.md) the value came from.
+    pub field: &'static str,
+    /// A sentence saying what is wrong.
+    pub message: String,
+}
+
+impl ParseError {
+    /// An error about `field`.
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}

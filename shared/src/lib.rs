@@ -1,0 +1,28 @@
+//! Wire types of the Chime HTTP API (see `docs/API.md`) and the newtypes that
+//! cannot hold a bad value. Used by the backend and the widget alike, so the
+//! two cannot drift apart. Builds for `wasm32-unknown-unknown`.
+
+pub mod comment;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod moderation;
+pub mod reaction;
+pub mod text;
+
+pub use comment::*;
+pub use config::*;
+pub use error::*;
+pub use event::*;
+pub use ids::*;
+pub use moderation::*;
+pub use reaction::*;
+pub use text::*;
+
+/// Every API route lives under this path.
+pub const API_BASE: &str = "/api/v1";
+/// The header carrying the reader's random token.
+pub const READER_HEADER: &str = "x-chime-reader";
+/// The header carrying a client's idempotency key on writes.
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";

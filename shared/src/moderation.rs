@@ -1,0 +1,191 @@
+//! Moderation requests and answers.
+
+use crate::comment::{Comment, ReportReason};
+use crate::error::ParseError;
+use crate::ids::{CommentId, Cursor};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+/// `POST /mod/session`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// The moderator's name.
+    pub username: String,
+    /// The moderator's password.
+    pub password: String,
+}
+
+/// What a moderator may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the site: made by the first start.
+    Admin,
+    /// Hides and restores comments.
+    Moderator,
+}
+
+impl Role {
+    /// The role's name on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Moderator => "moderator",
+        }
+    }
+
+    /// Parses a stored role name.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        match raw {
+            "admin" => Ok(Self::Admin),
+            "moderator" => Ok(Self::Moderator),
+            _ => Err(ParseError::new(
+                "role",
+                "Unknown role; use admin or moderator.",
+            )),
+        }
+    }
+}
+
+/// `GET /mod/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeResponse {
+    /// The signed-in moderator.
+    pub username: String,
+    /// Their role.
+    pub role: Role,
+}
+
+/// The `state` filter of the moderation listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModStateFilter {
+    /// Visible comments.
+    Visible,
+    /// Hidden comments.
+    Hidden,
+    /// Comments with at least one report.
+    Reported,
+    /// Everything, deleted included (default).
+    #[default]
+    All,
+}
+
+impl ModStateFilter {
+    /// The filter's name in query strings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Visible => "visible",
+            Self::Hidden => "hidden",
+            Self::Reported => "reported",
+            Self::All => "all",
+        }
+    }
+
+    /// Parses the `state` query parameter.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        match raw {
+            "visible" => Ok(Self::Visible),
+            "hidden" => Ok(Self::Hidden),
+            "reported" => Ok(Self::Reported),
+            "all" => Ok(Self::All),
+            _ => Err(ParseError::new(
+                "state",
+                "Unknown state; use visible, hidden, reported or all.",
+            )),
+        }
+    }
+}
+
+/// Reports against one comment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSummary {
+    /// How many readers reported it.
+    pub count: u64,
+    /// How many reports per reason.
+    pub reasons: BTreeMap<ReportReason, u64>,
+}
+
+/// A comment as moderators see it: author and body even when hidden.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModComment {
+    /// The comment.
+    #[serde(flatten)]
+    pub comment: Comment,
+    /// Its reports.
+    pub reports: ReportSummary,
+    /// The reason given when it was hidden.
+    pub hidden_reason: Option<String>,
+}
+
+/// `GET /mod/comments`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModCommentList {
+    /// Newest first, across all articles.
+    pub comments: Vec<ModComment>,
+    /// The cursor of the next page.
+    pub next_cursor: Option<Cursor>,
+}
+
+/// `POST /mod/comments/{id}/hide`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HideRequest {
+    /// Why, for the audit log (up to 500 characters).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A moderation act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// A comment was hidden.
+    Hide,
+    /// A hidden comment was restored.
+    Unhide,
+}
+
+impl AuditAction {
+    /// The action's name on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hide => "hide",
+            Self::Unhide => "unhide",
+        }
+    }
+
+    /// Parses a stored action name.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        match raw {
+            "hide" => Ok(Self::Hide),
+            "unhide" => Ok(Self::Unhide),
+            _ => Err(ParseError::new("action", "Unknown audit action.")),
+        }
+    }
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Who.
+    pub moderator: String,
+    /// What.
+    pub action: AuditAction,
+    /// On which comment.
+    pub comment_id: CommentId,
+    /// Why, if they said.
+    pub reason: Option<String>,
+}
+
+/// `GET /mod/audit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditList {
+    /// Newest first.
+    pub entries: Vec<AuditEntry>,
+    /// The cursor of the next page.
+    pub next_cursor: Option<Cursor>,
+}
