@@ -29,11 +29,11 @@ pub struct LocalBus {
 impl EventBus for LocalBus {
     fn publish(&self, article: &str, event: LiveEvent) {
         let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(sender) = channels.get(article) {
-            if sender.send(Arc::new(event)).is_err() {
-                // Nobody is watching any more: forget the channel.
-                channels.remove(article);
-            }
+        if let Some(sender) = channels.get(article)
+            && sender.send(Arc::new(event)).is_err()
+        {
+            // Nobody is watching any more: forget the channel.
+            channels.remove(article);
         }
     }
 

@@ -210,6 +210,93 @@ where
     Ok(out)
 }
 
+/// Where the reactions on one kind of target live.
+struct ReactionTable {
+    /// One row per reader and kind.
+    rows: &'static str,
+    /// The rows' column naming the target.
+    target: &'static str,
+    /// The table holding the kept counts (`id` = target).
+    counts: &'static str,
+    /// Whether `counts` also keeps a `reaction_total` (for the `top` order).
+    total: bool,
+}
+
+const ARTICLE_REACTIONS: ReactionTable = ReactionTable {
+    rows: "article_reactions",
+    target: "article_id",
+    counts: "articles",
+    total: false,
+};
+
+const COMMENT_REACTIONS: ReactionTable = ReactionTable {
+    rows: "comment_reactions",
+    target: "comment_id",
+    counts: "comments",
+    total: true,
+};
+
+/// Adds or takes back one reaction and keeps the counts right; returns the
+/// counts, the reader's kinds and whether anything changed.
+async fn toggle_reaction(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    table: &ReactionTable,
+    target: i64,
+    reader: &ReaderHash,
+    kind: ReactionKind,
+    on: bool,
+    at: i64,
+) -> Result<([u64; 6], Vec<ReactionKind>, bool), sqlx::Error> {
+    let ReactionTable {
+        rows,
+        target: column,
+        counts,
+        total,
+    } = table;
+    let sql = if on {
+        format!(
+            "INSERT INTO {rows} ({column}, reader, kind, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+        )
+    } else {
+        format!("DELETE FROM {rows} WHERE {column} = ? AND reader = ? AND kind = ?")
+    };
+    let mut change = sqlx::query(&sql)
+        .bind(target)
+        .bind(&reader.0)
+        .bind(kind.as_str());
+    if on {
+        change = change.bind(at);
+    }
+    let changed = change.execute(&mut **tx).await?.rows_affected() == 1;
+    if changed {
+        let kind_column = reaction_column(kind);
+        let total_update = if *total {
+            ", reaction_total = reaction_total + ?1"
+        } else {
+            ""
+        };
+        sqlx::query(&format!(
+            "UPDATE {counts} SET {kind_column} = {kind_column} + ?1{total_update} WHERE id = ?2"
+        ))
+        .bind(if on { 1i64 } else { -1 })
+        .bind(target)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let row = sqlx::query(&format!("SELECT * FROM {counts} WHERE id = ?"))
+        .bind(target)
+        .fetch_one(&mut **tx)
+        .await?;
+    let mine = reader_kinds(
+        &mut **tx,
+        &format!("SELECT kind FROM {rows} WHERE {column} = ? AND reader = ?"),
+        target,
+        reader,
+    )
+    .await?;
+    Ok((reactions_of(&row)?, mine, changed))
+}
+
 fn push_id_list(qb: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]) {
     qb.push("(");
     let mut list = qb.separated(", ");
@@ -554,7 +641,6 @@ impl CommentStore for SqliteStore {
         on: bool,
         at: i64,
     ) -> StoreResult<([u64; 6], Vec<ReactionKind>, bool)> {
-        let column = reaction_column(kind);
         let run = async {
             let mut tx = self.writer.begin().await?;
             let article_id = if on {
@@ -571,53 +657,18 @@ impl CommentStore for SqliteStore {
                     None => return Ok(([0; 6], Vec::new(), false)),
                 }
             };
-            let changed = if on {
-                sqlx::query(
-                    "INSERT INTO article_reactions (article_id, reader, kind, created_at) \
-                     VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                )
-                .bind(article_id)
-                .bind(&reader.0)
-                .bind(kind.as_str())
-                .bind(at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1
-            } else {
-                sqlx::query("DELETE FROM article_reactions WHERE article_id = ? AND reader = ? AND kind = ?")
-                    .bind(article_id)
-                    .bind(&reader.0)
-                    .bind(kind.as_str())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                    == 1
-            };
-            if changed {
-                let delta = if on { 1 } else { -1 };
-                sqlx::query(&format!(
-                    "UPDATE articles SET {column} = {column} + ? WHERE id = ?"
-                ))
-                .bind(delta)
-                .bind(article_id)
-                .execute(&mut *tx)
-                .await?;
-            }
-            let row = sqlx::query("SELECT * FROM articles WHERE id = ?")
-                .bind(article_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            let counts = reactions_of(&row)?;
-            let mine = reader_kinds(
-                &mut *tx,
-                "SELECT kind FROM article_reactions WHERE article_id = ? AND reader = ?",
+            let outcome = toggle_reaction(
+                &mut tx,
+                &ARTICLE_REACTIONS,
                 article_id,
                 reader,
+                kind,
+                on,
+                at,
             )
             .await?;
             tx.commit().await?;
-            Ok((counts, mine, changed))
+            Ok(outcome)
         };
         run.await.map_err(map_err)
     }
@@ -630,7 +681,6 @@ impl CommentStore for SqliteStore {
         on: bool,
         at: i64,
     ) -> StoreResult<Option<([u64; 6], Vec<ReactionKind>, bool)>> {
-        let column = reaction_column(kind);
         let run = async {
             let mut tx = self.writer.begin().await?;
             let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM comments WHERE id = ?")
@@ -640,54 +690,18 @@ impl CommentStore for SqliteStore {
             if exists.is_none() {
                 return Ok(None);
             }
-            let changed = if on {
-                sqlx::query(
-                    "INSERT INTO comment_reactions (comment_id, reader, kind, created_at) \
-                     VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                )
-                .bind(comment_id)
-                .bind(&reader.0)
-                .bind(kind.as_str())
-                .bind(at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1
-            } else {
-                sqlx::query("DELETE FROM comment_reactions WHERE comment_id = ? AND reader = ? AND kind = ?")
-                    .bind(comment_id)
-                    .bind(&reader.0)
-                    .bind(kind.as_str())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                    == 1
-            };
-            if changed {
-                let delta = if on { 1 } else { -1 };
-                sqlx::query(&format!(
-                    "UPDATE comments SET {column} = {column} + ?, reaction_total = reaction_total + ? WHERE id = ?"
-                ))
-                .bind(delta)
-                .bind(delta)
-                .bind(comment_id)
-                .execute(&mut *tx)
-                .await?;
-            }
-            let row = sqlx::query("SELECT * FROM comments WHERE id = ?")
-                .bind(comment_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            let counts = reactions_of(&row)?;
-            let mine = reader_kinds(
-                &mut *tx,
-                "SELECT kind FROM comment_reactions WHERE comment_id = ? AND reader = ?",
+            let outcome = toggle_reaction(
+                &mut tx,
+                &COMMENT_REACTIONS,
                 comment_id,
                 reader,
+                kind,
+                on,
+                at,
             )
             .await?;
             tx.commit().await?;
-            Ok(Some((counts, mine, changed)))
+            Ok(Some(outcome))
         };
         run.await.map_err(map_err)
     }
