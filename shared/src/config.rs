@@ -41,7 +41,10 @@ impl Default for Limits {
             max_reply_depth: 6,
             page_default: crate::ids::PageLimit::DEFAULT.get(),
             page_max: crate::ids::PageLimit::MAX,
-            request_body_max_bytes: 16 * 1024,
+            // 5,000 characters of any script, even JSON-escaped as surrogate
+            // pairs (12 bytes each), plus the name: 16 KiB would refuse
+            // 5,000 emoji that the length rule allows.
+            request_body_max_bytes: 64 * 1024,
             counts_max_articles: crate::comment::COUNTS_MAX_ARTICLES,
         }
     }

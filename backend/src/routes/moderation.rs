@@ -9,7 +9,7 @@ use crate::service::moderation::{self, ModListRequest, Moderator};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,6 +20,7 @@ use chime_shared::{
     ModStateFilter,
 };
 use serde::Deserialize;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "chime_mod";
@@ -36,6 +37,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/session", post(sign_in).delete(sign_out))
         .merge(guarded)
         .layer(from_fn_with_state(state.clone(), own_origin))
+        // Moderation answers hold hidden text: never kept by a cache.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }
 
 /// The one guard: a live session cookie, or 401.

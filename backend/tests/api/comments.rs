@@ -129,14 +129,13 @@ async fn sorts_and_cursor_pagination_cover_every_top_level_comment_once() {
     for (index, fans) in [(2usize, 3usize), (5, 1)] {
         for _ in 0..fans {
             let response = app
-                .request(
+                .send(
                     Method::PUT,
                     &format!("/comments/{}/reactions/like", posted[index].id),
                     Some(&reader()),
+                    None,
                 )
-                .send()
-                .await
-                .expect("request");
+                .await;
             assert_eq!(response.status(), StatusCode::OK);
         }
     }
@@ -178,14 +177,13 @@ async fn a_cursor_from_another_order_is_refused() {
     let page = app.list("c", "?limit=1", None).await;
     let cursor = page.next_cursor.expect("more pages");
     let response = app
-        .request(
+        .send(
             Method::GET,
             &format!("/articles/c/comments?sort=top&cursor={cursor}"),
             None,
+            None,
         )
-        .send()
-        .await
-        .expect("request");
+        .await;
     let err = assert_error(
         response,
         StatusCode::BAD_REQUEST,
@@ -202,15 +200,13 @@ async fn edit_works_inside_the_window_and_is_refused_after() {
     let posted = app.comment("e", &me, "first words", None).await;
     app.clock.advance(time::Duration::minutes(14));
     let edited = app
-        .request(
+        .send(
             Method::PATCH,
             &format!("/comments/{}", posted.id),
             Some(&me),
+            Some(json!({"body": "better **words**"})),
         )
-        .json(&json!({"body": "better **words**"}))
-        .send()
-        .await
-        .expect("request");
+        .await;
     assert_eq!(edited.status(), StatusCode::OK);
     let edited: Comment = edited.json().await.expect("json");
     assert_eq!(edited.body, "better **words**");
@@ -218,28 +214,24 @@ async fn edit_works_inside_the_window_and_is_refused_after() {
     assert!(edited.edited_at.is_some());
 
     let not_mine = app
-        .request(
+        .send(
             Method::PATCH,
             &format!("/comments/{}", posted.id),
             Some(&reader()),
+            Some(json!({"body": "hijack"})),
         )
-        .json(&json!({"body": "hijack"}))
-        .send()
-        .await
-        .expect("request");
+        .await;
     assert_error(not_mine, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
 
     app.clock.advance(time::Duration::minutes(2));
     let late = app
-        .request(
+        .send(
             Method::PATCH,
             &format!("/comments/{}", posted.id),
             Some(&me),
+            Some(json!({"body": "too late"})),
         )
-        .json(&json!({"body": "too late"}))
-        .send()
-        .await
-        .expect("request");
+        .await;
     assert_error(late, StatusCode::FORBIDDEN, ErrorCode::EditWindowClosed).await;
     let list = app.list("e", "", None).await;
     assert_eq!(list.comments[0].body, "better **words**");
@@ -251,37 +243,34 @@ async fn author_can_delete_and_others_cannot() {
     let me = reader();
     let posted = app.comment("d", &me, "regret", None).await;
     let theirs = app
-        .request(
+        .send(
             Method::DELETE,
             &format!("/comments/{}", posted.id),
             Some(&reader()),
+            None,
         )
-        .send()
-        .await
-        .expect("request");
+        .await;
     assert_error(theirs, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
     let mine = app
-        .request(
+        .send(
             Method::DELETE,
             &format!("/comments/{}", posted.id),
             Some(&me),
+            None,
         )
-        .send()
-        .await
-        .expect("request");
+        .await;
     assert_eq!(mine.status(), StatusCode::NO_CONTENT);
     let list = app.list("d", "", None).await;
     assert_eq!(list.total, 0);
     assert!(list.comments.is_empty());
     let again = app
-        .request(
+        .send(
             Method::DELETE,
             &format!("/comments/{}", posted.id),
             Some(&me),
+            None,
         )
-        .send()
-        .await
-        .expect("request");
+        .await;
     assert_error(again, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
 }
 
@@ -294,14 +283,13 @@ async fn deleted_comment_with_visible_replies_stands_as_a_tombstone() {
         .comment("t", &reader(), "a reply", Some(parent.id.as_str()))
         .await;
     let response = app
-        .request(
+        .send(
             Method::DELETE,
             &format!("/comments/{}", parent.id),
             Some(&me),
+            None,
         )
-        .send()
-        .await
-        .expect("request");
+        .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
 
     let list = app.list("t", "", Some(&me)).await;
@@ -314,14 +302,13 @@ async fn deleted_comment_with_visible_replies_stands_as_a_tombstone() {
 
     // When the last visible reply goes, so does the tombstone.
     let response = app
-        .request(
+        .send(
             Method::DELETE,
             &format!("/comments/{}", reply.id),
             Some(&me),
+            None,
         )
-        .send()
-        .await
-        .expect("request");
+        .await;
     assert_error(response, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
     let cookie = app.moderator_cookie("mo").await;
     let hidden = app
@@ -362,14 +349,13 @@ async fn replies_must_stay_in_their_article_and_under_live_comments() {
     let err = assert_error(missing, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
     assert_eq!(err.error.field.as_deref(), Some("parent_id"));
     let response = app
-        .request(
+        .send(
             Method::DELETE,
             &format!("/comments/{}", parent.id),
             Some(&me),
+            None,
         )
-        .send()
-        .await
-        .expect("request");
+        .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let to_deleted = app
         .post_comment(
@@ -466,27 +452,23 @@ async fn reports_are_accepted_once_per_reader() {
     let reporter = reader();
     for _ in 0..2 {
         let response = app
-            .request(
+            .send(
                 Method::POST,
                 &format!("/comments/{}/reports", posted.id),
                 Some(&reporter),
+                Some(json!({"reason": "spam", "note": "selling things"})),
             )
-            .json(&json!({"reason": "spam", "note": "selling things"}))
-            .send()
-            .await
-            .expect("request");
+            .await;
         assert_eq!(response.status(), StatusCode::ACCEPTED);
     }
     let bad = app
-        .request(
+        .send(
             Method::POST,
             &format!("/comments/{}/reports", posted.id),
             Some(&reporter),
+            Some(json!({"reason": "boring"})),
         )
-        .json(&json!({"reason": "boring"}))
-        .send()
-        .await
-        .expect("request");
+        .await;
     let err = assert_error(bad, StatusCode::BAD_REQUEST, ErrorCode::ValidationFailed).await;
     assert_eq!(err.error.field.as_deref(), Some("reason"));
 
@@ -531,14 +513,13 @@ async fn counts_answer_for_many_articles_and_skip_hidden_comments() {
     assert_eq!(hidden.status(), StatusCode::OK);
 
     let counts: chime_shared::CountsResponse = app
-        .request(
+        .send(
             Method::GET,
             "/counts?article=a%2F1&article=b&article=nothing",
             None,
+            None,
         )
-        .send()
         .await
-        .expect("request")
         .json()
         .await
         .expect("json");
@@ -548,10 +529,8 @@ async fn counts_answer_for_many_articles_and_skip_hidden_comments() {
 
     let too_many: String = (0..101).map(|i| format!("article=a{i}&")).collect();
     let response = app
-        .request(Method::GET, &format!("/counts?{too_many}"), None)
-        .send()
-        .await
-        .expect("request");
+        .send(Method::GET, &format!("/counts?{too_many}"), None, None)
+        .await;
     assert_error(
         response,
         StatusCode::BAD_REQUEST,
@@ -564,10 +543,8 @@ async fn counts_answer_for_many_articles_and_skip_hidden_comments() {
 async fn config_reports_limits_kinds_and_edit_window() {
     let app = spawn_app().await;
     let config: chime_shared::ConfigResponse = app
-        .request(Method::GET, "/config", None)
-        .send()
+        .send(Method::GET, "/config", None, None)
         .await
-        .expect("request")
         .json()
         .await
         .expect("json");

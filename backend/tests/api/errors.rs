@@ -13,17 +13,9 @@ async fn unknown_routes_and_methods_answer_json() {
         .await
         .expect("request");
     assert_error(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
-    let response = app
-        .request(Method::GET, "/nothing-here", None)
-        .send()
-        .await
-        .expect("request");
+    let response = app.send(Method::GET, "/nothing-here", None, None).await;
     assert_error(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
-    let response = app
-        .request(Method::PUT, "/config", None)
-        .send()
-        .await
-        .expect("request");
+    let response = app.send(Method::PUT, "/config", None, None).await;
     assert_error(
         response,
         StatusCode::METHOD_NOT_ALLOWED,
@@ -31,10 +23,8 @@ async fn unknown_routes_and_methods_answer_json() {
     )
     .await;
     let response = app
-        .request(Method::POST, "/comments/1", Some(&reader()))
-        .send()
-        .await
-        .expect("request");
+        .send(Method::POST, "/comments/1", Some(&reader()), None)
+        .await;
     assert_error(
         response,
         StatusCode::METHOD_NOT_ALLOWED,
@@ -47,18 +37,22 @@ async fn unknown_routes_and_methods_answer_json() {
 async fn writes_without_a_reader_token_are_refused() {
     let app = spawn_app().await;
     let response = app
-        .request(Method::POST, "/articles/a/comments", None)
-        .json(&json!({"author_name": "M", "body": "x"}))
-        .send()
-        .await
-        .expect("request");
+        .send(
+            Method::POST,
+            "/articles/a/comments",
+            None,
+            Some(json!({"author_name": "M", "body": "x"})),
+        )
+        .await;
     assert_error(response, StatusCode::BAD_REQUEST, ErrorCode::MissingReader).await;
     let response = app
-        .request(Method::POST, "/articles/a/comments", Some("not-a-token"))
-        .json(&json!({"author_name": "M", "body": "x"}))
-        .send()
-        .await
-        .expect("request");
+        .send(
+            Method::POST,
+            "/articles/a/comments",
+            Some("not-a-token"),
+            Some(json!({"author_name": "M", "body": "x"})),
+        )
+        .await;
     assert_error(response, StatusCode::BAD_REQUEST, ErrorCode::MissingReader).await;
 }
 
@@ -87,7 +81,7 @@ async fn bodies_that_are_not_json_or_too_large_are_refused() {
         .await
         .expect("request");
     assert_error(response, StatusCode::BAD_REQUEST, ErrorCode::BadRequest).await;
-    let huge = json!({"author_name": "M", "body": "x".repeat(20_000)});
+    let huge = json!({"author_name": "M", "body": "x".repeat(70_000)});
     let response = app.post_comment("a", &r, huge.clone()).await;
     assert_error(
         response,
@@ -146,10 +140,13 @@ async fn out_of_range_fields_name_the_field() {
         "?cursor=%3Cscript%3E",
     ] {
         let response = app
-            .request(Method::GET, &format!("/articles/a/comments{query}"), None)
-            .send()
-            .await
-            .expect("request");
+            .send(
+                Method::GET,
+                &format!("/articles/a/comments{query}"),
+                None,
+                None,
+            )
+            .await;
         assert_error(
             response,
             StatusCode::BAD_REQUEST,
@@ -159,10 +156,13 @@ async fn out_of_range_fields_name_the_field() {
     }
     let long = "a".repeat(201);
     let response = app
-        .request(Method::GET, &format!("/articles/{long}/comments"), None)
-        .send()
-        .await
-        .expect("request");
+        .send(
+            Method::GET,
+            &format!("/articles/{long}/comments"),
+            None,
+            None,
+        )
+        .await;
     let err = assert_error(
         response,
         StatusCode::BAD_REQUEST,
@@ -355,4 +355,32 @@ async fn demo_and_moderation_pages_are_served() {
         .await
         .expect("request");
     assert_eq!(page.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_longest_body_fits_in_any_script() {
+    let app = spawn_app().await;
+    for ch in ["x", "é", "中", "😀"] {
+        let response = app
+            .post_comment(
+                "long",
+                &reader(),
+                json!({"author_name": "M", "body": ch.repeat(5000)}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{ch}");
+    }
+    // Escaped as surrogate pairs by a client, 5,000 emoji are ~60 KB.
+    let escaped = format!(
+        r#"{{"author_name": "M", "body": "{}"}}"#,
+        "\\ud83d\\ude00".repeat(5000)
+    );
+    let response = app
+        .request(Method::POST, "/articles/long/comments", Some(&reader()))
+        .header("content-type", "application/json")
+        .body(escaped)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::CREATED);
 }

@@ -14,14 +14,13 @@ struct Events {
 impl Events {
     async fn open(app: &TestApp, article: &str) -> Self {
         let response = app
-            .request(
+            .send(
                 Method::GET,
                 &format!("/articles/{}/events", enc(article)),
                 None,
+                None,
             )
-            .send()
-            .await
-            .expect("request");
+            .await;
         assert_eq!(response.status(), StatusCode::OK);
         assert!(
             response.headers()["content-type"]
@@ -95,14 +94,13 @@ async fn readers_get_created_removed_restored_and_reaction_events() {
 
     let me = reader();
     let response = app
-        .request(
+        .send(
             Method::PUT,
             &format!("/comments/{}/reactions/wow", posted.id),
             Some(&me),
+            None,
         )
-        .send()
-        .await
-        .expect("request");
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let (name, data) = events.next().await;
     assert_eq!(name, "reactions_changed");
@@ -110,14 +108,13 @@ async fn readers_get_created_removed_restored_and_reaction_events() {
     assert_eq!(changed.comment_id.as_ref(), Some(&posted.id));
     assert_eq!(changed.counts.get(ReactionKind::Wow), 1);
 
-    app.request(
+    app.send(
         Method::PUT,
         "/articles/live%2Fone/reactions/love",
         Some(&me),
+        None,
     )
-    .send()
-    .await
-    .expect("request");
+    .await;
     let (name, data) = events.next().await;
     assert_eq!(name, "reactions_changed");
     let changed: ReactionsChanged = serde_json::from_str(&data).expect("counts");
@@ -167,27 +164,40 @@ async fn edits_and_deletes_are_broadcast() {
     let me = reader();
     let posted = app.comment("live/e", &me, "draft", None).await;
     let mut events = Events::open(&app, "live/e").await;
-    app.request(
+    app.send(
         Method::PATCH,
         &format!("/comments/{}", posted.id),
         Some(&me),
+        Some(json!({"body": "final"})),
     )
-    .json(&json!({"body": "final"}))
-    .send()
-    .await
-    .expect("request");
+    .await;
     let (name, data) = events.next().await;
     assert_eq!(name, "comment_updated");
     assert!(data.contains("final"));
-    app.request(
+    app.send(
         Method::DELETE,
         &format!("/comments/{}", posted.id),
         Some(&me),
+        None,
     )
-    .send()
-    .await
-    .expect("request");
+    .await;
     let (name, data) = events.next().await;
     assert_eq!(name, "comment_removed");
     assert!(data.contains("\"deleted\""));
+}
+
+#[tokio::test]
+async fn stopping_the_server_ends_open_streams() {
+    let mut app = spawn_app().await;
+    let mut events = Events::open(&app, "live/stop").await;
+    let stopped = tokio::time::timeout(Duration::from_secs(10), app.stop()).await;
+    assert!(
+        matches!(stopped, Ok(Ok(()))),
+        "graceful shutdown finished: {stopped:?}"
+    );
+    let end = tokio::time::timeout(Duration::from_secs(5), events.stream.next()).await;
+    assert!(
+        matches!(end, Ok(None) | Ok(Some(Err(_)))),
+        "the stream ended"
+    );
 }

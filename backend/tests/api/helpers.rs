@@ -22,6 +22,7 @@ pub struct TestApp {
     pub state: AppState,
     pub dir: TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Drop for TestApp {
@@ -50,7 +51,7 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let url = app.url();
     let state = app.state().clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until_stopped(async move {
+    let server = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
     TestApp {
@@ -60,6 +61,7 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         state,
         dir,
         stop: Some(stop),
+        server: Some(server),
     }
 }
 
@@ -77,6 +79,17 @@ pub fn enc(article: &str) -> String {
 }
 
 impl TestApp {
+    /// Asks the server to stop and waits until it has.
+    pub async fn stop(&mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.server.take() {
+            Some(server) => server.await.expect("server task"),
+            None => Ok(()),
+        }
+    }
+
     pub fn api(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.url)
     }
@@ -92,6 +105,21 @@ impl TestApp {
             builder = builder.header("X-Chime-Reader", reader);
         }
         builder
+    }
+
+    /// Sends a request as `reader` (if any) with a JSON body (if any).
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        reader: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.request(method, path, reader);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request")
     }
 
     pub async fn post_comment(&self, article: &str, reader: &str, body: Value) -> Response {

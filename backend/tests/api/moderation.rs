@@ -162,10 +162,8 @@ async fn state_changing_moderation_from_another_origin_is_refused() {
 async fn a_reader_token_reaches_no_moderation_route() {
     let app = spawn_app().await;
     let response = app
-        .request(Method::GET, "/mod/comments", Some(&reader()))
-        .send()
-        .await
-        .expect("request");
+        .send(Method::GET, "/mod/comments", Some(&reader()), None)
+        .await;
     assert_error(
         response,
         StatusCode::UNAUTHORIZED,
@@ -208,15 +206,13 @@ async fn hide_and_unhide_change_what_readers_see_and_are_audited() {
     assert_eq!(list.comments[0].id, kept.id);
     // The author cannot edit a hidden comment back into view.
     let edit = app
-        .request(
+        .send(
             Method::PATCH,
             &format!("/comments/{}", posted.id),
             Some(&author),
+            Some(json!({"body": "sneaky"})),
         )
-        .json(&json!({"body": "sneaky"}))
-        .send()
-        .await
-        .expect("request");
+        .await;
     assert_error(edit, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
 
     let queue: ModCommentList = app
@@ -318,14 +314,13 @@ async fn hiding_a_deleted_comment_is_a_conflict() {
     let app = spawn_app().await;
     let author = reader();
     let posted = app.comment("del", &author, "x", None).await;
-    app.request(
+    app.send(
         Method::DELETE,
         &format!("/comments/{}", posted.id),
         Some(&author),
+        None,
     )
-    .send()
-    .await
-    .expect("request");
+    .await;
     let cookie = app.moderator_cookie("mo").await;
     let response = app
         .moderation(
@@ -343,4 +338,16 @@ async fn hiding_a_deleted_comment_is_a_conflict() {
         .await
         .expect("request");
     assert_error(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+}
+
+#[tokio::test]
+async fn moderation_answers_are_never_cached() {
+    let app = spawn_app().await;
+    let cookie = app.moderator_cookie("mo").await;
+    let response = app
+        .moderation(Method::GET, "/comments", &cookie)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.headers()["cache-control"], "no-store");
 }

@@ -3,11 +3,7 @@ use chime_shared::{ErrorCode, ReactionKind, ReactionsResponse};
 use reqwest::{Method, StatusCode};
 
 async fn react(app: &TestApp, method: Method, path: &str, reader: &str) -> ReactionsResponse {
-    let response = app
-        .request(method, path, Some(reader))
-        .send()
-        .await
-        .expect("request");
+    let response = app.send(method, path, Some(reader), None).await;
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.expect("json")
 }
@@ -32,10 +28,8 @@ async fn article_reactions_are_one_per_kind_per_reader_and_idempotent() {
     assert_eq!(yours.mine, vec![ReactionKind::Like]);
 
     let mine: ReactionsResponse = app
-        .request(Method::GET, path, Some(&me))
-        .send()
+        .send(Method::GET, path, Some(&me), None)
         .await
-        .expect("request")
         .json()
         .await
         .expect("json");
@@ -49,10 +43,8 @@ async fn article_reactions_are_one_per_kind_per_reader_and_idempotent() {
     assert_eq!(taken_again.counts.get(ReactionKind::Like), 1);
 
     let anonymous: ReactionsResponse = app
-        .request(Method::GET, path, None)
-        .send()
+        .send(Method::GET, path, None, None)
         .await
-        .expect("request")
         .json()
         .await
         .expect("json");
@@ -99,10 +91,13 @@ async fn comment_reactions_count_and_show_as_mine_in_listings() {
 async fn unknown_kinds_and_comments_are_refused() {
     let app = spawn_app().await;
     let response = app
-        .request(Method::PUT, "/articles/a/reactions/meh", Some(&reader()))
-        .send()
-        .await
-        .expect("request");
+        .send(
+            Method::PUT,
+            "/articles/a/reactions/meh",
+            Some(&reader()),
+            None,
+        )
+        .await;
     let err = assert_error(
         response,
         StatusCode::BAD_REQUEST,
@@ -111,19 +106,16 @@ async fn unknown_kinds_and_comments_are_refused() {
     .await;
     assert_eq!(err.error.field.as_deref(), Some("kind"));
     let response = app
-        .request(
+        .send(
             Method::PUT,
             "/comments/424242/reactions/like",
             Some(&reader()),
+            None,
         )
-        .send()
-        .await
-        .expect("request");
+        .await;
     assert_error(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
     let response = app
-        .request(Method::PUT, "/articles/a/reactions/like", None)
-        .send()
-        .await
-        .expect("request");
+        .send(Method::PUT, "/articles/a/reactions/like", None, None)
+        .await;
     assert_error(response, StatusCode::BAD_REQUEST, ErrorCode::MissingReader).await;
 }
