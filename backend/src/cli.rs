@@ -56,6 +56,9 @@ struct ServeArgs {
     /// Add the demo article's comments to an empty store.
     #[arg(long, env = "CHIME_DEMO")]
     demo: bool,
+    /// Directory of the built widget bundle, served under /widget/.
+    #[arg(long, env = "CHIME_WIDGET_DIR", default_value = "frontend/dist")]
+    widget_dir: std::path::PathBuf,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "CHIME_LOG_JSON")]
     log_json: bool,
@@ -140,6 +143,7 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
             .with_public_url(url)
             .map_err(|e| format!("--public-url: {e}"))?;
     }
+    settings.widget_dir = args.widget_dir.clone();
     settings.bootstrap_admin = true;
     settings.seed_demo = args.demo;
     Ok(settings)

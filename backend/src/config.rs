@@ -33,6 +33,8 @@ pub struct Settings {
     pub writes_per_minute_per_reader: u32,
     /// Writes a minute allowed per client address (also the burst).
     pub writes_per_minute_per_address: u32,
+    /// Where the built widget bundle is (`trunk build` output).
+    pub widget_dir: std::path::PathBuf,
     /// Make the `admin` moderator when none exists, printing the password.
     pub bootstrap_admin: bool,
     /// Add the demo article's comments to an empty store.
@@ -76,6 +78,7 @@ impl Settings {
             request_timeout: Duration::from_secs(15),
             writes_per_minute_per_reader: 30,
             writes_per_minute_per_address: 300,
+            widget_dir: "frontend/dist".into(),
             bootstrap_admin: false,
             seed_demo: false,
         }

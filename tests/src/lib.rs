@@ -1,4 +1,337 @@
-//! End-to-end tests of Chime: the real backend, the real widget in a real
-//! headless Chromium, and a host page on another origin. The browser harness
-//! arrives with the reader widget; the API-level tests live in
-//! `backend/tests/api`.
+//! End-to-end harness: the real backend on a free port, the built widget,
+//! a host page on another origin, and headless Chromium driven over
+//! WebDriver. Every process started here is killed when its guard drops,
+//! browsers included, even when a test panics.
+
+use chime_backend::clock::SystemClock;
+use chime_backend::config::Settings;
+use chime_backend::startup::Application;
+use chime_backend::state::AppState;
+use fantoccini::elements::{Element, ShadowRoot};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Errors of a test step.
+pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Where `trunk build` put the widget.
+pub fn widget_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend/dist")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// chromedriver (and the Chromium it starts) in their own process group,
+/// killed whole on drop.
+pub struct Driver {
+    child: Child,
+    pub port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // The group id is the driver's pid: this takes Chromium with it.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    fn start() -> TestResult<Self> {
+        use std::os::unix::process::CommandExt;
+        let port = free_port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("cannot start chromedriver (run ./dev test to install it): {e}"))?;
+        Ok(Self {
+            child,
+            port,
+            _profile: tempfile::tempdir()?,
+        })
+    }
+}
+
+/// One test's world: backend, host page, browser.
+pub struct World {
+    pub client: Client,
+    pub backend: String,
+    pub host: String,
+    pub state: AppState,
+    pub http: reqwest_lite::Http,
+    _dir: tempfile::TempDir,
+    _driver: Driver,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The host page: an article on another origin, embedding the widget the
+/// way EMBED.md says, with a hook that records script errors.
+fn host_page(backend: &str, article: &str, spacer: bool) -> String {
+    let spacer = if spacer { r#"<div id="spacer" style="height:4000px">Scroll down</div>"# } else { "" };
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title>
+<script>
+window.__errors = [];
+window.addEventListener("error", e => window.__errors.push(String(e.message)));
+window.addEventListener("unhandledrejection", e => window.__errors.push(String(e.reason)));
+const err = console.error; console.error = (...a) => {{ window.__errors.push(a.join(" ")); err(...a); }};
+window.__events = [];
+for (const n of ["chime:loaded", "chime:posted", "chime:error"]) document.addEventListener(n, e => window.__events.push([n, e.detail]));
+</script></head><body>
+<h1>A host article</h1><p>Text of the article.</p>
+{spacer}
+<h2>Public Reaction</h2>
+<script type="module" src="{backend}/widget/chime.js"></script>
+<chime-comments article="{article}"></chime-comments>
+</body></html>"#
+    )
+}
+
+impl World {
+    /// Starts everything; the host page embeds `article`.
+    pub async fn start(article: &str) -> TestResult<Self> {
+        Self::start_with(article, false).await
+    }
+
+    /// Starts everything; with `spacer` the widget begins below the fold.
+    pub async fn start_with(article: &str, spacer: bool) -> TestResult<Self> {
+        let dir = tempfile::tempdir()?;
+        let host_port = free_port();
+        let host = format!("http://localhost:{host_port}");
+        let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
+        let mut settings = Settings::new("127.0.0.1:0".parse()?, url).with_allowed_origins(&host)?;
+        settings.widget_dir = widget_dir();
+        let app = Application::build(settings, Arc::new(SystemClock)).await?;
+        let backend = app.url();
+        let state = app.state().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+
+        let page = host_page(&backend, article, spacer);
+        let host_app = axum::Router::new().route("/", axum::routing::get(move || async move { axum::response::Html(page) }));
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", host_port)).await?;
+        tokio::spawn(async move { axum::serve(listener, host_app).await });
+
+        let driver = Driver::start()?;
+        let profile = driver._profile.path().display().to_string();
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-quic", "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                         format!("--user-data-dir={profile}")]
+            }
+        });
+        let capabilities = match capabilities {
+            Value::Object(map) => map,
+            _ => unreachable!("built as an object"),
+        };
+        let webdriver = format!("http://127.0.0.1:{}", driver.port);
+        let started = Instant::now();
+        let client = loop {
+            let attempt = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&webdriver)
+                .await;
+            match attempt {
+                Ok(client) => break client,
+                // chromedriver takes a moment to listen.
+                Err(_) if started.elapsed() < Duration::from_secs(20) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(e) => return Err(format!("cannot reach chromedriver: {e}").into()),
+            }
+        };
+        Ok(Self {
+            client,
+            http: reqwest_lite::Http::new(&backend),
+            backend,
+            host,
+            state,
+            _dir: dir,
+            _driver: driver,
+            stop: Some(stop),
+        })
+    }
+
+    /// Opens the host page.
+    pub async fn open(&self) -> TestResult {
+        self.client.goto(&self.host).await?;
+        Ok(())
+    }
+
+    /// The widget's shadow root, once the element has one.
+    pub async fn shadow(&self) -> TestResult<ShadowRoot> {
+        let host = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("chime-comments")).await?;
+        let root = until(|| async { host.shadow_root().await.ok() }).await?;
+        Ok(root)
+    }
+
+    /// Waits for a widget part to exist.
+    pub async fn find(&self, css: &str) -> TestResult<Element> {
+        let root = self.shadow().await?;
+        until(|| async { root.find(Locator::Css(css)).await.ok() }).await
+    }
+
+    /// All widget parts matching `css`, now.
+    pub async fn find_all(&self, css: &str) -> TestResult<Vec<Element>> {
+        Ok(self.shadow().await?.find_all(Locator::Css(css)).await?)
+    }
+
+    /// Waits until a widget part's text satisfies `check`.
+    pub async fn text_until(&self, css: &str, check: impl Fn(&str) -> bool) -> TestResult<String> {
+        let root = self.shadow().await?;
+        until(|| async {
+            let el = root.find(Locator::Css(css)).await.ok()?;
+            let text = el.text().await.ok()?;
+            check(&text).then_some(text)
+        })
+        .await
+    }
+
+    /// Waits until `count` elements match `css`.
+    pub async fn count_until(&self, css: &str, count: usize) -> TestResult {
+        let root = self.shadow().await?;
+        until(|| async { (root.find_all(Locator::Css(css)).await.ok()?.len() == count).then_some(()) }).await
+    }
+
+    /// Script errors the host page saw.
+    pub async fn errors(&self) -> TestResult<Vec<String>> {
+        let value = self.client.execute("return window.__errors || []", vec![]).await?;
+        Ok(serde_json::from_value(value)?)
+    }
+
+    /// Fails when the page logged any script error.
+    pub async fn assert_no_errors(&self) -> TestResult {
+        let errors = self.errors().await?;
+        if errors.is_empty() { Ok(()) } else { Err(format!("script errors: {errors:?}").into()) }
+    }
+
+    /// Saves a screenshot under `target/e2e-screenshots/`.
+    pub async fn screenshot(&self, name: &str) {
+        if let Ok(png) = self.client.screenshot().await {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots");
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+        }
+    }
+
+    /// Ends the browser session.
+    pub async fn close(self) -> TestResult {
+        self.client.clone().close().await?;
+        Ok(())
+    }
+}
+
+/// Polls `probe` until it yields, for up to 10 s.
+pub async fn until<T, F, Fut>(probe: F) -> TestResult<T>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = probe().await {
+            return Ok(value);
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            return Err("timed out waiting for the page".into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Runs a test against a fresh world; keeps a screenshot if it fails.
+pub async fn e2e<F, Fut>(name: &str, article: &str, spacer: bool, test: F)
+where
+    F: FnOnce(Arc<World>) -> Fut,
+    Fut: Future<Output = TestResult>,
+{
+    let world = Arc::new(World::start_with(article, spacer).await.unwrap_or_else(|e| panic!("{name}: set-up failed: {e}")));
+    let outcome = test(world.clone()).await;
+    if let Err(e) = outcome {
+        world.screenshot(name).await;
+        panic!("{name}: {e}");
+    }
+    let _ = world.client.clone().close().await;
+}
+
+pub mod reqwest_lite {
+    //! A tiny HTTP client for setting up data through the API, on hyper.
+
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::client::legacy::connect::HttpConnector;
+    use hyper_util::rt::TokioExecutor;
+    use serde_json::Value;
+
+    type Body = Full<bytes::Bytes>;
+
+    /// JSON over HTTP to the backend.
+    #[derive(Clone)]
+    pub struct Http {
+        base: String,
+        client: Client<HttpConnector, Body>,
+    }
+
+    impl Http {
+        pub fn new(base: &str) -> Self {
+            Self {
+                base: base.to_owned(),
+                client: Client::builder(TokioExecutor::new()).build_http(),
+            }
+        }
+
+        /// Sends `method path` with optional JSON and headers; returns the
+        /// status and the JSON answer (Null when empty).
+        pub async fn call(
+            &self,
+            method: &str,
+            path: &str,
+            body: Option<Value>,
+            headers: &[(&str, &str)],
+        ) -> Result<(u16, Value), Box<dyn std::error::Error + Send + Sync>> {
+            let mut request = hyper::Request::builder()
+                .method(method)
+                .uri(format!("{}{path}", self.base))
+                .header("content-type", "application/json");
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            let body = body.map(|b| b.to_string()).unwrap_or_default();
+            let response = self.client.request(request.body(Full::new(bytes::Bytes::from(body)))?).await?;
+            let status = response.status().as_u16();
+            let bytes = response.into_body().collect().await?.to_bytes();
+            let json = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes)? };
+            Ok((status, json))
+        }
+    }
+}

@@ -31,7 +31,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest(chime_shared::API_BASE, api)
         .merge(ops::router())
-        .merge(pages::router())
+        .merge(pages::router(&state))
         .fallback(not_found)
         // (No method_not_allowed_fallback: it would replace each route's own
         // 405 answer, which the CORS layer must see to answer preflights.

@@ -1,0 +1,156 @@
+//! The typed API client: every call the widget makes, over `shared` types.
+
+use chime_shared::{
+    Comment, CommentList, EditComment, ErrorBody, ErrorCode, NewComment, NewReport, ReactionKind,
+    ReactionsResponse, SortOrder, IDEMPOTENCY_HEADER, READER_HEADER,
+};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+
+/// Why a call failed: the server's error, or no answer at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiFailure {
+    pub code: ErrorCode,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl ApiFailure {
+    fn offline() -> Self {
+        Self {
+            code: ErrorCode::Unavailable,
+            message: "Could not reach the comments server. Check your connection and try again.".into(),
+            field: None,
+        }
+    }
+}
+
+/// Where the API is and who is asking.
+#[derive(Debug, Clone)]
+pub struct Api {
+    base: String,
+    reader: String,
+}
+
+fn encode(segment: &str) -> String {
+    js_sys::encode_uri_component(segment).into()
+}
+
+impl Api {
+    /// A client for the backend at `origin` acting as `reader`.
+    pub fn new(origin: &str, reader: String) -> Self {
+        Self {
+            base: format!("{}{}", origin.trim_end_matches('/'), chime_shared::API_BASE),
+            reader,
+        }
+    }
+
+    /// The URL of an article's live event stream.
+    pub fn events_url(&self, article: &str) -> String {
+        format!("{}/articles/{}/events", self.base, encode(article))
+    }
+
+    fn with_reader(&self, builder: RequestBuilder) -> RequestBuilder {
+        builder.header(READER_HEADER, &self.reader)
+    }
+
+    async fn answer<T: DeserializeOwned>(sent: Result<Response, gloo_net::Error>) -> Result<T, ApiFailure> {
+        let response = sent.map_err(|_| ApiFailure::offline())?;
+        if response.ok() {
+            return response.json::<T>().await.map_err(|_| ApiFailure::offline());
+        }
+        Err(Self::failure(response).await)
+    }
+
+    async fn failure(response: Response) -> ApiFailure {
+        match response.json::<ErrorBody>().await {
+            Ok(body) => ApiFailure {
+                code: body.error.code,
+                message: body.error.message,
+                field: body.error.field,
+            },
+            Err(_) => ApiFailure {
+                code: ErrorCode::from_status(response.status()),
+                message: "The comments server could not answer. Please try again.".into(),
+                field: None,
+            },
+        }
+    }
+
+    /// The server's limits.
+    pub async fn config(&self) -> Result<chime_shared::ConfigResponse, ApiFailure> {
+        Self::answer(Request::get(&format!("{}/config", self.base)).send().await).await
+    }
+
+    /// One page of an article's thread.
+    pub async fn list(&self, article: &str, sort: SortOrder, cursor: Option<&str>) -> Result<CommentList, ApiFailure> {
+        let mut url = format!("{}/articles/{}/comments?sort={}", self.base, encode(article), sort.as_str());
+        if let Some(cursor) = cursor {
+            url.push_str("&cursor=");
+            url.push_str(&encode(cursor));
+        }
+        Self::answer(self.with_reader(Request::get(&url)).send().await).await
+    }
+
+    /// Posts a comment or reply; retries reuse `idempotency_key`.
+    pub async fn post(&self, article: &str, body: &NewComment, idempotency_key: &str) -> Result<Comment, ApiFailure> {
+        let url = format!("{}/articles/{}/comments", self.base, encode(article));
+        let request = self
+            .with_reader(Request::post(&url))
+            .header(IDEMPOTENCY_HEADER, idempotency_key)
+            .json(body)
+            .map_err(|_| ApiFailure::offline())?;
+        Self::answer(request.send().await).await
+    }
+
+    /// Edits the reader's own comment.
+    pub async fn edit(&self, id: &str, body: &EditComment) -> Result<Comment, ApiFailure> {
+        let url = format!("{}/comments/{}", self.base, encode(id));
+        let request = self.with_reader(Request::patch(&url)).json(body).map_err(|_| ApiFailure::offline())?;
+        Self::answer(request.send().await).await
+    }
+
+    /// Deletes the reader's own comment.
+    pub async fn delete(&self, id: &str) -> Result<(), ApiFailure> {
+        let url = format!("{}/comments/{}", self.base, encode(id));
+        let response = self
+            .with_reader(Request::delete(&url))
+            .send()
+            .await
+            .map_err(|_| ApiFailure::offline())?;
+        if response.ok() { Ok(()) } else { Err(Self::failure(response).await) }
+    }
+
+    /// The article's reactions.
+    pub async fn article_reactions(&self, article: &str) -> Result<ReactionsResponse, ApiFailure> {
+        let url = format!("{}/articles/{}/reactions", self.base, encode(article));
+        Self::answer(self.with_reader(Request::get(&url)).send().await).await
+    }
+
+    /// Adds (`on`) or takes back a reaction on the article or on a comment.
+    pub async fn react(&self, target: ReactionTarget<'_>, kind: ReactionKind, on: bool) -> Result<ReactionsResponse, ApiFailure> {
+        let url = match target {
+            ReactionTarget::Article(article) => {
+                format!("{}/articles/{}/reactions/{}", self.base, encode(article), kind.as_str())
+            }
+            ReactionTarget::Comment(id) => format!("{}/comments/{}/reactions/{}", self.base, encode(id), kind.as_str()),
+        };
+        let builder = if on { Request::put(&url) } else { Request::delete(&url) };
+        Self::answer(self.with_reader(builder).send().await).await
+    }
+
+    /// Reports a comment.
+    pub async fn report(&self, id: &str, report: &NewReport) -> Result<(), ApiFailure> {
+        let url = format!("{}/comments/{}/reports", self.base, encode(id));
+        let request = self.with_reader(Request::post(&url)).json(report).map_err(|_| ApiFailure::offline())?;
+        let response = request.send().await.map_err(|_| ApiFailure::offline())?;
+        if response.ok() { Ok(()) } else { Err(Self::failure(response).await) }
+    }
+}
+
+/// What a reaction is on.
+#[derive(Debug, Clone, Copy)]
+pub enum ReactionTarget<'a> {
+    Article(&'a str),
+    Comment(&'a str),
+}

@@ -1,0 +1,82 @@
+//! The few browser facilities the widget needs: storage, the reader token,
+//! the clock, and DOM events on the host element.
+
+use crate::logic::draft::READER_KEY;
+use wasm_bindgen::JsValue;
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// A stored value; `None` when storage is missing or blocked.
+pub fn load(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok()?
+}
+
+/// Stores a value, quietly doing nothing where storage is blocked.
+pub fn save(key: &str, value: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+/// Forgets a value.
+pub fn forget(key: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.remove_item(key);
+    }
+}
+
+/// `n` random bytes as hex, from the browser's CSPRNG.
+pub fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    if bytes.iter().all(|b| *b == 0) {
+        // No CSPRNG: fall back to Math.random, still unique enough for a
+        // reader token that only decides "mine".
+        for b in &mut bytes {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// This browser's reader token, made once and kept.
+pub fn reader_token() -> String {
+    if let Some(token) = load(READER_KEY).filter(|t| chime_shared::ReaderToken::parse(t).is_ok()) {
+        return token;
+    }
+    let token = random_hex(16);
+    save(READER_KEY, &token);
+    token
+}
+
+/// Now, from the browser's clock.
+pub fn now() -> time::OffsetDateTime {
+    let ms = js_sys::Date::now() as i128;
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Dispatches `chime:{name}` on the host element with a JSON-ish detail.
+pub fn dispatch(host: &web_sys::HtmlElement, name: &str, detail: &[(&str, JsValue)]) {
+    let object = js_sys::Object::new();
+    for (key, value) in detail {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), value);
+    }
+    let init = web_sys::CustomEventInit::new();
+    init.set_detail(&object);
+    init.set_bubbles(true);
+    init.set_composed(true);
+    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(&format!("chime:{name}"), &init) {
+        let _ = host.dispatch_event(&event);
+    }
+}
+
+/// Whether the reader asked for less motion.
+pub fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}

@@ -1,0 +1,6 @@
+//! The widget's rules, free of the browser so they are tested natively.
+
+pub mod draft;
+pub mod reactions;
+pub mod relative_time;
+pub mod thread;

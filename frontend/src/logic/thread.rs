@@ -1,0 +1,386 @@
+//! The comment tree the widget shows, kept flat: each comment by id and
+//! each parent's ordered list of children. Every change says which comments
+//! and which lists it touched, so the page redraws only those, and a reply
+//! being typed somewhere else is never disturbed.
+
+use chime_shared::{Comment, CommentId, CommentRemoved, CommentState, ReactionCounts, ReactionKind};
+use std::collections::HashMap;
+
+/// A parent's list key: `None` is the top level.
+pub type ListKey = Option<CommentId>;
+
+/// What a change touched.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Changes {
+    pub comments: Vec<CommentId>,
+    pub lists: Vec<ListKey>,
+}
+
+impl Changes {
+    fn comment(&mut self, id: &CommentId) {
+        if !self.comments.contains(id) {
+            self.comments.push(id.clone());
+        }
+    }
+
+    fn list(&mut self, key: ListKey) {
+        if !self.lists.contains(&key) {
+            self.lists.push(key);
+        }
+    }
+
+    /// Whether anything changed.
+    pub fn is_empty(&self) -> bool {
+        self.comments.is_empty() && self.lists.is_empty()
+    }
+}
+
+/// The widget's comments.
+#[derive(Debug, Default, Clone)]
+pub struct Thread {
+    comments: HashMap<CommentId, Comment>,
+    children: HashMap<ListKey, Vec<CommentId>>,
+}
+
+impl Thread {
+    /// One comment (its `replies` are always empty here).
+    pub fn get(&self, id: &CommentId) -> Option<&Comment> {
+        self.comments.get(id)
+    }
+
+    /// Whether a comment is shown.
+    pub fn contains(&self, id: &CommentId) -> bool {
+        self.comments.contains_key(id)
+    }
+
+    /// A parent's children, in order.
+    pub fn children(&self, key: &ListKey) -> Vec<CommentId> {
+        self.children.get(key).cloned().unwrap_or_default()
+    }
+
+    /// How many comments are shown.
+    pub fn len(&self) -> usize {
+        self.comments.len()
+    }
+
+    /// Whether nothing is shown.
+    pub fn is_empty(&self) -> bool {
+        self.comments.is_empty()
+    }
+
+    /// Forgets everything (a new sort, a resync).
+    pub fn clear(&mut self) -> Changes {
+        let mut changes = Changes::default();
+        for key in self.children.keys() {
+            changes.list(key.clone());
+        }
+        self.comments.clear();
+        self.children.clear();
+        changes.list(None);
+        changes
+    }
+
+    /// Adds a page of top-level comments (with nested replies) at the end,
+    /// skipping any already shown.
+    pub fn append_page(&mut self, page: Vec<Comment>) -> Changes {
+        let mut changes = Changes::default();
+        for comment in page {
+            if !self.contains(&comment.id) {
+                self.insert_tree(comment, false, &mut changes);
+            }
+        }
+        changes
+    }
+
+    fn insert_tree(&mut self, mut comment: Comment, at_front: bool, changes: &mut Changes) {
+        let replies = std::mem::take(&mut comment.replies);
+        let id = comment.id.clone();
+        let key = comment.parent_id.clone();
+        let list = self.children.entry(key.clone()).or_default();
+        if at_front {
+            list.insert(0, id.clone());
+        } else {
+            list.push(id.clone());
+        }
+        changes.list(key);
+        changes.comment(&id);
+        self.comments.insert(id, comment);
+        for reply in replies {
+            self.insert_tree(reply, false, changes);
+        }
+    }
+
+    /// Adds one new comment: a top-level one at the front (newest first) or
+    /// the end, a reply at the end of its parent's replies. A reply to a
+    /// comment not shown is left out.
+    pub fn add(&mut self, comment: Comment, top_level_first: bool) -> Changes {
+        let mut changes = Changes::default();
+        if self.contains(&comment.id) {
+            return changes;
+        }
+        match comment.parent_id.clone() {
+            None => self.insert_tree(comment, top_level_first, &mut changes),
+            Some(parent) => {
+                if !self.contains(&parent) {
+                    return changes;
+                }
+                self.insert_tree(comment, false, &mut changes);
+                self.bump_reply_counts(&parent, 1, &mut changes);
+            }
+        }
+        changes
+    }
+
+    fn bump_reply_counts(&mut self, from: &CommentId, up: i64, changes: &mut Changes) {
+        let mut next = Some(from.clone());
+        while let Some(id) = next {
+            next = match self.comments.get_mut(&id) {
+                Some(c) => {
+                    c.reply_count = c.reply_count.saturating_add_signed(up);
+                    changes.comment(&id);
+                    c.parent_id.clone()
+                }
+                None => None,
+            };
+        }
+    }
+
+    /// Takes a comment's new text and state, keeping what only this reader
+    /// knows (`own`, `mine`) when the update is a broadcast.
+    pub fn update(&mut self, updated: Comment) -> Changes {
+        let mut changes = Changes::default();
+        if let Some(existing) = self.comments.get_mut(&updated.id) {
+            let own = existing.own || updated.own;
+            let mine = if updated.own || !updated.mine.is_empty() {
+                updated.mine.clone()
+            } else {
+                std::mem::take(&mut existing.mine)
+            };
+            let reply_count = existing.reply_count.max(updated.reply_count);
+            *existing = Comment {
+                replies: Vec::new(),
+                own,
+                mine,
+                reply_count,
+                ..updated
+            };
+            changes.comment(&existing.id.clone());
+        }
+        changes
+    }
+
+    /// Brings back a restored comment where it stood, or adds it.
+    pub fn restore(&mut self, comment: Comment, top_level_first: bool) -> Changes {
+        if self.contains(&comment.id) {
+            self.update(comment)
+        } else {
+            self.add(comment, top_level_first)
+        }
+    }
+
+    /// A hidden or deleted comment leaves; it stays as a tombstone while it
+    /// has replies shown, and tombstones left with none go too.
+    pub fn remove(&mut self, removed: &CommentRemoved) -> Changes {
+        let mut changes = Changes::default();
+        let has_replies = !self.children(&Some(removed.id.clone())).is_empty();
+        let Some(existing) = self.comments.get_mut(&removed.id) else {
+            return changes;
+        };
+        let was_visible = existing.state == CommentState::Visible;
+        let parent = existing.parent_id.clone();
+        if has_replies {
+            existing.state = removed.state;
+            existing.author = Default::default();
+            existing.body.clear();
+            existing.html.clear();
+            existing.reactions = ReactionCounts::default();
+            existing.mine.clear();
+            existing.own = false;
+            changes.comment(&removed.id);
+        } else {
+            self.drop_one(&removed.id, &mut changes);
+        }
+        if let Some(parent) = parent {
+            if was_visible {
+                self.bump_reply_counts(&parent, -1, &mut changes);
+            }
+            self.prune(&parent, &mut changes);
+        }
+        changes
+    }
+
+    fn drop_one(&mut self, id: &CommentId, changes: &mut Changes) {
+        if let Some(comment) = self.comments.remove(id) {
+            let key = comment.parent_id.clone();
+            if let Some(list) = self.children.get_mut(&key) {
+                list.retain(|c| c != id);
+            }
+            changes.list(key);
+            self.children.remove(&Some(id.clone()));
+        }
+    }
+
+    /// Drops tombstones that no longer stand over anything, walking up.
+    fn prune(&mut self, from: &CommentId, changes: &mut Changes) {
+        let mut next = Some(from.clone());
+        while let Some(id) = next {
+            let Some(comment) = self.comments.get(&id) else { break };
+            let empty = self.children(&Some(id.clone())).is_empty();
+            if comment.state == CommentState::Visible || !empty {
+                break;
+            }
+            next = comment.parent_id.clone();
+            self.drop_one(&id, changes);
+        }
+    }
+
+    /// New counts for a comment; `mine` too when the answer was this
+    /// reader's own.
+    pub fn set_reactions(&mut self, id: &CommentId, counts: ReactionCounts, mine: Option<Vec<ReactionKind>>) -> Changes {
+        let mut changes = Changes::default();
+        if let Some(comment) = self.comments.get_mut(id) {
+            comment.reactions = counts;
+            if let Some(mine) = mine {
+                comment.mine = mine;
+            }
+            changes.comment(id);
+        }
+        changes
+    }
+
+    /// How deep a comment sits (0 for top level).
+    pub fn depth(&self, id: &CommentId) -> usize {
+        let mut depth = 0;
+        let mut next = self.comments.get(id).and_then(|c| c.parent_id.clone());
+        while let Some(parent) = next {
+            depth += 1;
+            next = self.comments.get(&parent).and_then(|c| c.parent_id.clone());
+        }
+        depth
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chime_shared::{ArticleId, Author};
+    use time::macros::datetime;
+
+    pub fn comment(id: &str, parent: Option<&str>) -> Comment {
+        Comment {
+            id: cid(id),
+            article: ArticleId::parse("a").expect("article"),
+            parent_id: parent.map(cid),
+            author: Author {
+                name: format!("author {id}"),
+                verified: false,
+            },
+            body: format!("body {id}"),
+            html: format!("<p>body {id}</p>"),
+            created_at: datetime!(2026-11-28 10:00 UTC),
+            edited_at: None,
+            state: CommentState::Visible,
+            reactions: ReactionCounts::default(),
+            mine: Vec::new(),
+            own: false,
+            reply_count: 0,
+            replies: Vec::new(),
+        }
+    }
+
+    fn cid(raw: &str) -> CommentId {
+        CommentId::parse(raw).expect("id")
+    }
+
+    fn removed(raw: &str) -> CommentRemoved {
+        CommentRemoved {
+            id: cid(raw),
+            article: ArticleId::parse("a").expect("article"),
+            parent_id: None,
+            state: CommentState::Hidden,
+            reply_count: 0,
+        }
+    }
+
+    #[test]
+    fn pages_flatten_nested_replies_and_skip_repeats() {
+        let mut thread = Thread::default();
+        let mut top = comment("1", None);
+        let mut reply = comment("2", Some("1"));
+        reply.replies.push(comment("3", Some("2")));
+        top.replies.push(reply);
+        let changes = thread.append_page(vec![top.clone(), comment("4", None)]);
+        assert_eq!(thread.children(&None), vec![cid("1"), cid("4")]);
+        assert_eq!(thread.children(&Some(cid("2"))), vec![cid("3")]);
+        assert_eq!(thread.depth(&cid("3")), 2);
+        assert!(changes.lists.contains(&None));
+        assert!(thread.append_page(vec![top]).is_empty());
+    }
+
+    #[test]
+    fn new_comments_land_in_place_and_count_up() {
+        let mut thread = Thread::default();
+        thread.append_page(vec![comment("1", None)]);
+        thread.add(comment("5", None), true);
+        assert_eq!(thread.children(&None), vec![cid("5"), cid("1")]);
+        let changes = thread.add(comment("6", Some("1")), true);
+        assert_eq!(thread.children(&Some(cid("1"))), vec![cid("6")]);
+        assert_eq!(thread.get(&cid("1")).map(|c| c.reply_count), Some(1));
+        assert!(changes.lists.contains(&Some(cid("1"))));
+        assert!(thread.add(comment("7", Some("99")), true).is_empty(), "parent not shown");
+        assert!(thread.add(comment("6", Some("1")), true).is_empty(), "already shown");
+    }
+
+    #[test]
+    fn removal_leaves_tombstones_over_replies_and_prunes_them_after() {
+        let mut thread = Thread::default();
+        thread.append_page(vec![comment("1", None), comment("9", None)]);
+        thread.add(comment("2", Some("1")), true);
+        thread.remove(&removed("1"));
+        let tomb = thread.get(&cid("1")).expect("tombstone");
+        assert_eq!(tomb.state, CommentState::Hidden);
+        assert!(tomb.body.is_empty() && tomb.html.is_empty() && tomb.author.name.is_empty());
+        let changes = thread.remove(&removed("2"));
+        assert!(!thread.contains(&cid("1")), "the tombstone went with its last reply");
+        assert_eq!(thread.children(&None), vec![cid("9")]);
+        assert!(changes.lists.contains(&None));
+    }
+
+    #[test]
+    fn updates_keep_replies_and_this_readers_own_state() {
+        let mut thread = Thread::default();
+        let mut mine = comment("1", None);
+        mine.own = true;
+        mine.mine = vec![ReactionKind::Like];
+        thread.append_page(vec![mine]);
+        thread.add(comment("2", Some("1")), true);
+        let mut broadcast = comment("1", None);
+        broadcast.body = "edited".into();
+        thread.update(broadcast);
+        let after = thread.get(&cid("1")).expect("kept");
+        assert_eq!(after.body, "edited");
+        assert!(after.own);
+        assert_eq!(after.mine, vec![ReactionKind::Like]);
+        assert_eq!(thread.children(&Some(cid("1"))), vec![cid("2")]);
+    }
+
+    #[test]
+    fn restore_puts_back_or_updates() {
+        let mut thread = Thread::default();
+        thread.append_page(vec![comment("1", None)]);
+        thread.remove(&removed("1"));
+        assert!(thread.is_empty());
+        thread.restore(comment("1", None), true);
+        assert_eq!(thread.len(), 1);
+    }
+
+    #[test]
+    fn reactions_update_counts_and_optionally_mine() {
+        let mut thread = Thread::default();
+        thread.append_page(vec![comment("1", None)]);
+        thread.set_reactions(&cid("1"), ReactionCounts::from_array([2, 0, 0, 0, 0, 0]), None);
+        assert_eq!(thread.get(&cid("1")).map(|c| c.reactions.total()), Some(2));
+        thread.set_reactions(&cid("1"), ReactionCounts::default(), Some(vec![ReactionKind::Sad]));
+        assert_eq!(thread.get(&cid("1")).map(|c| c.mine.clone()), Some(vec![ReactionKind::Sad]));
+    }
+}

@@ -1,0 +1,223 @@
+//! One comment with its actions and, beneath it, its replies.
+
+use super::Ctx;
+use super::form::CommentForm;
+use super::reactions::comment_reactions;
+use crate::logic::relative_time::{exact, exact_readable, relative};
+use chime_shared::{CommentId, CommentState, EditComment, NewReport, ReportReason};
+use leptos::prelude::*;
+
+/// Visual indentation stops here; deeper replies line up at this level.
+const MAX_INDENT: usize = 6;
+
+/// A comment and its replies. Type-erased: comments nest.
+pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
+    let Some(data) = ctx.comment(&id) else {
+        return ().into_any();
+    };
+    let depth = ctx.depth(&id).min(MAX_INDENT);
+    let children = ctx.list(&Some(id.clone()));
+    let replying = RwSignal::new(false);
+    let editing = RwSignal::new(false);
+    let reporting = RwSignal::new(false);
+    let confirming = RwSignal::new(false);
+    let visible = move || data.with(|c| c.state == CommentState::Visible);
+    let own = move || data.with(|c| c.own) && visible();
+    let can_edit = move || {
+        let window = time::Duration::seconds(i64::try_from(ctx.edit_window_secs.get()).unwrap_or(0));
+        own() && ctx.now.get() - data.with(|c| c.created_at) < window
+    };
+    let stored_id = StoredValue::new(id.clone());
+
+    let delete = move |_| {
+        let id = stored_id.get_value();
+        leptos::task::spawn_local(async move {
+            let api = ctx.api.get_value();
+            match api.delete(id.as_str()).await {
+                Ok(()) => {
+                    let removed = data.with_untracked(|c| chime_shared::CommentRemoved {
+                        id: c.id.clone(),
+                        article: c.article.clone(),
+                        parent_id: c.parent_id.clone(),
+                        state: CommentState::Deleted,
+                        reply_count: c.reply_count,
+                    });
+                    ctx.change(|t| t.remove(&removed));
+                    ctx.total.update(|n| *n = n.saturating_sub(1));
+                    ctx.say("Your comment is deleted.");
+                }
+                Err(failure) => ctx.failed(&failure),
+            }
+        });
+    };
+
+    view! {
+        <article
+            class=format!("chime-comment chime-depth-{depth}")
+            class:chime-tombstone=move || !visible()
+            data-testid="comment"
+            data-comment-id=id.to_string()
+        >
+            <Show
+                when=visible
+                fallback=move || view! {
+                    <p class="chime-removed">
+                        {move || if data.with(|c| c.state == CommentState::Deleted) {
+                            "This comment was deleted by its author."
+                        } else {
+                            "This comment was removed by a moderator."
+                        }}
+                    </p>
+                }
+            >
+                <header class="chime-meta">
+                    <span class="chime-author">{move || data.with(|c| c.author.name.clone())}</span>
+                    <time
+                        tabindex="0"
+                        datetime=move || data.with(|c| exact(c.created_at))
+                        title=move || data.with(|c| exact_readable(c.created_at))
+                    >
+                        {move || data.with(|c| relative(ctx.now.get(), c.created_at))}
+                    </time>
+                    <Show when=move || data.with(|c| c.edited_at.is_some())>
+                        <span class="chime-edited">"(edited)"</span>
+                    </Show>
+                </header>
+                <Show
+                    when=move || editing.get()
+                    fallback=move || view! {
+                        <div class="chime-body" data-testid="comment-body" inner_html=move || data.with(|c| c.html.clone())></div>
+                    }
+                >
+                    {edit_form(ctx, data, editing)}
+                </Show>
+                <div class="chime-actions">
+                    {comment_reactions(ctx, stored_id.get_value(), data)}
+                    <button type="button" class="chime-link" data-testid="reply-button" aria-expanded=move || replying.get().to_string() on:click=move |_| replying.update(|r| *r = !*r)>
+                        "Reply"
+                    </button>
+                    <button type="button" class="chime-link" data-testid="report-button" aria-expanded=move || reporting.get().to_string() on:click=move |_| reporting.update(|r| *r = !*r)>
+                        "Report"
+                    </button>
+                    <Show when=can_edit>
+                        <button type="button" class="chime-link" data-testid="edit-button" on:click=move |_| editing.set(true)>"Edit"</button>
+                    </Show>
+                    <Show when=own>
+                        <Show
+                            when=move || confirming.get()
+                            fallback=move || view! {
+                                <button type="button" class="chime-link" data-testid="delete-button" on:click=move |_| confirming.set(true)>"Delete"</button>
+                            }
+                        >
+                            <span class="chime-confirm" role="group" aria-label="Delete this comment?">
+                                "Delete it? "
+                                <button type="button" class="chime-danger" data-testid="confirm-delete" on:click=delete>"Delete"</button>
+                                <button type="button" class="chime-link" on:click=move |_| confirming.set(false)>"Keep"</button>
+                            </span>
+                        </Show>
+                    </Show>
+                </div>
+                <Show when=move || reporting.get()>
+                    {report_form(ctx, stored_id.get_value(), reporting)}
+                </Show>
+                <Show when=move || replying.get()>
+                    <CommentForm ctx=ctx parent=Some(stored_id.get_value()) open=replying/>
+                </Show>
+            </Show>
+            <div class="chime-replies">
+                <For each=move || children.get() key=|id| id.clone() let:child>
+                    {item(ctx, child)}
+                </For>
+            </div>
+        </article>
+    }
+    .into_any()
+}
+
+fn edit_form(ctx: Ctx, data: RwSignal<chime_shared::Comment>, editing: RwSignal<bool>) -> impl IntoView {
+    let text = RwSignal::new(data.with_untracked(|c| c.body.clone()));
+    let saving = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let id = data.with_untracked(|c| c.id.clone());
+        let body = text.get_untracked();
+        saving.set(true);
+        leptos::task::spawn_local(async move {
+            let api = ctx.api.get_value();
+            match api.edit(id.as_str(), &EditComment { body }).await {
+                Ok(updated) => {
+                    ctx.change(|t| t.update(updated));
+                    editing.set(false);
+                    ctx.say("Your comment is updated.");
+                }
+                Err(failure) => {
+                    error.set(Some(failure.message.clone()));
+                    ctx.failed(&failure);
+                }
+            }
+            saving.set(false);
+        });
+    };
+    view! {
+        <form class="chime-form chime-edit-form" data-testid="edit-form" on:submit=save>
+            <label class="chime-field">
+                <span class="chime-label">"Edit your comment"</span>
+                <textarea data-testid="comment-body-input" rows="3" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            </label>
+            {move || error.get().map(|m| view! { <p class="chime-field-error" role="alert">{m}</p> })}
+            <div class="chime-form-actions">
+                <button type="submit" class="chime-primary" data-testid="save-edit" disabled=move || saving.get()>"Save"</button>
+                <button type="button" class="chime-secondary" on:click=move |_| editing.set(false)>"Cancel"</button>
+            </div>
+        </form>
+    }
+}
+
+fn report_form(ctx: Ctx, id: CommentId, open: RwSignal<bool>) -> impl IntoView {
+    let reason = RwSignal::new(ReportReason::Spam);
+    let note = RwSignal::new(String::new());
+    let id = StoredValue::new(id);
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let report = NewReport {
+            reason: reason.get_untracked().as_str().to_owned(),
+            note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
+        };
+        leptos::task::spawn_local(async move {
+            let api = ctx.api.get_value();
+            match api.report(id.get_value().as_str(), &report).await {
+                Ok(()) => {
+                    open.set(false);
+                    ctx.say("Thank you. A moderator will look at this comment.");
+                }
+                Err(failure) => ctx.failed(&failure),
+            }
+        });
+    };
+    view! {
+        <form class="chime-form chime-report-form" data-testid="report-form" on:submit=send>
+            <label class="chime-field">
+                <span class="chime-label">"Why are you reporting this comment?"</span>
+                <select data-testid="report-reason" on:change=move |ev| {
+                    if let Ok(r) = ReportReason::parse(&event_target_value(&ev)) {
+                        reason.set(r);
+                    }
+                }>
+                    <option value="spam">"Spam or advertising"</option>
+                    <option value="abuse">"Abuse, threats or hate"</option>
+                    <option value="off_topic">"Off topic"</option>
+                    <option value="other">"Something else"</option>
+                </select>
+            </label>
+            <label class="chime-field">
+                <span class="chime-label">"Anything to add? (optional)"</span>
+                <input type="text" maxlength="500" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
+            </label>
+            <div class="chime-form-actions">
+                <button type="submit" class="chime-primary" data-testid="send-report">"Send report"</button>
+                <button type="button" class="chime-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,109 @@
+//! Live updates over server-sent events, reconnecting with back-off after a
+//! drop and reloading the listing when events may have been missed.
+
+use super::Ctx;
+use crate::logic::reactions::ReactionState;
+use chime_shared::{Comment, CommentRemoved, CommentState, ReactionsChanged};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{EventSource, MessageEvent};
+
+const EVENTS: [&str; 6] = [
+    "comment_created",
+    "comment_updated",
+    "comment_removed",
+    "comment_restored",
+    "reactions_changed",
+    "resync",
+];
+
+/// Opens the article's event stream.
+pub fn connect(ctx: Ctx) {
+    let url = ctx.api.with_value(|api| api.events_url(&ctx.article.get_value()));
+    open(ctx, url, 0);
+}
+
+fn open(ctx: Ctx, url: String, attempt: u32) {
+    let Ok(source) = EventSource::new(&url) else {
+        return retry(ctx, url, attempt);
+    };
+    for name in EVENTS {
+        let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let data = event.data().as_string().unwrap_or_default();
+            apply(ctx, name, &data);
+        });
+        let _ = source.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
+        // The stream lives as long as the page; so do its handlers.
+        handler.forget();
+    }
+    if attempt > 0 {
+        let on_open = Closure::<dyn FnMut()>::new(move || {
+            // Back after a drop: what happened meanwhile is in the listing.
+            ctx.reload();
+        });
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        on_open.forget();
+    }
+    let failed = source.clone();
+    let on_error = Closure::<dyn FnMut()>::new(move || {
+        // The browser retries by itself while the stream is CONNECTING;
+        // once it gives up (CLOSED), we retry with our own back-off.
+        if failed.ready_state() == EventSource::CLOSED {
+            retry(ctx, url.clone(), attempt + 1);
+        }
+    });
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+}
+
+fn retry(ctx: Ctx, url: String, attempt: u32) {
+    let seconds = 2u64.saturating_pow(attempt.min(5)).min(30);
+    let jitter = (js_sys::Math::random() * 1000.0) as u64;
+    set_timeout(move || open(ctx, url, attempt), std::time::Duration::from_millis(seconds * 1000 + jitter));
+}
+
+fn apply(ctx: Ctx, name: &str, data: &str) {
+    match name {
+        "comment_created" | "comment_restored" => {
+            let Ok(comment) = serde_json::from_str::<Comment>(data) else { return };
+            if ctx.get(&comment.id).is_some() {
+                ctx.change(|t| t.update(comment));
+                return;
+            }
+            if ctx.waiting.with_untracked(|w| w.iter().any(|c| c.id == comment.id)) {
+                return;
+            }
+            // Others' comments wait behind a button so nothing moves under
+            // the reader's eyes.
+            ctx.waiting.update(|w| w.push(comment));
+            ctx.total.update(|n| *n += 1);
+        }
+        "comment_updated" => {
+            if let Ok(comment) = serde_json::from_str::<Comment>(data) {
+                ctx.change(|t| t.update(comment));
+            }
+        }
+        "comment_removed" => {
+            let Ok(removed) = serde_json::from_str::<CommentRemoved>(data) else { return };
+            let shown = ctx.get(&removed.id).is_some_and(|c| c.state == CommentState::Visible);
+            let waiting = ctx.waiting.with_untracked(|w| w.iter().any(|c| c.id == removed.id));
+            ctx.waiting.update(|w| w.retain(|c| c.id != removed.id));
+            ctx.change(|t| t.remove(&removed));
+            if shown || waiting {
+                ctx.total.update(|n| *n = n.saturating_sub(1));
+            }
+        }
+        "reactions_changed" => {
+            let Ok(changed) = serde_json::from_str::<ReactionsChanged>(data) else { return };
+            match changed.comment_id {
+                Some(id) => ctx.change(|t| t.set_reactions(&id, changed.counts, None)),
+                None => ctx.article_reactions.update(|s| {
+                    *s = ReactionState { counts: changed.counts, mine: s.mine.clone() };
+                }),
+            }
+        }
+        "resync" => ctx.reload(),
+        _ => {}
+    }
+}

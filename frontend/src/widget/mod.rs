@@ -1,0 +1,307 @@
+//! The reader widget: mounted by `chime.js` into the shadow root of one
+//! `<chime-comments>` element.
+
+mod comment;
+mod form;
+mod live;
+mod reactions;
+
+use crate::api::Api;
+use crate::browser;
+use crate::logic::thread::{Changes, ListKey, Thread};
+use chime_shared::{Comment, CommentId, Cursor, Limits, SortOrder};
+use leptos::prelude::*;
+use std::collections::HashMap;
+use wasm_bindgen::prelude::*;
+
+/// The signals the page draws from: one per shown comment and one per list
+/// of children, made on first use.
+#[derive(Default)]
+struct Signals {
+    comments: HashMap<CommentId, RwSignal<Comment>>,
+    lists: HashMap<ListKey, RwSignal<Vec<CommentId>>>,
+}
+
+/// Everything the widget's parts share. `Copy`: every field is a handle.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub api: StoredValue<Api>,
+    pub article: StoredValue<String>,
+    pub host: StoredValue<web_sys::HtmlElement, LocalStorage>,
+    pub limits: RwSignal<Limits>,
+    pub edit_window_secs: RwSignal<u64>,
+    thread: StoredValue<Thread>,
+    signals: StoredValue<Signals>,
+    /// The widget's root owner: per-comment signals live as long as the
+    /// widget, not as long as the row that first drew them, so a comment
+    /// that leaves and comes back (a reload, a restore) keeps working.
+    owner: StoredValue<Owner>,
+    pub sort: RwSignal<SortOrder>,
+    pub total: RwSignal<u64>,
+    pub cursor: RwSignal<Option<Cursor>>,
+    pub loading: RwSignal<bool>,
+    pub load_error: RwSignal<Option<String>>,
+    /// Others' new top-level comments, held back until asked for.
+    pub waiting: RwSignal<Vec<Comment>>,
+    /// The article's own reactions.
+    pub article_reactions: RwSignal<crate::logic::reactions::ReactionState>,
+    /// The `aria-live` status line.
+    pub status: RwSignal<String>,
+    /// Ticks so relative times stay true.
+    pub now: RwSignal<time::OffsetDateTime>,
+}
+
+impl Ctx {
+    /// The signal of one comment (made from the thread on first use).
+    pub fn comment(&self, id: &CommentId) -> Option<RwSignal<Comment>> {
+        if let Some(signal) = self.signals.with_value(|s| s.comments.get(id).copied()) {
+            return Some(signal);
+        }
+        let comment = self.thread.with_value(|t| t.get(id).cloned())?;
+        let signal = self.owner.with_value(|owner| owner.with(|| RwSignal::new(comment)));
+        self.signals.update_value(|s| {
+            s.comments.insert(id.clone(), signal);
+        });
+        Some(signal)
+    }
+
+    /// The signal of a list of children.
+    pub fn list(&self, key: &ListKey) -> RwSignal<Vec<CommentId>> {
+        if let Some(signal) = self.signals.with_value(|s| s.lists.get(key).copied()) {
+            return signal;
+        }
+        let children = self.thread.with_value(|t| t.children(key));
+        let signal = self.owner.with_value(|owner| owner.with(|| RwSignal::new(children)));
+        self.signals.update_value(|s| {
+            s.lists.insert(key.clone(), signal);
+        });
+        signal
+    }
+
+    /// Changes the thread and redraws what the change touched.
+    pub fn change(&self, f: impl FnOnce(&mut Thread) -> Changes) {
+        let mut changes = Changes::default();
+        self.thread.update_value(|t| changes = f(t));
+        for id in &changes.comments {
+            let latest = self.thread.with_value(|t| t.get(id).cloned());
+            let signal = self.signals.with_value(|s| s.comments.get(id).copied());
+            if let (Some(comment), Some(signal)) = (latest, signal) {
+                signal.set(comment);
+            }
+        }
+        for key in &changes.lists {
+            let children = self.thread.with_value(|t| t.children(key));
+            if let Some(signal) = self.signals.with_value(|s| s.lists.get(key).copied()) {
+                signal.set(children);
+            }
+        }
+    }
+
+    /// A comment as the thread has it now.
+    pub fn get(&self, id: &CommentId) -> Option<Comment> {
+        self.thread.with_value(|t| t.get(id).cloned())
+    }
+
+    /// How deep a comment sits.
+    pub fn depth(&self, id: &CommentId) -> usize {
+        self.thread.with_value(|t| t.depth(id))
+    }
+
+    /// Says something in the status line (read out by screen readers).
+    pub fn say(&self, message: impl Into<String>) {
+        self.status.set(message.into());
+    }
+
+    /// Tells the page about a failure too.
+    pub fn failed(&self, failure: &crate::api::ApiFailure) {
+        self.say(failure.message.clone());
+        let code = serde_json::to_value(failure.code)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        self.host.with_value(|host| {
+            browser::dispatch(
+                host,
+                "error",
+                &[("code", JsValue::from_str(&code)), ("message", JsValue::from_str(&failure.message))],
+            )
+        });
+    }
+
+    /// Loads the first page (again) in the current order.
+    pub fn reload(&self) {
+        let ctx = *self;
+        ctx.loading.set(true);
+        leptos::task::spawn_local(async move {
+            let api = ctx.api.get_value();
+            let article = ctx.article.get_value();
+            match api.list(&article, ctx.sort.get_untracked(), None).await {
+                Ok(page) => {
+                    ctx.load_error.set(None);
+                    ctx.waiting.set(Vec::new());
+                    ctx.change(|t| {
+                        let mut changes = t.clear();
+                        let more = t.append_page(page.comments);
+                        changes.comments.extend(more.comments);
+                        changes.lists.extend(more.lists);
+                        changes
+                    });
+                    ctx.total.set(page.total);
+                    ctx.cursor.set(page.next_cursor);
+                    ctx.host.with_value(|host| {
+                        browser::dispatch(host, "loaded", &[("total", JsValue::from_f64(page.total as f64))])
+                    });
+                }
+                Err(failure) => {
+                    ctx.load_error.set(Some(failure.message.clone()));
+                    ctx.failed(&failure);
+                }
+            }
+            ctx.loading.set(false);
+        });
+    }
+
+    /// Loads the next page.
+    pub fn load_more(&self) {
+        let ctx = *self;
+        let Some(cursor) = ctx.cursor.get_untracked() else { return };
+        ctx.loading.set(true);
+        leptos::task::spawn_local(async move {
+            let api = ctx.api.get_value();
+            let article = ctx.article.get_value();
+            match api.list(&article, ctx.sort.get_untracked(), Some(cursor.as_str())).await {
+                Ok(page) => {
+                    ctx.change(|t| t.append_page(page.comments));
+                    ctx.total.set(page.total);
+                    ctx.cursor.set(page.next_cursor);
+                }
+                Err(failure) => ctx.failed(&failure),
+            }
+            ctx.loading.set(false);
+        });
+    }
+}
+
+/// Mounts the widget into `target` (inside the shadow root of `host`).
+#[wasm_bindgen]
+pub fn mount(target: web_sys::HtmlElement, host: web_sys::HtmlElement, article: String, api: String, sort: String, theme: String) {
+    let theme = match theme.as_str() {
+        "light" | "dark" => theme,
+        _ => "auto".to_owned(),
+    };
+    leptos::mount::mount_to(target, move || {
+        let ctx = Ctx {
+            api: StoredValue::new(Api::new(&api, browser::reader_token())),
+            article: StoredValue::new(article),
+            host: StoredValue::new_local(host),
+            limits: RwSignal::new(Limits::default()),
+            edit_window_secs: RwSignal::new(15 * 60),
+            thread: StoredValue::new(Thread::default()),
+            signals: StoredValue::new(Signals::default()),
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
+            sort: RwSignal::new(SortOrder::parse(&sort).unwrap_or_default()),
+            total: RwSignal::new(0),
+            cursor: RwSignal::new(None),
+            loading: RwSignal::new(true),
+            load_error: RwSignal::new(None),
+            waiting: RwSignal::new(Vec::new()),
+            article_reactions: RwSignal::new(Default::default()),
+            status: RwSignal::new(String::new()),
+            now: RwSignal::new(browser::now()),
+        };
+        view! { <Widget ctx=ctx theme=theme/> }
+    })
+    .forget();
+}
+
+#[component]
+fn Widget(ctx: Ctx, theme: String) -> impl IntoView {
+    ctx.reload();
+    live::connect(ctx);
+    leptos::task::spawn_local(async move {
+        if let Ok(config) = ctx.api.get_value().config().await {
+            ctx.limits.set(config.limits);
+            ctx.edit_window_secs.set(config.edit_window_seconds);
+        }
+    });
+    // Relative times are redrawn twice a minute.
+    if let Ok(handle) = set_interval_with_handle(move || ctx.now.set(browser::now()), std::time::Duration::from_secs(30)) {
+        on_cleanup(move || handle.clear());
+    }
+    let sort_changed = move |ev: leptos::ev::Event| {
+        if let Ok(sort) = SortOrder::parse(&event_target_value(&ev)) {
+            ctx.sort.set(sort);
+            ctx.reload();
+        }
+    };
+    let show_waiting = move |_| {
+        let waiting = ctx.waiting.get_untracked();
+        ctx.waiting.set(Vec::new());
+        let n = waiting.len();
+        let first = ctx.sort.get_untracked() != SortOrder::Oldest;
+        ctx.change(|t| {
+            let mut all = Changes::default();
+            for comment in waiting {
+                let c = t.add(comment, first);
+                all.comments.extend(c.comments);
+                all.lists.extend(c.lists);
+            }
+            all
+        });
+        ctx.say(format!("Showing {n} new comments."));
+    };
+    let top = ctx.list(&None);
+    view! {
+        <div class=format!("chime theme-{theme}") data-testid="chime-root">
+            <header class="chime-header">
+                <h3 class="chime-count" data-testid="comment-count" aria-live="polite">
+                    {move || match ctx.total.get() {
+                        1 => "1 comment".to_owned(),
+                        n => format!("{n} comments"),
+                    }}
+                </h3>
+                <reactions::ArticleReactions ctx=ctx/>
+            </header>
+            <form::CommentForm ctx=ctx parent=None/>
+            <div class="chime-toolbar">
+                <label class="chime-sort">
+                    "Sort by "
+                    <select data-testid="sort-select" on:change=sort_changed prop:value=move || ctx.sort.get().as_str()>
+                        <option value="newest">"Newest"</option>
+                        <option value="oldest">"Oldest"</option>
+                        <option value="top">"Most reactions"</option>
+                    </select>
+                </label>
+                <Show when=move || !ctx.waiting.with(Vec::is_empty)>
+                    <button type="button" class="chime-new" data-testid="new-comments-button" on:click=show_waiting>
+                        {move || match ctx.waiting.with(Vec::len) {
+                            1 => "Show 1 new comment".to_owned(),
+                            n => format!("Show {n} new comments"),
+                        }}
+                    </button>
+                </Show>
+            </div>
+            <Show when=move || ctx.load_error.get().is_some()>
+                <p class="chime-error" role="alert">
+                    {move || ctx.load_error.get().unwrap_or_default()}
+                    " "
+                    <button type="button" on:click=move |_| ctx.reload()>"Try again"</button>
+                </p>
+            </Show>
+            <div class="chime-list" aria-busy=move || ctx.loading.get().to_string()>
+                <For each=move || top.get() key=|id| id.clone() let:id>
+                    {comment::item(ctx, id)}
+                </For>
+                <Show when=move || !ctx.loading.get() && ctx.load_error.get().is_none() && top.with(Vec::is_empty)>
+                    <p class="chime-empty">"No comments yet. Start the conversation."</p>
+                </Show>
+            </div>
+            <Show when=move || ctx.cursor.get().is_some()>
+                <button type="button" class="chime-more" data-testid="load-more" disabled=move || ctx.loading.get() on:click=move |_| ctx.load_more()>
+                    {move || if ctx.loading.get() { "Loading…" } else { "Load more comments" }}
+                </button>
+            </Show>
+            <p class="chime-status" data-testid="status-message" role="status" aria-live="polite">{move || ctx.status.get()}</p>
+        </div>
+    }
+}
