@@ -1,8 +1,8 @@
 //! The typed API client: every call the widget makes, over `shared` types.
 
 use chime_shared::{
-    Comment, CommentList, EditComment, ErrorBody, ErrorCode, NewComment, NewReport, ReactionKind,
-    ReactionsResponse, SortOrder, IDEMPOTENCY_HEADER, READER_HEADER,
+    Comment, CommentList, EditComment, ErrorBody, ErrorCode, IDEMPOTENCY_HEADER, NewComment,
+    NewReport, READER_HEADER, ReactionKind, ReactionsResponse, SortOrder,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -19,7 +19,8 @@ impl ApiFailure {
     fn offline() -> Self {
         Self {
             code: ErrorCode::Unavailable,
-            message: "Could not reach the comments server. Check your connection and try again.".into(),
+            message: "Could not reach the comments server. Check your connection and try again."
+                .into(),
             field: None,
         }
     }
@@ -54,10 +55,15 @@ impl Api {
         builder.header(READER_HEADER, &self.reader)
     }
 
-    async fn answer<T: DeserializeOwned>(sent: Result<Response, gloo_net::Error>) -> Result<T, ApiFailure> {
+    async fn answer<T: DeserializeOwned>(
+        sent: Result<Response, gloo_net::Error>,
+    ) -> Result<T, ApiFailure> {
         let response = sent.map_err(|_| ApiFailure::offline())?;
         if response.ok() {
-            return response.json::<T>().await.map_err(|_| ApiFailure::offline());
+            return response
+                .json::<T>()
+                .await
+                .map_err(|_| ApiFailure::offline());
         }
         Err(Self::failure(response).await)
     }
@@ -83,8 +89,18 @@ impl Api {
     }
 
     /// One page of an article's thread.
-    pub async fn list(&self, article: &str, sort: SortOrder, cursor: Option<&str>) -> Result<CommentList, ApiFailure> {
-        let mut url = format!("{}/articles/{}/comments?sort={}", self.base, encode(article), sort.as_str());
+    pub async fn list(
+        &self,
+        article: &str,
+        sort: SortOrder,
+        cursor: Option<&str>,
+    ) -> Result<CommentList, ApiFailure> {
+        let mut url = format!(
+            "{}/articles/{}/comments?sort={}",
+            self.base,
+            encode(article),
+            sort.as_str()
+        );
         if let Some(cursor) = cursor {
             url.push_str("&cursor=");
             url.push_str(&encode(cursor));
@@ -93,7 +109,12 @@ impl Api {
     }
 
     /// Posts a comment or reply; retries reuse `idempotency_key`.
-    pub async fn post(&self, article: &str, body: &NewComment, idempotency_key: &str) -> Result<Comment, ApiFailure> {
+    pub async fn post(
+        &self,
+        article: &str,
+        body: &NewComment,
+        idempotency_key: &str,
+    ) -> Result<Comment, ApiFailure> {
         let url = format!("{}/articles/{}/comments", self.base, encode(article));
         let request = self
             .with_reader(Request::post(&url))
@@ -106,7 +127,10 @@ impl Api {
     /// Edits the reader's own comment.
     pub async fn edit(&self, id: &str, body: &EditComment) -> Result<Comment, ApiFailure> {
         let url = format!("{}/comments/{}", self.base, encode(id));
-        let request = self.with_reader(Request::patch(&url)).json(body).map_err(|_| ApiFailure::offline())?;
+        let request = self
+            .with_reader(Request::patch(&url))
+            .json(body)
+            .map_err(|_| ApiFailure::offline())?;
         Self::answer(request.send().await).await
     }
 
@@ -118,7 +142,11 @@ impl Api {
             .send()
             .await
             .map_err(|_| ApiFailure::offline())?;
-        if response.ok() { Ok(()) } else { Err(Self::failure(response).await) }
+        if response.ok() {
+            Ok(())
+        } else {
+            Err(Self::failure(response).await)
+        }
     }
 
     /// The article's reactions.
@@ -128,23 +156,49 @@ impl Api {
     }
 
     /// Adds (`on`) or takes back a reaction on the article or on a comment.
-    pub async fn react(&self, target: ReactionTarget<'_>, kind: ReactionKind, on: bool) -> Result<ReactionsResponse, ApiFailure> {
+    pub async fn react(
+        &self,
+        target: ReactionTarget<'_>,
+        kind: ReactionKind,
+        on: bool,
+    ) -> Result<ReactionsResponse, ApiFailure> {
         let url = match target {
             ReactionTarget::Article(article) => {
-                format!("{}/articles/{}/reactions/{}", self.base, encode(article), kind.as_str())
+                format!(
+                    "{}/articles/{}/reactions/{}",
+                    self.base,
+                    encode(article),
+                    kind.as_str()
+                )
             }
-            ReactionTarget::Comment(id) => format!("{}/comments/{}/reactions/{}", self.base, encode(id), kind.as_str()),
+            ReactionTarget::Comment(id) => format!(
+                "{}/comments/{}/reactions/{}",
+                self.base,
+                encode(id),
+                kind.as_str()
+            ),
         };
-        let builder = if on { Request::put(&url) } else { Request::delete(&url) };
+        let builder = if on {
+            Request::put(&url)
+        } else {
+            Request::delete(&url)
+        };
         Self::answer(self.with_reader(builder).send().await).await
     }
 
     /// Reports a comment.
     pub async fn report(&self, id: &str, report: &NewReport) -> Result<(), ApiFailure> {
         let url = format!("{}/comments/{}/reports", self.base, encode(id));
-        let request = self.with_reader(Request::post(&url)).json(report).map_err(|_| ApiFailure::offline())?;
+        let request = self
+            .with_reader(Request::post(&url))
+            .json(report)
+            .map_err(|_| ApiFailure::offline())?;
         let response = request.send().await.map_err(|_| ApiFailure::offline())?;
-        if response.ok() { Ok(()) } else { Err(Self::failure(response).await) }
+        if response.ok() {
+            Ok(())
+        } else {
+            Err(Self::failure(response).await)
+        }
     }
 }
 

@@ -56,7 +56,8 @@ pub fn reader_token() -> String {
 /// Now, from the browser's clock.
 pub fn now() -> time::OffsetDateTime {
     let ms = js_sys::Date::now() as i128;
-    time::OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
 /// Dispatches `chime:{name}` on the host element with a JSON-ish detail.
@@ -69,7 +70,9 @@ pub fn dispatch(host: &web_sys::HtmlElement, name: &str, detail: &[(&str, JsValu
     init.set_detail(&object);
     init.set_bubbles(true);
     init.set_composed(true);
-    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(&format!("chime:{name}"), &init) {
+    if let Ok(event) =
+        web_sys::CustomEvent::new_with_event_init_dict(&format!("chime:{name}"), &init)
+    {
         let _ = host.dispatch_event(&event);
     }
 }
@@ -77,6 +80,10 @@ pub fn dispatch(host: &web_sys::HtmlElement, name: &str, detail: &[(&str, JsValu
 /// Whether the reader asked for less motion.
 pub fn prefers_reduced_motion() -> bool {
     web_sys::window()
-        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .and_then(|w| {
+            w.match_media("(prefers-reduced-motion: reduce)")
+                .ok()
+                .flatten()
+        })
         .is_some_and(|m| m.matches())
 }

@@ -61,7 +61,9 @@ impl Driver {
             .stderr(Stdio::null())
             .process_group(0)
             .spawn()
-            .map_err(|e| format!("cannot start chromedriver (run ./dev test to install it): {e}"))?;
+            .map_err(|e| {
+                format!("cannot start chromedriver (run ./dev test to install it): {e}")
+            })?;
         Ok(Self {
             child,
             port,
@@ -93,7 +95,11 @@ impl Drop for World {
 /// The host page: an article on another origin, embedding the widget the
 /// way EMBED.md says, with a hook that records script errors.
 fn host_page(backend: &str, article: &str, spacer: bool) -> String {
-    let spacer = if spacer { r#"<div id="spacer" style="height:4000px">Scroll down</div>"# } else { "" };
+    let spacer = if spacer {
+        r#"<div id="spacer" style="height:4000px">Scroll down</div>"#
+    } else {
+        ""
+    };
     format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title>
 <script>
@@ -125,7 +131,8 @@ impl World {
         let host_port = free_port();
         let host = format!("http://localhost:{host_port}");
         let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
-        let mut settings = Settings::new("127.0.0.1:0".parse()?, url).with_allowed_origins(&host)?;
+        let mut settings =
+            Settings::new("127.0.0.1:0".parse()?, url).with_allowed_origins(&host)?;
         settings.widget_dir = widget_dir();
         let app = Application::build(settings, Arc::new(SystemClock)).await?;
         let backend = app.url();
@@ -136,7 +143,10 @@ impl World {
         }));
 
         let page = host_page(&backend, article, spacer);
-        let host_app = axum::Router::new().route("/", axum::routing::get(move || async move { axum::response::Html(page) }));
+        let host_app = axum::Router::new().route(
+            "/",
+            axum::routing::get(move || async move { axum::response::Html(page) }),
+        );
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", host_port)).await?;
         tokio::spawn(async move { axum::serve(listener, host_app).await });
 
@@ -159,14 +169,17 @@ impl World {
         let webdriver = format!("http://127.0.0.1:{}", driver.port);
         let started = Instant::now();
         let client = loop {
-            let attempt = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                .capabilities(capabilities.clone())
-                .connect(&webdriver)
-                .await;
+            let attempt =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(capabilities.clone())
+                    .connect(&webdriver)
+                    .await;
             match attempt {
                 Ok(client) => break client,
                 // chromedriver takes a moment to listen.
-                Err(_) if started.elapsed() < Duration::from_secs(20) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(_) if started.elapsed() < Duration::from_secs(20) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
                 Err(e) => return Err(format!("cannot reach chromedriver: {e}").into()),
             }
         };
@@ -190,7 +203,12 @@ impl World {
 
     /// The widget's shadow root, once the element has one.
     pub async fn shadow(&self) -> TestResult<ShadowRoot> {
-        let host = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("chime-comments")).await?;
+        let host = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("chime-comments"))
+            .await?;
         let root = until(|| async { host.shadow_root().await.ok() }).await?;
         Ok(root)
     }
@@ -220,19 +238,29 @@ impl World {
     /// Waits until `count` elements match `css`.
     pub async fn count_until(&self, css: &str, count: usize) -> TestResult {
         let root = self.shadow().await?;
-        until(|| async { (root.find_all(Locator::Css(css)).await.ok()?.len() == count).then_some(()) }).await
+        until(|| async {
+            (root.find_all(Locator::Css(css)).await.ok()?.len() == count).then_some(())
+        })
+        .await
     }
 
     /// Script errors the host page saw.
     pub async fn errors(&self) -> TestResult<Vec<String>> {
-        let value = self.client.execute("return window.__errors || []", vec![]).await?;
+        let value = self
+            .client
+            .execute("return window.__errors || []", vec![])
+            .await?;
         Ok(serde_json::from_value(value)?)
     }
 
     /// Fails when the page logged any script error.
     pub async fn assert_no_errors(&self) -> TestResult {
         let errors = self.errors().await?;
-        if errors.is_empty() { Ok(()) } else { Err(format!("script errors: {errors:?}").into()) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("script errors: {errors:?}").into())
+        }
     }
 
     /// Saves a screenshot under `target/e2e-screenshots/`.
@@ -275,7 +303,11 @@ where
     F: FnOnce(Arc<World>) -> Fut,
     Fut: Future<Output = TestResult>,
 {
-    let world = Arc::new(World::start_with(article, spacer).await.unwrap_or_else(|e| panic!("{name}: set-up failed: {e}")));
+    let world = Arc::new(
+        World::start_with(article, spacer)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: set-up failed: {e}")),
+    );
     let outcome = test(world.clone()).await;
     if let Err(e) = outcome {
         world.screenshot(name).await;
@@ -327,10 +359,17 @@ pub mod reqwest_lite {
                 request = request.header(*name, *value);
             }
             let body = body.map(|b| b.to_string()).unwrap_or_default();
-            let response = self.client.request(request.body(Full::new(bytes::Bytes::from(body)))?).await?;
+            let response = self
+                .client
+                .request(request.body(Full::new(bytes::Bytes::from(body)))?)
+                .await?;
             let status = response.status().as_u16();
             let bytes = response.into_body().collect().await?.to_bytes();
-            let json = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes)? };
+            let json = if bytes.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_slice(&bytes)?
+            };
             Ok((status, json))
         }
     }

@@ -30,13 +30,22 @@ async fn widget_loads_comments_from_another_origin() {
         post_as(&w, OTHER_READER, "e2e/loads", "The second comment").await?;
         w.open().await?;
         w.count_until("[data-testid=comment]", 2).await?;
-        w.text_until("[data-testid=comment-count]", |t| t == "2 comments").await?;
-        let body = w.find(&format!("[data-comment-id='{first}'] [data-testid=comment-body] em")).await?;
+        w.text_until("[data-testid=comment-count]", |t| t == "2 comments")
+            .await?;
+        let body = w
+            .find(&format!(
+                "[data-comment-id='{first}'] [data-testid=comment-body] em"
+            ))
+            .await?;
         assert_eq!(body.text().await?, "first");
         for kind in ["like", "love", "laugh", "wow", "sad", "angry"] {
-            w.find(&format!("[data-testid=article-reaction-{kind}]")).await?;
+            w.find(&format!("[data-testid=article-reaction-{kind}]"))
+                .await?;
         }
-        let events = w.client.execute("return window.__events.map(e => e[0])", vec![]).await?;
+        let events = w
+            .client
+            .execute("return window.__events.map(e => e[0])", vec![])
+            .await?;
         assert!(events.to_string().contains("chime:loaded"), "{events}");
         w.assert_no_errors().await
     })
@@ -47,11 +56,24 @@ async fn widget_loads_comments_from_another_origin() {
 async fn the_webassembly_loads_only_when_the_element_nears_the_viewport() {
     e2e("lazy", "e2e/lazy", true, |w: Arc<World>| async move {
         w.open().await?;
-        let loaded = "return performance.getEntriesByType('resource').some(e => e.name.endsWith('.wasm'))";
+        let loaded =
+            "return performance.getEntriesByType('resource').some(e => e.name.endsWith('.wasm'))";
         // The element is far below the fold: nothing but chime.js yet.
-        until(|| async { w.client.execute("return !!customElements.get('chime-comments')", vec![]).await.ok().filter(|v| v == &json!(true)) }).await?;
+        until(|| async {
+            w.client
+                .execute("return !!customElements.get('chime-comments')", vec![])
+                .await
+                .ok()
+                .filter(|v| v == &json!(true))
+        })
+        .await?;
         assert_eq!(w.client.execute(loaded, vec![]).await?, json!(false));
-        w.client.execute("document.querySelector('chime-comments').scrollIntoView()", vec![]).await?;
+        w.client
+            .execute(
+                "document.querySelector('chime-comments').scrollIntoView()",
+                vec![],
+            )
+            .await?;
         w.find("[data-testid=chime-root]").await?;
         assert_eq!(w.client.execute(loaded, vec![]).await?, json!(true));
         w.assert_no_errors().await
@@ -64,12 +86,23 @@ async fn a_reader_posts_a_comment_that_stays_after_reload() {
     e2e("posts", "e2e/posts", false, |w: Arc<World>| async move {
         w.open().await?;
         let form = w.find("[data-testid=comment-form]").await?;
-        form.find(Locator::Css("[data-testid=author-name-input]")).await?.send_keys("Ada").await?;
-        form.find(Locator::Css("[data-testid=comment-body-input]")).await?.send_keys("Hello from **the browser**").await?;
-        form.find(Locator::Css("[data-testid=submit-comment]")).await?.click().await?;
+        form.find(Locator::Css("[data-testid=author-name-input]"))
+            .await?
+            .send_keys("Ada")
+            .await?;
+        form.find(Locator::Css("[data-testid=comment-body-input]"))
+            .await?
+            .send_keys("Hello from **the browser**")
+            .await?;
+        form.find(Locator::Css("[data-testid=submit-comment]"))
+            .await?
+            .click()
+            .await?;
         w.count_until("[data-testid=comment]", 1).await?;
-        w.text_until("[data-testid=status-message]", |t| t.contains("posted")).await?;
-        w.text_until("[data-testid=comment-count]", |t| t == "1 comment").await?;
+        w.text_until("[data-testid=status-message]", |t| t.contains("posted"))
+            .await?;
+        w.text_until("[data-testid=comment-count]", |t| t == "1 comment")
+            .await?;
         let strong = w.find("[data-testid=comment-body] strong").await?;
         assert_eq!(strong.text().await?, "the browser");
         // Own comments can be edited and deleted.
@@ -79,9 +112,17 @@ async fn a_reader_posts_a_comment_that_stays_after_reload() {
         w.client.refresh().await?;
         w.count_until("[data-testid=comment]", 1).await?;
         let name = w.find("[data-testid=author-name-input]").await?;
-        assert_eq!(name.prop("value").await?.unwrap_or_default(), "Ada", "the name is remembered");
+        assert_eq!(
+            name.prop("value").await?.unwrap_or_default(),
+            "Ada",
+            "the name is remembered"
+        );
         let body = w.find("[data-testid=comment-body-input]").await?;
-        assert_eq!(body.prop("value").await?.unwrap_or_default(), "", "the draft was cleared after posting");
+        assert_eq!(
+            body.prop("value").await?.unwrap_or_default(),
+            "",
+            "the draft was cleared after posting"
+        );
         w.assert_no_errors().await
     })
     .await;
@@ -91,11 +132,22 @@ async fn a_reader_posts_a_comment_that_stays_after_reload() {
 async fn a_draft_survives_a_reload() {
     e2e("draft", "e2e/draft", false, |w: Arc<World>| async move {
         w.open().await?;
-        let body = w.find("[data-testid=comment-form] [data-testid=comment-body-input]").await?;
+        let body = w
+            .find("[data-testid=comment-form] [data-testid=comment-body-input]")
+            .await?;
         body.send_keys("Half a thought").await?;
         w.client.refresh().await?;
-        let body = w.find("[data-testid=comment-form] [data-testid=comment-body-input]").await?;
-        until(|| async { body.prop("value").await.ok().flatten().filter(|v| v == "Half a thought") }).await?;
+        let body = w
+            .find("[data-testid=comment-form] [data-testid=comment-body-input]")
+            .await?;
+        until(|| async {
+            body.prop("value")
+                .await
+                .ok()
+                .flatten()
+                .filter(|v| v == "Half a thought")
+        })
+        .await?;
         w.assert_no_errors().await
     })
     .await;
@@ -109,22 +161,34 @@ async fn others_comments_wait_behind_a_button_and_removals_are_live() {
         w.count_until("[data-testid=comment]", 1).await?;
         post_as(&w, OTHER_READER, "e2e/live", "Arrived live").await?;
         let button = w.find("[data-testid=new-comments-button]").await?;
-        w.text_until("[data-testid=new-comments-button]", |t| t.contains("1 new comment")).await?;
-        assert_eq!(w.find_all("[data-testid=comment]").await?.len(), 1, "nothing moved yet");
+        w.text_until("[data-testid=new-comments-button]", |t| {
+            t.contains("1 new comment")
+        })
+        .await?;
+        assert_eq!(
+            w.find_all("[data-testid=comment]").await?.len(),
+            1,
+            "nothing moved yet"
+        );
         button.click().await?;
         w.count_until("[data-testid=comment]", 2).await?;
 
         // A moderator hides the first comment: it vanishes without a reload.
         let hidden = chime_backend::service::moderation::hide(
             &w.state,
-            &chime_backend::service::moderation::Moderator { id: 0, username: "mo".into(), role: chime_shared::Role::Moderator },
+            &chime_backend::service::moderation::Moderator {
+                id: 0,
+                username: "mo".into(),
+                role: chime_shared::Role::Moderator,
+            },
             &kept,
             None,
         )
         .await;
         assert!(hidden.is_ok());
         w.count_until("[data-testid=comment]", 1).await?;
-        w.text_until("[data-testid=comment-count]", |t| t == "1 comment").await?;
+        w.text_until("[data-testid=comment-count]", |t| t == "1 comment")
+            .await?;
         w.assert_no_errors().await
     })
     .await;
@@ -132,24 +196,63 @@ async fn others_comments_wait_behind_a_button_and_removals_are_live() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reactions_toggle_and_reach_the_server() {
-    e2e("reactions", "e2e/reactions", false, |w: Arc<World>| async move {
-        post_as(&w, OTHER_READER, "e2e/reactions", "React to me").await?;
-        w.open().await?;
-        let like = w.find("[data-testid=article-reaction-like]").await?;
-        like.click().await?;
-        until(|| async { like.attr("aria-pressed").await.ok().flatten().filter(|v| v == "true") }).await?;
-        w.text_until("[data-testid=article-reaction-like]", |t| t.contains('1')).await?;
-        let (_, counts) = w.http.call("GET", "/api/v1/articles/e2e%2Freactions/reactions", None, &[("x-chime-reader", READER)]).await?;
-        until(|| async {
-            let (_, counts) = w.http.call("GET", "/api/v1/articles/e2e%2Freactions/reactions", None, &[]).await.ok()?;
-            (counts["counts"]["like"] == json!(1)).then_some(())
-        })
-        .await?;
-        assert!(counts["counts"].is_object());
-        let love = w.find("[data-testid=comment] [data-testid=comment-reaction-love]").await?;
-        love.click().await?;
-        until(|| async { love.attr("aria-pressed").await.ok().flatten().filter(|v| v == "true") }).await?;
-        w.assert_no_errors().await
-    })
+    e2e(
+        "reactions",
+        "e2e/reactions",
+        false,
+        |w: Arc<World>| async move {
+            post_as(&w, OTHER_READER, "e2e/reactions", "React to me").await?;
+            w.open().await?;
+            let like = w.find("[data-testid=article-reaction-like]").await?;
+            like.click().await?;
+            until(|| async {
+                like.attr("aria-pressed")
+                    .await
+                    .ok()
+                    .flatten()
+                    .filter(|v| v == "true")
+            })
+            .await?;
+            w.text_until("[data-testid=article-reaction-like]", |t| t.contains('1'))
+                .await?;
+            let (_, counts) = w
+                .http
+                .call(
+                    "GET",
+                    "/api/v1/articles/e2e%2Freactions/reactions",
+                    None,
+                    &[("x-chime-reader", READER)],
+                )
+                .await?;
+            until(|| async {
+                let (_, counts) = w
+                    .http
+                    .call(
+                        "GET",
+                        "/api/v1/articles/e2e%2Freactions/reactions",
+                        None,
+                        &[],
+                    )
+                    .await
+                    .ok()?;
+                (counts["counts"]["like"] == json!(1)).then_some(())
+            })
+            .await?;
+            assert!(counts["counts"].is_object());
+            let love = w
+                .find("[data-testid=comment] [data-testid=comment-reaction-love]")
+                .await?;
+            love.click().await?;
+            until(|| async {
+                love.attr("aria-pressed")
+                    .await
+                    .ok()
+                    .flatten()
+                    .filter(|v| v == "true")
+            })
+            .await?;
+            w.assert_no_errors().await
+        },
+    )
     .await;
 }

@@ -4,18 +4,22 @@
 use crate::state::AppState;
 use axum::Router;
 use axum::http::{HeaderValue, Method, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
 use tower::ServiceBuilder;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     // The bundle is embedded by other sites: its files are public to every
     // origin (a module script and its WebAssembly are fetched with CORS).
     let widget = ServiceBuilder::new()
-        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET, Method::HEAD]),
+        )
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=300"),

@@ -26,7 +26,12 @@ pub fn relative(now: OffsetDateTime, then: OffsetDateTime) -> String {
 }
 
 fn exact_date(then: OffsetDateTime) -> String {
-    format!("{} {} {}", then.day(), month_name(then.month()), then.year())
+    format!(
+        "{} {} {}",
+        then.day(),
+        month_name(then.month()),
+        then.year()
+    )
 }
 
 fn month_name(month: time::Month) -> &'static str {
@@ -54,7 +59,12 @@ pub fn exact(then: OffsetDateTime) -> String {
 
 /// A readable exact time in UTC: "28 Nov 2026, 10:04 UTC".
 pub fn exact_readable(then: OffsetDateTime) -> String {
-    format!("{}, {:02}:{:02} UTC", exact_date(then), then.hour(), then.minute())
+    format!(
+        "{}, {:02}:{:02} UTC",
+        exact_date(then),
+        then.hour(),
+        then.minute()
+    )
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! and which lists it touched, so the page redraws only those, and a reply
 //! being typed somewhere else is never disturbed.
 
-use chime_shared::{Comment, CommentId, CommentRemoved, CommentState, ReactionCounts, ReactionKind};
+use chime_shared::{
+    Comment, CommentId, CommentRemoved, CommentState, ReactionCounts, ReactionKind,
+};
 use std::collections::HashMap;
 
 /// A parent's list key: `None` is the top level.
@@ -224,7 +226,9 @@ impl Thread {
     fn prune(&mut self, from: &CommentId, changes: &mut Changes) {
         let mut next = Some(from.clone());
         while let Some(id) = next {
-            let Some(comment) = self.comments.get(&id) else { break };
+            let Some(comment) = self.comments.get(&id) else {
+                break;
+            };
             let empty = self.children(&Some(id.clone())).is_empty();
             if comment.state == CommentState::Visible || !empty {
                 break;
@@ -236,7 +240,12 @@ impl Thread {
 
     /// New counts for a comment; `mine` too when the answer was this
     /// reader's own.
-    pub fn set_reactions(&mut self, id: &CommentId, counts: ReactionCounts, mine: Option<Vec<ReactionKind>>) -> Changes {
+    pub fn set_reactions(
+        &mut self,
+        id: &CommentId,
+        counts: ReactionCounts,
+        mine: Option<Vec<ReactionKind>>,
+    ) -> Changes {
         let mut changes = Changes::default();
         if let Some(comment) = self.comments.get_mut(id) {
             comment.reactions = counts;
@@ -327,8 +336,14 @@ mod tests {
         assert_eq!(thread.children(&Some(cid("1"))), vec![cid("6")]);
         assert_eq!(thread.get(&cid("1")).map(|c| c.reply_count), Some(1));
         assert!(changes.lists.contains(&Some(cid("1"))));
-        assert!(thread.add(comment("7", Some("99")), true).is_empty(), "parent not shown");
-        assert!(thread.add(comment("6", Some("1")), true).is_empty(), "already shown");
+        assert!(
+            thread.add(comment("7", Some("99")), true).is_empty(),
+            "parent not shown"
+        );
+        assert!(
+            thread.add(comment("6", Some("1")), true).is_empty(),
+            "already shown"
+        );
     }
 
     #[test]
@@ -341,7 +356,10 @@ mod tests {
         assert_eq!(tomb.state, CommentState::Hidden);
         assert!(tomb.body.is_empty() && tomb.html.is_empty() && tomb.author.name.is_empty());
         let changes = thread.remove(&removed("2"));
-        assert!(!thread.contains(&cid("1")), "the tombstone went with its last reply");
+        assert!(
+            !thread.contains(&cid("1")),
+            "the tombstone went with its last reply"
+        );
         assert_eq!(thread.children(&None), vec![cid("9")]);
         assert!(changes.lists.contains(&None));
     }
@@ -378,9 +396,20 @@ mod tests {
     fn reactions_update_counts_and_optionally_mine() {
         let mut thread = Thread::default();
         thread.append_page(vec![comment("1", None)]);
-        thread.set_reactions(&cid("1"), ReactionCounts::from_array([2, 0, 0, 0, 0, 0]), None);
+        thread.set_reactions(
+            &cid("1"),
+            ReactionCounts::from_array([2, 0, 0, 0, 0, 0]),
+            None,
+        );
         assert_eq!(thread.get(&cid("1")).map(|c| c.reactions.total()), Some(2));
-        thread.set_reactions(&cid("1"), ReactionCounts::default(), Some(vec![ReactionKind::Sad]));
-        assert_eq!(thread.get(&cid("1")).map(|c| c.mine.clone()), Some(vec![ReactionKind::Sad]));
+        thread.set_reactions(
+            &cid("1"),
+            ReactionCounts::default(),
+            Some(vec![ReactionKind::Sad]),
+        );
+        assert_eq!(
+            thread.get(&cid("1")).map(|c| c.mine.clone()),
+            Some(vec![ReactionKind::Sad])
+        );
     }
 }

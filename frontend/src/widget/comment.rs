@@ -24,7 +24,8 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
     let visible = move || data.with(|c| c.state == CommentState::Visible);
     let own = move || data.with(|c| c.own) && visible();
     let can_edit = move || {
-        let window = time::Duration::seconds(i64::try_from(ctx.edit_window_secs.get()).unwrap_or(0));
+        let window =
+            time::Duration::seconds(i64::try_from(ctx.edit_window_secs.get()).unwrap_or(0));
         own() && ctx.now.get() - data.with(|c| c.created_at) < window
     };
     let stored_id = StoredValue::new(id.clone());
@@ -134,7 +135,11 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
     .into_any()
 }
 
-fn edit_form(ctx: Ctx, data: RwSignal<chime_shared::Comment>, editing: RwSignal<bool>) -> impl IntoView {
+fn edit_form(
+    ctx: Ctx,
+    data: RwSignal<chime_shared::Comment>,
+    editing: RwSignal<bool>,
+) -> impl IntoView {
     let text = RwSignal::new(data.with_untracked(|c| c.body.clone()));
     let saving = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);

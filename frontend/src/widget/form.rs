@@ -10,8 +10,15 @@ use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
 #[component]
-pub fn CommentForm(ctx: Ctx, parent: Option<CommentId>, #[prop(optional)] open: Option<RwSignal<bool>>) -> impl IntoView {
-    let key = draft::key(&ctx.article.get_value(), parent.as_ref().map(CommentId::as_str));
+pub fn CommentForm(
+    ctx: Ctx,
+    parent: Option<CommentId>,
+    #[prop(optional)] open: Option<RwSignal<bool>>,
+) -> impl IntoView {
+    let key = draft::key(
+        &ctx.article.get_value(),
+        parent.as_ref().map(CommentId::as_str),
+    );
     let stored = Draft::load(browser::load(&key).as_deref()).unwrap_or_default();
     let key = StoredValue::new(key);
     let name = RwSignal::new(browser::load(NAME_KEY).unwrap_or_default());
@@ -31,11 +38,18 @@ pub fn CommentForm(ctx: Ctx, parent: Option<CommentId>, #[prop(optional)] open: 
         if idempotency.with_value(String::is_empty) {
             idempotency.set_value(browser::random_hex(16));
         }
-        let draft = Draft { body: text, idempotency_key: idempotency.get_value() };
+        let draft = Draft {
+            body: text,
+            idempotency_key: idempotency.get_value(),
+        };
         browser::save(&key.get_value(), &draft.store());
     };
     let field_error = move |field: &'static str| {
-        move || error.get().filter(|(f, _)| f == field).map(|(_, message)| view! { <p class="chime-field-error" role="alert">{message}</p> })
+        move || {
+            error.get().filter(|(f, _)| f == field).map(
+                |(_, message)| view! { <p class="chime-field-error" role="alert">{message}</p> },
+            )
+        }
     };
     let count = move || body.with(|b| b.trim().chars().count());
     let max = move || ctx.limits.with(|l| l.body_max_chars);
@@ -84,15 +98,23 @@ pub fn CommentForm(ctx: Ctx, parent: Option<CommentId>, #[prop(optional)] open: 
                             ctx.total.update(|n| *n += 1);
                         }
                     }
-                    ctx.say(if is_reply { "Your reply is posted." } else { "Your comment is posted." });
-                    ctx.host.with_value(|host| browser::dispatch(host, "posted", &[("id", JsValue::from_str(id.as_str()))]));
+                    ctx.say(if is_reply {
+                        "Your reply is posted."
+                    } else {
+                        "Your comment is posted."
+                    });
+                    ctx.host.with_value(|host| {
+                        browser::dispatch(host, "posted", &[("id", JsValue::from_str(id.as_str()))])
+                    });
                     if let Some(open) = open {
                         open.set(false);
                     }
                 }
                 Err(failure) => {
                     match failure.field.clone() {
-                        Some(field) if field == "author_name" || field == "body" => error.set(Some((field, failure.message.clone()))),
+                        Some(field) if field == "author_name" || field == "body" => {
+                            error.set(Some((field, failure.message.clone())))
+                        }
                         _ => error.set(Some(("form".into(), failure.message.clone()))),
                     }
                     ctx.failed(&failure);

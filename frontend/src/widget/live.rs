@@ -20,7 +20,9 @@ const EVENTS: [&str; 6] = [
 
 /// Opens the article's event stream.
 pub fn connect(ctx: Ctx) {
-    let url = ctx.api.with_value(|api| api.events_url(&ctx.article.get_value()));
+    let url = ctx
+        .api
+        .with_value(|api| api.events_url(&ctx.article.get_value()));
     open(ctx, url, 0);
 }
 
@@ -60,18 +62,26 @@ fn open(ctx: Ctx, url: String, attempt: u32) {
 fn retry(ctx: Ctx, url: String, attempt: u32) {
     let seconds = 2u64.saturating_pow(attempt.min(5)).min(30);
     let jitter = (js_sys::Math::random() * 1000.0) as u64;
-    set_timeout(move || open(ctx, url, attempt), std::time::Duration::from_millis(seconds * 1000 + jitter));
+    set_timeout(
+        move || open(ctx, url, attempt),
+        std::time::Duration::from_millis(seconds * 1000 + jitter),
+    );
 }
 
 fn apply(ctx: Ctx, name: &str, data: &str) {
     match name {
         "comment_created" | "comment_restored" => {
-            let Ok(comment) = serde_json::from_str::<Comment>(data) else { return };
+            let Ok(comment) = serde_json::from_str::<Comment>(data) else {
+                return;
+            };
             if ctx.get(&comment.id).is_some() {
                 ctx.change(|t| t.update(comment));
                 return;
             }
-            if ctx.waiting.with_untracked(|w| w.iter().any(|c| c.id == comment.id)) {
+            if ctx
+                .waiting
+                .with_untracked(|w| w.iter().any(|c| c.id == comment.id))
+            {
                 return;
             }
             // Others' comments wait behind a button so nothing moves under
@@ -85,9 +95,15 @@ fn apply(ctx: Ctx, name: &str, data: &str) {
             }
         }
         "comment_removed" => {
-            let Ok(removed) = serde_json::from_str::<CommentRemoved>(data) else { return };
-            let shown = ctx.get(&removed.id).is_some_and(|c| c.state == CommentState::Visible);
-            let waiting = ctx.waiting.with_untracked(|w| w.iter().any(|c| c.id == removed.id));
+            let Ok(removed) = serde_json::from_str::<CommentRemoved>(data) else {
+                return;
+            };
+            let shown = ctx
+                .get(&removed.id)
+                .is_some_and(|c| c.state == CommentState::Visible);
+            let waiting = ctx
+                .waiting
+                .with_untracked(|w| w.iter().any(|c| c.id == removed.id));
             ctx.waiting.update(|w| w.retain(|c| c.id != removed.id));
             ctx.change(|t| t.remove(&removed));
             if shown || waiting {
@@ -95,11 +111,16 @@ fn apply(ctx: Ctx, name: &str, data: &str) {
             }
         }
         "reactions_changed" => {
-            let Ok(changed) = serde_json::from_str::<ReactionsChanged>(data) else { return };
+            let Ok(changed) = serde_json::from_str::<ReactionsChanged>(data) else {
+                return;
+            };
             match changed.comment_id {
                 Some(id) => ctx.change(|t| t.set_reactions(&id, changed.counts, None)),
                 None => ctx.article_reactions.update(|s| {
-                    *s = ReactionState { counts: changed.counts, mine: s.mine.clone() };
+                    *s = ReactionState {
+                        counts: changed.counts,
+                        mine: s.mine.clone(),
+                    };
                 }),
             }
         }

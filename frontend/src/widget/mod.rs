@@ -58,7 +58,9 @@ impl Ctx {
             return Some(signal);
         }
         let comment = self.thread.with_value(|t| t.get(id).cloned())?;
-        let signal = self.owner.with_value(|owner| owner.with(|| RwSignal::new(comment)));
+        let signal = self
+            .owner
+            .with_value(|owner| owner.with(|| RwSignal::new(comment)));
         self.signals.update_value(|s| {
             s.comments.insert(id.clone(), signal);
         });
@@ -71,7 +73,9 @@ impl Ctx {
             return signal;
         }
         let children = self.thread.with_value(|t| t.children(key));
-        let signal = self.owner.with_value(|owner| owner.with(|| RwSignal::new(children)));
+        let signal = self
+            .owner
+            .with_value(|owner| owner.with(|| RwSignal::new(children)));
         self.signals.update_value(|s| {
             s.lists.insert(key.clone(), signal);
         });
@@ -123,7 +127,10 @@ impl Ctx {
             browser::dispatch(
                 host,
                 "error",
-                &[("code", JsValue::from_str(&code)), ("message", JsValue::from_str(&failure.message))],
+                &[
+                    ("code", JsValue::from_str(&code)),
+                    ("message", JsValue::from_str(&failure.message)),
+                ],
             )
         });
     }
@@ -149,7 +156,11 @@ impl Ctx {
                     ctx.total.set(page.total);
                     ctx.cursor.set(page.next_cursor);
                     ctx.host.with_value(|host| {
-                        browser::dispatch(host, "loaded", &[("total", JsValue::from_f64(page.total as f64))])
+                        browser::dispatch(
+                            host,
+                            "loaded",
+                            &[("total", JsValue::from_f64(page.total as f64))],
+                        )
                     });
                 }
                 Err(failure) => {
@@ -164,12 +175,17 @@ impl Ctx {
     /// Loads the next page.
     pub fn load_more(&self) {
         let ctx = *self;
-        let Some(cursor) = ctx.cursor.get_untracked() else { return };
+        let Some(cursor) = ctx.cursor.get_untracked() else {
+            return;
+        };
         ctx.loading.set(true);
         leptos::task::spawn_local(async move {
             let api = ctx.api.get_value();
             let article = ctx.article.get_value();
-            match api.list(&article, ctx.sort.get_untracked(), Some(cursor.as_str())).await {
+            match api
+                .list(&article, ctx.sort.get_untracked(), Some(cursor.as_str()))
+                .await
+            {
                 Ok(page) => {
                     ctx.change(|t| t.append_page(page.comments));
                     ctx.total.set(page.total);
@@ -184,7 +200,14 @@ impl Ctx {
 
 /// Mounts the widget into `target` (inside the shadow root of `host`).
 #[wasm_bindgen]
-pub fn mount(target: web_sys::HtmlElement, host: web_sys::HtmlElement, article: String, api: String, sort: String, theme: String) {
+pub fn mount(
+    target: web_sys::HtmlElement,
+    host: web_sys::HtmlElement,
+    article: String,
+    api: String,
+    sort: String,
+    theme: String,
+) {
     let theme = match theme.as_str() {
         "light" | "dark" => theme,
         _ => "auto".to_owned(),
@@ -225,7 +248,10 @@ fn Widget(ctx: Ctx, theme: String) -> impl IntoView {
         }
     });
     // Relative times are redrawn twice a minute.
-    if let Ok(handle) = set_interval_with_handle(move || ctx.now.set(browser::now()), std::time::Duration::from_secs(30)) {
+    if let Ok(handle) = set_interval_with_handle(
+        move || ctx.now.set(browser::now()),
+        std::time::Duration::from_secs(30),
+    ) {
         on_cleanup(move || handle.clear());
     }
     let sort_changed = move |ev: leptos::ev::Event| {

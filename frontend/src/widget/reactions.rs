@@ -8,7 +8,12 @@ use chime_shared::{CommentId, ReactionKind};
 use leptos::prelude::*;
 
 /// One toggle: emoji, count, pressed state.
-fn button(kind: ReactionKind, testid: String, state: Signal<ReactionState>, toggle: impl Fn(ReactionKind) + Copy + 'static) -> impl IntoView {
+fn button(
+    kind: ReactionKind,
+    testid: String,
+    state: Signal<ReactionState>,
+    toggle: impl Fn(ReactionKind) + Copy + 'static,
+) -> impl IntoView {
     let count = move || state.with(|s| s.counts.get(kind));
     view! {
         <button
@@ -32,7 +37,10 @@ pub fn ArticleReactions(ctx: Ctx) -> impl IntoView {
     leptos::task::spawn_local(async move {
         let api = ctx.api.get_value();
         if let Ok(r) = api.article_reactions(&ctx.article.get_value()).await {
-            ctx.article_reactions.set(ReactionState { counts: r.counts, mine: r.mine });
+            ctx.article_reactions.set(ReactionState {
+                counts: r.counts,
+                mine: r.mine,
+            });
         }
     });
     let toggle = move |kind: ReactionKind| {
@@ -42,8 +50,14 @@ pub fn ArticleReactions(ctx: Ctx) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let api = ctx.api.get_value();
             let article = ctx.article.get_value();
-            match api.react(ReactionTarget::Article(&article), kind, adding).await {
-                Ok(r) => ctx.article_reactions.set(ReactionState { counts: r.counts, mine: r.mine }),
+            match api
+                .react(ReactionTarget::Article(&article), kind, adding)
+                .await
+            {
+                Ok(r) => ctx.article_reactions.set(ReactionState {
+                    counts: r.counts,
+                    mine: r.mine,
+                }),
                 Err(failure) => {
                     ctx.article_reactions.set(before);
                     ctx.failed(&failure);
@@ -60,8 +74,17 @@ pub fn ArticleReactions(ctx: Ctx) -> impl IntoView {
 }
 
 /// A comment's reactions.
-pub fn comment_reactions(ctx: Ctx, id: CommentId, data: RwSignal<chime_shared::Comment>) -> impl IntoView {
-    let state = Signal::derive(move || data.with(|c| ReactionState { counts: c.reactions.clone(), mine: c.mine.clone() }));
+pub fn comment_reactions(
+    ctx: Ctx,
+    id: CommentId,
+    data: RwSignal<chime_shared::Comment>,
+) -> impl IntoView {
+    let state = Signal::derive(move || {
+        data.with(|c| ReactionState {
+            counts: c.reactions.clone(),
+            mine: c.mine.clone(),
+        })
+    });
     let id = StoredValue::new(id);
     let toggle = move |kind: ReactionKind| {
         let before = state.get_untracked();
@@ -70,7 +93,10 @@ pub fn comment_reactions(ctx: Ctx, id: CommentId, data: RwSignal<chime_shared::C
         ctx.change(|t| t.set_reactions(&target, after.counts.clone(), Some(after.mine.clone())));
         leptos::task::spawn_local(async move {
             let api = ctx.api.get_value();
-            match api.react(ReactionTarget::Comment(target.as_str()), kind, adding).await {
+            match api
+                .react(ReactionTarget::Comment(target.as_str()), kind, adding)
+                .await
+            {
                 Ok(r) => ctx.change(|t| t.set_reactions(&target, r.counts, Some(r.mine))),
                 Err(failure) => {
                     ctx.change(|t| t.set_reactions(&target, before.counts, Some(before.mine)));
