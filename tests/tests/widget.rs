@@ -256,3 +256,27 @@ async fn reactions_toggle_and_reach_the_server() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_article_page_shows_the_widget_under_its_own_csp() {
+    e2e("demo", "e2e/demo", false, |w: Arc<World>| async move {
+        w.client.goto(&format!("{}/", w.backend)).await?;
+        w.find("[data-testid=chime-root]").await?;
+        w.text_until("[data-testid=comment-count]", |t| t == "0 comments")
+            .await?;
+        let heading = w.client.find(Locator::Css("#reaction-heading")).await?;
+        assert_eq!(heading.text().await?, "Public Reaction");
+        // The teaser counts came from /counts.
+        until(|| async {
+            let el = w
+                .client
+                .find(Locator::Css("[data-count-for='local/ardmore-ferry-vote']"))
+                .await
+                .ok()?;
+            el.text().await.ok().filter(|t| t == "0 comments")
+        })
+        .await?;
+        Ok(())
+    })
+    .await;
+}
