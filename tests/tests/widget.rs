@@ -280,3 +280,107 @@ async fn the_demo_article_page_shows_the_widget_under_its_own_csp() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_replies_edits_deletes_and_reports() {
+    e2e(
+        "own-flows",
+        "e2e/flows",
+        false,
+        |w: Arc<World>| async move {
+            let theirs = post_as(&w, OTHER_READER, "e2e/flows", "Reply to me").await?;
+            w.open().await?;
+            let comment = w.find(&format!("[data-comment-id='{theirs}']")).await?;
+
+            // Reply inline.
+            comment
+                .find(Locator::Css("[data-testid=reply-button]"))
+                .await?
+                .click()
+                .await?;
+            let form = w.find("[data-testid=reply-form]").await?;
+            form.find(Locator::Css("[data-testid=author-name-input]"))
+                .await?
+                .send_keys("Ada")
+                .await?;
+            form.find(Locator::Css("[data-testid=comment-body-input]"))
+                .await?
+                .send_keys("A reply")
+                .await?;
+            form.find(Locator::Css("[data-testid=submit-comment]"))
+                .await?
+                .click()
+                .await?;
+            w.count_until("[data-testid=comment]", 2).await?;
+            w.count_until("[data-testid=reply-form]", 0).await?;
+            let reply = w
+                .find(&format!(
+                    "[data-comment-id='{theirs}'] .chime-replies [data-testid=comment]"
+                ))
+                .await?;
+            let reply_id = reply.attr("data-comment-id").await?.unwrap_or_default();
+
+            // Edit it.
+            reply
+                .find(Locator::Css("[data-testid=edit-button]"))
+                .await?
+                .click()
+                .await?;
+            let edit = w
+                .find("[data-testid=edit-form] [data-testid=comment-body-input]")
+                .await?;
+            edit.clear().await?;
+            edit.send_keys("A better reply").await?;
+            w.find("[data-testid=save-edit]").await?.click().await?;
+            w.text_until(
+                &format!("[data-comment-id='{reply_id}'] [data-testid=comment-body]"),
+                |t| t == "A better reply",
+            )
+            .await?;
+
+            // Report theirs.
+            comment
+                .find(Locator::Css("[data-testid=report-button]"))
+                .await?
+                .click()
+                .await?;
+            w.find("[data-testid=send-report]").await?.click().await?;
+            w.text_until("[data-testid=status-message]", |t| {
+                t.contains("moderator will look")
+            })
+            .await?;
+            let reports = w
+                .state
+                .store
+                .mod_comments(&chime_backend::store::ModQuery {
+                    state: chime_shared::ModStateFilter::Reported,
+                    article: None,
+                    words: Vec::new(),
+                    after: None,
+                    limit: 10,
+                })
+                .await?;
+            assert_eq!(reports.len(), 1);
+
+            // Delete the reply: two steps.
+            let reply = w.find(&format!("[data-comment-id='{reply_id}']")).await?;
+            reply
+                .find(Locator::Css("[data-testid=delete-button]"))
+                .await?
+                .click()
+                .await?;
+            w.find("[data-testid=confirm-delete]")
+                .await?
+                .click()
+                .await?;
+            w.count_until("[data-testid=comment]", 1).await?;
+            w.text_until("[data-testid=comment-count]", |t| t == "1 comment")
+                .await?;
+            // Others' comments offer no edit or delete.
+            assert!(w.find_all("[data-testid=edit-button]").await?.is_empty());
+            assert!(w.find_all("[data-testid=delete-button]").await?.is_empty());
+            w.assert_no_errors().await
+        },
+    )
+    .await;
+}
