@@ -39,14 +39,16 @@ fn open(ctx: Ctx, url: String, attempt: u32) {
         // The stream lives as long as the page; so do its handlers.
         handler.forget();
     }
-    if attempt > 0 {
-        let on_open = Closure::<dyn FnMut()>::new(move || {
-            // Back after a drop: what happened meanwhile is in the listing.
+    // Every open after the first (the browser's own quick retry, or ours
+    // after a longer drop) may have missed events: reload the listing.
+    let opened = std::rc::Rc::new(std::cell::Cell::new(attempt > 0));
+    let on_open = Closure::<dyn FnMut()>::new(move || {
+        if opened.replace(true) {
             ctx.reload();
-        });
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        on_open.forget();
-    }
+        }
+    });
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    on_open.forget();
     let failed = source.clone();
     let on_error = Closure::<dyn FnMut()>::new(move || {
         // The browser retries by itself while the stream is CONNECTING;
