@@ -5,6 +5,7 @@ use chime_shared::{
     NewReport, READER_HEADER, ReactionKind, ReactionsResponse, SortOrder,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Why a call failed: the server's error, or no answer at all.
@@ -60,22 +61,19 @@ impl Api {
     ) -> Result<T, ApiFailure> {
         let response = sent.map_err(|_| ApiFailure::offline())?;
         if response.ok() {
-            return response
-                .json::<T>()
-                .await
-                .map_err(|_| ApiFailure::offline());
+            return json_body(&response).await.ok_or_else(ApiFailure::offline);
         }
         Err(Self::failure(response).await)
     }
 
     async fn failure(response: Response) -> ApiFailure {
-        match response.json::<ErrorBody>().await {
-            Ok(body) => ApiFailure {
+        match json_body::<ErrorBody>(&response).await {
+            Some(body) => ApiFailure {
                 code: body.error.code,
                 message: body.error.message,
                 field: body.error.field,
             },
-            Err(_) => ApiFailure {
+            None => ApiFailure {
                 code: ErrorCode::from_status(response.status()),
                 message: "The comments server could not answer. Please try again.".into(),
                 field: None,
@@ -119,7 +117,8 @@ impl Api {
         let request = self
             .with_reader(Request::post(&url))
             .header(IDEMPOTENCY_HEADER, idempotency_key)
-            .json(body)
+            .header("Content-Type", "application/json")
+            .body(encode_json(body))
             .map_err(|_| ApiFailure::offline())?;
         Self::answer(request.send().await).await
     }
@@ -129,7 +128,8 @@ impl Api {
         let url = format!("{}/comments/{}", self.base, encode(id));
         let request = self
             .with_reader(Request::patch(&url))
-            .json(body)
+            .header("Content-Type", "application/json")
+            .body(encode_json(body))
             .map_err(|_| ApiFailure::offline())?;
         Self::answer(request.send().await).await
     }
@@ -191,7 +191,8 @@ impl Api {
         let url = format!("{}/comments/{}/reports", self.base, encode(id));
         let request = self
             .with_reader(Request::post(&url))
-            .json(report)
+            .header("Content-Type", "application/json")
+            .body(encode_json(report))
             .map_err(|_| ApiFailure::offline())?;
         let response = request.send().await.map_err(|_| ApiFailure::offline())?;
         if response.ok() {
@@ -207,4 +208,28 @@ impl Api {
 pub enum ReactionTarget<'a> {
     Article(&'a str),
     Comment(&'a str),
+}
+
+/// Decodes a JSON text (an event's data) into a `shared` type.
+///
+/// The browser's own `JSON.parse` does the parsing and serde-wasm-bindgen
+/// walks the result: a JSON codec compiled into the bundle would cost more
+/// bytes than everything else in this module.
+pub fn decode_json<T: DeserializeOwned>(text: &str) -> Option<T> {
+    let value = js_sys::JSON::parse(text).ok()?;
+    serde_wasm_bindgen::from_value(value).ok()
+}
+
+async fn json_body<T: DeserializeOwned>(response: &Response) -> Option<T> {
+    decode_json(&response.text().await.ok()?)
+}
+
+fn encode_json<T: Serialize>(value: &T) -> String {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    value
+        .serialize(&serializer)
+        .ok()
+        .and_then(|v| js_sys::JSON::stringify(&v).ok())
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
 }

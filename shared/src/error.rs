@@ -42,6 +42,49 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for tests and documentation.
+    pub const ALL: [ErrorCode; 16] = [
+        Self::BadRequest,
+        Self::ValidationFailed,
+        Self::MissingReader,
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::EditWindowClosed,
+        Self::OriginNotAllowed,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::Timeout,
+        Self::Conflict,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::RateLimited,
+        Self::Internal,
+        Self::Unavailable,
+    ];
+
+    /// The code as it is spelled on the wire (and in the widget's
+    /// `chime:error` event), without going through a JSON serialiser.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::ValidationFailed => "validation_failed",
+            Self::MissingReader => "missing_reader",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::EditWindowClosed => "edit_window_closed",
+            Self::OriginNotAllowed => "origin_not_allowed",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Timeout => "timeout",
+            Self::Conflict => "conflict",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::RateLimited => "rate_limited",
+            Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
     /// The HTTP status this code is sent with.
     pub fn status(self) -> u16 {
         match self {
@@ -139,3 +182,16 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_str_is_the_wire_spelling() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+}

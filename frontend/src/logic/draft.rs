@@ -2,10 +2,8 @@
 //! reader typed is lost to a reload or a failed send; cleared only once the
 //! server has the comment.
 
-use serde::{Deserialize, Serialize};
-
 /// What is kept of an unsent comment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Draft {
     pub body: String,
     /// The key that every retry of this draft reuses, so a send that
@@ -21,6 +19,9 @@ pub fn key(article: &str, parent: Option<&str>) -> String {
     }
 }
 
+/// The first line of a stored draft, so a later format can tell old ones.
+const FORMAT: &str = "chime-draft-1\n";
+
 /// The storage key of the remembered author name.
 pub const NAME_KEY: &str = "chime:name";
 
@@ -30,12 +31,19 @@ pub const READER_KEY: &str = "chime:reader";
 impl Draft {
     /// Reads a stored draft; anything unreadable counts as no draft.
     pub fn load(stored: Option<&str>) -> Option<Draft> {
-        stored.and_then(|s| serde_json::from_str(s).ok())
+        let rest = stored?.strip_prefix(FORMAT)?;
+        let (idempotency_key, body) = rest.split_once('\n')?;
+        Some(Draft {
+            body: body.to_owned(),
+            idempotency_key: idempotency_key.to_owned(),
+        })
     }
 
-    /// The text to store.
+    /// The text to store: a version line, the key (hex, one line), then the
+    /// body as typed. Plain text rather than JSON keeps a JSON codec out of
+    /// the widget's bundle.
     pub fn store(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        format!("{FORMAT}{}\n{}", self.idempotency_key, self.body)
     }
 
     /// Whether anything is worth keeping.
@@ -56,6 +64,12 @@ mod tests {
         };
         assert_eq!(Draft::load(Some(&draft.store())), Some(draft));
         assert_eq!(Draft::load(Some("{broken")), None);
+        assert_eq!(Draft::load(Some("chime-draft-1\nno-body-line")), None);
+        let multiline = Draft {
+            body: "line one\n\nline three\n".into(),
+            idempotency_key: "k2".into(),
+        };
+        assert_eq!(Draft::load(Some(&multiline.store())), Some(multiline));
         assert_eq!(Draft::load(None), None);
     }
 

@@ -2,6 +2,7 @@
 //! drop and reloading the listing when events may have been missed.
 
 use super::Ctx;
+use crate::api::decode_json;
 use crate::logic::reactions::ReactionState;
 use chime_shared::{Comment, CommentRemoved, CommentState, ReactionsChanged};
 use leptos::prelude::*;
@@ -73,7 +74,7 @@ fn retry(ctx: Ctx, url: String, attempt: u32) {
 fn apply(ctx: Ctx, name: &str, data: &str) {
     match name {
         "comment_created" | "comment_restored" => {
-            let Ok(comment) = serde_json::from_str::<Comment>(data) else {
+            let Some(comment) = decode_json::<Comment>(data) else {
                 return;
             };
             if ctx.get(&comment.id).is_some() {
@@ -92,12 +93,12 @@ fn apply(ctx: Ctx, name: &str, data: &str) {
             ctx.total.update(|n| *n += 1);
         }
         "comment_updated" => {
-            if let Ok(comment) = serde_json::from_str::<Comment>(data) {
+            if let Some(comment) = decode_json::<Comment>(data) {
                 ctx.change(|t| t.update(comment));
             }
         }
         "comment_removed" => {
-            let Ok(removed) = serde_json::from_str::<CommentRemoved>(data) else {
+            let Some(removed) = decode_json::<CommentRemoved>(data) else {
                 return;
             };
             let shown = ctx
@@ -113,7 +114,7 @@ fn apply(ctx: Ctx, name: &str, data: &str) {
             }
         }
         "reactions_changed" => {
-            let Ok(changed) = serde_json::from_str::<ReactionsChanged>(data) else {
+            let Some(changed) = decode_json::<ReactionsChanged>(data) else {
                 return;
             };
             match changed.comment_id {

@@ -119,16 +119,13 @@ impl Ctx {
     /// Tells the page about a failure too.
     pub fn failed(&self, failure: &crate::api::ApiFailure) {
         self.say(failure.message.clone());
-        let code = serde_json::to_value(failure.code)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let code = failure.code.as_str();
         self.host.with_value(|host| {
             browser::dispatch(
                 host,
                 "error",
                 &[
-                    ("code", JsValue::from_str(&code)),
+                    ("code", JsValue::from_str(code)),
                     ("message", JsValue::from_str(&failure.message)),
                 ],
             )
