@@ -72,36 +72,72 @@ impl Driver {
     }
 }
 
+/// How a test's world differs from the usual one.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// A tall block before the widget, so it starts below the fold.
+    pub spacer: bool,
+    /// The browser window's width and height (default 1280 × 900).
+    pub window: Option<(u32, u32)>,
+    /// Changes to the backend's settings (rate limits, say).
+    pub tune: Option<fn(&mut Settings)>,
+    /// The element's `theme` attribute.
+    pub theme: Option<&'static str>,
+}
+
+/// The running backend: its state and how to stop it.
+struct Backend {
+    state: AppState,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
 /// One test's world: backend, host page, browser.
 pub struct World {
     pub client: Client,
     pub backend: String,
     pub host: String,
-    pub state: AppState,
     pub http: reqwest_lite::Http,
+    settings: Settings,
+    running: std::sync::Mutex<Option<Backend>>,
     _dir: tempfile::TempDir,
     _driver: Driver,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Drop for World {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+        let running = self.running.get_mut().map(Option::take);
+        if let Ok(Some(backend)) = running {
+            let _ = backend.stop.send(());
         }
     }
 }
 
+async fn start_backend(settings: Settings) -> TestResult<(String, Backend)> {
+    let app = Application::build(settings, Arc::new(SystemClock)).await?;
+    let url = app.url();
+    let state = app.state().clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    Ok((url, Backend { state, stop, task }))
+}
+
 /// The host page: an article on another origin, embedding the widget the
 /// way EMBED.md says, with a hook that records script errors.
-fn host_page(backend: &str, article: &str, spacer: bool) -> String {
-    let spacer = if spacer {
+fn host_page(backend: &str, article: &str, options: &Options) -> String {
+    let theme = options
+        .theme
+        .map(|t| format!(r#" theme="{t}""#))
+        .unwrap_or_default();
+    let spacer = if options.spacer {
         r#"<div id="spacer" style="height:4000px">Scroll down</div>"#
     } else {
         ""
     };
     format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title>
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Host</title>
 <script>
 window.__errors = [];
 window.addEventListener("error", e => window.__errors.push(String(e.message)));
@@ -114,7 +150,7 @@ for (const n of ["chime:loaded", "chime:posted", "chime:error"]) document.addEve
 {spacer}
 <h2>Public Reaction</h2>
 <script type="module" src="{backend}/widget/chime.js"></script>
-<chime-comments article="{article}"></chime-comments>
+<chime-comments article="{article}"{theme}></chime-comments>
 </body></html>"#
     )
 }
@@ -122,27 +158,32 @@ for (const n of ["chime:loaded", "chime:posted", "chime:error"]) document.addEve
 impl World {
     /// Starts everything; the host page embeds `article`.
     pub async fn start(article: &str) -> TestResult<Self> {
-        Self::start_with(article, false).await
+        Self::start_with(article, Options::default()).await
     }
 
-    /// Starts everything; with `spacer` the widget begins below the fold.
-    pub async fn start_with(article: &str, spacer: bool) -> TestResult<Self> {
+    /// Starts everything as `options` say.
+    pub async fn start_with(article: &str, options: Options) -> TestResult<Self> {
         let dir = tempfile::tempdir()?;
         let host_port = free_port();
         let host = format!("http://localhost:{host_port}");
         let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
-        let mut settings =
-            Settings::new("127.0.0.1:0".parse()?, url).with_allowed_origins(&host)?;
+        // A fixed port rather than 0, so a restart comes back where the
+        // widget expects it.
+        let addr = format!("127.0.0.1:{}", free_port()).parse()?;
+        let mut settings = Settings::new(addr, url).with_allowed_origins(&host)?;
         settings.widget_dir = widget_dir();
-        let app = Application::build(settings, Arc::new(SystemClock)).await?;
-        let backend = app.url();
-        let state = app.state().clone();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(app.run_until_stopped(async move {
-            let _ = stopped.await;
-        }));
+        if let Some(tune) = options.tune {
+            tune(&mut settings);
+        }
+        let (backend, running) = start_backend(settings.clone()).await?;
+        let (width, height) = options.window.unwrap_or((1280, 900));
+        // Chromium's windows are at least ~500 px wide; narrower screens are
+        // emulated as a phone would report them.
+        let mobile = (width < 500).then(|| {
+            json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0, "touch": true}})
+        });
 
-        let page = host_page(&backend, article, spacer);
+        let page = host_page(&backend, article, &options);
         let host_app = axum::Router::new().route(
             "/",
             axum::routing::get(move || async move { axum::response::Html(page) }),
@@ -158,10 +199,14 @@ impl World {
                 "binary": "/usr/bin/chromium",
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--disable-quic", "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                         "--disable-component-update", "--disable-sync", format!("--window-size={width},{height}"),
                          format!("--user-data-dir={profile}")]
             }
         });
+        let mut capabilities = capabilities;
+        if let Some(mobile) = mobile {
+            capabilities["goog:chromeOptions"]["mobileEmulation"] = mobile;
+        }
         let capabilities = match capabilities {
             Value::Object(map) => map,
             _ => unreachable!("built as an object"),
@@ -188,11 +233,35 @@ impl World {
             http: reqwest_lite::Http::new(&backend),
             backend,
             host,
-            state,
+            settings,
+            running: std::sync::Mutex::new(Some(running)),
             _dir: dir,
             _driver: driver,
-            stop: Some(stop),
         })
+    }
+
+    /// The backend's state, for acting as a moderator would.
+    pub fn state(&self) -> TestResult<AppState> {
+        let running = self.running.lock().map_err(|_| "backend lock poisoned")?;
+        let backend = running.as_ref().ok_or("the backend is stopped")?;
+        Ok(backend.state.clone())
+    }
+
+    /// Stops the backend (ending every event stream) and starts it again on
+    /// the same port and database.
+    pub async fn restart_backend(&self) -> TestResult {
+        let old = self
+            .running
+            .lock()
+            .map_err(|_| "backend lock poisoned")?
+            .take();
+        if let Some(old) = old {
+            let _ = old.stop.send(());
+            tokio::time::timeout(Duration::from_secs(10), old.task).await???;
+        }
+        let (_, backend) = start_backend(self.settings.clone()).await?;
+        *self.running.lock().map_err(|_| "backend lock poisoned")? = Some(backend);
+        Ok(())
     }
 
     /// Opens the host page.
@@ -242,6 +311,57 @@ impl World {
             (root.find_all(Locator::Css(css)).await.ok()?.len() == count).then_some(())
         })
         .await
+    }
+
+    /// Waits until a widget part's attribute equals `value`.
+    pub async fn attr_until(&self, el: &Element, name: &str, value: &str) -> TestResult {
+        until(|| async {
+            let now = el.attr(name).await.ok().flatten()?;
+            (now == value).then_some(())
+        })
+        .await
+    }
+
+    /// Runs `script` in the page and returns its value.
+    pub async fn eval(&self, script: &str) -> TestResult<Value> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    /// Presses keys on whatever has the focus, as a keyboard would.
+    pub async fn press(&self, keys: &str) -> TestResult {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut actions = KeyActions::new("keyboard".into());
+        for key in keys.chars() {
+            actions = actions
+                .then(KeyAction::Down { value: key })
+                .then(KeyAction::Up { value: key });
+        }
+        self.client.perform_actions(actions).await?;
+        Ok(())
+    }
+
+    /// The `data-testid` of the widget part that has the focus.
+    pub async fn focused(&self) -> TestResult<String> {
+        let value = self
+            .eval(
+                "const a = document.querySelector('chime-comments').shadowRoot.activeElement; \
+                 return a ? (a.dataset.testid || a.tagName.toLowerCase()) : ''",
+            )
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Presses Tab until the part with `testid` has the focus (at most
+    /// `limit` times), as a keyboard-only reader finds their way.
+    pub async fn tab_to(&self, testid: &str, limit: usize) -> TestResult {
+        let tab = char::from(fantoccini::key::Key::Tab).to_string();
+        for _ in 0..limit {
+            self.press(&tab).await?;
+            if self.focused().await? == testid {
+                return Ok(());
+            }
+        }
+        Err(format!("{testid} not reached in {limit} tabs").into())
     }
 
     /// Script errors the host page saw.
@@ -303,8 +423,21 @@ where
     F: FnOnce(Arc<World>) -> Fut,
     Fut: Future<Output = TestResult>,
 {
+    let options = Options {
+        spacer,
+        ..Options::default()
+    };
+    e2e_with(name, article, options, test).await
+}
+
+/// Like [`e2e`], with a world shaped by `options`.
+pub async fn e2e_with<F, Fut>(name: &str, article: &str, options: Options, test: F)
+where
+    F: FnOnce(Arc<World>) -> Fut,
+    Fut: Future<Output = TestResult>,
+{
     let world = Arc::new(
-        World::start_with(article, spacer)
+        World::start_with(article, options)
             .await
             .unwrap_or_else(|e| panic!("{name}: set-up failed: {e}")),
     );

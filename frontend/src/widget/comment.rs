@@ -77,6 +77,7 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
                         tabindex="0"
                         datetime=move || data.with(|c| exact(c.created_at))
                         title=move || data.with(|c| exact_readable(c.created_at))
+                        aria-label=move || data.with(|c| format!("Posted {}, {}", relative(ctx.now.get(), c.created_at), exact_readable(c.created_at)))
                     >
                         {move || data.with(|c| relative(ctx.now.get(), c.created_at))}
                     </time>

@@ -28,6 +28,16 @@ pub fn CommentForm(
     let error: RwSignal<Option<(String, String)>> = RwSignal::new(None);
     let parent = StoredValue::new(parent);
     let is_reply = parent.with_value(Option::is_some);
+    // A reply form opens where the reader asked for it: the focus goes to
+    // its text box, so keyboard and screen-reader users land in it.
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
+    if is_reply {
+        Effect::new(move || {
+            if let Some(el) = textarea.get() {
+                let _ = el.focus();
+            }
+        });
+    }
 
     let keep_draft = move || {
         let text = body.get_untracked();
@@ -151,6 +161,7 @@ pub fn CommentForm(
             <label class="chime-field">
                 <span class="chime-label">{if is_reply { "Your reply" } else { "Your comment" }}</span>
                 <textarea
+                    node_ref=textarea
                     data-testid="comment-body-input"
                     rows=if is_reply { "3" } else { "4" }
                     prop:value=move || body.get()

@@ -1,10 +1,10 @@
 //! The reader widget: mounted by `chime.js` into the shadow root of one
 //! `<chime-comments>` element.
 
-mod comment;
-mod form;
+pub mod comment;
+pub mod form;
 mod live;
-mod reactions;
+pub mod reactions;
 
 use crate::api::Api;
 use crate::browser;
@@ -52,6 +52,30 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// A fresh context for `article`, talking to the backend at `api`, for
+    /// the element `host`. Call inside a reactive owner (a mount).
+    pub fn new(api: &str, article: String, host: web_sys::HtmlElement) -> Self {
+        Ctx {
+            api: StoredValue::new(Api::new(api, browser::reader_token())),
+            article: StoredValue::new(article),
+            host: StoredValue::new_local(host),
+            limits: RwSignal::new(Limits::default()),
+            edit_window_secs: RwSignal::new(15 * 60),
+            thread: StoredValue::new(Thread::default()),
+            signals: StoredValue::new(Signals::default()),
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
+            sort: RwSignal::new(SortOrder::default()),
+            total: RwSignal::new(0),
+            cursor: RwSignal::new(None),
+            loading: RwSignal::new(true),
+            load_error: RwSignal::new(None),
+            waiting: RwSignal::new(Vec::new()),
+            article_reactions: RwSignal::new(Default::default()),
+            status: RwSignal::new(String::new()),
+            now: RwSignal::new(browser::now()),
+        }
+    }
+
     /// The signal of one comment (made from the thread on first use).
     pub fn comment(&self, id: &CommentId) -> Option<RwSignal<Comment>> {
         if let Some(signal) = self.signals.with_value(|s| s.comments.get(id).copied()) {
@@ -210,25 +234,8 @@ pub fn mount(
         _ => "auto".to_owned(),
     };
     leptos::mount::mount_to(target, move || {
-        let ctx = Ctx {
-            api: StoredValue::new(Api::new(&api, browser::reader_token())),
-            article: StoredValue::new(article),
-            host: StoredValue::new_local(host),
-            limits: RwSignal::new(Limits::default()),
-            edit_window_secs: RwSignal::new(15 * 60),
-            thread: StoredValue::new(Thread::default()),
-            signals: StoredValue::new(Signals::default()),
-            owner: StoredValue::new(Owner::current().unwrap_or_default()),
-            sort: RwSignal::new(SortOrder::parse(&sort).unwrap_or_default()),
-            total: RwSignal::new(0),
-            cursor: RwSignal::new(None),
-            loading: RwSignal::new(true),
-            load_error: RwSignal::new(None),
-            waiting: RwSignal::new(Vec::new()),
-            article_reactions: RwSignal::new(Default::default()),
-            status: RwSignal::new(String::new()),
-            now: RwSignal::new(browser::now()),
-        };
+        let ctx = Ctx::new(&api, article, host);
+        ctx.sort.set(SortOrder::parse(&sort).unwrap_or_default());
         view! { <Widget ctx=ctx theme=theme/> }
     })
     .forget();
