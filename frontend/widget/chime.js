@@ -62,6 +62,7 @@ class ChimeComments extends HTMLElement {
         this.getAttribute("api") || base.origin,
         this.getAttribute("sort") || "newest",
         this.getAttribute("theme") || "auto",
+        this.getAttribute("lang") || document.documentElement.lang || "",
       );
     } catch (e) {
       fail("Comments could not be loaded right now.");

@@ -137,7 +137,7 @@ fn host_page(backend: &str, article: &str, options: &Options) -> String {
         ""
     };
     format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Host</title>
+        r#"<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Host</title>
 <script>
 window.__errors = [];
 window.addEventListener("error", e => window.__errors.push(String(e.message)));

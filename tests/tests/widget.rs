@@ -38,6 +38,15 @@ async fn widget_loads_comments_from_another_origin() {
             ))
             .await?;
         assert_eq!(body.text().await?, "first");
+        // Readers' words carry the page's language; the widget's own, English.
+        let lang = w
+            .find(&format!(
+                "[data-comment-id='{first}'] [data-testid=comment-body]"
+            ))
+            .await?
+            .attr("lang")
+            .await?;
+        assert_eq!(lang.as_deref(), Some("en-GB"));
         for kind in ["like", "love", "laugh", "wow", "sad", "angry"] {
             w.find(&format!("[data-testid=article-reaction-{kind}]"))
                 .await?;

@@ -29,6 +29,8 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
         own() && ctx.now.get() - data.with(|c| c.created_at) < window
     };
     let stored_id = StoredValue::new(id.clone());
+    // What readers wrote is in the page's language (when it says).
+    let lang = StoredValue::new(Some(ctx.lang.get_value()).filter(|l| !l.is_empty()));
 
     let delete = move |_| {
         let id = stored_id.get_value();
@@ -72,7 +74,7 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
                 }
             >
                 <header class="chime-meta">
-                    <span class="chime-author">{move || data.with(|c| c.author.name.clone())}</span>
+                    <span class="chime-author" lang=lang.get_value()>{move || data.with(|c| c.author.name.clone())}</span>
                     <time
                         tabindex="0"
                         datetime=move || data.with(|c| exact(c.created_at))
@@ -88,7 +90,7 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
                 <Show
                     when=move || editing.get()
                     fallback=move || view! {
-                        <div class="chime-body" data-testid="comment-body" inner_html=move || data.with(|c| c.html.clone())></div>
+                        <div class="chime-body" data-testid="comment-body" lang=lang.get_value() inner_html=move || data.with(|c| c.html.clone())></div>
                     }
                 >
                     {edit_form(ctx, data, editing)}

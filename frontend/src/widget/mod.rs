@@ -27,6 +27,10 @@ struct Signals {
 pub struct Ctx {
     pub api: StoredValue<Api>,
     pub article: StoredValue<String>,
+    /// The language readers write in (the page's): set on what they wrote,
+    /// so screen readers pronounce it right. The widget's own words are
+    /// English.
+    pub lang: StoredValue<String>,
     pub host: StoredValue<web_sys::HtmlElement, LocalStorage>,
     pub limits: RwSignal<Limits>,
     pub edit_window_secs: RwSignal<u64>,
@@ -58,6 +62,7 @@ impl Ctx {
         Ctx {
             api: StoredValue::new(Api::new(api, browser::reader_token())),
             article: StoredValue::new(article),
+            lang: StoredValue::new(String::new()),
             host: StoredValue::new_local(host),
             limits: RwSignal::new(Limits::default()),
             edit_window_secs: RwSignal::new(15 * 60),
@@ -228,6 +233,7 @@ pub fn mount(
     api: String,
     sort: String,
     theme: String,
+    lang: String,
 ) {
     let theme = match theme.as_str() {
         "light" | "dark" => theme,
@@ -236,6 +242,7 @@ pub fn mount(
     leptos::mount::mount_to(target, move || {
         let ctx = Ctx::new(&api, article, host);
         ctx.sort.set(SortOrder::parse(&sort).unwrap_or_default());
+        ctx.lang.set_value(lang);
         view! { <Widget ctx=ctx theme=theme/> }
     })
     .forget();
@@ -282,7 +289,7 @@ fn Widget(ctx: Ctx, theme: String) -> impl IntoView {
     };
     let top = ctx.list(&None);
     view! {
-        <div class=format!("chime theme-{theme}") data-testid="chime-root">
+        <div class=format!("chime theme-{theme}") lang="en" data-testid="chime-root">
             <header class="chime-header">
                 <h3 class="chime-count" data-testid="comment-count" aria-live="polite">
                     {move || match ctx.total.get() {
