@@ -83,6 +83,8 @@ pub struct Options {
     pub tune: Option<fn(&mut Settings)>,
     /// The element's `theme` attribute.
     pub theme: Option<&'static str>,
+    /// A style sheet of the host page's own.
+    pub host_css: Option<&'static str>,
 }
 
 /// The running backend: its state and how to stop it.
@@ -99,6 +101,8 @@ pub struct World {
     pub host: String,
     pub http: reqwest_lite::Http,
     settings: Settings,
+    capabilities: Value,
+    profiles: std::sync::Mutex<Vec<tempfile::TempDir>>,
     running: std::sync::Mutex<Option<Backend>>,
     _dir: tempfile::TempDir,
     _driver: Driver,
@@ -131,6 +135,7 @@ fn host_page(backend: &str, article: &str, options: &Options) -> String {
         .theme
         .map(|t| format!(r#" theme="{t}""#))
         .unwrap_or_default();
+    let css = options.host_css.unwrap_or_default();
     let spacer = if options.spacer {
         r#"<div id="spacer" style="height:4000px">Scroll down</div>"#
     } else {
@@ -138,8 +143,11 @@ fn host_page(backend: &str, article: &str, options: &Options) -> String {
     };
     format!(
         r#"<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Host</title>
+<style>{css}</style>
 <script>
 window.__errors = [];
+window.__dialogs = [];
+for (const f of ["alert", "confirm", "prompt"]) window[f] = (m) => {{ window.__dialogs.push(String(m)); }};
 window.addEventListener("error", e => window.__errors.push(String(e.message)));
 window.addEventListener("unhandledrejection", e => window.__errors.push(String(e.reason)));
 const err = console.error; console.error = (...a) => {{ window.__errors.push(a.join(" ")); err(...a); }};
@@ -207,6 +215,7 @@ impl World {
         if let Some(mobile) = mobile {
             capabilities["goog:chromeOptions"]["mobileEmulation"] = mobile;
         }
+        let kept = capabilities.clone();
         let capabilities = match capabilities {
             Value::Object(map) => map,
             _ => unreachable!("built as an object"),
@@ -234,6 +243,8 @@ impl World {
             backend,
             host,
             settings,
+            capabilities: kept,
+            profiles: std::sync::Mutex::new(Vec::new()),
             running: std::sync::Mutex::new(Some(running)),
             _dir: dir,
             _driver: driver,
@@ -247,9 +258,8 @@ impl World {
         Ok(backend.state.clone())
     }
 
-    /// Stops the backend (ending every event stream) and starts it again on
-    /// the same port and database.
-    pub async fn restart_backend(&self) -> TestResult {
+    /// Stops the backend, ending every event stream; the database stays.
+    pub async fn stop_backend(&self) -> TestResult {
         let old = self
             .running
             .lock()
@@ -259,9 +269,55 @@ impl World {
             let _ = old.stop.send(());
             tokio::time::timeout(Duration::from_secs(10), old.task).await???;
         }
+        Ok(())
+    }
+
+    /// Starts the backend again on the same port and database.
+    pub async fn start_backend(&self) -> TestResult {
         let (_, backend) = start_backend(self.settings.clone()).await?;
         *self.running.lock().map_err(|_| "backend lock poisoned")? = Some(backend);
         Ok(())
+    }
+
+    /// Stops the backend and starts it again.
+    pub async fn restart_backend(&self) -> TestResult {
+        self.stop_backend().await?;
+        self.start_backend().await
+    }
+
+    /// A second browser (its own profile, so a different reader) on the
+    /// same host page, through the same chromedriver.
+    pub async fn second_browser(&self) -> TestResult<Client> {
+        let profile = tempfile::tempdir()?;
+        let mut capabilities = self.capabilities.clone();
+        capabilities["goog:chromeOptions"]["args"]
+            .as_array_mut()
+            .ok_or("args")?
+            .retain(|a| {
+                !a.as_str()
+                    .is_some_and(|a| a.starts_with("--user-data-dir="))
+            });
+        capabilities["goog:chromeOptions"]["args"]
+            .as_array_mut()
+            .ok_or("args")?
+            .push(json!(format!(
+                "--user-data-dir={}",
+                profile.path().display()
+            )));
+        let capabilities = match capabilities {
+            Value::Object(map) => map,
+            _ => return Err("capabilities are an object".into()),
+        };
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self._driver.port))
+            .await?;
+        client.goto(&self.host).await?;
+        self.profiles
+            .lock()
+            .map_err(|_| "profiles lock poisoned")?
+            .push(profile);
+        Ok(client)
     }
 
     /// Opens the host page.
