@@ -754,13 +754,13 @@ async fn the_host_pages_global_styles_do_not_reach_the_widget() {
             assert_eq!(styles["color"], json!("rgb(31, 35, 40)"), "{styles}");
             assert_eq!(styles["size"], json!("16px"), "{styles}");
             assert_eq!(styles["spacing"], json!("normal"), "{styles}");
-        // Sizes do not follow the page's root font size either.
-        assert_eq!(styles["count"], json!("17.6px"), "{styles}");
-        let reaction: f64 = styles["reaction"]
-            .as_str()
-            .and_then(|h| h.trim_end_matches("px").parse().ok())
-            .unwrap_or(f64::NAN);
-        assert!((30.0..=40.0).contains(&reaction), "{styles}");
+            // Sizes do not follow the page's root font size either.
+            assert_eq!(styles["count"], json!("17.6px"), "{styles}");
+            let reaction: f64 = styles["reaction"]
+                .as_str()
+                .and_then(|h| h.trim_end_matches("px").parse().ok())
+                .unwrap_or(f64::NAN);
+            assert!((30.0..=40.0).contains(&reaction), "{styles}");
             assert_eq!(styles["visibility"], json!("visible"), "{styles}");
             assert_ne!(styles["submit"], json!("none"), "{styles}");
             assert_ne!(styles["textarea"], json!("none"), "{styles}");
