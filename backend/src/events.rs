@@ -2,7 +2,7 @@
 //! article; `LocalBus` is one process's in-memory bus (a PostgreSQL
 //! LISTEN/NOTIFY bus can replace it for many servers).
 
-use chime_shared::LiveEvent;
+use chime_shared::{LiveEvent, ModEvent};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
@@ -18,12 +18,31 @@ pub trait EventBus: Send + Sync + 'static {
     fn subscribe(&self, article: &str) -> broadcast::Receiver<Arc<LiveEvent>>;
     /// How many streams are open.
     fn subscribers(&self) -> usize;
+
+    /// Sends an event to every moderator's stream (all articles).
+    fn publish_mod(&self, event: ModEvent);
+
+    /// A moderator's stream.
+    fn subscribe_mod(&self) -> broadcast::Receiver<Arc<ModEvent>>;
+
+    /// How many moderators are watching: with none, events are not built.
+    fn mod_subscribers(&self) -> usize;
 }
 
 /// One broadcast channel per watched article, in this process.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LocalBus {
     channels: Mutex<HashMap<String, broadcast::Sender<Arc<LiveEvent>>>>,
+    moderation: broadcast::Sender<Arc<ModEvent>>,
+}
+
+impl Default for LocalBus {
+    fn default() -> Self {
+        Self {
+            channels: Mutex::default(),
+            moderation: broadcast::channel(CHANNEL_CAPACITY).0,
+        }
+    }
 }
 
 impl EventBus for LocalBus {
@@ -52,5 +71,18 @@ impl EventBus for LocalBus {
             .values()
             .map(broadcast::Sender::receiver_count)
             .sum()
+    }
+
+    fn publish_mod(&self, event: ModEvent) {
+        // No receiver is not an error: nobody is moderating right now.
+        let _ = self.moderation.send(Arc::new(event));
+    }
+
+    fn subscribe_mod(&self) -> broadcast::Receiver<Arc<ModEvent>> {
+        self.moderation.subscribe()
+    }
+
+    fn mod_subscribers(&self) -> usize {
+        self.moderation.receiver_count()
     }
 }

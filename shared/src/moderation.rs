@@ -117,6 +117,42 @@ pub struct ModComment {
     pub reports: ReportSummary,
     /// The reason given when it was hidden.
     pub hidden_reason: Option<String>,
+    /// The first line of the comment it replies to, for context.
+    #[serde(default)]
+    pub parent_excerpt: Option<String>,
+}
+
+/// What just happened to a comment, on the moderation stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModChange {
+    /// A reader posted it.
+    Created,
+    /// Its author edited it.
+    Edited,
+    /// Its author deleted it.
+    Deleted,
+    /// A reader reported it.
+    Reported,
+    /// A moderator hid it.
+    Hidden,
+    /// A moderator restored it.
+    Unhidden,
+}
+
+/// One event of `GET /mod/events` (SSE event name `mod_comment`): the
+/// comment as it is now, and why it is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModEvent {
+    /// What happened.
+    pub change: ModChange,
+    /// The comment after it happened.
+    pub comment: ModComment,
+}
+
+impl ModEvent {
+    /// The SSE event name.
+    pub const NAME: &'static str = "mod_comment";
 }
 
 /// `GET /mod/comments`.

@@ -339,6 +339,7 @@ async fn a_reader_replies_edits_deletes_and_reports() {
                 .store
                 .mod_comments(&chime_backend::store::ModQuery {
                     state: chime_shared::ModStateFilter::Reported,
+                    only: None,
                     article: None,
                     words: Vec::new(),
                     after: None,

@@ -19,7 +19,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Keeps the open-streams gauge right however the stream ends.
-struct Open(Gauge);
+pub(super) struct Open(pub(super) Gauge);
 
 impl Drop for Open {
     fn drop(&mut self) {

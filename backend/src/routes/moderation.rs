@@ -11,15 +11,21 @@ use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chime_shared::ModEvent;
 use chime_shared::{
     ArticleId, AuditList, HideRequest, LoginRequest, MeResponse, ModComment, ModCommentList,
     ModStateFilter,
 };
+use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio_stream::wrappers::BroadcastStream;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The session cookie's name.
@@ -32,6 +38,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/comments/{id}/hide", post(hide))
         .route("/comments/{id}/unhide", post(unhide))
         .route("/audit", get(audit))
+        .route("/events", get(events))
         .route_layer(from_fn_with_state(state.clone(), require_moderator));
     Router::new()
         .route("/session", post(sign_in).delete(sign_out))
@@ -176,4 +183,35 @@ async fn audit(
 ) -> ApiResult<Json<AuditList>> {
     let limit = parse_limit(params.limit.as_deref())?;
     Ok(Json(moderation::audit(&state, limit, params.cursor).await?))
+}
+
+/// `GET /mod/events`: every article's new, edited, deleted, reported,
+/// hidden and restored comments, as server-sent events, for the
+/// moderation view. Behind the session guard like every route here.
+async fn events(
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let receiver = state.events.subscribe_mod();
+    state.metrics.event_streams.inc();
+    let open = super::events::Open(state.metrics.event_streams.clone());
+    let hello = stream::once(async {
+        Ok(Event::default()
+            .retry(Duration::from_secs(3))
+            .comment("connected"))
+    });
+    let live = BroadcastStream::new(receiver).map(move |item| {
+        let _open = &open;
+        let event = match item {
+            Ok(event) => Event::default()
+                .event(ModEvent::NAME)
+                .data(serde_json::to_string(&*event).unwrap_or_else(|_| "{}".to_owned())),
+            // Fell behind: the view reloads its queue.
+            Err(_) => Event::default().event("resync").data("{}"),
+        };
+        Ok(event)
+    });
+    let stream = hello
+        .chain(live)
+        .take_until(state.shutdown.clone().cancelled_owned());
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

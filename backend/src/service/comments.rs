@@ -1,6 +1,7 @@
 //! Listing, posting, editing and deleting comments, and reader reports.
 
 use super::cursor::{self, Listing};
+use super::moderation;
 use super::view::{self, for_reader, stored_id};
 use crate::error::{ApiError, ApiResult};
 use crate::render::render;
@@ -8,8 +9,8 @@ use crate::state::AppState;
 use crate::store::{CommentRecord, Keyset, NewCommentRecord, ReaderHash};
 use chime_shared::{
     ArticleId, AuthorName, Comment, CommentBody, CommentList, CommentRemoved, CommentState,
-    EditComment, ErrorCode, LiveEvent, NewComment, NewReport, Note, PageLimit, ReactionKind,
-    ReportReason, SortOrder,
+    EditComment, ErrorCode, LiveEvent, ModChange, NewComment, NewReport, Note, PageLimit,
+    ReactionKind, ReportReason, SortOrder,
 };
 use std::collections::HashMap;
 
@@ -114,6 +115,7 @@ pub async fn post(
         article.as_str(),
         LiveEvent::CommentCreated(for_reader(&record, None, Vec::new())),
     );
+    moderation::announce(state, record.id, ModChange::Created).await;
     Ok(for_reader(&record, Some(reader), Vec::new()))
 }
 
@@ -202,6 +204,7 @@ pub async fn edit(
         &updated.article,
         LiveEvent::CommentUpdated(for_reader(&updated, None, Vec::new())),
     );
+    moderation::announce(state, updated.id, ModChange::Edited).await;
     let mine = state.store.comment_mine(updated.id, reader).await?;
     Ok(for_reader(&updated, Some(reader), mine))
 }
@@ -224,6 +227,7 @@ pub async fn delete(state: &AppState, raw_id: &str, reader: &ReaderHash) -> ApiR
     if change.before == CommentState::Visible {
         publish_removed(state, &change.after);
     }
+    moderation::announce(state, record.id, ModChange::Deleted).await;
     Ok(())
 }
 
@@ -264,6 +268,7 @@ pub async fn report(
         .await?;
     if added {
         state.metrics.reports_filed.inc();
+        moderation::announce(state, record.id, ModChange::Reported).await;
     }
     Ok(())
 }

@@ -10,6 +10,8 @@ use chime_shared::{Cursor, ParseError, SortOrder};
 pub enum Listing {
     Thread(SortOrder),
     Moderation,
+    /// The reported queue: most reports first.
+    ModerationReported,
     Audit,
 }
 
@@ -20,6 +22,7 @@ impl Listing {
             Self::Thread(SortOrder::Oldest) => "o",
             Self::Thread(SortOrder::Top) => "t",
             Self::Moderation => "m",
+            Self::ModerationReported => "r",
             Self::Audit => "a",
         }
     }

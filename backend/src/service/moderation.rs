@@ -8,10 +8,13 @@ use super::view::{comment_id, for_moderator, for_reader, stored_id};
 use crate::clock::from_millis;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{AuditNote, CommentStore, Keyset, ModQuery, ModeratorRecord, StoreError};
+use crate::store::{
+    AuditNote, CommentStore, Keyset, ModQuery, ModRecord, ModeratorRecord, StoreError,
+};
 use chime_shared::{
     ArticleId, AuditAction, AuditEntry, AuditList, CommentState, LiveEvent, LoginRequest,
-    ModComment, ModCommentList, ModStateFilter, Note, PageLimit, ReportSummary, Role,
+    ModChange, ModComment, ModCommentList, ModEvent, ModStateFilter, Note, PageLimit,
+    ReportSummary, Role,
 };
 
 /// A signed-in moderator, as the guard hands it to handlers.
@@ -87,9 +90,15 @@ pub struct ModListRequest {
     pub cursor: Option<String>,
 }
 
-/// Comments across all articles, newest first.
+/// Comments across all articles, newest first (the reported queue: most
+/// reports first).
 pub async fn list(state: &AppState, request: ModListRequest) -> ApiResult<ModCommentList> {
-    let after = cursor::decode(Listing::Moderation, request.cursor.as_deref())?;
+    let listing = if request.state == ModStateFilter::Reported {
+        Listing::ModerationReported
+    } else {
+        Listing::Moderation
+    };
+    let after = cursor::decode(listing, request.cursor.as_deref())?;
     let words: Vec<String> = request
         .q
         .as_deref()
@@ -104,6 +113,7 @@ pub async fn list(state: &AppState, request: ModListRequest) -> ApiResult<ModCom
         .store
         .mod_comments(&ModQuery {
             state: request.state,
+            only: None,
             article: request.article.map(String::from),
             words,
             after,
@@ -114,30 +124,79 @@ pub async fn list(state: &AppState, request: ModListRequest) -> ApiResult<ModCom
     let page = &records[..records.len().min(limit as usize)];
     let next_cursor = match page.last() {
         Some(last) if has_more => Some(cursor::encode(
-            Listing::Moderation,
+            listing,
             Keyset {
-                score: 0,
+                score: last.comment.report_count,
                 created_at: last.comment.created_at,
                 id: last.comment.id,
             },
         )),
         _ => None,
     };
-    let comments = page
-        .iter()
-        .map(|record| ModComment {
-            comment: for_moderator(&record.comment),
-            reports: ReportSummary {
-                count: u64::try_from(record.comment.report_count).unwrap_or(0),
-                reasons: record.reports.iter().copied().collect(),
-            },
-            hidden_reason: record.comment.hidden_reason.clone(),
-        })
-        .collect();
     Ok(ModCommentList {
-        comments,
+        comments: page.iter().map(mod_comment).collect(),
         next_cursor,
     })
+}
+
+/// The longest reply context shown, in characters.
+const EXCERPT_CHARS: usize = 120;
+
+/// The first non-empty line of a body, shortened.
+fn excerpt(body: &str) -> String {
+    let line = body
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    if line.chars().count() > EXCERPT_CHARS {
+        let cut: String = line.chars().take(EXCERPT_CHARS - 1).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        line.to_owned()
+    }
+}
+
+fn mod_comment(record: &ModRecord) -> ModComment {
+    ModComment {
+        comment: for_moderator(&record.comment),
+        reports: ReportSummary {
+            count: u64::try_from(record.comment.report_count).unwrap_or(0),
+            reasons: record.reports.iter().copied().collect(),
+        },
+        hidden_reason: record.comment.hidden_reason.clone(),
+        parent_excerpt: record.parent_body.as_deref().map(excerpt),
+    }
+}
+
+/// One comment as moderators see it.
+async fn fetch(state: &AppState, id: i64) -> ApiResult<Option<ModComment>> {
+    let records = state
+        .store
+        .mod_comments(&ModQuery {
+            state: ModStateFilter::All,
+            only: Some(id),
+            article: None,
+            words: Vec::new(),
+            after: None,
+            limit: 1,
+        })
+        .await?;
+    Ok(records.first().map(mod_comment))
+}
+
+/// Tells the moderators' streams what happened to a comment. Best effort:
+/// the change itself is stored already, and a failure here must not undo
+/// or fail it (the view reloads on reconnect).
+pub async fn announce(state: &AppState, id: i64, change: ModChange) {
+    if state.events.mod_subscribers() == 0 {
+        return;
+    }
+    match fetch(state, id).await {
+        Ok(Some(comment)) => state.events.publish_mod(ModEvent { change, comment }),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(comment = id, "moderation event not sent: {e:?}"),
+    }
 }
 
 /// Hides a comment from readers, at once, and records why.
@@ -214,14 +273,18 @@ async fn change_state(
     } else {
         current
     };
-    Ok(ModComment {
-        comment: for_moderator(&record),
-        reports: ReportSummary {
-            count: u64::try_from(record.report_count).unwrap_or(0),
-            reasons: Default::default(),
-        },
-        hidden_reason: record.hidden_reason.clone(),
-    })
+    if record.state == to {
+        announce(
+            state,
+            record.id,
+            match action {
+                AuditAction::Hide => ModChange::Hidden,
+                AuditAction::Unhide => ModChange::Unhidden,
+            },
+        )
+        .await;
+    }
+    fetch(state, record.id).await?.ok_or_else(not_found)
 }
 
 /// The audit log, newest first.

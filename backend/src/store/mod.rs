@@ -117,6 +117,8 @@ pub struct ModeratorRecord {
 #[derive(Debug, Clone)]
 pub struct ModQuery {
     pub state: ModStateFilter,
+    /// Just this comment (for the moderation stream).
+    pub only: Option<i64>,
     pub article: Option<String>,
     /// Words that must all occur in the body.
     pub words: Vec<String>,
@@ -129,6 +131,8 @@ pub struct ModQuery {
 pub struct ModRecord {
     pub comment: CommentRecord,
     pub reports: Vec<(ReportReason, u64)>,
+    /// The body of the comment it replies to.
+    pub parent_body: Option<String>,
 }
 
 /// One stored audit entry.

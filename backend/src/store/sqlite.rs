@@ -773,13 +773,28 @@ impl CommentStore for SqliteStore {
                     .push_bind(expr)
                     .push(")");
             }
+            if let Some(id) = query.only {
+                qb.push(" AND c.id = ").push_bind(id);
+            }
+            // The reported queue puts the most reported first.
+            let by_reports = query.state == ModStateFilter::Reported;
             if let Some(k) = query.after {
-                qb.push(" AND (c.created_at, c.id) < (")
-                    .push_bind(k.created_at);
+                if by_reports {
+                    qb.push(" AND (c.report_count, c.created_at, c.id) < (")
+                        .push_bind(k.score)
+                        .push(", ");
+                } else {
+                    qb.push(" AND (c.created_at, c.id) < (");
+                }
+                qb.push_bind(k.created_at);
                 qb.push(", ").push_bind(k.id).push(")");
             }
-            qb.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT ")
-                .push_bind(i64::from(query.limit));
+            qb.push(if by_reports {
+                " ORDER BY c.report_count DESC, c.created_at DESC, c.id DESC LIMIT "
+            } else {
+                " ORDER BY c.created_at DESC, c.id DESC LIMIT "
+            })
+            .push_bind(i64::from(query.limit));
             let comments = comments_of(&qb.build().fetch_all(&mut *conn).await?)
                 .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
             let reported: Vec<i64> = comments
@@ -805,6 +820,16 @@ impl CommentStore for SqliteStore {
                     ));
                 }
             }
+            let parents: Vec<i64> = comments.iter().filter_map(|c| c.parent_id).collect();
+            let mut parent_bodies: Vec<(i64, String)> = Vec::new();
+            if !parents.is_empty() {
+                let mut qb =
+                    QueryBuilder::<Sqlite>::new("SELECT id, body FROM comments WHERE id IN ");
+                push_id_list(&mut qb, &parents);
+                for row in qb.build().fetch_all(&mut *conn).await? {
+                    parent_bodies.push((row.try_get("id")?, row.try_get("body")?));
+                }
+            }
             Ok(comments
                 .into_iter()
                 .map(|comment| {
@@ -813,7 +838,17 @@ impl CommentStore for SqliteStore {
                         .filter(|(id, _, _)| *id == comment.id)
                         .map(|(_, reason, n)| (*reason, *n))
                         .collect();
-                    ModRecord { comment, reports }
+                    let parent_body = comment.parent_id.and_then(|p| {
+                        parent_bodies
+                            .iter()
+                            .find(|(id, _)| *id == p)
+                            .map(|(_, body)| body.clone())
+                    });
+                    ModRecord {
+                        comment,
+                        reports,
+                        parent_body,
+                    }
                 })
                 .collect())
         };

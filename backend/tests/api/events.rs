@@ -1,5 +1,7 @@
 use crate::helpers::*;
-use chime_shared::{Comment, CommentRemoved, ReactionKind, ReactionsChanged};
+use chime_shared::{
+    Comment, CommentRemoved, CommentState, ModChange, ModEvent, ReactionKind, ReactionsChanged,
+};
 use futures_util::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -21,6 +23,10 @@ impl Events {
                 None,
             )
             .await;
+        Self::from_response(response).await
+    }
+
+    async fn from_response(response: reqwest::Response) -> Self {
         assert_eq!(response.status(), StatusCode::OK);
         assert!(
             response.headers()["content-type"]
@@ -199,5 +205,113 @@ async fn stopping_the_server_ends_open_streams() {
     assert!(
         matches!(end, Ok(None) | Ok(Some(Err(_)))),
         "the stream ended"
+    );
+}
+
+#[tokio::test]
+async fn moderators_see_every_articles_changes_live() {
+    let app = spawn_app().await;
+    let cookie = app.moderator_cookie("mo").await;
+    let response = app
+        .moderation(Method::GET, "/events", &cookie)
+        .send()
+        .await
+        .expect("request");
+    let mut events = Events::from_response(response).await;
+    let mut next = async || {
+        let (name, data) = events.next().await;
+        assert_eq!(name, "mod_comment");
+        serde_json::from_str::<ModEvent>(&data).expect("a moderation event")
+    };
+
+    let author = reader();
+    let first = app
+        .comment("mod/one", &author, "First line\nmore", None)
+        .await;
+    let event = next().await;
+    assert_eq!(event.change, ModChange::Created);
+    assert_eq!(event.comment.comment.id, first.id);
+    assert_eq!(event.comment.comment.author.name, "Mei");
+
+    let reply = app
+        .comment("mod/one", &reader(), "A reply", Some(first.id.as_str()))
+        .await;
+    let event = next().await;
+    assert_eq!(event.comment.comment.id, reply.id);
+    assert_eq!(event.comment.parent_excerpt.as_deref(), Some("First line"));
+
+    let other = app.comment("mod/two", &reader(), "Elsewhere", None).await;
+    let event = next().await;
+    assert_eq!(event.comment.comment.article.as_str(), "mod/two");
+
+    let response = app
+        .send(
+            Method::POST,
+            &format!("/comments/{}/reports", other.id),
+            Some(&reader()),
+            Some(json!({"reason": "abuse"})),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let event = next().await;
+    assert_eq!(event.change, ModChange::Reported);
+    assert_eq!(event.comment.reports.count, 1);
+
+    let response = app
+        .moderation(
+            Method::POST,
+            &format!("/comments/{}/hide", other.id),
+            &cookie,
+        )
+        .json(&json!({"reason": "rude"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let event = next().await;
+    assert_eq!(event.change, ModChange::Hidden);
+    assert_eq!(event.comment.comment.state, CommentState::Hidden);
+    assert_eq!(event.comment.hidden_reason.as_deref(), Some("rude"));
+    assert_eq!(event.comment.reports.count, 1, "reports are kept");
+
+    let response = app
+        .moderation(
+            Method::POST,
+            &format!("/comments/{}/unhide", other.id),
+            &cookie,
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(next().await.change, ModChange::Unhidden);
+
+    let response = app
+        .send(
+            Method::PATCH,
+            &format!("/comments/{}", first.id),
+            Some(&author),
+            Some(json!({"body": "First line, edited"})),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let event = next().await;
+    assert_eq!(event.change, ModChange::Edited);
+    assert_eq!(event.comment.comment.body, "First line, edited");
+
+    let response = app
+        .send(
+            Method::DELETE,
+            &format!("/comments/{}", first.id),
+            Some(&author),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let event = next().await;
+    assert_eq!(event.change, ModChange::Deleted);
+    assert_eq!(
+        event.comment.comment.body, "First line, edited",
+        "moderators keep the text"
     );
 }

@@ -14,6 +14,7 @@ async fn moderation_routes_need_a_session() {
         (Method::POST, "/comments/1/hide"),
         (Method::POST, "/comments/1/unhide"),
         (Method::GET, "/audit"),
+        (Method::GET, "/events"),
     ] {
         let response = app
             .client
@@ -350,4 +351,92 @@ async fn moderation_answers_are_never_cached() {
         .await
         .expect("request");
     assert_eq!(response.headers()["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn the_reported_queue_puts_the_most_reported_first_and_pages() {
+    let app = spawn_app().await;
+    let r = reader();
+    let once = app.comment("q/1", &r, "Reported once", None).await;
+    let thrice = app.comment("q/1", &r, "Reported three times", None).await;
+    let twice = app.comment("q/2", &r, "Reported twice", None).await;
+    app.comment("q/2", &r, "Never reported", None).await;
+    for (comment, n) in [(&once, 1), (&thrice, 3), (&twice, 2)] {
+        for _ in 0..n {
+            let response = app
+                .send(
+                    Method::POST,
+                    &format!("/comments/{}/reports", comment.id),
+                    Some(&reader()),
+                    Some(json!({"reason": "spam"})),
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::ACCEPTED);
+        }
+    }
+    let cookie = app.moderator_cookie("mo").await;
+    let page = |query: String| {
+        let request = app.moderation(Method::GET, &format!("/comments{query}"), &cookie);
+        async move {
+            let response = request.send().await.expect("request");
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<ModCommentList>().await.expect("json")
+        }
+    };
+    let first = page("?state=reported&limit=2".into()).await;
+    let ids: Vec<_> = first
+        .comments
+        .iter()
+        .map(|c| c.comment.id.clone())
+        .collect();
+    assert_eq!(ids, [thrice.id.clone(), twice.id.clone()]);
+    assert_eq!(first.comments[0].reports.count, 3);
+    let cursor = first.next_cursor.expect("more");
+    let rest = page(format!("?state=reported&limit=2&cursor={cursor}")).await;
+    let ids: Vec<_> = rest.comments.iter().map(|c| c.comment.id.clone()).collect();
+    assert_eq!(ids, [once.id.clone()]);
+    assert!(rest.next_cursor.is_none());
+    // A cursor of one queue means nothing to another.
+    let response = app
+        .moderation(
+            Method::GET,
+            &format!("/comments?state=all&cursor={cursor}"),
+            &cookie,
+        )
+        .send()
+        .await
+        .expect("request");
+    let error = assert_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_eq!(error.error.field.as_deref(), Some("cursor"));
+}
+
+#[tokio::test]
+async fn replies_carry_the_first_line_of_what_they_answer() {
+    let app = spawn_app().await;
+    let r = reader();
+    let long = format!("\n  {}  \nsecond line", "word ".repeat(40));
+    let parent = app.comment("ctx/1", &r, &long, None).await;
+    app.comment("ctx/1", &r, "I disagree", Some(parent.id.as_str()))
+        .await;
+    let cookie = app.moderator_cookie("mo").await;
+    let list: ModCommentList = app
+        .moderation(Method::GET, "/comments", &cookie)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let reply = &list.comments[0];
+    assert_eq!(reply.comment.body, "I disagree");
+    let excerpt = reply.parent_excerpt.as_deref().expect("context");
+    assert!(excerpt.starts_with("word word"), "{excerpt}");
+    assert!(excerpt.ends_with('…'), "{excerpt}");
+    assert_eq!(excerpt.chars().count(), 120);
+    assert_eq!(list.comments[1].parent_excerpt, None);
 }
