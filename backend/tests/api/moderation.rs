@@ -394,7 +394,7 @@ async fn the_reported_queue_puts_the_most_reported_first_and_pages() {
     let cursor = first.next_cursor.expect("more");
     let rest = page(format!("?state=reported&limit=2&cursor={cursor}")).await;
     let ids: Vec<_> = rest.comments.iter().map(|c| c.comment.id.clone()).collect();
-    assert_eq!(ids, [once.id.clone()]);
+    assert_eq!(ids.as_slice(), std::slice::from_ref(&once.id));
     assert!(rest.next_cursor.is_none());
     // A cursor of one queue means nothing to another.
     let response = app
