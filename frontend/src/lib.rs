@@ -1,4 +1,5 @@
-//! The Chime reader widget (and, later, the moderation view) in Leptos.
+//! The Chime reader widget and the moderation view in Leptos. Each has its
+//! own binary and bundle; the library exports nothing to JavaScript itself.
 //!
 //! `logic` is plain Rust with ordinary tests: threading, relative times,
 //! drafts, optimistic reactions. The rest runs only in the browser.
@@ -9,5 +10,7 @@ pub mod logic;
 pub mod api;
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod moderation;
 #[cfg(target_arch = "wasm32")]
 pub mod widget;

@@ -25,12 +25,26 @@ pub fn router(state: &AppState) -> Router<AppState> {
             HeaderValue::from_static("public, max-age=300"),
         ))
         .service(ServeDir::new(&state.settings.widget_dir));
+    // The moderation view's own bundle: same origin only, never embedded.
+    let moderation = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+        .service(ServeDir::new(state.settings.widget_dir.join("moderate")));
     Router::new()
         .route("/", get(demo))
         .route("/demo.js", get(demo_script))
         .route("/moderate", get(moderate))
+        .route("/moderate/moderate.js", get(moderate_script))
+        .route("/moderate/moderate.css", get(moderate_style))
+        .nest_service("/moderate/assets", moderation)
         .nest_service("/widget", widget)
 }
+
+/// The moderation view shows hidden text to signed-in moderators: nothing
+/// but its own origin may run, load, connect, frame or be framed.
+const MODERATION_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
@@ -56,5 +70,28 @@ async fn demo_script() -> Response {
 }
 
 async fn moderate() -> Response {
-    page(include_str!("../../pages/moderate.html"))
+    let mut response = Html(include_str!("../../pages/moderate.html")).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(MODERATION_CSP),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn moderate_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../pages/moderate.js"),
+    )
+        .into_response()
+}
+
+async fn moderate_style() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../pages/moderate.css"),
+    )
+        .into_response()
 }

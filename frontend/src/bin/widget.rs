@@ -1,6 +1,20 @@
 //! The reader widget's WebAssembly: `chime.js` calls its exported `mount`.
+//! Only what this binary exports is kept, so the moderation view, also in
+//! the library, never rides in the reader's bundle.
 
 fn main() {}
 
+/// Mounts the widget into `target` (inside the shadow root of `host`).
 #[cfg(target_arch = "wasm32")]
-pub use chime_frontend::widget::mount;
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn mount(
+    target: web_sys::HtmlElement,
+    host: web_sys::HtmlElement,
+    article: String,
+    api: String,
+    sort: String,
+    theme: String,
+    lang: String,
+) {
+    chime_frontend::widget::mount(target, host, article, api, sort, theme, lang);
+}

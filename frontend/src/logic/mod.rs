@@ -1,6 +1,8 @@
 //! The widget's rules, free of the browser so they are tested natively.
 
 pub mod draft;
+pub mod keys;
+pub mod queue;
 pub mod reactions;
 pub mod relative_time;
 pub mod thread;

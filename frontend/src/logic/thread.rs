@@ -270,7 +270,7 @@ impl Thread {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chime_shared::{ArticleId, Author};
     use time::macros::datetime;

@@ -225,7 +225,7 @@ impl Ctx {
 }
 
 /// Mounts the widget into `target` (inside the shadow root of `host`).
-#[wasm_bindgen]
+/// Exported to `chime.js` by the `chime-widget` binary.
 pub fn mount(
     target: web_sys::HtmlElement,
     host: web_sys::HtmlElement,

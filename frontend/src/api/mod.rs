@@ -1,4 +1,7 @@
-//! The typed API client: every call the widget makes, over `shared` types.
+//! The typed API client: every call the widget makes, over `shared` types;
+//! `moderation` adds the moderation view's calls on the same plumbing.
+
+pub mod moderation;
 
 use chime_shared::{
     Comment, CommentList, EditComment, ErrorBody, ErrorCode, IDEMPOTENCY_HEADER, NewComment,
@@ -17,7 +20,7 @@ pub struct ApiFailure {
 }
 
 impl ApiFailure {
-    fn offline() -> Self {
+    pub(crate) fn offline() -> Self {
         Self {
             code: ErrorCode::Unavailable,
             message: "Could not reach the comments server. Check your connection and try again."
@@ -56,7 +59,7 @@ impl Api {
         builder.header(READER_HEADER, &self.reader)
     }
 
-    async fn answer<T: DeserializeOwned>(
+    pub(crate) async fn answer<T: DeserializeOwned>(
         sent: Result<Response, gloo_net::Error>,
     ) -> Result<T, ApiFailure> {
         let response = sent.map_err(|_| ApiFailure::offline())?;
@@ -66,7 +69,7 @@ impl Api {
         Err(Self::failure(response).await)
     }
 
-    async fn failure(response: Response) -> ApiFailure {
+    pub(crate) async fn failure(response: Response) -> ApiFailure {
         match json_body::<ErrorBody>(&response).await {
             Some(body) => ApiFailure {
                 code: body.error.code,
@@ -224,7 +227,7 @@ async fn json_body<T: DeserializeOwned>(response: &Response) -> Option<T> {
     decode_json(&response.text().await.ok()?)
 }
 
-fn encode_json<T: Serialize>(value: &T) -> String {
+pub(crate) fn encode_json<T: Serialize>(value: &T) -> String {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     value
         .serialize(&serializer)

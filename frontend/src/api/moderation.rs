@@ -1,0 +1,116 @@
+//! The moderation view's calls. Same origin as the backend: the session
+//! rides in its HttpOnly cookie, which the browser sends by itself.
+
+use super::{Api, ApiFailure, encode_json};
+use chime_shared::{
+    AuditList, HideRequest, LoginRequest, MeResponse, ModComment, ModCommentList, ModStateFilter,
+};
+use gloo_net::http::Request;
+
+/// The moderation API of the backend that served the page.
+#[derive(Debug, Clone, Default)]
+pub struct ModApi {
+    base: String,
+}
+
+/// What a moderation listing asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModFilter {
+    pub state: ModStateFilter,
+    pub article: String,
+    pub text: String,
+}
+
+fn encode(value: &str) -> String {
+    js_sys::encode_uri_component(value).into()
+}
+
+impl ModApi {
+    /// The client for the page's own origin.
+    pub fn new() -> Self {
+        Self {
+            base: format!("{}/mod", chime_shared::API_BASE),
+        }
+    }
+
+    /// The URL of the moderation event stream.
+    pub fn events_url(&self) -> String {
+        format!("{}/events", self.base)
+    }
+
+    /// Signs in; the answer sets the session cookie.
+    pub async fn sign_in(&self, username: String, password: String) -> Result<(), ApiFailure> {
+        let request = Request::post(&format!("{}/session", self.base))
+            .header("Content-Type", "application/json")
+            .body(encode_json(&LoginRequest { username, password }))
+            .map_err(|_| ApiFailure::offline())?;
+        empty(request.send().await).await
+    }
+
+    /// Signs out.
+    pub async fn sign_out(&self) -> Result<(), ApiFailure> {
+        empty(
+            Request::delete(&format!("{}/session", self.base))
+                .send()
+                .await,
+        )
+        .await
+    }
+
+    /// Who is signed in (401 when nobody is).
+    pub async fn me(&self) -> Result<MeResponse, ApiFailure> {
+        Api::answer(Request::get(&format!("{}/me", self.base)).send().await).await
+    }
+
+    /// One page of a queue.
+    pub async fn comments(
+        &self,
+        filter: &ModFilter,
+        cursor: Option<&str>,
+    ) -> Result<ModCommentList, ApiFailure> {
+        let mut url = format!("{}/comments?state={}", self.base, filter.state.as_str());
+        for (name, value) in [
+            ("article", filter.article.trim()),
+            ("q", filter.text.trim()),
+            ("cursor", cursor.unwrap_or("")),
+        ] {
+            if !value.is_empty() {
+                url.push_str(&format!("&{name}={}", encode(value)));
+            }
+        }
+        Api::answer(Request::get(&url).send().await).await
+    }
+
+    /// Hides a comment from readers.
+    pub async fn hide(&self, id: &str, reason: Option<String>) -> Result<ModComment, ApiFailure> {
+        let request = Request::post(&format!("{}/comments/{}/hide", self.base, encode(id)))
+            .header("Content-Type", "application/json")
+            .body(encode_json(&HideRequest { reason }))
+            .map_err(|_| ApiFailure::offline())?;
+        Api::answer(request.send().await).await
+    }
+
+    /// Restores a hidden comment.
+    pub async fn unhide(&self, id: &str) -> Result<ModComment, ApiFailure> {
+        let url = format!("{}/comments/{}/unhide", self.base, encode(id));
+        Api::answer(Request::post(&url).send().await).await
+    }
+
+    /// One page of the audit log.
+    pub async fn audit(&self, cursor: Option<&str>) -> Result<AuditList, ApiFailure> {
+        let mut url = format!("{}/audit", self.base);
+        if let Some(cursor) = cursor {
+            url.push_str(&format!("?cursor={}", encode(cursor)));
+        }
+        Api::answer(Request::get(&url).send().await).await
+    }
+}
+
+async fn empty(sent: Result<gloo_net::http::Response, gloo_net::Error>) -> Result<(), ApiFailure> {
+    let response = sent.map_err(|_| ApiFailure::offline())?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(Api::failure(response).await)
+    }
+}

@@ -1,0 +1,71 @@
+//! The moderation view's keyboard shortcuts.
+
+/// What a key asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Next,
+    Previous,
+    Hide,
+    Unhide,
+    Select,
+    Search,
+    Help,
+    Close,
+}
+
+/// The shortcuts, for the help panel: (key, what it does).
+pub const HELP: [(&str, &str); 8] = [
+    ("j", "next comment"),
+    ("k", "previous comment"),
+    ("h", "hide the selected comments, or the current one"),
+    ("u", "restore the selected comments, or the current one"),
+    ("x", "select or unselect the current comment"),
+    ("/", "search"),
+    ("?", "show or hide these shortcuts"),
+    ("Esc", "close this panel, or leave the search box"),
+];
+
+/// The command for a key press. Letters do nothing while the moderator
+/// types in a field (there they are text) or holds a modifier (those keys
+/// belong to the browser); Escape always works.
+pub fn command(key: &str, modified: bool, in_field: bool) -> Option<Command> {
+    if key == "Escape" {
+        return Some(Command::Close);
+    }
+    if modified || in_field {
+        return None;
+    }
+    Some(match key {
+        "j" | "ArrowDown" => Command::Next,
+        "k" | "ArrowUp" => Command::Previous,
+        "h" => Command::Hide,
+        "u" => Command::Unhide,
+        "x" => Command::Select,
+        "/" => Command::Search,
+        "?" => Command::Help,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters_are_commands_only_outside_fields_and_without_modifiers() {
+        assert_eq!(command("j", false, false), Some(Command::Next));
+        assert_eq!(command("h", false, false), Some(Command::Hide));
+        assert_eq!(command("?", false, false), Some(Command::Help));
+        assert_eq!(command("h", false, true), None, "typing in a field");
+        assert_eq!(command("h", true, false), None, "Ctrl+H is the browser's");
+        assert_eq!(command("Escape", false, true), Some(Command::Close));
+        assert_eq!(command("q", false, false), None);
+    }
+
+    #[test]
+    fn every_command_is_in_the_help() {
+        for key in ["j", "k", "h", "u", "x", "/", "?"] {
+            assert!(HELP.iter().any(|(k, _)| *k == key), "{key}");
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! The moderation view in a real headless Chromium against the real
+//! backend, next to a reader's browser on the host page.
+
+use chime_shared::Role;
+use chime_tests::{TestResult, World, e2e, until};
+use fantoccini::elements::{Element, ShadowRoot};
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+use serde_json::json;
+use std::sync::Arc;
+
+const OTHER_READER: &str = "fedcba9876543210fedcba9876543210";
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn add_moderator(w: &World, name: &str) -> TestResult {
+    chime_backend::service::moderation::add_moderator(
+        w.state()?.store.as_ref(),
+        name,
+        PASSWORD.to_owned(),
+        Role::Moderator,
+        0,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn post_as(w: &World, article: &str, body: &str) -> TestResult<String> {
+    let (status, comment) = w
+        .http
+        .call(
+            "POST",
+            &format!("/api/v1/articles/{}/comments", article.replace('/', "%2F")),
+            Some(json!({"author_name": "Someone", "body": body})),
+            &[("x-chime-reader", OTHER_READER)],
+        )
+        .await?;
+    assert_eq!(status, 201, "{comment}");
+    Ok(comment["id"].as_str().unwrap_or_default().to_owned())
+}
+
+/// Waits for an element of the moderation page.
+async fn find(client: &Client, css: &str) -> TestResult<Element> {
+    until(|| async { client.find(Locator::Css(css)).await.ok() }).await
+}
+
+/// Waits until `css` matches `count` elements of the moderation page.
+async fn count_until(client: &Client, css: &str, count: usize) -> TestResult {
+    until(|| async {
+        (client.find_all(Locator::Css(css)).await.ok()?.len() == count).then_some(())
+    })
+    .await
+}
+
+/// Waits until an element's attribute has a value.
+async fn attr_until(client: &Client, css: &str, name: &str, value: &str) -> TestResult {
+    until(|| async {
+        let el = client.find(Locator::Css(css)).await.ok()?;
+        (el.attr(name).await.ok()?? == value).then_some(())
+    })
+    .await
+}
+
+/// The reader's widget in the second browser.
+async fn reader_root(client: &Client) -> TestResult<ShadowRoot> {
+    until(|| async {
+        let host = client.find(Locator::Css("chime-comments")).await.ok()?;
+        let root = host.shadow_root().await.ok()?;
+        root.find(Locator::Css("[data-testid=comment-form]"))
+            .await
+            .ok()?;
+        Some(root)
+    })
+    .await
+}
+
+async fn reader_count(root: &ShadowRoot, count: usize) -> TestResult {
+    until(|| async {
+        let n = root
+            .find_all(Locator::Css("[data-testid=comment]"))
+            .await
+            .ok()?
+            .len();
+        (n == count).then_some(())
+    })
+    .await
+}
+
+async fn sign_in(client: &Client, name: &str, password: &str) -> TestResult {
+    let username = find(client, "[data-testid=signin-username]").await?;
+    username.clear().await?;
+    username.send_keys(name).await?;
+    let secret = find(client, "[data-testid=signin-password]").await?;
+    secret.clear().await?;
+    secret.send_keys(password).await?;
+    find(client, "[data-testid=signin-submit]")
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_hides_and_restores_and_the_reader_sees_it_live() {
+    e2e("moderate", "e2e/moderate", false, |w: Arc<World>| async move {
+        add_moderator(&w, "mia").await?;
+        let reader = w.second_browser().await?;
+        let root = reader_root(&reader).await?;
+
+        w.client.goto(&format!("{}/moderate", w.backend)).await?;
+        // Wrong password and unknown name: one answer, no hint which.
+        sign_in(&w.client, "mia", "not the password").await?;
+        let wrong_password = find(&w.client, "[data-testid=signin-error]")
+            .await?
+            .text()
+            .await?;
+        sign_in(&w.client, "nobody", "not the password").await?;
+        until(|| async {
+            let text = w
+                .client
+                .find(Locator::Css("[data-testid=signin-error]"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            (text == wrong_password).then_some(())
+        })
+        .await?;
+        assert!(!wrong_password.is_empty());
+        assert!(!wrong_password.to_lowercase().contains("password is wrong"));
+
+        sign_in(&w.client, "mia", PASSWORD).await?;
+        let me = find(&w.client, "[data-testid=mod-user]").await?;
+        assert_eq!(me.text().await?, "mia");
+        find(&w.client, "[data-testid=tab-recent]")
+            .await?
+            .click()
+            .await?;
+        find(&w.client, "[data-testid=mod-empty]").await?;
+
+        // The reader posts from the widget; the moderator hears of it live.
+        let form = root
+            .find(Locator::Css("[data-testid=comment-form]"))
+            .await?;
+        form.find(Locator::Css("[data-testid=author-name-input]"))
+            .await?
+            .send_keys("Reader")
+            .await?;
+        form.find(Locator::Css("[data-testid=comment-body-input]"))
+            .await?
+            .send_keys("Something the moderator will not like")
+            .await?;
+        form.find(Locator::Css("[data-testid=submit-comment]"))
+            .await?
+            .click()
+            .await?;
+        reader_count(&root, 1).await?;
+        let notice = find(&w.client, "[data-testid=mod-new-button]").await?;
+        assert!(notice.text().await?.contains("1 new comment"));
+        notice.click().await?;
+        count_until(&w.client, "[data-testid=mod-row]", 1).await?;
+        let body = find(&w.client, "[data-testid=mod-row] [data-testid=row-body]").await?;
+        assert_eq!(body.text().await?, "Something the moderator will not like");
+
+        // Hide it, with a reason: the reader's page loses it at once.
+        find(&w.client, "[data-testid=hide-reason]")
+            .await?
+            .select_by_value("abuse")
+            .await?;
+        find(&w.client, "[data-testid=hide-button]")
+            .await?
+            .click()
+            .await?;
+        attr_until(&w.client, "[data-testid=mod-row]", "data-state", "hidden").await?;
+        reader_count(&root, 0).await?;
+
+        // Restore it: it comes back for the reader.
+        find(&w.client, "[data-testid=unhide-button]")
+            .await?
+            .click()
+            .await?;
+        attr_until(&w.client, "[data-testid=mod-row]", "data-state", "visible").await?;
+        let back = until(|| async {
+            root.find(Locator::Css("[data-testid=new-comments-button]"))
+                .await
+                .ok()
+        })
+        .await?;
+        back.click().await?;
+        reader_count(&root, 1).await?;
+
+        // The audit log has both acts, newest first, with the reason.
+        find(&w.client, "[data-testid=tab-audit]")
+            .await?
+            .click()
+            .await?;
+        count_until(&w.client, "[data-testid=audit-entry]", 2).await?;
+        let actions = w
+            .eval("return [...document.querySelectorAll('[data-testid=audit-entry]')].map(e => [e.dataset.action, e.textContent])")
+            .await?;
+        assert_eq!(actions[0][0], json!("unhide"), "{actions}");
+        assert_eq!(actions[1][0], json!("hide"), "{actions}");
+        assert!(actions[1][1].to_string().contains("mia"), "{actions}");
+        assert!(actions[1][1].to_string().contains("Abuse or harassment"), "{actions}");
+
+        // Signing out ends the session: the API answers 401 again.
+        find(&w.client, "[data-testid=sign-out]")
+            .await?
+            .click()
+            .await?;
+        find(&w.client, "[data-testid=signin-form]").await?;
+        let status = w
+            .eval("return fetch('/api/v1/mod/me').then(r => r.status)")
+            .await?;
+        assert_eq!(status, json!(401));
+        let reader_errors = reader.execute("return window.__errors", vec![]).await?;
+        assert_eq!(reader_errors, json!([]));
+        reader.close().await?;
+        Ok(())
+    })
+    .await;
+}
+
+/// The `data-testid` of the focused element of the moderation page (or its
+/// id).
+async fn focused(client: &Client) -> TestResult<String> {
+    let value = client
+        .execute(
+            "const a = document.activeElement; return a ? (a.dataset.testid || a.id || a.tagName) : ''",
+            vec![],
+        )
+        .await?;
+    Ok(value.as_str().unwrap_or_default().to_owned())
+}
+
+async fn press(w: &World, keys: &str) -> TestResult {
+    w.press(keys).await
+}
+
+async fn states(client: &Client) -> TestResult<Vec<String>> {
+    let value = client
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=mod-row]')].map(r => r.dataset.state)",
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(value)?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_flow_works_from_the_keyboard() {
+    e2e(
+        "moderate-keys",
+        "e2e/keys",
+        false,
+        |w: Arc<World>| async move {
+            add_moderator(&w, "kai").await?;
+            for body in ["Third: ferry fares", "Second: a timetable", "First: hello"] {
+                post_as(&w, "e2e/keys", body).await?;
+            }
+            w.client.goto(&format!("{}/moderate", w.backend)).await?;
+            find(&w.client, "[data-testid=signin-username]").await?;
+            until(|| async { (focused(&w.client).await.ok()? == "signin-username").then_some(()) })
+                .await?;
+            press(&w, "kai").await?;
+            press(&w, &char::from(Key::Tab).to_string()).await?;
+            press(&w, PASSWORD).await?;
+            press(&w, &char::from(Key::Enter).to_string()).await?;
+            find(&w.client, "[data-testid=mod-user]").await?;
+
+            // The shortcuts panel, then away again.
+            press(&w, "?").await?;
+            find(&w.client, "[data-testid=shortcuts]").await?;
+            press(&w, &char::from(Key::Escape).to_string()).await?;
+            count_until(&w.client, "[data-testid=shortcuts]", 0).await?;
+
+            // To the Recent tab by Tab and Enter.
+            for _ in 0..10 {
+                if focused(&w.client).await? == "tab-recent" {
+                    break;
+                }
+                press(&w, &char::from(Key::Tab).to_string()).await?;
+            }
+            assert_eq!(focused(&w.client).await?, "tab-recent");
+            press(&w, &char::from(Key::Enter).to_string()).await?;
+            attr_until(
+                &w.client,
+                "[data-testid=tab-recent]",
+                "aria-selected",
+                "true",
+            )
+            .await?;
+            count_until(&w.client, "[data-testid=mod-row]", 3).await?;
+
+            // j, x, j, x selects the second and third; h hides both.
+            press(&w, "jxjx").await?;
+            find(&w.client, "[data-testid=hide-selected]").await?;
+            assert_eq!(
+                find(&w.client, "[data-testid=selection]")
+                    .await?
+                    .text()
+                    .await?,
+                "2 selected"
+            );
+            press(&w, "h").await?;
+            until(|| async {
+                (states(&w.client).await.ok()? == ["visible", "hidden", "hidden"]).then_some(())
+            })
+            .await?;
+            w.screenshot("moderation-desk").await;
+        // k moves up to the second; u restores it alone.
+            press(&w, "k").await?;
+            assert!(
+                focused(&w.client).await?.starts_with("row-")
+                    || focused(&w.client).await? == "mod-row"
+            );
+            press(&w, "u").await?;
+            until(|| async {
+                (states(&w.client).await.ok()? == ["visible", "visible", "hidden"]).then_some(())
+            })
+            .await?;
+
+            // / jumps to the search box; Enter filters.
+            press(&w, "/").await?;
+            until(|| async { (focused(&w.client).await.ok()? == "filter-text").then_some(()) })
+                .await?;
+            press(&w, "ferry").await?;
+            press(&w, &char::from(Key::Enter).to_string()).await?;
+            count_until(&w.client, "[data-testid=mod-row]", 1).await?;
+            let body = find(&w.client, "[data-testid=row-body]")
+                .await?
+                .text()
+                .await?;
+            assert_eq!(body, "Third: ferry fares");
+            Ok(())
+        },
+    )
+    .await;
+}
