@@ -308,7 +308,7 @@ async fn the_whole_flow_works_from_the_keyboard() {
             })
             .await?;
             w.screenshot("moderation-desk").await;
-        // k moves up to the second; u restores it alone.
+            // k moves up to the second; u restores it alone.
             press(&w, "k").await?;
             assert!(
                 focused(&w.client).await?.starts_with("row-")
@@ -332,6 +332,74 @@ async fn the_whole_flow_works_from_the_keyboard() {
                 .text()
                 .await?;
             assert_eq!(body, "Third: ferry fares");
+            Ok(())
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ended_session_undoes_the_act_and_keeps_the_place() {
+    e2e(
+        "moderate-expiry",
+        "e2e/expiry",
+        false,
+        |w: Arc<World>| async move {
+            add_moderator(&w, "ida").await?;
+            post_as(&w, "e2e/expiry", "A harmless comment").await?;
+            post_as(&w, "e2e/other", "On another article").await?;
+            w.client.goto(&format!("{}/moderate", w.backend)).await?;
+            sign_in(&w.client, "ida", PASSWORD).await?;
+            find(&w.client, "[data-testid=tab-recent]")
+                .await?
+                .click()
+                .await?;
+            count_until(&w.client, "[data-testid=mod-row]", 2).await?;
+            find(&w.client, "[data-testid=filter-article]")
+                .await?
+                .send_keys("e2e/expiry")
+                .await?;
+            find(&w.client, "[data-testid=filter-apply]")
+                .await?
+                .click()
+                .await?;
+            count_until(&w.client, "[data-testid=mod-row]", 1).await?;
+
+            // The session ends behind the view's back (signed out elsewhere).
+            let status = w
+                .eval("return fetch('/api/v1/mod/session', {method: 'DELETE'}).then(r => r.status)")
+                .await?;
+            assert_eq!(status, json!(204));
+            find(&w.client, "[data-testid=hide-button]")
+                .await?
+                .click()
+                .await?;
+            // The server refused: back to the sign-in form, with word why.
+            find(&w.client, "[data-testid=signin-form]").await?;
+            let said = find(&w.client, "[data-testid=mod-status]")
+                .await?
+                .text()
+                .await?;
+            assert!(said.contains("session has ended"), "{said}");
+
+            // Signed in again: same queue, same filter, the row as it was.
+            sign_in(&w.client, "ida", PASSWORD).await?;
+            attr_until(
+                &w.client,
+                "[data-testid=tab-recent]",
+                "aria-selected",
+                "true",
+            )
+            .await?;
+            let article = find(&w.client, "[data-testid=filter-article]").await?;
+            assert_eq!(article.prop("value").await?.as_deref(), Some("e2e/expiry"));
+            count_until(&w.client, "[data-testid=mod-row]", 1).await?;
+            attr_until(&w.client, "[data-testid=mod-row]", "data-state", "visible").await?;
+            let (_, list) = w
+                .http
+                .call("GET", "/api/v1/articles/e2e%2Fexpiry/comments", None, &[])
+                .await?;
+            assert_eq!(list["total"], json!(1), "not hidden: {list}");
             Ok(())
         },
     )
