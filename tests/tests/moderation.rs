@@ -161,6 +161,17 @@ async fn a_moderator_hides_and_restores_and_the_reader_sees_it_live() {
         count_until(&w.client, "[data-testid=mod-row]", 1).await?;
         let body = find(&w.client, "[data-testid=mod-row] [data-testid=row-body]").await?;
         assert_eq!(body.text().await?, "Something the moderator will not like");
+        // Every control has a name a screen reader can say.
+        let unnamed = w
+            .eval(
+                r#"return [...document.querySelectorAll('button, input, select, textarea')]
+                     .filter(el => !((el.getAttribute('aria-label') || '').trim()
+                        || (el.labels && [...el.labels].some(l => l.textContent.trim()))
+                        || (el.tagName === 'BUTTON' && el.textContent.trim())))
+                     .map(el => el.outerHTML.slice(0, 100))"#,
+            )
+            .await?;
+        assert_eq!(unnamed, json!([]));
 
         // Hide it, with a reason: the reader's page loses it at once.
         find(&w.client, "[data-testid=hide-reason]")
