@@ -1,6 +1,7 @@
 //! The Chime server as a library: `main.rs` and the tests drive it through
 //! [`startup::Application`] and [`cli`].
 
+pub mod caching;
 pub mod cli;
 pub mod clock;
 pub mod config;

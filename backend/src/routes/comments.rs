@@ -1,16 +1,18 @@
 //! `/articles/{article}/comments`, `/comments/{id}` and reports.
 
+use crate::caching::{self, Policy};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, MaybeReader, Reader};
 use crate::service::comments::{self, ListRequest};
 use crate::state::AppState;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use chime_shared::{
-    ArticleId, Comment, CommentList, EditComment, NewComment, NewReport, PageLimit, ParseError,
-    SortOrder,
+    ArticleId, Comment, EditComment, NewComment, NewReport, PageLimit, ParseError, SortOrder,
 };
 use serde::Deserialize;
 
@@ -47,7 +49,8 @@ async fn list(
     ApiPath(article): ApiPath<String>,
     ApiQuery(params): ApiQuery<ListParams>,
     MaybeReader(reader): MaybeReader,
-) -> ApiResult<Json<CommentList>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let article = ArticleId::parse(&article)?;
     let request = ListRequest {
         sort: params
@@ -59,9 +62,13 @@ async fn list(
         limit: parse_limit(params.limit.as_deref())?,
         cursor: params.cursor,
     };
-    Ok(Json(
-        comments::list(&state, &article, request, reader.as_ref()).await?,
-    ))
+    let list = comments::list(&state, &article, request, reader.as_ref()).await?;
+    let policy = if reader.is_some() {
+        Policy::Reader
+    } else {
+        Policy::Shared
+    };
+    Ok(caching::json(&headers, &list, policy))
 }
 
 async fn create(

@@ -1,10 +1,13 @@
 //! `/counts` (visible comments for many articles at once) and `/config`.
 
+use crate::caching::{self, Policy};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use axum::Router;
 use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
 use chime_shared::{ArticleId, ConfigResponse, CountsResponse, ParseError, ReactionKind};
 use std::collections::BTreeMap;
 
@@ -17,7 +20,8 @@ pub fn router() -> Router<AppState> {
 async fn counts(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-) -> ApiResult<Json<CountsResponse>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let max = state.settings.limits.counts_max_articles;
     let mut articles: Vec<ArticleId> = Vec::new();
     for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
@@ -52,13 +56,18 @@ async fn counts(
             (k, n)
         })
         .collect();
-    Ok(Json(CountsResponse { counts }))
+    Ok(caching::json(
+        &headers,
+        &CountsResponse { counts },
+        Policy::Counts,
+    ))
 }
 
-async fn config(State(state): State<AppState>) -> Json<ConfigResponse> {
-    Json(ConfigResponse {
+async fn config(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let config = ConfigResponse {
         limits: state.settings.limits,
         reaction_kinds: ReactionKind::ALL.into_iter().map(Into::into).collect(),
         edit_window_seconds: state.settings.edit_window.as_secs(),
-    })
+    };
+    caching::json(&headers, &config, Policy::Config)
 }

@@ -18,6 +18,7 @@ use axum::http::{HeaderName, HeaderValue, Method, header};
 use chime_shared::{IDEMPOTENCY_HEADER, READER_HEADER};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -59,6 +60,10 @@ pub fn app(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
+        // JSON and the bundle go out brotli- or gzip-encoded when the client
+        // takes it (event streams never: the default predicate skips them,
+        // and files compressed at build time are sent as they are).
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

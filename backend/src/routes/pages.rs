@@ -24,7 +24,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=300"),
         ))
-        .service(ServeDir::new(&state.settings.widget_dir));
+        // `./dev` writes .br and .gz beside each file at the highest levels.
+        .service(
+            ServeDir::new(&state.settings.widget_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     // The moderation view's own bundle: same origin only, never embedded.
     let moderation = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(

@@ -1,10 +1,13 @@
 //! Reactions on `/articles/{article}` and `/comments/{id}`.
 
+use crate::caching::{self, Policy};
 use crate::error::ApiResult;
 use crate::extract::{ApiPath, MaybeReader, Reader};
 use crate::service::reactions;
 use crate::state::AppState;
 use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use chime_shared::{ArticleId, ReactionKind, ReactionsResponse};
@@ -26,11 +29,16 @@ async fn article_counts(
     State(state): State<AppState>,
     ApiPath(article): ApiPath<String>,
     MaybeReader(reader): MaybeReader,
-) -> ApiResult<Json<ReactionsResponse>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let article = ArticleId::parse(&article)?;
-    Ok(Json(
-        reactions::for_article(&state, &article, reader.as_ref()).await?,
-    ))
+    let answer = reactions::for_article(&state, &article, reader.as_ref()).await?;
+    let policy = if reader.is_some() {
+        Policy::Reader
+    } else {
+        Policy::Shared
+    };
+    Ok(caching::json(&headers, &answer, policy))
 }
 
 async fn on_article(

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod caching;
 mod cli;
 mod comments;
 mod errors;

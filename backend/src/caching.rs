@@ -1,0 +1,119 @@
+//! HTTP caching of read answers: an `ETag` on every JSON read, `304 Not
+//! Modified` when the client already has it, and a `Cache-Control` that says
+//! who may keep it and for how long.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// Who may keep an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Shaped by the reader (their own comments and reactions): only their
+    /// browser keeps it, and asks again (cheaply, with the ETag) each time.
+    Reader,
+    /// The same for everyone and changing all the time (listings asked
+    /// without a reader): a CDN may keep it for a few seconds.
+    Shared,
+    /// The same for everyone and changing slowly (counts).
+    Counts,
+    /// Changes only with a new release or configuration.
+    Config,
+}
+
+impl Policy {
+    fn header(self) -> &'static str {
+        match self {
+            Self::Reader => "private, no-cache",
+            Self::Shared => "public, max-age=5, stale-while-revalidate=30",
+            Self::Counts => "public, max-age=30, stale-while-revalidate=60",
+            Self::Config => "public, max-age=300",
+        }
+    }
+}
+
+/// The ETag of a body: weak, because the compression layer may send the
+/// same JSON gzip- or brotli-encoded, and a weak tag covers all of them.
+pub fn etag(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    format!("W/\"{}\"", hex::encode(&digest[..16]))
+}
+
+/// Whether `If-None-Match` names `tag` (weak comparison, lists, `*`).
+pub fn matches(headers: &HeaderMap, tag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    let tag = bare(tag);
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|candidate| candidate.trim() == "*" || bare(candidate) == tag)
+}
+
+/// A JSON answer with its ETag, or `304` when the client has it already.
+pub fn json<T: Serialize>(request: &HeaderMap, value: &T, policy: Policy) -> Response {
+    let body = match serde_json::to_vec(value) {
+        Ok(body) => body,
+        Err(e) => {
+            return crate::error::ApiError::Internal(format!("serialising an answer: {e}"))
+                .into_response();
+        }
+    };
+    let tag = etag(&body);
+    let fresh = matches(request, &tag);
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        Response::new(Body::from(body))
+    };
+    let headers = response.headers_mut();
+    if !fresh {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+    if let Ok(value) = HeaderValue::from_str(&tag) {
+        headers.insert(header::ETAG, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(policy.header()),
+    );
+    // Answers differ by reader; the CORS layer adds `Origin` itself.
+    headers.append(
+        header::VARY,
+        HeaderValue::from_static(chime_shared::READER_HEADER),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asking(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_str(value).expect("header"),
+        );
+        headers
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly_and_reads_lists() {
+        let tag = etag(b"{}");
+        assert!(tag.starts_with("W/\""));
+        assert!(matches(&asking(&tag), &tag));
+        assert!(matches(&asking(tag.trim_start_matches("W/")), &tag));
+        assert!(matches(&asking(&format!("\"other\", {tag}")), &tag));
+        assert!(matches(&asking("*"), &tag));
+        assert!(!matches(&asking("\"other\""), &tag));
+        assert!(!matches(&HeaderMap::new(), &tag));
+        assert_ne!(etag(b"{}"), etag(b"[]"));
+    }
+}
