@@ -1,0 +1,130 @@
+//! The query-count guard: a listing page runs the same, small number of SQL
+//! statements whatever the size of the thread (no N+1). Counted from the
+//! statements sqlx reports, in a test binary of its own because it installs
+//! a global tracing subscriber.
+
+use chime_backend::clock::SystemClock;
+use chime_backend::config::Settings;
+use chime_backend::service::comments::{self, ListRequest};
+use chime_backend::startup::Application;
+use chime_backend::state::AppState;
+use chime_shared::{ArticleId, NewComment, PageLimit, ReaderToken, SortOrder};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tracing::Subscriber;
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+
+static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
+
+struct Count;
+
+/// The statement's first words, as sqlx reports them.
+struct Summary(String);
+
+impl tracing::field::Visit for Summary {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "summary" {
+            self.0 = value.to_owned();
+        }
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "summary" {
+            self.0 = format!("{value:?}");
+        }
+    }
+}
+
+impl<S: Subscriber> Layer<S> for Count {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        if event.metadata().target() != "sqlx::query" {
+            return;
+        }
+        let mut summary = Summary(String::new());
+        event.record(&mut summary);
+        // A pooled connection's set-up (`PRAGMA …`, run once when it opens)
+        // is not part of any listing.
+        if !summary.0.trim_start_matches('"').starts_with("PRAGMA") {
+            STATEMENTS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Seeds `n` comments, a fifth of them replies.
+async fn seed(state: &AppState, article: &ArticleId, n: usize) {
+    let reader = state
+        .readers
+        .hash(&ReaderToken::parse("0123456789abcdef0123456789abcdef").expect("token"));
+    let mut last_top = None;
+    for i in 0..n {
+        let parent = if i % 5 == 4 { last_top.clone() } else { None };
+        let comment = comments::post(
+            state,
+            article,
+            NewComment {
+                author_name: "Seed".into(),
+                body: format!("Comment {i}"),
+                parent_id: parent.clone(),
+            },
+            &reader,
+        )
+        .await
+        .expect("posted");
+        if parent.is_none() {
+            last_top = Some(comment.id.to_string());
+        }
+    }
+}
+
+async fn statements_for(state: &AppState, article: &ArticleId, sort: SortOrder) -> usize {
+    let reader = state
+        .readers
+        .hash(&ReaderToken::parse("fedcba9876543210fedcba9876543210").expect("token"));
+    let before = STATEMENTS.load(Ordering::SeqCst);
+    let page = comments::list(
+        state,
+        article,
+        ListRequest {
+            sort,
+            limit: PageLimit::DEFAULT,
+            cursor: None,
+        },
+        Some(&reader),
+    )
+    .await
+    .expect("listed");
+    assert!(!page.comments.is_empty());
+    STATEMENTS.load(Ordering::SeqCst) - before
+}
+
+#[tokio::test]
+async fn a_listing_page_costs_the_same_statements_for_10_or_1000_comments() {
+    let subscriber = tracing_subscriber::registry()
+        .with(Count.with_filter(Targets::new().with_target("sqlx::query", tracing::Level::TRACE)));
+    tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("q.db").display());
+    let settings = Settings::new("127.0.0.1:0".parse().expect("addr"), url);
+    let app = Application::build(settings, Arc::new(SystemClock))
+        .await
+        .expect("app");
+    let state = app.state().clone();
+    let small = ArticleId::parse("guard/small").expect("article");
+    let large = ArticleId::parse("guard/large").expect("article");
+    seed(&state, &small, 10).await;
+    seed(&state, &large, 1000).await;
+
+    for sort in [SortOrder::Newest, SortOrder::Oldest, SortOrder::Top] {
+        let few = statements_for(&state, &small, sort).await;
+        let many = statements_for(&state, &large, sort).await;
+        assert!(few > 0, "the counter sees statements");
+        assert_eq!(
+            few, many,
+            "{sort:?}: 10 comments took {few}, 1,000 took {many}"
+        );
+        assert!(many <= 4, "{sort:?}: {many} statements for one page");
+    }
+}
