@@ -62,6 +62,14 @@ struct ServeArgs {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "CHIME_LOG_JSON")]
     log_json: bool,
+    /// Writes (posts, edits, reactions, reports) one reader may make a minute.
+    #[arg(long, env = "CHIME_WRITES_PER_MINUTE_PER_READER", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    writes_per_minute_per_reader: u32,
+    /// Writes one network address may make a minute (all its readers).
+    #[arg(long, env = "CHIME_WRITES_PER_MINUTE_PER_ADDRESS", default_value_t = 300,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    writes_per_minute_per_address: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +152,8 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
             .map_err(|e| format!("--public-url: {e}"))?;
     }
     settings.widget_dir = args.widget_dir.clone();
+    settings.writes_per_minute_per_reader = args.writes_per_minute_per_reader;
+    settings.writes_per_minute_per_address = args.writes_per_minute_per_address;
     settings.bootstrap_admin = true;
     settings.seed_demo = args.demo;
     Ok(settings)

@@ -37,6 +37,22 @@ fn bad_configuration_exits_2_with_one_clear_line() {
 }
 
 #[test]
+fn a_zero_write_limit_is_refused() {
+    for flag in [
+        "--writes-per-minute-per-reader",
+        "--writes-per-minute-per-address",
+    ] {
+        let out = chime()
+            .args(["serve", "--addr", "127.0.0.1:0", flag, "0"])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(flag), "{stderr}");
+    }
+}
+
+#[test]
 fn moderators_are_added_listed_and_removed_with_passwords_from_stdin() {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("m.db");

@@ -1,0 +1,537 @@
+//! `chime-bench`: starts the release `chime serve` on a fresh SQLite store and
+//! measures it over loopback with a Rust load generator, next to "the limit":
+//! the same first-page JSON served as a fixed answer by a minimal hyper
+//! server, measured the same way. Writes `target/bench/latest.json` and
+//! `target/bench/latest.md` and prints the table. Run it with `./dev bench`.
+//!
+//! Both servers and this load generator share the machine's cores, so the
+//! numbers are what one machine does when it also makes the load; they are
+//! comparable with each other, run to run.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{Method, Request, StatusCode};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+type Http = Client<HttpConnector, Full<Bytes>>;
+
+/// How long each measurement runs, after a warm-up.
+const RUN: Duration = Duration::from_secs(4);
+const WARM_UP: Duration = Duration::from_millis(500);
+const THREADS: [usize; 3] = [10, 1_000, 10_000];
+const CONCURRENCY: [usize; 3] = [1, 16, 64];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    // `chime-bench --fixed FILE PORT`: the limit's server, in its own process
+    // like chime's.
+    if args.get(1).map(String::as_str) == Some("--fixed") {
+        let file = args.get(2).ok_or("--fixed FILE PORT")?;
+        let port: u16 = args.get(3).ok_or("--fixed FILE PORT")?.parse()?;
+        return fixed_server(Path::new(file), port);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(bench())
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn free_port() -> Result<u16, std::io::Error> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A child process killed when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Resident memory now and at its peak, in bytes (from /proc).
+    fn memory(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+                .unwrap_or(0)
+                * 1024
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+async fn wait_ready(http: &Http, url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    loop {
+        if let Ok((status, _)) = call(http, Method::GET, url, None, None).await
+            && status == StatusCode::OK
+        {
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            return Err(format!("{url} did not answer").into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn call(
+    http: &Http,
+    method: Method,
+    url: &str,
+    reader: Option<&str>,
+    body: Option<&Value>,
+) -> Result<(StatusCode, Bytes), Box<dyn std::error::Error + Send + Sync>> {
+    let mut request = Request::builder().method(method).uri(url);
+    if let Some(reader) = reader {
+        request = request.header("x-chime-reader", reader);
+    }
+    let body = match body {
+        Some(value) => {
+            request = request.header("content-type", "application/json");
+            Full::new(Bytes::from(serde_json::to_vec(value)?))
+        }
+        None => Full::new(Bytes::new()),
+    };
+    let response = http.request(request.body(body)?).await?;
+    let status = response.status();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    Ok((status, bytes))
+}
+
+fn reader_token(n: usize) -> String {
+    format!("{:032x}", 0xc0ffee_u128 * 1_000_003 + n as u128)
+}
+
+/// What one measurement found.
+#[derive(Debug, Clone)]
+struct Measured {
+    requests: usize,
+    errors: usize,
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+impl Measured {
+    fn json(&self) -> Value {
+        json!({
+            "requests": self.requests, "errors": self.errors,
+            "per_second": self.per_second.round(),
+            "p50_ms": (self.p50_ms * 1000.0).round() / 1000.0,
+            "p99_ms": (self.p99_ms * 1000.0).round() / 1000.0,
+        })
+    }
+}
+
+/// Runs `concurrency` loops of `one` for RUN (after a warm-up) and reports
+/// throughput and latency percentiles. `one` gets the worker and the
+/// request number, and says whether the answer was right.
+async fn measure<F, Fut>(concurrency: usize, one: F) -> Measured
+where
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let one = Arc::new(one);
+    let started = Instant::now();
+    let until = started + WARM_UP + RUN;
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let one = one.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            let mut n = 0usize;
+            loop {
+                let t0 = Instant::now();
+                if t0 >= until {
+                    break;
+                }
+                let ok = one(worker, n).await;
+                n += 1;
+                if t0 >= started + WARM_UP {
+                    latencies.push(t0.elapsed());
+                    if !ok {
+                        errors += 1;
+                    }
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        if let Ok((latencies, e)) = task.await {
+            all.extend(latencies);
+            errors += e;
+        }
+    }
+    all.sort();
+    let pick = |p: f64| {
+        all.get(((all.len().saturating_sub(1)) as f64 * p).round() as usize)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(f64::NAN)
+    };
+    Measured {
+        requests: all.len(),
+        errors,
+        per_second: all.len() as f64 / RUN.as_secs_f64(),
+        p50_ms: pick(0.50),
+        p99_ms: pick(0.99),
+    }
+}
+
+/// Posts `n` comments to `article` from 16 writers (every fifth a reply
+/// to an earlier top-level comment), measuring the posting as it goes.
+async fn seed(
+    http: &Http,
+    base: &str,
+    article: &str,
+    n: usize,
+) -> Result<Measured, Box<dyn std::error::Error>> {
+    let url = Arc::new(format!(
+        "{base}/api/v1/articles/{}/comments",
+        article.replace('/', "%2F")
+    ));
+    let tops = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..16usize {
+        let (http, url, tops, count) = (http.clone(), url.clone(), tops.clone(), count.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0;
+            loop {
+                let i = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= n {
+                    break;
+                }
+                let parent = if i % 5 == 4 {
+                    tops.lock().ok().and_then(|t| t.get((i * 7919) % t.len().max(1)).cloned())
+                } else {
+                    None
+                };
+                let body = json!({
+                    "author_name": format!("Reader {}", i % 97),
+                    "body": format!("Comment number {i} with *some* markdown and a [link](https://example.com/{i})."),
+                    "parent_id": parent,
+                });
+                let t0 = Instant::now();
+                let answer = call(&http, Method::POST, &url, Some(&reader_token(worker)), Some(&body)).await;
+                latencies.push(t0.elapsed());
+                match answer {
+                    Ok((StatusCode::CREATED, bytes)) => {
+                        if parent.is_none()
+                            && let Ok(value) = serde_json::from_slice::<Value>(&bytes)
+                            && let Some(id) = value["id"].as_str()
+                            && let Ok(mut tops) = tops.lock()
+                        {
+                            tops.push(id.to_owned());
+                        }
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        let (latencies, e) = task.await?;
+        all.extend(latencies);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort();
+    let pick = |p: f64| {
+        all.get(((all.len().saturating_sub(1)) as f64 * p).round() as usize)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(f64::NAN)
+    };
+    Ok(Measured {
+        requests: all.len(),
+        errors,
+        per_second: all.len() as f64 / elapsed,
+        p50_ms: pick(0.5),
+        p99_ms: pick(0.99),
+    })
+}
+
+fn listing(
+    http: &Http,
+    url: &str,
+) -> impl Fn(usize, usize) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>
++ Send
++ Sync
++ 'static {
+    let (http, url) = (http.clone(), Arc::new(url.to_owned()));
+    move |worker, _| {
+        let (http, url) = (http.clone(), url.clone());
+        Box::pin(async move {
+            matches!(
+                call(&http, Method::GET, &url, Some(&reader_token(worker)), None).await,
+                Ok((StatusCode::OK, _))
+            )
+        })
+    }
+}
+
+async fn bench() -> Result<(), Box<dyn std::error::Error>> {
+    let chime = std::env::var_os("CHIME_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/release/chime"));
+    if !chime.exists() {
+        return Err(format!("{} is missing: run ./dev bench", chime.display()).into());
+    }
+    let dir = tempfile::tempdir()?;
+    let port = free_port()?;
+    let child = Command::new(&chime)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .arg("--database")
+        .arg(format!(
+            "sqlite://{}",
+            dir.path().join("bench.db").display()
+        ))
+        .args(["--writes-per-minute-per-reader", "100000000"])
+        .args(["--writes-per-minute-per-address", "100000000"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let server = Server { child, port };
+    let http: Http = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(256)
+        .build_http();
+    let base = server.base();
+    wait_ready(&http, &format!("{base}/healthz")).await?;
+    let mut report = serde_json::Map::new();
+    let mut table = String::from(
+        "| measurement | concurrency | requests/s | p50 ms | p99 ms | server RSS MB |\n| --- | ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    let mb = |b: u64| b as f64 / 1_048_576.0;
+    let mut row = |name: &str,
+                   c: usize,
+                   m: &Measured,
+                   rss: u64,
+                   report: &mut serde_json::Map<String, Value>| {
+        table.push_str(&format!(
+            "| {name} | {c} | {:.0} | {:.2} | {:.2} | {:.1} |\n",
+            m.per_second,
+            m.p50_ms,
+            m.p99_ms,
+            mb(rss)
+        ));
+        let mut entry = m.json();
+        entry["concurrency"] = json!(c);
+        entry["rss_bytes"] = json!(rss);
+        report.insert(format!("{name} c{c}"), entry);
+        eprintln!(
+            "{name} c{c}: {:.0}/s p50 {:.2} ms p99 {:.2} ms ({} errors)",
+            m.per_second, m.p50_ms, m.p99_ms, m.errors
+        );
+    };
+
+    // Posting, while seeding the threads.
+    let mut posting = None;
+    for size in THREADS {
+        let m = seed(&http, &base, &format!("bench/t{size}"), size).await?;
+        if size == 10_000 {
+            posting = Some(m);
+        }
+    }
+    if let Some(m) = posting {
+        row("post a comment", 16, &m, server.memory().0, &mut report);
+    }
+
+    // Listing the first page, as the widget asks for it (with a reader).
+    let mut first_page = Bytes::new();
+    for size in THREADS {
+        let url = format!("{base}/api/v1/articles/bench%2Ft{size}/comments");
+        if size == 1_000 {
+            first_page = call(&http, Method::GET, &url, Some(&reader_token(0)), None)
+                .await
+                .map_err(|e| e.to_string())?
+                .1;
+        }
+        for c in CONCURRENCY {
+            let m = measure(c, listing(&http, &url)).await;
+            row(
+                &format!("first page of {size} comments"),
+                c,
+                &m,
+                server.memory().0,
+                &mut report,
+            );
+        }
+    }
+
+    // Toggling reactions: each request turns one on or off.
+    let (_, page) = call(
+        &http,
+        Method::GET,
+        &format!("{base}/api/v1/articles/bench%2Ft1000/comments"),
+        None,
+        None,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let ids: Arc<Vec<String>> = Arc::new(
+        serde_json::from_slice::<Value>(&page)?["comments"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c["id"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    );
+    {
+        let (http, base, ids) = (http.clone(), Arc::new(base.clone()), ids.clone());
+        let m = measure(16, move |worker, n| {
+            let (http, base, ids) = (http.clone(), base.clone(), ids.clone());
+            async move {
+                let id = &ids[n / 2 % ids.len().max(1)];
+                let method = if n % 2 == 0 {
+                    Method::PUT
+                } else {
+                    Method::DELETE
+                };
+                let url = format!("{base}/api/v1/comments/{id}/reactions/like");
+                matches!(
+                    call(&http, method, &url, Some(&reader_token(worker)), None).await,
+                    Ok((StatusCode::OK, _))
+                )
+            }
+        })
+        .await;
+        row("toggle a reaction", 16, &m, server.memory().0, &mut report);
+    }
+    let (_, chime_peak) = server.memory();
+    drop(server);
+
+    // The limit: the same first-page bytes as a fixed answer.
+    let fixed_file = dir.path().join("first-page.json");
+    std::fs::write(&fixed_file, &first_page)?;
+    let fixed_port = free_port()?;
+    let fixed = Server {
+        child: Command::new(std::env::current_exe()?)
+            .arg("--fixed")
+            .arg(&fixed_file)
+            .arg(fixed_port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?,
+        port: fixed_port,
+    };
+    wait_ready(&http, &format!("{}/", fixed.base())).await?;
+    let mut fraction = serde_json::Map::new();
+    for c in CONCURRENCY {
+        let m = measure(c, listing(&http, &format!("{}/", fixed.base()))).await;
+        row(
+            "the limit: same bytes, fixed answer",
+            c,
+            &m,
+            fixed.memory().0,
+            &mut report,
+        );
+        if let (Some(chime), Some(limit)) = (
+            report
+                .get(&format!("first page of 1000 comments c{c}"))
+                .and_then(|v| v["per_second"].as_f64()),
+            Some(m.per_second),
+        ) {
+            fraction.insert(
+                format!("c{c}"),
+                json!((chime / limit * 100.0).round() / 100.0),
+            );
+        }
+    }
+    drop(fixed);
+
+    table.push_str(&format!(
+        "\nChime's peak RSS: {:.1} MB. First page of 1,000 comments ({} bytes) as a fraction of the limit: {}.\n",
+        mb(chime_peak),
+        first_page.len(),
+        fraction
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let out = root().join("target/bench");
+    std::fs::create_dir_all(&out)?;
+    let document = json!({
+        "measurements": report,
+        "chime_peak_rss_bytes": chime_peak,
+        "first_page_bytes": first_page.len(),
+        "fraction_of_limit": fraction,
+        "run_seconds": RUN.as_secs_f64(),
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+    });
+    std::fs::write(
+        out.join("latest.json"),
+        serde_json::to_string_pretty(&document)?,
+    )?;
+    std::fs::write(out.join("latest.md"), &table)?;
+    println!("{table}");
+    Ok(())
+}
+
+/// The limit: a minimal hyper server answering every request with `file`.
+fn fixed_server(file: &Path, port: u16) -> Result<(), Box<dyn std::error::Error>> {
+    let body = Bytes::from(std::fs::read(file)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        loop {
+            let (stream, _) = listener.accept().await?;
+            let body = body.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |_request| {
+                    let body = body.clone();
+                    async move {
+                        hyper::Response::builder()
+                            .header("content-type", "application/json")
+                            .body(Full::new(body))
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    })
+}
