@@ -455,6 +455,24 @@ impl World {
     }
 }
 
+/// Types a name and a text into a comment (or reply) form and sends it, as
+/// a reader would.
+pub async fn fill_and_send(form: &Element, name: &str, body: &str) -> TestResult {
+    form.find(Locator::Css("[data-testid=author-name-input]"))
+        .await?
+        .send_keys(name)
+        .await?;
+    form.find(Locator::Css("[data-testid=comment-body-input]"))
+        .await?
+        .send_keys(body)
+        .await?;
+    form.find(Locator::Css("[data-testid=submit-comment]"))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
 /// Polls `probe` until it yields, for up to 10 s.
 pub async fn until<T, F, Fut>(probe: F) -> TestResult<T>
 where

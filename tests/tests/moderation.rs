@@ -2,7 +2,7 @@
 //! backend, next to a reader's browser on the host page.
 
 use chime_shared::Role;
-use chime_tests::{TestResult, World, e2e, until};
+use chime_tests::{TestResult, World, e2e, fill_and_send, until};
 use fantoccini::elements::{Element, ShadowRoot};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
@@ -142,18 +142,7 @@ async fn a_moderator_hides_and_restores_and_the_reader_sees_it_live() {
         let form = root
             .find(Locator::Css("[data-testid=comment-form]"))
             .await?;
-        form.find(Locator::Css("[data-testid=author-name-input]"))
-            .await?
-            .send_keys("Reader")
-            .await?;
-        form.find(Locator::Css("[data-testid=comment-body-input]"))
-            .await?
-            .send_keys("Something the moderator will not like")
-            .await?;
-        form.find(Locator::Css("[data-testid=submit-comment]"))
-            .await?
-            .click()
-            .await?;
+        fill_and_send(&form, "Reader", "Something the moderator will not like").await?;
         reader_count(&root, 1).await?;
         let notice = find(&w.client, "[data-testid=mod-new-button]").await?;
         assert!(notice.text().await?.contains("1 new comment"));

@@ -1,7 +1,7 @@
 //! The reader widget in a real headless Chromium, embedded in a host page on
 //! another origin, talking to the real backend.
 
-use chime_tests::{Options, TestResult, World, e2e, e2e_with, until};
+use chime_tests::{Options, TestResult, World, e2e, e2e_with, fill_and_send, until};
 use fantoccini::Locator;
 use serde_json::json;
 use std::sync::Arc;
@@ -95,18 +95,7 @@ async fn a_reader_posts_a_comment_that_stays_after_reload() {
     e2e("posts", "e2e/posts", false, |w: Arc<World>| async move {
         w.open().await?;
         let form = w.find("[data-testid=comment-form]").await?;
-        form.find(Locator::Css("[data-testid=author-name-input]"))
-            .await?
-            .send_keys("Ada")
-            .await?;
-        form.find(Locator::Css("[data-testid=comment-body-input]"))
-            .await?
-            .send_keys("Hello from **the browser**")
-            .await?;
-        form.find(Locator::Css("[data-testid=submit-comment]"))
-            .await?
-            .click()
-            .await?;
+        fill_and_send(&form, "Ada", "Hello from **the browser**").await?;
         w.count_until("[data-testid=comment]", 1).await?;
         w.text_until("[data-testid=status-message]", |t| t.contains("posted"))
             .await?;
@@ -284,18 +273,7 @@ async fn a_reader_replies_edits_deletes_and_reports() {
                 .click()
                 .await?;
             let form = w.find("[data-testid=reply-form]").await?;
-            form.find(Locator::Css("[data-testid=author-name-input]"))
-                .await?
-                .send_keys("Ada")
-                .await?;
-            form.find(Locator::Css("[data-testid=comment-body-input]"))
-                .await?
-                .send_keys("A reply")
-                .await?;
-            form.find(Locator::Css("[data-testid=submit-comment]"))
-                .await?
-                .click()
-                .await?;
+            fill_and_send(&form, "Ada", "A reply").await?;
             w.count_until("[data-testid=comment]", 2).await?;
             w.count_until("[data-testid=reply-form]", 0).await?;
             let reply = w
@@ -551,18 +529,7 @@ async fn a_second_reader_sees_the_first_readers_comment_arrive_live() {
             .await?;
 
             let form = w.find("[data-testid=comment-form]").await?;
-            form.find(Locator::Css("[data-testid=author-name-input]"))
-                .await?
-                .send_keys("First reader")
-                .await?;
-            form.find(Locator::Css("[data-testid=comment-body-input]"))
-                .await?
-                .send_keys("Hello from the first browser")
-                .await?;
-            form.find(Locator::Css("[data-testid=submit-comment]"))
-                .await?
-                .click()
-                .await?;
+            fill_and_send(&form, "First reader", "Hello from the first browser").await?;
             w.count_until("[data-testid=comment]", 1).await?;
 
             // The second reader is told, and sees it on asking.

@@ -19,7 +19,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Keeps the open-streams gauge right however the stream ends.
-pub(super) struct Open(pub(super) Gauge);
+struct Open(Gauge);
 
 impl Drop for Open {
     fn drop(&mut self) {
@@ -49,29 +49,42 @@ async fn events(
     ApiPath(article): ApiPath<String>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let article = ArticleId::parse(&article)?;
-    let receiver = state.events.subscribe(article.as_str());
-    state.metrics.event_streams.inc();
-    let open = Open(state.metrics.event_streams.clone());
-    // Tell the browser how soon to reconnect after a drop.
-    let hello = stream::once(async {
-        Ok(Event::default()
-            .retry(Duration::from_secs(3))
-            .comment("connected"))
-    });
-    let live = BroadcastStream::new(receiver).map(move |item| {
-        let _open = &open;
-        let event = match item {
+    let live = BroadcastStream::new(state.events.subscribe(article.as_str())).map(move |item| {
+        match item {
             Ok(event) => sse_event(&event),
             // The reader fell behind: tell the widget to reload rather than
             // silently miss events.
             Err(_) => sse_event(&LiveEvent::Resync(Resync {
                 article: article.clone(),
             })),
-        };
-        Ok(event)
+        }
+    });
+    Ok(sse(&state, live))
+}
+
+/// An event-stream answer: a greeting that tells the browser how soon to
+/// reconnect after a drop, then `live`, with keep-alives, ended when the
+/// server shuts down; counted in the open-streams gauge while it lasts.
+pub(super) fn sse<L>(
+    state: &AppState,
+    live: L,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<L>>
+where
+    L: Stream<Item = Event> + Send + 'static,
+{
+    state.metrics.event_streams.inc();
+    let open = Open(state.metrics.event_streams.clone());
+    let hello = stream::once(async {
+        Event::default()
+            .retry(Duration::from_secs(3))
+            .comment("connected")
     });
     let stream = hello
         .chain(live)
+        .map(move |event| {
+            let _open = &open;
+            Ok(event)
+        })
         .take_until(state.shutdown.clone().cancelled_owned());
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

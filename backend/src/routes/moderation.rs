@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -21,10 +21,9 @@ use chime_shared::{
     ArticleId, AuditList, HideRequest, LoginRequest, MeResponse, ModComment, ModCommentList,
     ModStateFilter,
 };
-use futures_util::stream::{self, Stream, StreamExt};
+use futures_util::stream::{Stream, StreamExt};
 use serde::Deserialize;
 use std::convert::Infallible;
-use std::time::Duration;
 use tokio_stream::wrappers::BroadcastStream;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -191,27 +190,12 @@ async fn audit(
 async fn events(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let receiver = state.events.subscribe_mod();
-    state.metrics.event_streams.inc();
-    let open = super::events::Open(state.metrics.event_streams.clone());
-    let hello = stream::once(async {
-        Ok(Event::default()
-            .retry(Duration::from_secs(3))
-            .comment("connected"))
+    let live = BroadcastStream::new(state.events.subscribe_mod()).map(|item| match item {
+        Ok(event) => Event::default()
+            .event(ModEvent::NAME)
+            .data(serde_json::to_string(&*event).unwrap_or_else(|_| "{}".to_owned())),
+        // Fell behind: the view reloads its queue.
+        Err(_) => Event::default().event("resync").data("{}"),
     });
-    let live = BroadcastStream::new(receiver).map(move |item| {
-        let _open = &open;
-        let event = match item {
-            Ok(event) => Event::default()
-                .event(ModEvent::NAME)
-                .data(serde_json::to_string(&*event).unwrap_or_else(|_| "{}".to_owned())),
-            // Fell behind: the view reloads its queue.
-            Err(_) => Event::default().event("resync").data("{}"),
-        };
-        Ok(event)
-    });
-    let stream = hello
-        .chain(live)
-        .take_until(state.shutdown.clone().cancelled_owned());
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    super::events::sse(&state, live)
 }

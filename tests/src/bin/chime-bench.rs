@@ -28,6 +28,8 @@ const RUN: Duration = Duration::from_secs(4);
 const WARM_UP: Duration = Duration::from_millis(500);
 const THREADS: [usize; 3] = [10, 1_000, 10_000];
 const CONCURRENCY: [usize; 3] = [1, 16, 64];
+/// Readers holding the live stream open at once.
+const SSE_READERS: usize = 10_000;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -437,6 +439,29 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         .await;
         row("toggle a reaction", 16, &m, server.memory().0, &mut report);
     }
+    // Many readers on one article, holding the live stream.
+    let live = streams(&server, &http, SSE_READERS).await?;
+    let per_reader = (live.rss_after.saturating_sub(live.rss_before)) as f64 / live.readers as f64;
+    eprintln!(
+        "{} live readers opened in {:.1} s; RSS {:.1} → {:.1} MB ({:.1} KB a reader); post to last reader {:?} ms",
+        live.readers,
+        live.open_seconds,
+        mb(live.rss_before),
+        mb(live.rss_after),
+        per_reader / 1024.0,
+        live.delays_ms
+    );
+    report.insert(
+        "live readers".into(),
+        json!({
+            "readers": live.readers,
+            "open_seconds": live.open_seconds,
+            "rss_before_bytes": live.rss_before,
+            "rss_after_bytes": live.rss_after,
+            "bytes_per_reader": per_reader.round(),
+            "post_to_last_reader_ms": live.delays_ms,
+        }),
+    );
     let (_, chime_peak) = server.memory();
     drop(server);
 
@@ -480,6 +505,18 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
     drop(fixed);
 
     table.push_str(&format!(
+        "\n{} readers holding the live stream: server RSS {:.1} MB (was {:.1} MB before they came: {:.1} KB a reader); from a post's 201 to its event at the last reader: {} ms.\n",
+        live.readers,
+        mb(live.rss_after),
+        mb(live.rss_before),
+        per_reader / 1024.0,
+        live.delays_ms
+            .iter()
+            .map(|d| format!("{d:.0}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    ));
+    table.push_str(&format!(
         "\nChime's peak RSS: {:.1} MB. First page of 1,000 comments ({} bytes) as a fraction of the limit: {}.\n",
         mb(chime_peak),
         first_page.len(),
@@ -506,6 +543,121 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(out.join("latest.md"), &table)?;
     println!("{table}");
     Ok(())
+}
+
+/// What holding many live streams costs.
+struct Streams {
+    readers: usize,
+    open_seconds: f64,
+    rss_before: u64,
+    rss_after: u64,
+    /// From a post's 201 to its event at the last of the readers, per post.
+    delays_ms: Vec<f64>,
+}
+
+/// Opens `n` event streams on one article (raw HTTP/1.1 over TCP, as
+/// light as a load generator can be), then posts comments and times how
+/// long the slowest reader waits for each.
+async fn streams(
+    server: &Server,
+    http: &Http,
+    n: usize,
+) -> Result<Streams, Box<dyn std::error::Error>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (rss_before, _) = server.memory();
+    let port = server.port;
+    let opened = Instant::now();
+    let gate = Arc::new(tokio::sync::Semaphore::new(256));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
+    let ready = Arc::new(tokio::sync::Barrier::new(n + 1));
+    for reader in 0..n {
+        let (gate, tx, ready) = (gate.clone(), tx.clone(), ready.clone());
+        tokio::spawn(async move {
+            let stream = {
+                let _permit = gate.acquire().await;
+                let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await
+                else {
+                    ready.wait().await;
+                    return;
+                };
+                let request = "GET /api/v1/articles/bench%2Flive/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n";
+                if stream.write_all(request.as_bytes()).await.is_err() {
+                    ready.wait().await;
+                    return;
+                }
+                // Wait for the greeting: the subscription is live.
+                let mut buffer = vec![0u8; 2048];
+                let mut seen = String::new();
+                while !seen.contains(":connected") {
+                    match stream.read(&mut buffer).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(k) => seen.push_str(&String::from_utf8_lossy(&buffer[..k])),
+                    }
+                }
+                stream
+            };
+            ready.wait().await;
+            let mut stream = stream;
+            let mut buffer = vec![0u8; 2048];
+            loop {
+                match stream.read(&mut buffer).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(k) => {
+                        let text = String::from_utf8_lossy(&buffer[..k]);
+                        for _ in text.matches("event: comment_created") {
+                            let _ = tx.send((reader, Instant::now()));
+                        }
+                    }
+                }
+            }
+        });
+    }
+    drop(tx);
+    ready.wait().await;
+    let open_seconds = opened.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (rss_after, _) = server.memory();
+    let url = format!("{}/api/v1/articles/bench%2Flive/comments", server.base());
+    let mut delays_ms = Vec::new();
+    for post in 0..3 {
+        let body = json!({"author_name": "Live", "body": format!("Live post {post}")});
+        let (status, _) = call(
+            http,
+            Method::POST,
+            &url,
+            Some(&reader_token(post)),
+            Some(&body),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let posted = Instant::now();
+        if status != StatusCode::CREATED {
+            return Err(format!("live post answered {status}").into());
+        }
+        let mut got = 0;
+        let mut last = posted;
+        let deadline = posted + Duration::from_secs(30);
+        while got < n {
+            match tokio::time::timeout_at(deadline.into(), rx.recv()).await {
+                Ok(Some((_, at))) => {
+                    got += 1;
+                    last = last.max(at);
+                }
+                _ => break,
+            }
+        }
+        if got < n {
+            return Err(format!("only {got} of {n} readers heard post {post}").into());
+        }
+        delays_ms.push(last.saturating_duration_since(posted).as_secs_f64() * 1000.0);
+    }
+    Ok(Streams {
+        readers: n,
+        open_seconds,
+        rss_before,
+        rss_after,
+        delays_ms,
+    })
 }
 
 /// The limit: a minimal hyper server answering every request with `file`.
