@@ -599,13 +599,24 @@ async fn streams(
             ready.wait().await;
             let mut stream = stream;
             let mut buffer = vec![0u8; 2048];
+            // An event may arrive split over two reads: keep the unread tail.
+            const EVENT: &str = "event: comment_created";
+            let mut pending = String::new();
             loop {
                 match stream.read(&mut buffer).await {
                     Ok(0) | Err(_) => return,
                     Ok(k) => {
-                        let text = String::from_utf8_lossy(&buffer[..k]);
-                        for _ in text.matches("event: comment_created") {
+                        pending.push_str(&String::from_utf8_lossy(&buffer[..k]));
+                        while let Some(at) = pending.find(EVENT) {
                             let _ = tx.send((reader, Instant::now()));
+                            pending.drain(..at + EVENT.len());
+                        }
+                        if pending.len() > EVENT.len() {
+                            let keep = pending.len() - EVENT.len();
+                            let cut = (keep..pending.len())
+                                .find(|i| pending.is_char_boundary(*i))
+                                .unwrap_or(pending.len());
+                            pending.drain(..cut);
                         }
                     }
                 }
