@@ -588,7 +588,8 @@ async fn streams(
                 // Wait for the greeting: the subscription is live.
                 let mut buffer = vec![0u8; 2048];
                 let mut seen = String::new();
-                while !seen.contains(":connected") {
+                // The greeting is the comment line `: connected`.
+                while !seen.contains("connected") {
                     match stream.read(&mut buffer).await {
                         Ok(0) | Err(_) => break,
                         Ok(k) => seen.push_str(&String::from_utf8_lossy(&buffer[..k])),
@@ -624,7 +625,9 @@ async fn streams(
         });
     }
     drop(tx);
-    ready.wait().await;
+    tokio::time::timeout(Duration::from_secs(120), ready.wait())
+        .await
+        .map_err(|_| format!("{n} readers did not all connect within 120 s"))?;
     let open_seconds = opened.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (rss_after, _) = server.memory();
