@@ -174,20 +174,25 @@ async fn a_moderator_hides_and_restores_and_the_reader_sees_it_live() {
         attr_until(&w.client, "[data-testid=mod-row]", "data-state", "hidden").await?;
         reader_count(&root, 0).await?;
 
-        // Restore it: it comes back for the reader.
+        // Restore it: it comes back for the reader, where it stood, at once.
         find(&w.client, "[data-testid=unhide-button]")
             .await?
             .click()
             .await?;
         attr_until(&w.client, "[data-testid=mod-row]", "data-state", "visible").await?;
-        let back = until(|| async {
-            root.find(Locator::Css("[data-testid=new-comments-button]"))
-                .await
-                .ok()
-        })
-        .await?;
-        back.click().await?;
         reader_count(&root, 1).await?;
+        assert!(
+            root.find_all(Locator::Css("[data-testid=new-comments-button]"))
+                .await?
+                .is_empty(),
+            "no button to press for a comment the reader had seen"
+        );
+        let count = root
+            .find(Locator::Css("[data-testid=comment-count]"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(count, "1 comment");
 
         // The audit log has both acts, newest first, with the reason.
         find(&w.client, "[data-testid=tab-audit]")

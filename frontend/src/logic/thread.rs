@@ -4,7 +4,7 @@
 //! being typed somewhere else is never disturbed.
 
 use chime_shared::{
-    Comment, CommentId, CommentRemoved, CommentState, ReactionCounts, ReactionKind,
+    Comment, CommentId, CommentRemoved, CommentState, ReactionCounts, ReactionKind, SortOrder,
 };
 use std::collections::HashMap;
 
@@ -171,13 +171,50 @@ impl Thread {
         changes
     }
 
-    /// Brings back a restored comment where it stood, or adds it.
-    pub fn restore(&mut self, comment: Comment, top_level_first: bool) -> Changes {
+    /// Brings back a restored comment where it stood: a tombstone comes
+    /// alive again; a comment that had left goes back to its place in the
+    /// order shown (`sort` for top-level comments, oldest first among
+    /// replies), not to the top. A reply whose parent is not shown is left
+    /// out.
+    pub fn restore(&mut self, comment: Comment, sort: SortOrder) -> Changes {
         if self.contains(&comment.id) {
-            self.update(comment)
-        } else {
-            self.add(comment, top_level_first)
+            return self.update(comment);
         }
+        let key = comment.parent_id.clone();
+        if let Some(parent) = &key
+            && !self.contains(parent)
+        {
+            return Changes::default();
+        }
+        let goes_before = |other: &Comment| match (key.is_some(), sort) {
+            (true, _) | (false, SortOrder::Oldest) => comment.created_at < other.created_at,
+            (false, SortOrder::Newest) => comment.created_at > other.created_at,
+            (false, SortOrder::Top) => {
+                (comment.reactions.total(), comment.created_at)
+                    > (other.reactions.total(), other.created_at)
+            }
+        };
+        let at = self.children.get(&key).and_then(|list| {
+            list.iter()
+                .position(|id| self.comments.get(id).is_some_and(goes_before))
+        });
+        let mut changes = Changes::default();
+        let id = comment.id.clone();
+        let list = self.children.entry(key.clone()).or_default();
+        list.insert(at.unwrap_or(list.len()), id.clone());
+        changes.list(key.clone());
+        changes.comment(&id);
+        self.comments.insert(
+            id,
+            Comment {
+                replies: Vec::new(),
+                ..comment
+            },
+        );
+        if let Some(parent) = key {
+            self.bump_reply_counts(&parent, 1, &mut changes);
+        }
+        changes
     }
 
     /// A hidden or deleted comment leaves; it stays as a tombstone while it
@@ -383,13 +420,37 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn restore_puts_back_or_updates() {
+    fn restore_puts_back_where_it_stood() {
+        let at = |minute: u8, id: &str, parent: Option<&str>| {
+            let mut c = comment(id, parent);
+            c.created_at = datetime!(2026-11-28 10:00 UTC) + time::Duration::minutes(minute.into());
+            c
+        };
         let mut thread = Thread::default();
-        thread.append_page(vec![comment("1", None)]);
-        thread.remove(&removed("1"));
-        assert!(thread.is_empty());
-        thread.restore(comment("1", None), true);
-        assert_eq!(thread.len(), 1);
+        let mut top = at(1, "1", None);
+        top.replies = vec![
+            at(2, "r1", Some("1")),
+            at(3, "r2", Some("1")),
+            at(4, "r3", Some("1")),
+        ];
+        thread.append_page(vec![at(9, "3", None), at(5, "2", None), top]);
+        thread.remove(&removed("2"));
+        thread.remove(&removed("r2"));
+        assert_eq!(thread.children(&None), vec![cid("3"), cid("1")]);
+
+        thread.restore(at(5, "2", None), SortOrder::Newest);
+        assert_eq!(thread.children(&None), vec![cid("3"), cid("2"), cid("1")]);
+        thread.restore(at(3, "r2", Some("1")), SortOrder::Newest);
+        assert_eq!(
+            thread.children(&Some(cid("1"))),
+            vec![cid("r1"), cid("r2"), cid("r3")]
+        );
+        // Shown already (a tombstone, or twice): updated, not doubled.
+        thread.restore(at(5, "2", None), SortOrder::Newest);
+        assert_eq!(thread.children(&None).len(), 3);
+        // A reply to a comment not shown stays out.
+        thread.restore(at(6, "x", Some("gone")), SortOrder::Newest);
+        assert!(!thread.contains(&cid("x")));
     }
 
     #[test]

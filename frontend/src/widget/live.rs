@@ -73,7 +73,22 @@ fn retry(ctx: Ctx, url: String, attempt: u32) {
 
 fn apply(ctx: Ctx, name: &str, data: &str) {
     match name {
-        "comment_created" | "comment_restored" => {
+        "comment_restored" => {
+            let Some(comment) = decode_json::<Comment>(data) else {
+                return;
+            };
+            // It comes back where it stood, at once: the reader saw it
+            // there before, so nothing new moves in under their eyes.
+            let shown = ctx
+                .get(&comment.id)
+                .is_some_and(|c| c.state == CommentState::Visible);
+            let sort = ctx.sort.get_untracked();
+            ctx.change(|t| t.restore(comment, sort));
+            if !shown {
+                ctx.total.update(|n| *n += 1);
+            }
+        }
+        "comment_created" => {
             let Some(comment) = decode_json::<Comment>(data) else {
                 return;
             };
