@@ -73,43 +73,10 @@ fn retry(ctx: Ctx, url: String, attempt: u32) {
 
 fn apply(ctx: Ctx, name: &str, data: &str) {
     match name {
-        "comment_restored" => {
-            let Some(comment) = decode_json::<Comment>(data) else {
-                return;
-            };
-            // It comes back where it stood, at once: the reader saw it
-            // there before, so nothing new moves in under their eyes.
-            let shown = ctx
-                .get(&comment.id)
-                .is_some_and(|c| c.state == CommentState::Visible);
-            let sort = ctx.sort.get_untracked();
-            ctx.change(|t| t.restore(comment, sort));
-            if !shown {
-                ctx.total.update(|n| *n += 1);
-            }
-        }
-        "comment_created" => {
-            let Some(comment) = decode_json::<Comment>(data) else {
-                return;
-            };
-            if ctx.get(&comment.id).is_some() {
-                ctx.change(|t| t.update(comment));
-                return;
-            }
-            if ctx
-                .waiting
-                .with_untracked(|w| w.iter().any(|c| c.id == comment.id))
-            {
-                return;
-            }
-            // Others' comments wait behind a button so nothing moves under
-            // the reader's eyes.
-            ctx.waiting.update(|w| w.push(comment));
-            ctx.total.update(|n| *n += 1);
-        }
-        "comment_updated" => {
+        "comment_created" | "comment_updated" | "comment_restored" => {
+            // One decoding path for the three: each is code in the bundle.
             if let Some(comment) = decode_json::<Comment>(data) {
-                ctx.change(|t| t.update(comment));
+                comment_event(ctx, name, comment);
             }
         }
         "comment_removed" => {
@@ -144,5 +111,37 @@ fn apply(ctx: Ctx, name: &str, data: &str) {
         }
         "resync" => ctx.reload(),
         _ => {}
+    }
+}
+
+fn comment_event(ctx: Ctx, name: &str, comment: Comment) {
+    let known = ctx.get(&comment.id);
+    match name {
+        "comment_restored" => {
+            // It comes back where it stood, at once: the reader saw it
+            // there before, so nothing new moves in under their eyes.
+            let shown = known.is_some_and(|c| c.state == CommentState::Visible);
+            let sort = ctx.sort.get_untracked();
+            ctx.change(|t| t.restore(comment, sort));
+            if !shown {
+                ctx.total.update(|n| *n += 1);
+            }
+        }
+        "comment_created" if known.is_none() => {
+            if ctx
+                .waiting
+                .with_untracked(|w| w.iter().any(|c| c.id == comment.id))
+            {
+                return;
+            }
+            // Others' comments wait behind a button so nothing moves under
+            // the reader's eyes.
+            ctx.waiting.update(|w| w.push(comment));
+            ctx.total.update(|n| *n += 1);
+        }
+        // An update, or the event of a comment this reader already shows.
+        _ => {
+            ctx.change(|t| t.update(comment));
+        }
     }
 }

@@ -144,6 +144,24 @@ struct Measured {
 }
 
 impl Measured {
+    /// Throughput and percentiles of `latencies` taken over `seconds`.
+    fn of(mut latencies: Vec<Duration>, errors: usize, seconds: f64) -> Self {
+        latencies.sort();
+        let pick = |p: f64| {
+            latencies
+                .get(((latencies.len().saturating_sub(1)) as f64 * p).round() as usize)
+                .map(|d| d.as_secs_f64() * 1000.0)
+                .unwrap_or(f64::NAN)
+        };
+        Self {
+            requests: latencies.len(),
+            errors,
+            per_second: latencies.len() as f64 / seconds,
+            p50_ms: pick(0.50),
+            p99_ms: pick(0.99),
+        }
+    }
+
     fn json(&self) -> Value {
         json!({
             "requests": self.requests, "errors": self.errors,
@@ -197,19 +215,7 @@ where
             errors += e;
         }
     }
-    all.sort();
-    let pick = |p: f64| {
-        all.get(((all.len().saturating_sub(1)) as f64 * p).round() as usize)
-            .map(|d| d.as_secs_f64() * 1000.0)
-            .unwrap_or(f64::NAN)
-    };
-    Measured {
-        requests: all.len(),
-        errors,
-        per_second: all.len() as f64 / RUN.as_secs_f64(),
-        p50_ms: pick(0.50),
-        p99_ms: pick(0.99),
-    }
+    Measured::of(all, errors, RUN.as_secs_f64())
 }
 
 /// Posts `n` comments to `article` from 16 writers (every fifth a reply
@@ -274,20 +280,7 @@ async fn seed(
         all.extend(latencies);
         errors += e;
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.sort();
-    let pick = |p: f64| {
-        all.get(((all.len().saturating_sub(1)) as f64 * p).round() as usize)
-            .map(|d| d.as_secs_f64() * 1000.0)
-            .unwrap_or(f64::NAN)
-    };
-    Ok(Measured {
-        requests: all.len(),
-        errors,
-        per_second: all.len() as f64 / elapsed,
-        p50_ms: pick(0.5),
-        p99_ms: pick(0.99),
-    })
+    Ok(Measured::of(all, errors, started.elapsed().as_secs_f64()))
 }
 
 fn listing(
