@@ -2,7 +2,8 @@
 //! Modified` when the client already has it, and a `Cache-Control` that says
 //! who may keep it and for how long.
 
-use axum::body::Body;
+use crate::error::ApiError;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -53,42 +54,67 @@ pub fn matches(headers: &HeaderMap, tag: &str) -> bool {
         .any(|candidate| candidate.trim() == "*" || bare(candidate) == tag)
 }
 
+/// A JSON body with its ETag, made once and sent as often as asked.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    body: Bytes,
+    etag: HeaderValue,
+}
+
+impl Prepared {
+    /// Serialises `value` and tags it.
+    pub fn of<T: Serialize>(value: &T) -> Result<Self, ApiError> {
+        let body = serde_json::to_vec(value)
+            .map_err(|e| ApiError::Internal(format!("serialising an answer: {e}")))?;
+        let etag = HeaderValue::from_str(&etag(&body))
+            .map_err(|e| ApiError::Internal(format!("an ETag that is no header: {e}")))?;
+        Ok(Self {
+            body: Bytes::from(body),
+            etag,
+        })
+    }
+
+    /// The JSON text.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The answer to a request with these headers: the body, or `304` when
+    /// the client has it already.
+    pub fn respond(&self, request: &HeaderMap, policy: Policy) -> Response {
+        let fresh = self.etag.to_str().is_ok_and(|tag| matches(request, tag));
+        let mut response = if fresh {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            Response::new(Body::from(self.body.clone()))
+        };
+        let headers = response.headers_mut();
+        if !fresh {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+        }
+        headers.insert(header::ETAG, self.etag.clone());
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(policy.header()),
+        );
+        // Answers differ by reader; the CORS layer adds `Origin` itself.
+        headers.append(
+            header::VARY,
+            HeaderValue::from_static(chime_shared::READER_HEADER),
+        );
+        response
+    }
+}
+
 /// A JSON answer with its ETag, or `304` when the client has it already.
 pub fn json<T: Serialize>(request: &HeaderMap, value: &T, policy: Policy) -> Response {
-    let body = match serde_json::to_vec(value) {
-        Ok(body) => body,
-        Err(e) => {
-            return crate::error::ApiError::Internal(format!("serialising an answer: {e}"))
-                .into_response();
-        }
-    };
-    let tag = etag(&body);
-    let fresh = matches(request, &tag);
-    let mut response = if fresh {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        Response::new(Body::from(body))
-    };
-    let headers = response.headers_mut();
-    if !fresh {
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+    match Prepared::of(value) {
+        Ok(prepared) => prepared.respond(request, policy),
+        Err(e) => e.into_response(),
     }
-    if let Ok(value) = HeaderValue::from_str(&tag) {
-        headers.insert(header::ETAG, value);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(policy.header()),
-    );
-    // Answers differ by reader; the CORS layer adds `Origin` itself.
-    headers.append(
-        header::VARY,
-        HeaderValue::from_static(chime_shared::READER_HEADER),
-    );
-    response
 }
 
 #[cfg(test)]

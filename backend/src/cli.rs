@@ -70,6 +70,10 @@ struct ServeArgs {
     #[arg(long, env = "CHIME_WRITES_PER_MINUTE_PER_ADDRESS", default_value_t = 300,
           value_parser = clap::value_parser!(u32).range(1..))]
     writes_per_minute_per_address: u32,
+    /// Articles whose first comment page is kept in memory, ready to send
+    /// (about 30 KB each); 0 turns the page cache off.
+    #[arg(long, env = "CHIME_PAGE_CACHE_ARTICLES", default_value_t = 1_000)]
+    page_cache_articles: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -154,6 +158,7 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
     settings.widget_dir = args.widget_dir.clone();
     settings.writes_per_minute_per_reader = args.writes_per_minute_per_reader;
     settings.writes_per_minute_per_address = args.writes_per_minute_per_address;
+    settings.page_cache_articles = args.page_cache_articles;
     settings.bootstrap_admin = true;
     settings.seed_demo = args.demo;
     Ok(settings)

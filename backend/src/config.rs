@@ -33,6 +33,8 @@ pub struct Settings {
     pub writes_per_minute_per_reader: u32,
     /// Writes a minute allowed per client address (also the burst).
     pub writes_per_minute_per_address: u32,
+    /// Articles whose first pages are kept in memory (0: none).
+    pub page_cache_articles: usize,
     /// Where the built widget bundle is (`trunk build` output).
     pub widget_dir: std::path::PathBuf,
     /// Make the `admin` moderator when none exists, printing the password.
@@ -78,6 +80,7 @@ impl Settings {
             request_timeout: Duration::from_secs(15),
             writes_per_minute_per_reader: 30,
             writes_per_minute_per_address: 300,
+            page_cache_articles: 1_000,
             widget_dir: "frontend/dist".into(),
             bootstrap_admin: false,
             seed_demo: false,

@@ -11,6 +11,7 @@ pub mod events;
 pub mod extract;
 pub mod metrics;
 pub mod middleware;
+pub mod page_cache;
 pub mod ratelimit;
 pub mod render;
 pub mod routes;

@@ -5,8 +5,9 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::events::{EventBus, LocalBus};
 use crate::metrics::Metrics;
+use crate::page_cache::PageCache;
 use crate::service::readers::ReaderHasher;
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use crate::store::CommentStore;
 use crate::store::sqlite::SqliteStore;
 use std::future::Future;
@@ -97,7 +98,8 @@ impl Application {
             settings.writes_per_minute_per_reader,
             settings.writes_per_minute_per_address,
         );
-        let state = AppState {
+        let pages = PageCache::new(settings.page_cache_articles);
+        let state = AppState::new(Shared {
             store,
             events,
             clock,
@@ -105,8 +107,9 @@ impl Application {
             readers: ReaderHasher::new(key.as_bytes()),
             metrics: Arc::new(Metrics::default()),
             write_limits: Arc::new(limits),
+            pages,
             shutdown: CancellationToken::new(),
-        };
+        });
         Ok(Self {
             listener,
             state,

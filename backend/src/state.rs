@@ -4,14 +4,19 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::events::EventBus;
 use crate::metrics::Metrics;
+use crate::page_cache::PageCache;
 use crate::service::readers::ReaderHasher;
 use crate::store::CommentStore;
+use chime_shared::LiveEvent;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-/// Shared, cheap to clone.
+/// What every handler shares; one pointer, so every layer's clone of it
+/// is a single reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub store: Arc<dyn CommentStore>,
     pub events: Arc<dyn EventBus>,
     pub clock: Arc<dyn Clock>,
@@ -19,13 +24,41 @@ pub struct AppState {
     pub readers: ReaderHasher,
     pub metrics: Arc<Metrics>,
     pub write_limits: Arc<crate::ratelimit::WriteLimits>,
+    /// First pages of recently read threads.
+    pub pages: PageCache,
     /// Cancelled when the server stops, so open event streams end.
     pub shutdown: CancellationToken,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+
     /// Now, in stored milliseconds.
     pub fn now_ms(&self) -> i64 {
         crate::clock::to_millis(self.clock.now())
+    }
+
+    /// Tells an article's readers about a change, after dropping the pages
+    /// of it that are kept (so the next listing, the writer's own included,
+    /// shows it). Article reactions are not on comment pages.
+    pub fn publish(&self, article: &str, event: LiveEvent) {
+        let on_pages = !matches!(
+            &event,
+            LiveEvent::ReactionsChanged(change) if change.comment_id.is_none()
+        );
+        if on_pages {
+            self.pages.invalidate(article);
+        }
+        self.events.publish(article, event);
     }
 }

@@ -8,7 +8,7 @@ use chime_backend::config::Settings;
 use chime_backend::service::comments::{self, ListRequest};
 use chime_backend::startup::Application;
 use chime_backend::state::AppState;
-use chime_shared::{ArticleId, NewComment, PageLimit, ReaderToken, SortOrder};
+use chime_shared::{ArticleId, CommentList, NewComment, PageLimit, ReaderToken, SortOrder};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tracing::Subscriber;
@@ -78,7 +78,13 @@ async fn seed(state: &AppState, article: &ArticleId, n: usize) {
     }
 }
 
-async fn statements_for(state: &AppState, article: &ArticleId, sort: SortOrder) -> usize {
+/// Statements one listing ran, and the cursor to the page after it.
+async fn statements_for(
+    state: &AppState,
+    article: &ArticleId,
+    sort: SortOrder,
+    cursor: Option<String>,
+) -> (usize, Option<String>) {
     let reader = state
         .readers
         .hash(&ReaderToken::parse("fedcba9876543210fedcba9876543210").expect("token"));
@@ -89,14 +95,16 @@ async fn statements_for(state: &AppState, article: &ArticleId, sort: SortOrder) 
         ListRequest {
             sort,
             limit: PageLimit::DEFAULT,
-            cursor: None,
+            cursor,
         },
         Some(&reader),
     )
     .await
     .expect("listed");
+    let ran = STATEMENTS.load(Ordering::SeqCst) - before;
+    let page: CommentList = serde_json::from_slice(page.body()).expect("a listing");
     assert!(!page.comments.is_empty());
-    STATEMENTS.load(Ordering::SeqCst) - before
+    (ran, page.next_cursor.map(|c| c.as_str().to_owned()))
 }
 
 #[tokio::test]
@@ -114,17 +122,34 @@ async fn a_listing_page_costs_the_same_statements_for_10_or_1000_comments() {
     let state = app.state().clone();
     let small = ArticleId::parse("guard/small").expect("article");
     let large = ArticleId::parse("guard/large").expect("article");
-    seed(&state, &small, 10).await;
+    seed(&state, &small, 30).await;
     seed(&state, &large, 1000).await;
 
     for sort in [SortOrder::Newest, SortOrder::Oldest, SortOrder::Top] {
-        let few = statements_for(&state, &small, sort).await;
-        let many = statements_for(&state, &large, sort).await;
-        assert!(few > 0, "the counter sees statements");
+        let mut costs = Vec::new();
+        for article in [&small, &large] {
+            // The first page read from the store, then from the page cache,
+            // then the page after it (never kept).
+            let (filled, cursor) = statements_for(&state, article, sort, None).await;
+            let (kept, _) = statements_for(&state, article, sort, None).await;
+            let (next, _) = statements_for(&state, article, sort, cursor).await;
+            costs.push((filled, kept, next));
+        }
+        let [few, many] = costs[..] else {
+            unreachable!("two articles")
+        };
+        assert!(few.0 > 0 && few.2 > 0, "the counter sees statements");
         assert_eq!(
             few, many,
-            "{sort:?}: 10 comments took {few}, 1,000 took {many}"
+            "{sort:?}: (filled, kept, next page) for 30 comments {few:?}, for 1,000 {many:?}"
         );
-        assert!(many <= 4, "{sort:?}: {many} statements for one page");
+        assert!(
+            many.0 <= 4 && many.2 <= 4,
+            "{sort:?}: {many:?} statements for one page"
+        );
+        assert_eq!(
+            many.1, 0,
+            "{sort:?}: a kept first page asks the store nothing"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! `/articles/{article}/comments`, `/comments/{id}` and reports.
 
-use crate::caching::{self, Policy};
+use crate::caching::Policy;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, MaybeReader, Reader};
 use crate::service::comments::{self, ListRequest};
@@ -62,13 +62,13 @@ async fn list(
         limit: parse_limit(params.limit.as_deref())?,
         cursor: params.cursor,
     };
-    let list = comments::list(&state, &article, request, reader.as_ref()).await?;
+    let page = comments::list(&state, &article, request, reader.as_ref()).await?;
     let policy = if reader.is_some() {
         Policy::Reader
     } else {
         Policy::Shared
     };
-    Ok(caching::json(&headers, &list, policy))
+    Ok(page.respond(&headers, policy))
 }
 
 async fn create(

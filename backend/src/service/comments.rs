@@ -3,16 +3,19 @@
 use super::cursor::{self, Listing};
 use super::moderation;
 use super::view::{self, for_reader, stored_id};
+use crate::caching::Prepared;
 use crate::error::{ApiError, ApiResult};
+use crate::page_cache::{Page, PageKey, Stake};
 use crate::render::render;
 use crate::state::AppState;
 use crate::store::{CommentRecord, Keyset, NewCommentRecord, ReaderHash};
 use chime_shared::{
-    ArticleId, AuthorName, Comment, CommentBody, CommentList, CommentRemoved, CommentState,
+    ArticleId, AuthorName, Comment, CommentBody, CommentList, CommentRemoved, CommentState, Cursor,
     EditComment, ErrorCode, LiveEvent, ModChange, NewComment, NewReport, Note, PageLimit,
     ReactionKind, ReportReason, SortOrder,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What a thread listing asks for.
 #[derive(Debug, Clone)]
@@ -22,24 +25,133 @@ pub struct ListRequest {
     pub cursor: Option<String>,
 }
 
-/// One page of an article's thread, replies nested under their parents.
+/// Reactions kept per first page before readers' marks are left to the
+/// store (a page of very popular comments).
+const KEPT_REACTIONS: usize = 20_000;
+
+/// One page of an article's thread, replies nested under their parents, as
+/// JSON ready to send. First pages come from the page cache when they can.
 pub async fn list(
     state: &AppState,
     article: &ArticleId,
     request: ListRequest,
     reader: Option<&ReaderHash>,
-) -> ApiResult<CommentList> {
+) -> ApiResult<Prepared> {
     let after = cursor::decode(Listing::Thread(request.sort), request.cursor.as_deref())?;
     let limit = request.limit.get();
+    if after.is_none() {
+        let key = PageKey {
+            sort: request.sort,
+            limit,
+        };
+        let page = match state.pages.get(article.as_str(), key) {
+            Ok(page) => page,
+            Err(ticket) => {
+                let page = Arc::new(first_page(state, article, key).await?);
+                state.pages.put(article.as_str(), key, ticket, page.clone());
+                page
+            }
+        };
+        match page.stake(reader) {
+            Stake::None => return Ok(page.anonymous.clone()),
+            Stake::Known(mine) => {
+                return Prepared::of(&assemble(
+                    article,
+                    Parts {
+                        total: page.total,
+                        top_level: &page.top_level,
+                        replies: &page.replies,
+                        next_cursor: page.next_cursor.clone(),
+                    },
+                    mine.iter().copied(),
+                    reader,
+                ));
+            }
+            Stake::Unknown => {}
+        }
+    }
     let page = state
         .store
         .thread_page(article.as_str(), request.sort, after, limit, reader)
         .await?;
-    let has_more = page.top_level.len() > limit as usize;
-    let top_level = &page.top_level[..page.top_level.len().min(limit as usize)];
-    let next_cursor = match top_level.last() {
-        Some(last) if has_more => Some(cursor::encode(
-            Listing::Thread(request.sort),
+    let (top_level, next_cursor) = cut(&page.top_level, request.sort, limit);
+    Prepared::of(&assemble(
+        article,
+        Parts {
+            total: page.total,
+            top_level,
+            replies: &page.replies,
+            next_cursor,
+        },
+        page.mine,
+        reader,
+    ))
+}
+
+/// Reads an article's first page from the store, with everyone's reactions
+/// on it, for the page cache.
+async fn first_page(state: &AppState, article: &ArticleId, key: PageKey) -> ApiResult<Page> {
+    let page = state
+        .store
+        .thread_page(article.as_str(), key.sort, None, key.limit, None)
+        .await?;
+    let (top_level, next_cursor) = cut(&page.top_level, key.sort, key.limit);
+    let ids: Vec<i64> = top_level
+        .iter()
+        .chain(&page.replies)
+        .filter(|c| c.state == CommentState::Visible)
+        .map(|c| c.id)
+        .collect();
+    let reactions = state
+        .store
+        .reactions_on(&ids, KEPT_REACTIONS)
+        .await?
+        .map(|all| {
+            let mut by_reader: HashMap<String, Vec<(i64, ReactionKind)>> = HashMap::new();
+            for (id, reader, kind) in all {
+                by_reader.entry(reader).or_default().push((id, kind));
+            }
+            by_reader
+        });
+    let authors = top_level
+        .iter()
+        .chain(&page.replies)
+        .filter(|c| c.state == CommentState::Visible)
+        .map(|c| c.author_reader.clone())
+        .collect();
+    let anonymous = Prepared::of(&assemble(
+        article,
+        Parts {
+            total: page.total,
+            top_level,
+            replies: &page.replies,
+            next_cursor: next_cursor.clone(),
+        },
+        std::iter::empty(),
+        None,
+    ))?;
+    Ok(Page {
+        total: page.total,
+        top_level: top_level.to_vec(),
+        replies: page.replies,
+        next_cursor,
+        reactions,
+        authors,
+        anonymous,
+    })
+}
+
+/// The page's top-level comments (the store reads one more than asked for,
+/// to know whether there is a next page) and the cursor to that page.
+fn cut(
+    top_level: &[CommentRecord],
+    sort: SortOrder,
+    limit: u32,
+) -> (&[CommentRecord], Option<Cursor>) {
+    let shown = &top_level[..top_level.len().min(limit as usize)];
+    let next_cursor = match shown.last() {
+        Some(last) if top_level.len() > shown.len() => Some(cursor::encode(
+            Listing::Thread(sort),
             Keyset {
                 score: last.reaction_total(),
                 created_at: last.created_at,
@@ -48,27 +160,45 @@ pub async fn list(
         )),
         _ => None,
     };
+    (shown, next_cursor)
+}
 
-    let mut mine: HashMap<i64, Vec<ReactionKind>> = HashMap::new();
-    for (id, kind) in page.mine {
-        mine.entry(id).or_default().push(kind);
+/// A page's stored comments, before they are shaped for a reader.
+struct Parts<'a> {
+    total: u64,
+    top_level: &'a [CommentRecord],
+    replies: &'a [CommentRecord],
+    next_cursor: Option<Cursor>,
+}
+
+/// The listing a reader gets: their reactions marked, replies nested.
+fn assemble(
+    article: &ArticleId,
+    parts: Parts<'_>,
+    mine: impl IntoIterator<Item = (i64, ReactionKind)>,
+    reader: Option<&ReaderHash>,
+) -> CommentList {
+    let mut mine_of: HashMap<i64, Vec<ReactionKind>> = HashMap::new();
+    for (id, kind) in mine {
+        mine_of.entry(id).or_default().push(kind);
     }
     let mut view_of = |record: &CommentRecord| {
-        let mut kinds = mine.remove(&record.id).unwrap_or_default();
+        let mut kinds = mine_of.remove(&record.id).unwrap_or_default();
         kinds.sort();
         for_reader(record, reader, kinds)
     };
-    let replies: Vec<Comment> = page.replies.iter().map(&mut view_of).collect();
-    let comments = top_level
+    let replies: Vec<Comment> = parts.replies.iter().map(&mut view_of).collect();
+    let comments = parts
+        .top_level
         .iter()
         .map(|record| nest(view_of(record), &replies))
         .collect();
-    Ok(CommentList {
+    CommentList {
         article: article.clone(),
-        total: page.total,
+        total: parts.total,
         comments,
-        next_cursor,
-    })
+        next_cursor: parts.next_cursor,
+    }
 }
 
 /// Puts every reply under its parent, oldest first, recursively. Replies
@@ -111,7 +241,7 @@ pub async fn post(
         })
         .await?;
     state.metrics.comments_posted.inc();
-    state.events.publish(
+    state.publish(
         article.as_str(),
         LiveEvent::CommentCreated(for_reader(&record, None, Vec::new())),
     );
@@ -200,7 +330,7 @@ pub async fn edit(
         .edit_comment(record.id, body.as_str(), &render(body.as_str()), now)
         .await?
         .ok_or_else(|| ApiError::not_found("There is no such comment."))?;
-    state.events.publish(
+    state.publish(
         &updated.article,
         LiveEvent::CommentUpdated(for_reader(&updated, None, Vec::new())),
     );
@@ -233,7 +363,7 @@ pub async fn delete(state: &AppState, raw_id: &str, reader: &ReaderHash) -> ApiR
 
 /// Tells an article's readers that a comment left their view.
 pub fn publish_removed(state: &AppState, record: &CommentRecord) {
-    state.events.publish(
+    state.publish(
         &record.article,
         LiveEvent::CommentRemoved(CommentRemoved {
             id: view::comment_id(record.id),

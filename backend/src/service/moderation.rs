@@ -264,7 +264,7 @@ async fn change_state(
         tracing::info!(moderator = %moderator.username, action = action.as_str(), comment = id, "moderation");
         match action {
             AuditAction::Hide => publish_removed(state, &change.after),
-            AuditAction::Unhide => state.events.publish(
+            AuditAction::Unhide => state.publish(
                 &change.after.article,
                 LiveEvent::CommentRestored(for_reader(&change.after, None, Vec::new())),
             ),

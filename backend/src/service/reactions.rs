@@ -40,7 +40,7 @@ pub async fn set_on_article(
     let counts = ReactionCounts::from_array(counts);
     if changed {
         state.metrics.reactions_changed.inc();
-        state.events.publish(
+        state.publish(
             article.as_str(),
             LiveEvent::ReactionsChanged(ReactionsChanged {
                 article: article.clone(),
@@ -70,7 +70,7 @@ pub async fn set_on_comment(
     if changed {
         state.metrics.reactions_changed.inc();
         let article = super::view::for_moderator(&record).article;
-        state.events.publish(
+        state.publish(
             &record.article,
             LiveEvent::ReactionsChanged(ReactionsChanged {
                 article,

@@ -235,6 +235,14 @@ pub trait CommentStore: Send + Sync + 'static {
         reader: Option<&ReaderHash>,
     ) -> StoreResult<ThreadPage>;
 
+    /// Who chose which reaction on these comments: (comment id, reader,
+    /// kind); `None` when there are more than `cap`.
+    async fn reactions_on(
+        &self,
+        comment_ids: &[i64],
+        cap: usize,
+    ) -> StoreResult<Option<Vec<(i64, String, ReactionKind)>>>;
+
     /// The kinds a reader chose on one comment.
     async fn comment_mine(
         &self,

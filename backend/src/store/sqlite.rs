@@ -564,6 +564,39 @@ impl CommentStore for SqliteStore {
         run.await.map_err(map_err)
     }
 
+    async fn reactions_on(
+        &self,
+        comment_ids: &[i64],
+        cap: usize,
+    ) -> StoreResult<Option<Vec<(i64, String, ReactionKind)>>> {
+        if comment_ids.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        let run = async {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "SELECT comment_id, reader, kind FROM comment_reactions WHERE comment_id IN ",
+            );
+            push_id_list(&mut qb, comment_ids);
+            qb.push(" LIMIT ")
+                .push_bind(i64::try_from(cap).unwrap_or(i64::MAX).saturating_add(1));
+            let rows = qb.build().fetch_all(&self.reader).await?;
+            if rows.len() > cap {
+                return Ok(None);
+            }
+            let mut found = Vec::with_capacity(rows.len());
+            for row in rows {
+                let kind: String = row.try_get("kind")?;
+                found.push((
+                    row.try_get("comment_id")?,
+                    row.try_get("reader")?,
+                    kind_of(&kind)?,
+                ));
+            }
+            Ok(Some(found))
+        };
+        run.await.map_err(map_err)
+    }
+
     async fn comment_mine(
         &self,
         comment_id: i64,

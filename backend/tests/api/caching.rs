@@ -1,5 +1,6 @@
 use crate::helpers::*;
 use reqwest::{Method, StatusCode, header};
+use serde_json::{Value, json};
 
 async fn get(
     app: &TestApp,
@@ -150,4 +151,143 @@ async fn the_bundle_is_served_precompressed() {
         plain.bytes().await.expect("body").as_ref(),
         b"console.log('plain');"
     );
+}
+
+/// One write, made the same way on both servers.
+async fn both(apps: &[&TestApp; 2], method: Method, path: &str, reader: &str, body: Option<Value>) {
+    for app in apps {
+        let response = app
+            .send(method.clone(), path, Some(reader), body.clone())
+            .await;
+        assert!(
+            response.status().is_success(),
+            "{method} {path}: {}",
+            response.status()
+        );
+    }
+}
+
+/// Every first page and second page each viewer gets, as raw JSON.
+async fn pages(app: &TestApp, viewers: &[Option<&str>]) -> Vec<String> {
+    let mut seen = Vec::new();
+    for sort in ["newest", "oldest", "top"] {
+        for viewer in viewers {
+            let first = app
+                .list("kept", &format!("?sort={sort}&limit=2"), *viewer)
+                .await;
+            seen.push(serde_json::to_string(&first).expect("json"));
+            if let Some(cursor) = first.next_cursor {
+                let next = app
+                    .list(
+                        "kept",
+                        &format!("?sort={sort}&limit=2&cursor={}", cursor.as_str()),
+                        *viewer,
+                    )
+                    .await;
+                seen.push(serde_json::to_string(&next).expect("json"));
+            }
+        }
+    }
+    seen
+}
+
+/// Both servers answer every viewer alike, twice: the first read fills the
+/// cache, the second is served from it.
+async fn same_pages(kept: &TestApp, uncached: &TestApp, viewers: [Option<&str>; 4], step: &str) {
+    for _ in 0..2 {
+        assert_eq!(
+            pages(kept, &viewers).await,
+            pages(uncached, &viewers).await,
+            "after {step}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn kept_first_pages_answer_exactly_what_the_store_does_after_every_change() {
+    let kept = spawn_app().await;
+    let uncached = spawn_with(|s| s.page_cache_articles = 0).await;
+    let apps = [&kept, &uncached];
+    let (ann, bo, cy) = (reader(), reader(), reader());
+    let viewers = [
+        None,
+        Some(ann.as_str()),
+        Some(bo.as_str()),
+        Some(cy.as_str()),
+    ];
+    let check = |step: &'static str| same_pages(&kept, &uncached, viewers, step);
+    let mut ids = Vec::new();
+    for (n, author) in [&ann, &bo, &ann].into_iter().enumerate() {
+        for app in apps {
+            let c = app.comment("kept", author, &format!("top {n}"), None).await;
+            if app.url == kept.url {
+                ids.push(c.id.as_str().to_owned());
+            }
+        }
+        check("a new comment").await;
+    }
+    for app in apps {
+        app.comment("kept", &cy, "a reply", Some(&ids[0])).await;
+    }
+    check("a reply").await;
+    let like = |id: &str| format!("/comments/{id}/reactions/like");
+    both(&apps, Method::PUT, &like(&ids[1]), &cy, None).await;
+    check("a reaction by a reader with no comment").await;
+    both(&apps, Method::PUT, &like(&ids[0]), &bo, None).await;
+    both(
+        &apps,
+        Method::PUT,
+        &format!("/comments/{}/reactions/love", ids[0]),
+        &bo,
+        None,
+    )
+    .await;
+    check("reactions").await;
+    both(&apps, Method::DELETE, &like(&ids[0]), &bo, None).await;
+    check("a reaction taken back").await;
+    both(
+        &apps,
+        Method::PUT,
+        "/articles/kept/reactions/wow",
+        &cy,
+        None,
+    )
+    .await;
+    check("an article reaction").await;
+    both(
+        &apps,
+        Method::PATCH,
+        &format!("/comments/{}", ids[2]),
+        &ann,
+        Some(json!({"body": "edited"})),
+    )
+    .await;
+    check("an edit").await;
+    both(
+        &apps,
+        Method::DELETE,
+        &format!("/comments/{}", ids[0]),
+        &ann,
+        None,
+    )
+    .await;
+    check("a deletion under a reply (tombstone)").await;
+    for app in apps {
+        let cookie = app.moderator_cookie("mo").await;
+        for action in ["hide", "unhide", "hide"] {
+            let response = app
+                .moderation(
+                    Method::POST,
+                    &format!("/comments/{}/{action}", ids[1]),
+                    &cookie,
+                )
+                .json(&json!({"reason": "test"}))
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), StatusCode::OK, "{action}");
+        }
+    }
+    check("hide, restore, hide").await;
+    assert!(kept.state.pages.pages() > 0, "the first pages were kept");
 }

@@ -1,0 +1,343 @@
+//! The first page of recently read threads, kept ready to send.
+//!
+//! Most readers open an article at its first page and have no stake in it
+//! (no reaction and no comment of theirs on it), so they all get the same
+//! bytes: those are made once, with their ETag, and sent from memory. A
+//! reader with a stake gets the page rebuilt from the kept comments with
+//! their own marks, still without asking the store.
+//!
+//! Every change an article's readers are told about drops its pages
+//! (`AppState::publish`), before the writer's answer leaves: a reader always
+//! sees their own write. A page read from the store while a change was
+//! being made is not kept (the ticket of `get` goes stale), so no page older
+//! than the last change is ever served.
+
+use crate::caching::Prepared;
+use crate::store::{CommentRecord, ReaderHash};
+use chime_shared::{Cursor, ReactionKind, SortOrder};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// Pages kept per article: one per sort order and page size asked for; a
+/// client asking for every size cannot crowd out the rest.
+const PAGES_PER_ARTICLE: usize = 3;
+
+/// Which first page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageKey {
+    pub sort: SortOrder,
+    pub limit: u32,
+}
+
+/// A first page as stored, and what makes it personal.
+#[derive(Debug)]
+pub struct Page {
+    pub total: u64,
+    /// Top-level comments in order, at most `limit`.
+    pub top_level: Vec<CommentRecord>,
+    /// Their shown replies, oldest first.
+    pub replies: Vec<CommentRecord>,
+    pub next_cursor: Option<Cursor>,
+    /// Each reader's reactions on the page's comments; `None` when there
+    /// were too many to keep (readers then go to the store).
+    pub reactions: Option<HashMap<String, Vec<(i64, ReactionKind)>>>,
+    /// Readers who wrote a visible comment on the page.
+    pub authors: HashSet<String>,
+    /// The page as anyone without a stake in it gets it.
+    pub anonymous: Prepared,
+}
+
+/// What a reader's first page is made of.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stake<'a> {
+    /// Nothing of theirs on the page: the shared bytes.
+    None,
+    /// Their reactions on the page (maybe none, if they wrote a comment).
+    Known(&'a [(i64, ReactionKind)]),
+    /// Not kept: ask the store.
+    Unknown,
+}
+
+impl Page {
+    pub fn stake(&self, reader: Option<&ReaderHash>) -> Stake<'_> {
+        let Some(reader) = reader else {
+            return Stake::None;
+        };
+        let Some(reactions) = &self.reactions else {
+            return Stake::Unknown;
+        };
+        match reactions.get(&reader.0) {
+            Some(mine) => Stake::Known(mine),
+            None if self.authors.contains(&reader.0) => Stake::Known(&[]),
+            None => Stake::None,
+        }
+    }
+}
+
+/// Proof of when a page was read from the store; `put` refuses the page
+/// if its article changed since.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket(u64);
+
+/// Recently read first pages, at most `capacity` articles' worth.
+#[derive(Debug)]
+pub struct PageCache {
+    capacity: usize,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// Bumped by every change; an article remembers its last one.
+    generation: u64,
+    /// The newest change among articles no longer remembered.
+    forgotten: u64,
+    /// For least-recently-used eviction.
+    tick: u64,
+    articles: HashMap<String, Entry>,
+}
+
+#[derive(Debug, Default)]
+struct Entry {
+    changed: u64,
+    used: u64,
+    pages: Vec<(PageKey, Arc<Page>)>,
+}
+
+impl PageCache {
+    /// A cache of at most `capacity` articles; 0 keeps nothing.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            inner: Mutex::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic elsewhere cannot leave the map half-changed: every change
+        // below is a single insert or remove.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The kept page, or a ticket to fill it with.
+    pub fn get(&self, article: &str, key: PageKey) -> Result<Arc<Page>, Ticket> {
+        let mut inner = self.lock();
+        inner.tick += 1;
+        let tick = inner.tick;
+        let generation = inner.generation;
+        match inner.articles.get_mut(article) {
+            Some(entry) => {
+                entry.used = tick;
+                entry
+                    .pages
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, page)| page.clone())
+                    .ok_or(Ticket(generation))
+            }
+            None => Err(Ticket(generation)),
+        }
+    }
+
+    /// Keeps a page read from the store after `ticket` was given, unless
+    /// its article changed since.
+    pub fn put(&self, article: &str, key: PageKey, ticket: Ticket, page: Arc<Page>) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut inner = self.lock();
+        let last_change = inner
+            .articles
+            .get(article)
+            .map_or(inner.forgotten, |e| e.changed);
+        if last_change > ticket.0 {
+            return;
+        }
+        inner.tick += 1;
+        let tick = inner.tick;
+        if !inner.articles.contains_key(article) {
+            inner.make_room(self.capacity);
+        }
+        let entry = inner.articles.entry(article.to_owned()).or_default();
+        entry.used = tick;
+        entry.pages.retain(|(k, _)| *k != key);
+        if entry.pages.len() >= PAGES_PER_ARTICLE {
+            entry.pages.remove(0);
+        }
+        entry.pages.push((key, page));
+    }
+
+    /// Drops an article's pages: it changed.
+    pub fn invalidate(&self, article: &str) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut inner = self.lock();
+        inner.generation += 1;
+        let generation = inner.generation;
+        if let Some(entry) = inner.articles.get_mut(article) {
+            entry.changed = generation;
+            entry.pages.clear();
+        } else {
+            // Remember the change: a page of this article may be on its way
+            // from the store right now.
+            inner.make_room(self.capacity);
+            inner.articles.insert(
+                article.to_owned(),
+                Entry {
+                    changed: generation,
+                    ..Entry::default()
+                },
+            );
+        }
+    }
+
+    /// How many pages are kept now.
+    pub fn pages(&self) -> usize {
+        self.lock().articles.values().map(|e| e.pages.len()).sum()
+    }
+}
+
+impl Inner {
+    /// Forgets the least recently used article when there is no room for
+    /// another.
+    fn make_room(&mut self, capacity: usize) {
+        while self.articles.len() >= capacity {
+            let Some(oldest) = self
+                .articles
+                .iter()
+                .min_by_key(|(_, e)| e.used)
+                .map(|(k, _)| k.clone())
+            else {
+                return;
+            };
+            if let Some(entry) = self.articles.remove(&oldest) {
+                self.forgotten = self.forgotten.max(entry.changed);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: PageKey = PageKey {
+        sort: SortOrder::Newest,
+        limit: 20,
+    };
+
+    fn page(total: u64) -> Arc<Page> {
+        Arc::new(Page {
+            total,
+            top_level: Vec::new(),
+            replies: Vec::new(),
+            next_cursor: None,
+            reactions: Some(HashMap::from([(
+                "reacted".to_owned(),
+                vec![(1, ReactionKind::Like)],
+            )])),
+            authors: HashSet::from(["author".to_owned()]),
+            anonymous: Prepared::of(&total).expect("a number serialises"),
+        })
+    }
+
+    fn reader(hash: &str) -> ReaderHash {
+        ReaderHash(hash.to_owned())
+    }
+
+    #[test]
+    fn a_kept_page_is_served_until_its_article_changes() {
+        let cache = PageCache::new(10);
+        let ticket = cache.get("a", KEY).expect_err("empty");
+        cache.put("a", KEY, ticket, page(1));
+        assert_eq!(cache.get("a", KEY).expect("kept").total, 1);
+        assert!(cache.get("a", PageKey { limit: 5, ..KEY }).is_err());
+        assert!(cache.get("b", KEY).is_err());
+        cache.invalidate("b");
+        assert!(cache.get("a", KEY).is_ok(), "another article's change");
+        cache.invalidate("a");
+        assert!(cache.get("a", KEY).is_err());
+    }
+
+    #[test]
+    fn a_page_read_before_a_change_is_not_kept() {
+        let cache = PageCache::new(10);
+        // Known article.
+        let ticket = cache.get("a", KEY).expect_err("empty");
+        cache.put("a", KEY, ticket, page(1));
+        cache.invalidate("a");
+        let ticket = cache.get("a", KEY).expect_err("dropped");
+        cache.invalidate("a");
+        cache.put("a", KEY, ticket, page(2));
+        assert!(cache.get("a", KEY).is_err(), "stale page kept");
+        // Article never seen before.
+        let ticket = cache.get("new", KEY).expect_err("empty");
+        cache.invalidate("new");
+        cache.put("new", KEY, ticket, page(3));
+        assert!(cache.get("new", KEY).is_err(), "stale page kept");
+    }
+
+    #[test]
+    fn a_forgotten_change_still_stops_a_stale_page() {
+        let cache = PageCache::new(2);
+        let ticket = cache.get("a", KEY).expect_err("empty");
+        cache.invalidate("a");
+        // Two more articles push "a" (and its change) out.
+        cache.invalidate("b");
+        cache.invalidate("c");
+        cache.put("a", KEY, ticket, page(1));
+        assert!(cache.get("a", KEY).is_err(), "stale page kept");
+        let fresh = cache.get("a", KEY).expect_err("empty");
+        cache.put("a", KEY, fresh, page(2));
+        assert_eq!(cache.get("a", KEY).expect("kept").total, 2);
+    }
+
+    #[test]
+    fn it_keeps_at_most_capacity_articles_least_recently_used_out() {
+        let cache = PageCache::new(2);
+        for article in ["a", "b"] {
+            let ticket = cache.get(article, KEY).expect_err("empty");
+            cache.put(article, KEY, ticket, page(1));
+        }
+        assert!(cache.get("a", KEY).is_ok());
+        let ticket = cache.get("c", KEY).expect_err("empty");
+        cache.put("c", KEY, ticket, page(1));
+        assert!(cache.get("b", KEY).is_err(), "b was least recently used");
+        assert!(cache.get("a", KEY).is_ok());
+        assert_eq!(cache.pages(), 2);
+        // Page sizes of one article are bounded too.
+        for limit in 1..=10 {
+            let key = PageKey { limit, ..KEY };
+            let ticket = cache.get("a", key).expect_err("empty");
+            cache.put("a", key, ticket, page(1));
+        }
+        assert!(cache.pages() <= PAGES_PER_ARTICLE + 1);
+    }
+
+    #[test]
+    fn nothing_is_kept_with_no_capacity() {
+        let cache = PageCache::new(0);
+        let ticket = cache.get("a", KEY).expect_err("empty");
+        cache.put("a", KEY, ticket, page(1));
+        assert!(cache.get("a", KEY).is_err());
+    }
+
+    #[test]
+    fn a_reader_s_stake_decides_what_they_get() {
+        let page = page(1);
+        assert_eq!(page.stake(None), Stake::None);
+        assert_eq!(page.stake(Some(&reader("stranger"))), Stake::None);
+        assert_eq!(
+            page.stake(Some(&reader("reacted"))),
+            Stake::Known(&[(1, ReactionKind::Like)])
+        );
+        assert_eq!(page.stake(Some(&reader("author"))), Stake::Known(&[]));
+        let unknown = Page {
+            reactions: None,
+            ..Arc::into_inner(page).expect("one owner")
+        };
+        assert_eq!(unknown.stake(Some(&reader("stranger"))), Stake::Unknown);
+        assert_eq!(unknown.stake(None), Stake::None);
+    }
+}
