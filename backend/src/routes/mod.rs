@@ -17,6 +17,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use chime_shared::{IDEMPOTENCY_HEADER, READER_HEADER};
 use std::time::Duration;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -37,34 +38,42 @@ pub fn app(state: AppState) -> Router {
         // (No method_not_allowed_fallback: it would replace each route's own
         // 405 answer, which the CORS layer must see to answer preflights.
         // `json_errors` gives 405s their JSON body instead.)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::metrics,
-        ))
-        .layer(axum::middleware::from_fn(middleware::json_errors))
-        .layer(DefaultBodyLimit::max(
-            state.settings.limits.request_body_max_bytes,
-        ))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            state.settings.request_timeout,
-        ))
-        .layer(CatchPanicLayer::custom(|_| {
-            ApiError::Internal("a handler panicked".into()).into_response_checked()
-        }))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ))
-        // JSON and the bundle go out brotli- or gzip-encoded when the client
-        // takes it (event streams never: the default predicate skips them,
-        // and files compressed at build time are sent as they are).
-        .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        //
+        // One `ServiceBuilder`, so each request clones one stack of plain
+        // services: every `Router::layer` call would box (and allocate, per
+        // request) another layer around every route.
+        .layer(
+            ServiceBuilder::new()
+                .layer(TraceLayer::new_for_http())
+                // JSON and the bundle go out brotli- or gzip-encoded when
+                // the client takes it (event streams never: the default
+                // predicate skips them, and files compressed at build time
+                // are sent as they are).
+                .layer(CompressionLayer::new())
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("strict-origin-when-cross-origin"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(CatchPanicLayer::custom(|_| {
+                    ApiError::Internal("a handler panicked".into()).into_response_checked()
+                }))
+                .layer(TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    state.settings.request_timeout,
+                ))
+                .layer(DefaultBodyLimit::max(
+                    state.settings.limits.request_body_max_bytes,
+                ))
+                .layer(axum::middleware::from_fn(middleware::json_errors))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    middleware::metrics,
+                )),
+        )
         .with_state(state)
 }
 
@@ -94,19 +103,22 @@ fn reader_api(state: &AppState) -> Router<AppState> {
         .merge(reactions::router())
         .merge(events::router())
         .merge(counts::router())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::rate_limit,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::idempotency,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::reader_origin,
-        ))
-        .layer(cors)
+        .layer(
+            ServiceBuilder::new()
+                .layer(cors)
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    middleware::reader_origin,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    middleware::idempotency,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    middleware::rate_limit,
+                )),
+        )
 }
 
 async fn not_found() -> ApiError {

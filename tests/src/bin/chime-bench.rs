@@ -283,9 +283,16 @@ async fn seed(
     Ok(Measured::of(all, errors, started.elapsed().as_secs_f64()))
 }
 
+/// Readers who list pages: apart from the 16 who wrote the comments, like
+/// most of an article's readers. `AUTHORS` are the writers themselves.
+const READERS: usize = 10_000;
+const AUTHORS: usize = 0;
+
+/// Asks for `url` as reader `first + worker`.
 fn listing(
     http: &Http,
     url: &str,
+    first: usize,
 ) -> impl Fn(usize, usize) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>
 + Send
 + Sync
@@ -295,7 +302,14 @@ fn listing(
         let (http, url) = (http.clone(), url.clone());
         Box::pin(async move {
             matches!(
-                call(&http, Method::GET, &url, Some(&reader_token(worker)), None).await,
+                call(
+                    &http,
+                    Method::GET,
+                    &url,
+                    Some(&reader_token(first + worker)),
+                    None
+                )
+                .await,
                 Ok((StatusCode::OK, _))
             )
         })
@@ -369,68 +383,86 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         row("post a comment", 16, &m, server.memory().0, &mut report);
     }
 
-    // Listing the first page, as the widget asks for it (with a reader).
+    // `chime-bench live` measures only the live streams (and posting).
+    let only_live = std::env::args().nth(1).as_deref() == Some("live");
     let mut first_page = Bytes::new();
-    for size in THREADS {
-        let url = format!("{base}/api/v1/articles/bench%2Ft{size}/comments");
-        if size == 1_000 {
-            first_page = call(&http, Method::GET, &url, Some(&reader_token(0)), None)
-                .await
-                .map_err(|e| e.to_string())?
-                .1;
+    if !only_live {
+        // Listing the first page, as the widget asks for it (with a reader).
+        for size in THREADS {
+            let url = format!("{base}/api/v1/articles/bench%2Ft{size}/comments");
+            if size == 1_000 {
+                first_page = call(&http, Method::GET, &url, Some(&reader_token(READERS)), None)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .1;
+            }
+            for c in CONCURRENCY {
+                let m = measure(c, listing(&http, &url, READERS)).await;
+                row(
+                    &format!("first page of {size} comments"),
+                    c,
+                    &m,
+                    server.memory().0,
+                    &mut report,
+                );
+            }
         }
-        for c in CONCURRENCY {
-            let m = measure(c, listing(&http, &url)).await;
+
+        // The same page for readers with comments of their own on it: rebuilt
+        // for each of them from the kept page.
+        {
+            let url = format!("{base}/api/v1/articles/bench%2Ft1000/comments");
+            let m = measure(16, listing(&http, &url, AUTHORS)).await;
             row(
-                &format!("first page of {size} comments"),
-                c,
+                "first page of 1000 comments, to its authors",
+                16,
                 &m,
                 server.memory().0,
                 &mut report,
             );
         }
-    }
 
-    // Toggling reactions: each request turns one on or off.
-    let (_, page) = call(
-        &http,
-        Method::GET,
-        &format!("{base}/api/v1/articles/bench%2Ft1000/comments"),
-        None,
-        None,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    let ids: Arc<Vec<String>> = Arc::new(
-        serde_json::from_slice::<Value>(&page)?["comments"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|c| c["id"].as_str().map(str::to_owned))
-                    .collect()
+        // Toggling reactions: each request turns one on or off.
+        let (_, page) = call(
+            &http,
+            Method::GET,
+            &format!("{base}/api/v1/articles/bench%2Ft1000/comments"),
+            None,
+            None,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let ids: Arc<Vec<String>> = Arc::new(
+            serde_json::from_slice::<Value>(&page)?["comments"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|c| c["id"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        );
+        {
+            let (http, base, ids) = (http.clone(), Arc::new(base.clone()), ids.clone());
+            let m = measure(16, move |worker, n| {
+                let (http, base, ids) = (http.clone(), base.clone(), ids.clone());
+                async move {
+                    let id = &ids[n / 2 % ids.len().max(1)];
+                    let method = if n % 2 == 0 {
+                        Method::PUT
+                    } else {
+                        Method::DELETE
+                    };
+                    let url = format!("{base}/api/v1/comments/{id}/reactions/like");
+                    matches!(
+                        call(&http, method, &url, Some(&reader_token(worker)), None).await,
+                        Ok((StatusCode::OK, _))
+                    )
+                }
             })
-            .unwrap_or_default(),
-    );
-    {
-        let (http, base, ids) = (http.clone(), Arc::new(base.clone()), ids.clone());
-        let m = measure(16, move |worker, n| {
-            let (http, base, ids) = (http.clone(), base.clone(), ids.clone());
-            async move {
-                let id = &ids[n / 2 % ids.len().max(1)];
-                let method = if n % 2 == 0 {
-                    Method::PUT
-                } else {
-                    Method::DELETE
-                };
-                let url = format!("{base}/api/v1/comments/{id}/reactions/like");
-                matches!(
-                    call(&http, method, &url, Some(&reader_token(worker)), None).await,
-                    Ok((StatusCode::OK, _))
-                )
-            }
-        })
-        .await;
-        row("toggle a reaction", 16, &m, server.memory().0, &mut report);
+            .await;
+            row("toggle a reaction", 16, &m, server.memory().0, &mut report);
+        }
     }
     // Many readers on one article, holding the live stream.
     let live = streams(&server, &http, SSE_READERS).await?;
@@ -475,7 +507,7 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
     wait_ready(&http, &format!("{}/", fixed.base())).await?;
     let mut fraction = serde_json::Map::new();
     for c in CONCURRENCY {
-        let m = measure(c, listing(&http, &format!("{}/", fixed.base()))).await;
+        let m = measure(c, listing(&http, &format!("{}/", fixed.base()), READERS)).await;
         row(
             "the limit: same bytes, fixed answer",
             c,
