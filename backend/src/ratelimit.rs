@@ -14,6 +14,8 @@ use std::num::NonZeroU32;
 pub struct WriteLimits {
     by_reader: DefaultKeyedRateLimiter<String>,
     by_addr: DefaultKeyedRateLimiter<IpAddr>,
+    /// Made once: making one probes the CPU's clock.
+    clock: DefaultClock,
 }
 
 impl WriteLimits {
@@ -24,14 +26,14 @@ impl WriteLimits {
         Self {
             by_reader: RateLimiter::keyed(quota(per_reader)),
             by_addr: RateLimiter::keyed(quota(per_addr)),
+            clock: DefaultClock::default(),
         }
     }
 
     /// Takes one write from both allowances, or says how long to wait.
     pub fn check(&self, reader: &ReaderHash, addr: Option<IpAddr>) -> Result<(), ApiError> {
-        let clock = DefaultClock::default();
         let wait = |not_until: governor::NotUntil<_>| ApiError::RateLimited {
-            retry_after_secs: not_until.wait_time_from(clock.now()).as_secs() + 1,
+            retry_after_secs: not_until.wait_time_from(self.clock.now()).as_secs() + 1,
         };
         if let Some(addr) = addr {
             self.by_addr.check_key(&addr).map_err(wait)?;

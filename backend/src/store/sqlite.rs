@@ -173,18 +173,42 @@ async fn bump_ancestors(
     Ok(())
 }
 
-async fn upsert_article(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    key: &str,
-    at: i64,
-) -> Result<i64, sqlx::Error> {
+async fn upsert_article<'e, E>(executor: E, key: &str, at: i64) -> Result<i64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Sqlite>,
+{
     sqlx::query_scalar(
         "INSERT INTO articles (key, created_at) VALUES (?, ?) \
          ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
     )
     .bind(key)
     .bind(at)
-    .fetch_one(&mut **tx)
+    .fetch_one(executor)
+    .await
+}
+
+/// Inserts a visible comment into its article; `None` (nothing written)
+/// when the article has no row yet.
+async fn insert_row<'e, E>(executor: E, new: &NewCommentRecord) -> Result<Option<i64>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Sqlite>,
+{
+    sqlx::query_scalar(
+        "INSERT INTO comments (article_id, parent_id, root_id, depth, author_name, \
+         author_reader, body, html, created_at, state) \
+         SELECT a.id, ?, ?, ?, ?, ?, ?, ?, ?, 'visible' FROM articles a WHERE a.key = ? \
+         RETURNING id",
+    )
+    .bind(new.parent_id)
+    .bind(new.root_id.unwrap_or(0))
+    .bind(new.depth)
+    .bind(&new.author_name)
+    .bind(&new.author_reader)
+    .bind(&new.body)
+    .bind(&new.html)
+    .bind(new.created_at)
+    .bind(&new.article)
+    .fetch_optional(executor)
     .await
 }
 
@@ -337,41 +361,57 @@ impl CommentStore for SqliteStore {
     }
 
     async fn insert_comment(&self, new: NewCommentRecord) -> StoreResult<CommentRecord> {
+        // Posting is the busiest write and each statement is a round trip
+        // to the connection's thread: a top-level comment on a known article
+        // is one statement (migration 0002's trigger sets its root and
+        // counts it), a reply adds the ancestors' counts in a transaction,
+        // and the record is made from what was written, not read back.
         let run = async {
-            let mut tx = self.writer.begin().await?;
-            let article_id = upsert_article(&mut tx, &new.article, new.created_at).await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO comments (article_id, parent_id, root_id, depth, author_name, \
-                 author_reader, body, html, created_at, state) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'visible') RETURNING id",
-            )
-            .bind(article_id)
-            .bind(new.parent_id)
-            .bind(new.root_id.unwrap_or(0))
-            .bind(new.depth)
-            .bind(&new.author_name)
-            .bind(&new.author_reader)
-            .bind(&new.body)
-            .bind(&new.html)
-            .bind(new.created_at)
-            .fetch_one(&mut *tx)
-            .await?;
-            if new.root_id.is_none() {
-                sqlx::query("UPDATE comments SET root_id = id WHERE id = ?")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            sqlx::query("UPDATE articles SET visible_count = visible_count + 1 WHERE id = ?")
-                .bind(article_id)
-                .execute(&mut *tx)
-                .await?;
-            if let Some(parent) = new.parent_id {
-                bump_ancestors(&mut tx, parent, 1).await?;
-            }
-            let record = comment_by_id(&mut *tx, id).await?;
-            tx.commit().await?;
-            record.ok_or(sqlx::Error::RowNotFound)
+            let id = if new.parent_id.is_none() {
+                match insert_row(&self.writer, &new).await? {
+                    Some(id) => id,
+                    None => {
+                        upsert_article(&self.writer, &new.article, new.created_at).await?;
+                        insert_row(&self.writer, &new)
+                            .await?
+                            .ok_or(sqlx::Error::RowNotFound)?
+                    }
+                }
+            } else {
+                let mut tx = self.writer.begin().await?;
+                let id = match insert_row(&mut *tx, &new).await? {
+                    Some(id) => id,
+                    None => {
+                        upsert_article(&mut *tx, &new.article, new.created_at).await?;
+                        insert_row(&mut *tx, &new)
+                            .await?
+                            .ok_or(sqlx::Error::RowNotFound)?
+                    }
+                };
+                if let Some(parent) = new.parent_id {
+                    bump_ancestors(&mut tx, parent, 1).await?;
+                }
+                tx.commit().await?;
+                id
+            };
+            Ok(CommentRecord {
+                id,
+                root_id: new.root_id.unwrap_or(id),
+                article: new.article,
+                parent_id: new.parent_id,
+                depth: new.depth,
+                author_name: new.author_name,
+                author_reader: new.author_reader,
+                body: new.body,
+                html: new.html,
+                created_at: new.created_at,
+                edited_at: None,
+                state: CommentState::Visible,
+                hidden_reason: None,
+                visible_descendants: 0,
+                report_count: 0,
+                reactions: [0; 6],
+            })
         };
         run.await.map_err(map_err)
     }
@@ -677,7 +717,7 @@ impl CommentStore for SqliteStore {
         let run = async {
             let mut tx = self.writer.begin().await?;
             let article_id = if on {
-                upsert_article(&mut tx, article, at).await?
+                upsert_article(&mut *tx, article, at).await?
             } else {
                 match sqlx::query_scalar("SELECT id FROM articles WHERE key = ?")
                     .bind(article)
