@@ -88,6 +88,31 @@ impl Server {
         };
         (field("VmRSS:"), field("VmHWM:"))
     }
+
+    /// The peak resident memory since the last call, which starts the next
+    /// period (Linux resets the peak when "5" is written to clear_refs).
+    fn peak(&self) -> u64 {
+        let (_, peak) = self.memory();
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
+        peak
+    }
+}
+
+/// Starts `chime serve` on the SQLite file `db`, writes unlimited.
+fn start(chime: &Path, db: &Path, extra: &[&str]) -> Result<Server, Box<dyn std::error::Error>> {
+    let port = free_port()?;
+    let child = Command::new(chime)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .arg("--database")
+        .arg(format!("sqlite://{}", db.display()))
+        .args(["--writes-per-minute-per-reader", "100000000"])
+        .args(["--writes-per-minute-per-address", "100000000"])
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    Ok(Server { child, port })
 }
 
 async fn wait_ready(http: &Http, url: &str) -> Result<(), Box<dyn std::error::Error>> {
@@ -316,6 +341,36 @@ fn listing(
     }
 }
 
+/// Asks for the first page of one article after another, all over the big
+/// store's articles.
+fn spread(
+    http: &Http,
+    base: &str,
+) -> impl Fn(usize, usize) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>
++ Send
++ Sync
++ 'static {
+    let (http, base) = (http.clone(), Arc::new(base.to_owned()));
+    move |worker, n| {
+        let (http, base) = (http.clone(), base.clone());
+        Box::pin(async move {
+            let article = (worker * 7_919 + n * 104_729) % ARTICLES;
+            let url = format!("{base}/api/v1/articles/store%2F{article}/comments");
+            matches!(
+                call(
+                    &http,
+                    Method::GET,
+                    &url,
+                    Some(&reader_token(READERS + worker)),
+                    None
+                )
+                .await,
+                Ok((StatusCode::OK, _))
+            )
+        })
+    }
+}
+
 async fn bench() -> Result<(), Box<dyn std::error::Error>> {
     let chime = std::env::var_os("CHIME_BIN")
         .map(PathBuf::from)
@@ -324,29 +379,16 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("{} is missing: run ./dev bench", chime.display()).into());
     }
     let dir = tempfile::tempdir()?;
-    let port = free_port()?;
-    let child = Command::new(&chime)
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .arg("--database")
-        .arg(format!(
-            "sqlite://{}",
-            dir.path().join("bench.db").display()
-        ))
-        .args(["--writes-per-minute-per-reader", "100000000"])
-        .args(["--writes-per-minute-per-address", "100000000"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let server = Server { child, port };
+    let server = start(&chime, &dir.path().join("bench.db"), &[])?;
     let http: Http = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(256)
         .build_http();
     let base = server.base();
     wait_ready(&http, &format!("{base}/healthz")).await?;
+    server.peak();
     let mut report = serde_json::Map::new();
     let mut table = String::from(
-        "| measurement | concurrency | requests/s | p50 ms | p99 ms | server RSS MB |\n| --- | ---: | ---: | ---: | ---: | ---: |\n",
+        "| measurement | concurrency | requests/s | p50 ms | p99 ms | server peak RSS MB |\n| --- | ---: | ---: | ---: | ---: | ---: |\n",
     );
     let mb = |b: u64| b as f64 / 1_048_576.0;
     let mut row = |name: &str,
@@ -363,7 +405,7 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         ));
         let mut entry = m.json();
         entry["concurrency"] = json!(c);
-        entry["rss_bytes"] = json!(rss);
+        entry["peak_rss_bytes"] = json!(rss);
         report.insert(format!("{name} c{c}"), entry);
         eprintln!(
             "{name} c{c}: {:.0}/s p50 {:.2} ms p99 {:.2} ms ({} errors)",
@@ -380,7 +422,7 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     if let Some(m) = posting {
-        row("post a comment", 16, &m, server.memory().0, &mut report);
+        row("post a comment", 16, &m, server.peak(), &mut report);
     }
 
     // `chime-bench live` measures only the live streams (and posting).
@@ -402,7 +444,7 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
                     &format!("first page of {size} comments"),
                     c,
                     &m,
-                    server.memory().0,
+                    server.peak(),
                     &mut report,
                 );
             }
@@ -417,7 +459,7 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
                 "first page of 1000 comments, to its authors",
                 16,
                 &m,
-                server.memory().0,
+                server.peak(),
                 &mut report,
             );
         }
@@ -461,7 +503,7 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
                 }
             })
             .await;
-            row("toggle a reaction", 16, &m, server.memory().0, &mut report);
+            row("toggle a reaction", 16, &m, server.peak(), &mut report);
         }
     }
     // Many readers on one article, holding the live stream.
@@ -487,8 +529,91 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
             "post_to_last_reader_ms": live.delays_ms,
         }),
     );
-    let (_, chime_peak) = server.memory();
+    let live_peak = server.peak();
     drop(server);
+    // Without the page cache every page is read from the store: the cost
+    // of a listing in SQL, for comparison with the big store's below.
+    if !only_live {
+        let server = start(
+            &chime,
+            &dir.path().join("bench.db"),
+            &["--page-cache-articles", "0"],
+        )?;
+        wait_ready(&http, &format!("{}/healthz", server.base())).await?;
+        server.peak();
+        let url = format!("{}/api/v1/articles/bench%2Ft1000/comments", server.base());
+        let m = measure(16, listing(&http, &url, READERS)).await;
+        row(
+            "first page of 1000 comments, page cache off",
+            16,
+            &m,
+            server.peak(),
+            &mut report,
+        );
+    }
+    if let Some(entry) = report.get_mut("live readers") {
+        entry["peak_rss_bytes"] = json!(live_peak);
+    }
+    let mut chime_peak = live_peak;
+
+    // The same listing in a store of 1,000,000 comments over 10,000
+    // articles, and readers spread over all those articles (most of whose
+    // first pages are not kept: the page cache holds 1,000 articles).
+    if !only_live {
+        let db = dir.path().join("million.db");
+        let written = fill_million(&chime, &http, &db).await?;
+        eprintln!("{MILLION} comments over {ARTICLES} articles written in {written:.0} s");
+        let server = start(&chime, &db, &[])?;
+        let base = server.base();
+        wait_ready(&http, &format!("{base}/healthz")).await?;
+        seed(&http, &base, "bench/t1000", 1_000).await?;
+        server.peak();
+        let url = format!("{base}/api/v1/articles/bench%2Ft1000/comments");
+        for c in CONCURRENCY {
+            let m = measure(c, listing(&http, &url, READERS)).await;
+            let peak = server.peak();
+            chime_peak = chime_peak.max(peak);
+            row(
+                "first page of 1000 comments, 1,000,000 in the store",
+                c,
+                &m,
+                peak,
+                &mut report,
+            );
+        }
+        let m = measure(16, spread(&http, &base)).await;
+        let peak = server.peak();
+        chime_peak = chime_peak.max(peak);
+        row(
+            "first pages of 10,000 articles (100 comments each), spread",
+            16,
+            &m,
+            peak,
+            &mut report,
+        );
+        drop(server);
+        let server = start(&chime, &db, &["--page-cache-articles", "0"])?;
+        let base = server.base();
+        wait_ready(&http, &format!("{base}/healthz")).await?;
+        server.peak();
+        let url = format!("{base}/api/v1/articles/bench%2Ft1000/comments");
+        let m = measure(16, listing(&http, &url, READERS)).await;
+        row(
+            "first page of 1000 comments, 1,000,000 in the store, page cache off",
+            16,
+            &m,
+            server.peak(),
+            &mut report,
+        );
+        let m = measure(16, spread(&http, &base)).await;
+        row(
+            "first pages of 10,000 articles, spread, page cache off",
+            16,
+            &m,
+            server.peak(),
+            &mut report,
+        );
+    }
 
     // The limit: the same first-page bytes as a fixed answer.
     let fixed_file = dir.path().join("first-page.json");
@@ -505,6 +630,7 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         port: fixed_port,
     };
     wait_ready(&http, &format!("{}/", fixed.base())).await?;
+    fixed.peak();
     let mut fraction = serde_json::Map::new();
     for c in CONCURRENCY {
         let m = measure(c, listing(&http, &format!("{}/", fixed.base()), READERS)).await;
@@ -512,7 +638,7 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
             "the limit: same bytes, fixed answer",
             c,
             &m,
-            fixed.memory().0,
+            fixed.peak(),
             &mut report,
         );
         if let (Some(chime), Some(limit)) = (
@@ -568,6 +694,90 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(out.join("latest.md"), &table)?;
     println!("{table}");
     Ok(())
+}
+
+/// The big store: comments and the articles they spread over.
+const MILLION: usize = 1_000_000;
+const ARTICLES: usize = 10_000;
+
+/// Writes `MILLION` comments (a fifth of them replies) over `ARTICLES`
+/// articles into a new store at `db`, straight into SQLite: posting them
+/// through the API would take ten minutes. The schema is made by `chime
+/// serve` itself; the rows are what it would have written, counts included
+/// (the insert trigger keeps roots and article counts). Returns seconds.
+async fn fill_million(
+    chime: &Path,
+    http: &Http,
+    db: &Path,
+) -> Result<f64, Box<dyn std::error::Error>> {
+    {
+        let server = start(chime, db, &[])?;
+        wait_ready(http, &format!("{}/healthz", server.base())).await?;
+    }
+    let started = Instant::now();
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(db)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+    let mut conn = sqlx::ConnectOptions::connect(&options).await?;
+    let tops = MILLION / 5 * 4;
+    let replies = MILLION - tops;
+    let statements = [
+        format!(
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {last}) \
+             INSERT INTO articles (key, created_at) SELECT 'store/' || i, 1764000000000 FROM n",
+            last = ARTICLES - 1
+        ),
+        // Top-level comment i (id i + 1) belongs to article i % ARTICLES.
+        format!(
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {last}) \
+             INSERT INTO comments (article_id, parent_id, root_id, depth, author_name, \
+               author_reader, body, html, created_at, state) \
+             SELECT a.id, NULL, 0, 0, 'Reader ' || (i % 97), printf('%064x', i % 5000), \
+               'Comment number ' || i || ' with *some* markdown.', \
+               '<p>Comment number ' || i || ' with <em>some</em> markdown.</p>', \
+               1764000000000 + i, 'visible' \
+             FROM n JOIN articles a ON a.key = 'store/' || (i % {ARTICLES})",
+            last = tops - 1
+        ),
+        // Reply j answers a top-level comment of the same article.
+        format!(
+            "WITH RECURSIVE n(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM n WHERE j < {last}) \
+             INSERT INTO comments (article_id, parent_id, root_id, depth, author_name, \
+               author_reader, body, html, created_at, state) \
+             SELECT a.id, p, p, 1, 'Reader ' || (j % 89), printf('%064x', j % 7000), \
+               'Reply number ' || j || '.', '<p>Reply number ' || j || '.</p>', \
+               1764000000000 + {tops} + j, 'visible' \
+             FROM (SELECT j, (j % {ARTICLES}) + {ARTICLES} * ((j * 7) % {per}) + 1 AS p FROM n) \
+             JOIN articles a ON a.key = 'store/' || (j % {ARTICLES})",
+            last = replies - 1,
+            per = tops / ARTICLES,
+        ),
+        "UPDATE comments SET visible_descendants = \
+           (SELECT COUNT(*) FROM comments r WHERE r.root_id = comments.id AND r.id <> r.root_id) \
+         WHERE parent_id IS NULL"
+            .to_owned(),
+    ];
+    let mut tx = sqlx::Connection::begin(&mut conn).await?;
+    let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM comments")
+        .fetch_one(&mut *tx)
+        .await?;
+    if first_id != 0 {
+        return Err("the big store must start empty".into());
+    }
+    for sql in &statements {
+        sqlx::query(sql).execute(&mut *tx).await?;
+    }
+    let (count, visible): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM comments), (SELECT SUM(visible_count) FROM articles)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if count != MILLION as i64 || visible != MILLION as i64 {
+        return Err(format!("big store: {count} comments, {visible} counted").into());
+    }
+    tx.commit().await?;
+    sqlx::Connection::close(conn).await?;
+    Ok(started.elapsed().as_secs_f64())
 }
 
 /// What holding many live streams costs.
