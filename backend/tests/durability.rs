@@ -1,0 +1,280 @@
+//! Durability: the real `chime serve`, killed with SIGKILL at random moments
+//! while comments pour in, keeps every comment it acknowledged with a 201,
+//! each once, with its counts right and the database sound; and `chime
+//! backup` copies a store that is being written to.
+
+use rand::Rng;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::ConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Kill cycles in one run.
+const CYCLES: usize = 100;
+/// Clients posting at once.
+const WRITERS: usize = 8;
+
+/// A `chime serve` child, killed with SIGKILL when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // std's kill is SIGKILL on Unix: no shutdown code runs.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+async fn start(db: &Path, http: &reqwest::Client) -> Server {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_chime"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .arg("--database")
+        .arg(db)
+        .args(["--writes-per-minute-per-reader", "1000000"])
+        .args(["--writes-per-minute-per-address", "1000000"])
+        .env("CHIME_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chime starts");
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = http.get(format!("{}/healthz", server.base)).send().await
+            && r.status() == StatusCode::OK
+        {
+            return server;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not come back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Posts until told to stop or the server is gone; returns what got a 201.
+async fn post_until_stopped(
+    http: reqwest::Client,
+    base: String,
+    label: String,
+    stop: Arc<AtomicBool>,
+    parents: Arc<Mutex<Vec<String>>>,
+) -> Vec<(String, String)> {
+    let reader = format!("{:032x}", rand::random::<u128>());
+    let mut acknowledged = Vec::new();
+    let mut n = 0;
+    while !stop.load(Ordering::SeqCst) {
+        n += 1;
+        let body = format!("{label}-{n}");
+        // Every third comment replies, so crashes also land inside the
+        // transaction that updates the ancestors' counts.
+        let parent = if n % 3 == 0 {
+            parents.lock().expect("lock").last().cloned()
+        } else {
+            None
+        };
+        let answer = http
+            .post(format!("{base}/api/v1/articles/crash/comments"))
+            .header("X-Chime-Reader", &reader)
+            .json(&json!({"author_name": "Kill", "body": body, "parent_id": parent}))
+            .send()
+            .await;
+        let Ok(response) = answer else {
+            // The server is gone: this one may or may not have been kept.
+            break;
+        };
+        if response.status() != StatusCode::CREATED {
+            continue;
+        }
+        let Ok(comment) = response.json::<Value>().await else {
+            break;
+        };
+        let id = comment["id"].as_str().expect("an id").to_owned();
+        if parent.is_none() {
+            parents.lock().expect("lock").push(id.clone());
+        }
+        acknowledged.push((id, body));
+    }
+    acknowledged
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_under_posting_load_loses_no_acknowledged_comment() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("chime.db");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client");
+    let parents = Arc::new(Mutex::new(Vec::new()));
+    let mut acknowledged = Vec::new();
+    for cycle in 0..CYCLES {
+        let server = start(&db, &http).await;
+        let stop = Arc::new(AtomicBool::new(false));
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                tokio::spawn(post_until_stopped(
+                    http.clone(),
+                    server.base.clone(),
+                    format!("c{cycle}-w{w}"),
+                    stop.clone(),
+                    parents.clone(),
+                ))
+            })
+            .collect();
+        let run = rand::thread_rng().gen_range(30..400);
+        tokio::time::sleep(Duration::from_millis(run)).await;
+        drop(server);
+        stop.store(true, Ordering::SeqCst);
+        for writer in writers {
+            acknowledged.extend(writer.await.expect("writer"));
+        }
+    }
+    assert!(
+        acknowledged.len() > CYCLES * 10,
+        "too little was posted to mean anything: {}",
+        acknowledged.len()
+    );
+
+    // One more start: the server opens the store after the last kill.
+    drop(start(&db, &http).await);
+    let mut conn = SqliteConnectOptions::new()
+        .filename(&db)
+        .connect()
+        .await
+        .expect("open the store");
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut conn)
+        .await
+        .expect("integrity check");
+    assert_eq!(check, "ok");
+    let stored: Vec<(i64, String)> = sqlx::query_as("SELECT id, body FROM comments")
+        .fetch_all(&mut conn)
+        .await
+        .expect("comments");
+    let by_id: std::collections::HashMap<String, &str> = stored
+        .iter()
+        .map(|(id, body)| (id.to_string(), body.as_str()))
+        .collect();
+    for (id, body) in &acknowledged {
+        assert_eq!(
+            by_id.get(id).copied(),
+            Some(body.as_str()),
+            "acknowledged comment {id} ({body}) is missing or changed"
+        );
+    }
+    let mut bodies: Vec<&str> = stored.iter().map(|(_, b)| b.as_str()).collect();
+    bodies.sort_unstable();
+    let before = bodies.len();
+    bodies.dedup();
+    assert_eq!(before, bodies.len(), "a comment was stored twice");
+    // The kept counts agree with the rows.
+    let (counted, visible): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT visible_count FROM articles WHERE key = 'crash'), \
+                (SELECT COUNT(*) FROM comments WHERE state = 'visible')",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("counts");
+    assert_eq!(counted, visible, "the article's count drifted");
+    let drift: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM comments c WHERE c.visible_descendants <> \
+           (WITH RECURSIVE d(id) AS ( \
+              SELECT id FROM comments WHERE parent_id = c.id \
+              UNION ALL SELECT k.id FROM comments k JOIN d ON k.parent_id = d.id) \
+            SELECT COUNT(*) FROM d)",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("descendant counts");
+    assert_eq!(drift, 0, "reply counts drifted");
+    println!(
+        "{CYCLES} SIGKILL cycles: {} comments acknowledged, all kept once; {} stored",
+        acknowledged.len(),
+        stored.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_comments_are_posted_is_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("chime.db");
+    let http = reqwest::Client::new();
+    let server = start(&db, &http).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = tokio::spawn(post_until_stopped(
+        http.clone(),
+        server.base.clone(),
+        "b".into(),
+        stop.clone(),
+        Arc::new(Mutex::new(Vec::new())),
+    ));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let copy = dir.path().join("copy.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_chime"))
+        .arg("backup")
+        .arg(&copy)
+        .arg("--database")
+        .arg(&db)
+        .output()
+        .expect("backup runs");
+    stop.store(true, Ordering::SeqCst);
+    let posted = writer.await.expect("writer");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("integrity check"), "{said}");
+
+    // The copy is a store Chime serves, consistent in itself.
+    let restored = start(&copy, &http).await;
+    let list: Value = http
+        .get(format!(
+            "{}/api/v1/articles/crash/comments?limit=100",
+            restored.base
+        ))
+        .send()
+        .await
+        .expect("listing")
+        .json()
+        .await
+        .expect("json");
+    let total = list["total"].as_u64().expect("total");
+    assert!(total > 0 && total <= posted.len() as u64 + 1, "{total}");
+    drop(restored);
+    drop(server);
+
+    // Never over an existing file.
+    let again = Command::new(env!("CARGO_BIN_EXE_chime"))
+        .arg("backup")
+        .arg(&copy)
+        .arg("--database")
+        .arg(&db)
+        .output()
+        .expect("backup runs");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+}
