@@ -54,9 +54,11 @@ async fn main() {
                 html: render(&body),
                 body,
                 created_at: start + i as i64 * 1000,
+                idempotency_key: None,
             })
             .await
-            .expect("insert");
+            .expect("insert")
+            .record;
         if parent.is_none() {
             tops.push((record.id, record.root_id));
         }

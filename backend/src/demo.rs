@@ -71,8 +71,10 @@ pub async fn seed(store: &dyn CommentStore, now: i64) -> StoreResult<bool> {
                 body: (*body).to_owned(),
                 html: render(body),
                 created_at: now - minutes_ago * 60_000,
+                idempotency_key: None,
             })
-            .await?;
+            .await?
+            .record;
         placed.push((record.id, record.root_id, record.depth));
     }
     for (i, kind) in [ReactionKind::Like, ReactionKind::Love, ReactionKind::Like]

@@ -83,6 +83,7 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Unavailable(cause) => Self::Unavailable(cause),
+            StoreError::Conflict(message) => Self::conflict(message),
             StoreError::Internal(cause) => Self::Internal(cause),
         }
     }

@@ -69,6 +69,7 @@ async fn seed(state: &AppState, article: &ArticleId, n: usize) {
                 parent_id: parent.clone(),
             },
             &reader,
+            None,
         )
         .await
         .expect("posted");

@@ -12,7 +12,8 @@ use axum::response::Response;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use chime_shared::{
-    ArticleId, Comment, EditComment, NewComment, NewReport, PageLimit, ParseError, SortOrder,
+    ArticleId, Comment, EditComment, IDEMPOTENCY_HEADER, IdempotencyKey, NewComment, NewReport,
+    PageLimit, ParseError, SortOrder,
 };
 use serde::Deserialize;
 
@@ -75,10 +76,16 @@ async fn create(
     State(state): State<AppState>,
     ApiPath(article): ApiPath<String>,
     Reader(reader): Reader,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<NewComment>,
 ) -> ApiResult<(StatusCode, Json<Comment>)> {
     let article = ArticleId::parse(&article)?;
-    let comment = comments::post(&state, &article, body, &reader).await?;
+    // The idempotency layer has refused a malformed key already.
+    let key = headers
+        .get(IDEMPOTENCY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| IdempotencyKey::parse(v).ok());
+    let comment = comments::post(&state, &article, body, &reader, key.as_ref()).await?;
     Ok((StatusCode::CREATED, Json(comment)))
 }
 

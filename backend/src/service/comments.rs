@@ -11,8 +11,8 @@ use crate::state::AppState;
 use crate::store::{CommentRecord, Keyset, NewCommentRecord, ReaderHash};
 use chime_shared::{
     ArticleId, AuthorName, Comment, CommentBody, CommentList, CommentRemoved, CommentState, Cursor,
-    EditComment, ErrorCode, LiveEvent, ModChange, NewComment, NewReport, Note, PageLimit,
-    ReactionKind, ReportReason, SortOrder,
+    EditComment, ErrorCode, IdempotencyKey, LiveEvent, ModChange, NewComment, NewReport, Note,
+    PageLimit, ReactionKind, ReportReason, SortOrder,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -212,12 +212,14 @@ fn nest(mut comment: Comment, replies: &[Comment]) -> Comment {
     comment
 }
 
-/// Posts a comment or a reply.
+/// Posts a comment or a reply. With the post's Idempotency-Key, a retry of
+/// a post that was stored but whose answer was lost gets that comment back.
 pub async fn post(
     state: &AppState,
     article: &ArticleId,
     request: NewComment,
     reader: &ReaderHash,
+    key: Option<&IdempotencyKey>,
 ) -> ApiResult<Comment> {
     let limits = state.settings.limits;
     let author = AuthorName::parse(&request.author_name, limits.author_name_max_chars)?;
@@ -226,7 +228,7 @@ pub async fn post(
         None => (None, None, 0),
         Some(raw) => place_reply(state, article, raw).await?,
     };
-    let record = state
+    let inserted = state
         .store
         .insert_comment(NewCommentRecord {
             article: article.as_str().to_owned(),
@@ -238,8 +240,14 @@ pub async fn post(
             body: body.as_str().to_owned(),
             html: render(body.as_str()),
             created_at: state.now_ms(),
+            idempotency_key: key.map(|k| k.as_str().to_owned()),
         })
         .await?;
+    let record = inserted.record;
+    if !inserted.new {
+        // Told to everyone the first time.
+        return Ok(for_reader(&record, Some(reader), Vec::new()));
+    }
     state.metrics.comments_posted.inc();
     state.publish(
         article.as_str(),

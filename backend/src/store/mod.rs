@@ -14,6 +14,9 @@ pub enum StoreError {
     /// The database cannot be reached or is busy: retryable.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// The write contradicts what is stored (a reused key, say).
+    #[error("{0}")]
+    Conflict(String),
     /// Anything else.
     #[error("storage error: {0}")]
     Internal(String),
@@ -71,6 +74,17 @@ pub struct NewCommentRecord {
     pub body: String,
     pub html: String,
     pub created_at: i64,
+    /// The post's Idempotency-Key, when it had one.
+    pub idempotency_key: Option<String>,
+}
+
+/// What `insert_comment` did.
+#[derive(Debug, Clone)]
+pub struct Inserted {
+    pub record: CommentRecord,
+    /// False when the reader had posted this comment with the same key
+    /// before (a retry whose first answer was lost): nothing was written.
+    pub new: bool,
 }
 
 /// Where a page of a listing starts: after this key, in the listing's order.
@@ -198,8 +212,10 @@ pub trait CommentStore: Send + Sync + 'static {
         make: &(dyn Fn() -> String + Send + Sync),
     ) -> StoreResult<String>;
 
-    /// Stores a new comment, creating its article if needed.
-    async fn insert_comment(&self, new: NewCommentRecord) -> StoreResult<CommentRecord>;
+    /// Stores a new comment, creating its article if needed. A key the
+    /// reader used before gives back that comment when it is the same post,
+    /// and a `Conflict` when it is another.
+    async fn insert_comment(&self, new: NewCommentRecord) -> StoreResult<Inserted>;
 
     /// One comment by id.
     async fn comment(&self, id: i64) -> StoreResult<Option<CommentRecord>>;

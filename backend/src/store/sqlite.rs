@@ -74,6 +74,40 @@ pub struct Backup {
 }
 
 impl SqliteStore {
+    /// The comment a reader posted with `key` before, when this post is the
+    /// same one (a retry); a conflict when the key was used for another.
+    async fn posted_before(
+        &self,
+        reader: &str,
+        key: &str,
+        body: &str,
+        parent: Option<i64>,
+    ) -> StoreResult<Inserted> {
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} \
+             WHERE c.author_reader = ? AND c.idempotency_key = ?"
+        );
+        let row = sqlx::query(&sql)
+            .bind(reader)
+            .bind(key)
+            .fetch_optional(&self.writer)
+            .await
+            .map_err(map_err)?;
+        let record = row
+            .as_ref()
+            .map(comment_of)
+            .transpose()
+            .map_err(map_err)?
+            .ok_or_else(|| StoreError::Internal("a key without its comment".into()))?;
+        if record.body == body && record.parent_id == parent {
+            Ok(Inserted { record, new: false })
+        } else {
+            Err(StoreError::Conflict(
+                "This Idempotency-Key was already used for another comment.".into(),
+            ))
+        }
+    }
+
     /// Writes a copy of the whole database to the new file `path` while
     /// the server keeps serving, then checks the copy.
     ///
@@ -259,8 +293,8 @@ where
 {
     sqlx::query_scalar(
         "INSERT INTO comments (article_id, parent_id, root_id, depth, author_name, \
-         author_reader, body, html, created_at, state) \
-         SELECT a.id, ?, ?, ?, ?, ?, ?, ?, ?, 'visible' FROM articles a WHERE a.key = ? \
+         author_reader, body, html, created_at, idempotency_key, state) \
+         SELECT a.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'visible' FROM articles a WHERE a.key = ? \
          RETURNING id",
     )
     .bind(new.parent_id)
@@ -271,6 +305,7 @@ where
     .bind(&new.body)
     .bind(&new.html)
     .bind(new.created_at)
+    .bind(&new.idempotency_key)
     .bind(&new.article)
     .fetch_optional(executor)
     .await
@@ -424,12 +459,16 @@ impl CommentStore for SqliteStore {
             .map_err(map_err)
     }
 
-    async fn insert_comment(&self, new: NewCommentRecord) -> StoreResult<CommentRecord> {
+    async fn insert_comment(&self, new: NewCommentRecord) -> StoreResult<Inserted> {
         // Posting is the busiest write and each statement is a round trip
         // to the connection's thread: a top-level comment on a known article
         // is one statement (migration 0002's trigger sets its root and
         // counts it), a reply adds the ancestors' counts in a transaction,
         // and the record is made from what was written, not read back.
+        let retry_key = new.idempotency_key.clone();
+        let retried = retry_key
+            .as_ref()
+            .map(|_| (new.author_reader.clone(), new.body.clone(), new.parent_id));
         let run = async {
             let id = if new.parent_id.is_none() {
                 match insert_row(&self.writer, &new).await? {
@@ -477,7 +516,16 @@ impl CommentStore for SqliteStore {
                 reactions: [0; 6],
             })
         };
-        run.await.map_err(map_err)
+        match run.await {
+            Ok(record) => Ok(Inserted { record, new: true }),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                let (Some(key), Some((reader, body, parent))) = (retry_key, retried) else {
+                    return Err(StoreError::Internal(e.to_string()));
+                };
+                self.posted_before(&reader, &key, &body, parent).await
+            }
+            Err(e) => Err(map_err(e)),
+        }
     }
 
     async fn comment(&self, id: i64) -> StoreResult<Option<CommentRecord>> {

@@ -425,6 +425,52 @@ async fn retried_write_with_the_same_idempotency_key_posts_once() {
     .await;
 }
 
+/// The server dies after a post is stored but before its answer is
+/// recorded under its Idempotency-Key: the key stays "in progress". Once
+/// that claim is stale, the widget's retry must get the stored comment, not
+/// a second one.
+#[tokio::test]
+async fn a_retry_after_a_lost_answer_gets_the_stored_comment_not_a_second_one() {
+    let app = spawn_app().await;
+    let me = reader();
+    let send = |text: &'static str| {
+        app.request(Method::POST, "/articles/lost/comments", Some(&me))
+            .header("Idempotency-Key", "draft-1")
+            .json(&json!({"author_name": "M", "body": text}))
+            .send()
+    };
+    let first = send("only once").await.expect("request");
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Comment = first.json().await.expect("json");
+    // What a crash between the two writes leaves behind.
+    let mut db =
+        sqlx::sqlite::SqliteConnectOptions::new().filename(app.dir.path().join("chime.db"));
+    db = db.busy_timeout(std::time::Duration::from_secs(5));
+    let mut conn = sqlx::ConnectOptions::connect(&db).await.expect("open");
+    sqlx::query("UPDATE idempotency_keys SET status = NULL, response_body = NULL")
+        .execute(&mut conn)
+        .await
+        .expect("forget the answer");
+
+    let early = send("only once").await.expect("request");
+    assert_error(early, StatusCode::CONFLICT, ErrorCode::Conflict).await;
+    app.clock.advance(time::Duration::minutes(2));
+    let retry = send("only once").await.expect("request");
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    let retry: Comment = retry.json().await.expect("json");
+    assert_eq!(retry.id, first.id);
+    assert_eq!(app.list("lost", "", None).await.total, 1);
+    let replay = send("only once").await.expect("request");
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+
+    // A day later the key is forgotten by the idempotency layer, but the
+    // comment still holds it: another post under it is refused.
+    app.clock.advance(time::Duration::days(2));
+    let reused = send("another post").await.expect("request");
+    assert_error(reused, StatusCode::CONFLICT, ErrorCode::Conflict).await;
+    assert_eq!(app.list("lost", "", None).await.total, 1);
+}
+
 #[tokio::test]
 async fn idempotent_delete_replays_no_content() {
     let app = spawn_app().await;
