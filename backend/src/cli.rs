@@ -85,6 +85,15 @@ struct ServeArgs {
     /// (about 30 KB each); 0 turns the page cache off.
     #[arg(long, env = "CHIME_PAGE_CACHE_ARTICLES", default_value_t = 1_000)]
     page_cache_articles: usize,
+    /// Comma-separated proxies (addresses or networks like 10.0.0.0/8)
+    /// whose X-Forwarded-For header names the client; none by default.
+    #[arg(long, env = "CHIME_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: String,
+    /// Live streams (one per open article page) one client address may
+    /// hold open.
+    #[arg(long, env = "CHIME_STREAMS_PER_ADDRESS", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    streams_per_address: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,6 +180,9 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
     settings.writes_per_minute_per_reader = args.writes_per_minute_per_reader;
     settings.writes_per_minute_per_address = args.writes_per_minute_per_address;
     settings.page_cache_articles = args.page_cache_articles;
+    settings.trusted_proxies = crate::client::TrustedProxies::parse(&args.trusted_proxies)
+        .map_err(|e| format!("--trusted-proxies: {e}"))?;
+    settings.streams_per_address = args.streams_per_address as usize;
     settings.bootstrap_admin = true;
     settings.seed_demo = args.demo;
     Ok(settings)

@@ -33,6 +33,10 @@ pub struct Settings {
     pub writes_per_minute_per_reader: u32,
     /// Writes a minute allowed per client address (also the burst).
     pub writes_per_minute_per_address: u32,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: crate::client::TrustedProxies,
+    /// Live streams one client address may hold open.
+    pub streams_per_address: usize,
     /// Articles whose first pages are kept in memory (0: none).
     pub page_cache_articles: usize,
     /// Where the built widget bundle is (`trunk build` output).
@@ -81,6 +85,8 @@ impl Settings {
             writes_per_minute_per_reader: 30,
             writes_per_minute_per_address: 300,
             page_cache_articles: 1_000,
+            trusted_proxies: crate::client::TrustedProxies::default(),
+            streams_per_address: 100,
             widget_dir: "frontend/dist".into(),
             bootstrap_admin: false,
             seed_demo: false,

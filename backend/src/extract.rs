@@ -107,6 +107,27 @@ impl FromRequestParts<AppState> for Reader {
     }
 }
 
+/// The client's address (behind a trusted proxy, the one it names); `None`
+/// without connection info.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            state
+                .settings
+                .trusted_proxies
+                .of(&parts.extensions, &parts.headers),
+        ))
+    }
+}
+
 /// The reader making a read, if they said who they are.
 #[derive(Debug, Clone)]
 pub struct MaybeReader(pub Option<ReaderHash>);

@@ -3,6 +3,7 @@
 
 pub mod caching;
 pub mod cli;
+pub mod client;
 pub mod clock;
 pub mod config;
 pub mod demo;

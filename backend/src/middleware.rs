@@ -6,13 +6,12 @@ use crate::metrics::{HttpLabels, RouteLabels};
 use crate::state::AppState;
 use crate::store::{IdempotencyClaim, IdempotencyTimes, StoredResponse};
 use axum::body::Body;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chime_shared::{ErrorCode, IDEMPOTENCY_HEADER, IdempotencyKey, READER_HEADER, ReaderToken};
 use sha2::{Digest, Sha256};
-use std::net::SocketAddr;
 use std::time::Instant;
 
 fn is_write(method: &Method) -> bool {
@@ -139,10 +138,10 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
             .and_then(|v| v.to_str().ok())
             .and_then(|v| ReaderToken::parse(v).ok());
         if let Some(token) = token {
-            let addr = request
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip());
+            let addr = state
+                .settings
+                .trusted_proxies
+                .of(request.extensions(), request.headers());
             if let Err(e) = state.write_limits.check(&state.readers.hash(&token), addr) {
                 return e.into_response();
             }

@@ -5,8 +5,10 @@ use crate::error::ApiError;
 use crate::store::ReaderHash;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
 
 /// The limiters of one server. (Behind a load balancer each server keeps its
 /// own: the effective limit is per server.)
@@ -49,6 +51,117 @@ impl WriteLimits {
     }
 }
 
+/// Moderator sign-in attempts: per client address, so one address cannot
+/// try passwords quickly, and per name, so many addresses cannot either.
+#[derive(Debug)]
+pub struct SignInLimits {
+    by_addr: DefaultKeyedRateLimiter<IpAddr>,
+    by_name: DefaultKeyedRateLimiter<String>,
+    clock: DefaultClock,
+}
+
+impl SignInLimits {
+    /// 10 attempts a minute per address, 30 per name (bursts as large).
+    pub fn new() -> Self {
+        Self {
+            by_addr: RateLimiter::keyed(Quota::per_minute(
+                NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            )),
+            by_name: RateLimiter::keyed(Quota::per_minute(
+                NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN),
+            )),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Takes one attempt, or says how long to wait.
+    pub fn check(&self, name: &str, addr: Option<IpAddr>) -> Result<(), ApiError> {
+        let wait = |not_until: governor::NotUntil<_>| ApiError::RateLimited {
+            retry_after_secs: not_until.wait_time_from(self.clock.now()).as_secs() + 1,
+        };
+        if let Some(addr) = addr {
+            self.by_addr.check_key(&addr).map_err(wait)?;
+        }
+        // Names are compared as typed; an unknown name is limited the same.
+        let name: String = name.chars().take(64).collect();
+        self.by_name.check_key(&name).map_err(wait)?;
+        Ok(())
+    }
+
+    pub fn forget_idle(&self) {
+        self.by_addr.retain_recent();
+        self.by_name.retain_recent();
+    }
+}
+
+impl Default for SignInLimits {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Live streams open per client address: one address cannot hold the
+/// server's connections. A stream gives its place back when it ends.
+#[derive(Debug)]
+pub struct StreamLimits {
+    per_addr: usize,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// One open stream's place; dropped with the stream.
+#[derive(Debug)]
+pub struct StreamPermit {
+    addr: Option<IpAddr>,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl StreamLimits {
+    pub fn new(per_addr: usize) -> Self {
+        Self {
+            per_addr,
+            open: Arc::default(),
+        }
+    }
+
+    /// A place for one more stream from `addr`, or a 429.
+    pub fn open(&self, addr: Option<IpAddr>) -> Result<StreamPermit, ApiError> {
+        if let Some(addr) = addr {
+            let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+            let count = open.entry(addr).or_default();
+            if *count >= self.per_addr {
+                return Err(ApiError::RateLimited {
+                    retry_after_secs: 30,
+                });
+            }
+            *count += 1;
+        }
+        Ok(StreamPermit {
+            addr,
+            open: self.open.clone(),
+        })
+    }
+
+    /// Streams open from `addr` now.
+    pub fn open_from(&self, addr: IpAddr) -> usize {
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.get(&addr).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for StreamPermit {
+    fn drop(&mut self) {
+        if let Some(addr) = self.addr {
+            let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(count) = open.get_mut(&addr) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    open.remove(&addr);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +177,46 @@ mod tests {
             other => panic!("expected a rate limit, got {other:?}"),
         }
         assert!(limits.check(&ReaderHash("other".into()), None).is_ok());
+    }
+
+    #[test]
+    fn streams_per_address_are_capped_and_given_back() {
+        let limits = StreamLimits::new(2);
+        let a: IpAddr = "192.0.2.1".parse().expect("ip");
+        let b: IpAddr = "192.0.2.2".parse().expect("ip");
+        let first = limits.open(Some(a)).expect("first");
+        let _second = limits.open(Some(a)).expect("second");
+        assert!(limits.open(Some(a)).is_err(), "a third from one address");
+        assert!(limits.open(Some(b)).is_ok(), "another address");
+        drop(first);
+        assert_eq!(limits.open_from(a), 1);
+        assert!(limits.open(Some(a)).is_ok(), "a place was given back");
+        assert!(limits.open(None).is_ok(), "no address, no count");
+    }
+
+    #[test]
+    fn sign_in_attempts_are_limited_per_address_and_per_name() {
+        let limits = SignInLimits::new();
+        let addr: IpAddr = "192.0.2.9".parse().expect("ip");
+        for n in 0..10 {
+            limits
+                .check(&format!("name{n}"), Some(addr))
+                .expect("within the allowance");
+        }
+        assert!(
+            limits.check("name-x", Some(addr)).is_err(),
+            "11th from one address"
+        );
+        for n in 0..30u8 {
+            let other = IpAddr::from([198, 51, 100, n]);
+            limits
+                .check("admin", Some(other))
+                .expect("within the allowance");
+        }
+        let fresh = IpAddr::from([203, 0, 113, 1]);
+        assert!(
+            limits.check("admin", Some(fresh)).is_err(),
+            "31st for one name"
+        );
     }
 }

@@ -99,6 +99,7 @@ impl Application {
             settings.writes_per_minute_per_address,
         );
         let pages = PageCache::new(settings.page_cache_articles);
+        let streams = crate::ratelimit::StreamLimits::new(settings.streams_per_address);
         let state = AppState::new(Shared {
             store,
             events,
@@ -107,6 +108,8 @@ impl Application {
             readers: ReaderHasher::new(key.as_bytes()),
             metrics: Arc::new(Metrics::default()),
             write_limits: Arc::new(limits),
+            sign_in_limits: crate::ratelimit::SignInLimits::new(),
+            streams,
             pages,
             shutdown: CancellationToken::new(),
         });
@@ -163,6 +166,7 @@ async fn purge_loop(state: AppState) {
     for minute in 0u64.. {
         tick.tick().await;
         state.write_limits.forget_idle();
+        state.sign_in_limits.forget_idle();
         if minute % 60 != 0 {
             continue;
         }

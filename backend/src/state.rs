@@ -24,6 +24,10 @@ pub struct Shared {
     pub readers: ReaderHasher,
     pub metrics: Arc<Metrics>,
     pub write_limits: Arc<crate::ratelimit::WriteLimits>,
+    /// Moderator sign-in attempts.
+    pub sign_in_limits: crate::ratelimit::SignInLimits,
+    /// Live streams open per client address.
+    pub streams: crate::ratelimit::StreamLimits,
     /// First pages of recently read threads.
     pub pages: PageCache,
     /// Cancelled when the server stops, so open event streams end.

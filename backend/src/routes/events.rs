@@ -1,7 +1,8 @@
 //! `/articles/{article}/events`: live events as server-sent events.
 
 use crate::error::ApiResult;
-use crate::extract::ApiPath;
+use crate::extract::{ApiPath, ClientAddr};
+use crate::ratelimit::StreamPermit;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
@@ -46,9 +47,11 @@ fn sse_event(event: &LiveEvent) -> Event {
 
 async fn events(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     ApiPath(article): ApiPath<String>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let article = ArticleId::parse(&article)?;
+    let permit = state.streams.open(addr)?;
     let live = BroadcastStream::new(state.events.subscribe(article.as_str())).map(move |item| {
         match item {
             Ok(event) => sse_event(&event),
@@ -59,15 +62,17 @@ async fn events(
             })),
         }
     });
-    Ok(sse(&state, live))
+    Ok(sse(&state, live, permit))
 }
 
 /// An event-stream answer: a greeting that tells the browser how soon to
 /// reconnect after a drop, then `live`, with keep-alives, ended when the
-/// server shuts down; counted in the open-streams gauge while it lasts.
+/// server shuts down; counted in the open-streams gauge, and holding its
+/// client's place (`permit`), while it lasts.
 pub(super) fn sse<L>(
     state: &AppState,
     live: L,
+    permit: StreamPermit,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<L>>
 where
     L: Stream<Item = Event> + Send + 'static,
@@ -82,7 +87,7 @@ where
     let stream = hello
         .chain(live)
         .map(move |event| {
-            let _open = &open;
+            let _held = (&open, &permit);
             Ok(event)
         })
         .take_until(state.shutdown.clone().cancelled_owned());

@@ -3,7 +3,7 @@
 
 use super::comments::parse_limit;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientAddr};
 use crate::middleware::own_origin;
 use crate::service::moderation::{self, ModListRequest, Moderator};
 use crate::state::AppState;
@@ -73,9 +73,12 @@ async fn require_moderator(
 
 async fn sign_in(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<(CookieJar, StatusCode)> {
+    // Before the password is even hashed: guessing stays slow.
+    state.sign_in_limits.check(&body.username, addr)?;
     // A new session on every sign-in; the old one, if any, ends.
     if let Some(old) = jar.get(SESSION_COOKIE) {
         moderation::sign_out(&state, old.value()).await?;
@@ -189,7 +192,9 @@ async fn audit(
 /// moderation view. Behind the session guard like every route here.
 async fn events(
     State(state): State<AppState>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    ClientAddr(addr): ClientAddr,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let permit = state.streams.open(addr)?;
     let live = BroadcastStream::new(state.events.subscribe_mod()).map(|item| match item {
         Ok(event) => Event::default()
             .event(ModEvent::NAME)
@@ -197,5 +202,5 @@ async fn events(
         // Fell behind: the view reloads its queue.
         Err(_) => Event::default().event("resync").data("{}"),
     });
-    super::events::sse(&state, live)
+    Ok(super::events::sse(&state, live, permit))
 }

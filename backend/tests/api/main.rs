@@ -9,5 +9,6 @@ mod comments;
 mod errors;
 mod events;
 mod hostile;
+mod limits;
 mod moderation;
 mod reactions;

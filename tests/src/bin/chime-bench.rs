@@ -107,6 +107,8 @@ fn start(chime: &Path, db: &Path, extra: &[&str]) -> Result<Server, Box<dyn std:
         .arg(format!("sqlite://{}", db.display()))
         .args(["--writes-per-minute-per-reader", "100000000"])
         .args(["--writes-per-minute-per-address", "100000000"])
+        // Every simulated reader comes from 127.0.0.1.
+        .args(["--streams-per-address", "1000000"])
         .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
