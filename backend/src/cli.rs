@@ -94,6 +94,10 @@ struct ServeArgs {
     #[arg(long, env = "CHIME_STREAMS_PER_ADDRESS", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(1..))]
     streams_per_address: u32,
+    /// Reports by different readers after which a comment is hidden until
+    /// a moderator looks at it; 0 never hides.
+    #[arg(long, env = "CHIME_HOLD_AFTER_REPORTS", default_value_t = 5)]
+    hold_after_reports: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +187,7 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
     settings.trusted_proxies = crate::client::TrustedProxies::parse(&args.trusted_proxies)
         .map_err(|e| format!("--trusted-proxies: {e}"))?;
     settings.streams_per_address = args.streams_per_address as usize;
+    settings.hold_after_reports = args.hold_after_reports;
     settings.bootstrap_admin = true;
     settings.seed_demo = args.demo;
     Ok(settings)

@@ -35,6 +35,9 @@ pub struct Settings {
     pub writes_per_minute_per_address: u32,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: crate::client::TrustedProxies,
+    /// Reports (by different readers) after which a comment is hidden
+    /// until a moderator looks; 0: never.
+    pub hold_after_reports: u32,
     /// Live streams one client address may hold open.
     pub streams_per_address: usize,
     /// Articles whose first pages are kept in memory (0: none).
@@ -87,6 +90,7 @@ impl Settings {
             page_cache_articles: 1_000,
             trusted_proxies: crate::client::TrustedProxies::default(),
             streams_per_address: 100,
+            hold_after_reports: 5,
             widget_dir: "frontend/dist".into(),
             bootstrap_admin: false,
             seed_demo: false,

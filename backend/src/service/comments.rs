@@ -8,11 +8,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::page_cache::{Page, PageKey, Stake};
 use crate::render::render;
 use crate::state::AppState;
-use crate::store::{CommentRecord, Keyset, NewCommentRecord, ReaderHash};
+use crate::store::{AuditNote, CommentRecord, Keyset, NewCommentRecord, ReaderHash};
 use chime_shared::{
-    ArticleId, AuthorName, Comment, CommentBody, CommentList, CommentRemoved, CommentState, Cursor,
-    EditComment, ErrorCode, IdempotencyKey, LiveEvent, ModChange, NewComment, NewReport, Note,
-    PageLimit, ReactionKind, ReportReason, SortOrder,
+    ArticleId, AuditAction, AuthorName, Comment, CommentBody, CommentList, CommentRemoved,
+    CommentState, Cursor, EditComment, ErrorCode, IdempotencyKey, LiveEvent, ModChange, NewComment,
+    NewReport, Note, PageLimit, ReactionKind, ReportReason, SortOrder,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -407,6 +407,57 @@ pub async fn report(
     if added {
         state.metrics.reports_filed.inc();
         moderation::announce(state, record.id, ModChange::Reported).await;
+        hold_if_reported_enough(state, record.id).await?;
+    }
+    Ok(())
+}
+
+/// Who the audit log names for what Chime does by itself; no moderator's
+/// name can look like it (names are letters, digits, `-`, `_` and `.`).
+pub const AUTOMATIC: &str = "(automatic)";
+
+/// When the `hold_after_reports`th reader reports a comment, it is hidden
+/// until a moderator looks: it leaves readers' pages at once, stands in the
+/// Hidden and Reported queues with its reports, and is audited. Only that
+/// report holds it: once a moderator has restored it, more reports leave it
+/// up (they still show in the Reported queue).
+async fn hold_if_reported_enough(state: &AppState, id: i64) -> ApiResult<()> {
+    let threshold = i64::from(state.settings.hold_after_reports);
+    if threshold == 0 {
+        return Ok(());
+    }
+    let Some(current) = state.store.comment(id).await? else {
+        return Ok(());
+    };
+    if current.report_count != threshold || current.state != CommentState::Visible {
+        return Ok(());
+    }
+    let reason = format!("Held for review after {} reports.", current.report_count);
+    let Some(change) = state
+        .store
+        .set_state(
+            id,
+            CommentState::Hidden,
+            Some(&reason),
+            Some(AuditNote {
+                moderator: AUTOMATIC.to_owned(),
+                action: AuditAction::Hide,
+                reason: Some(reason.clone()),
+            }),
+            state.now_ms(),
+        )
+        .await?
+    else {
+        return Ok(());
+    };
+    if change.before == CommentState::Visible {
+        tracing::info!(
+            comment = id,
+            reports = current.report_count,
+            "held for review"
+        );
+        publish_removed(state, &change.after);
+        moderation::announce(state, id, ModChange::Hidden).await;
     }
     Ok(())
 }

@@ -440,3 +440,86 @@ async fn replies_carry_the_first_line_of_what_they_answer() {
     assert_eq!(excerpt.chars().count(), 120);
     assert_eq!(list.comments[1].parent_excerpt, None);
 }
+
+#[tokio::test]
+async fn a_comment_reported_by_enough_readers_is_held_for_review() {
+    let app = spawn_with(|s| s.hold_after_reports = 2).await;
+    let posted = app
+        .comment("held", &reader(), "contested words", None)
+        .await;
+    let report = |by: String| {
+        let path = format!("/comments/{}/reports", posted.id);
+        let app = &app;
+        async move {
+            app.send(
+                Method::POST,
+                &path,
+                Some(&by),
+                Some(json!({"reason": "abuse"})),
+            )
+            .await
+        }
+    };
+    let first = reader();
+    assert_eq!(report(first.clone()).await.status(), StatusCode::ACCEPTED);
+    // The same reader again counts once.
+    assert_eq!(report(first).await.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        app.list("held", "", None).await.total,
+        1,
+        "one reader is not enough"
+    );
+    assert_eq!(report(reader()).await.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        app.list("held", "", None).await.total,
+        0,
+        "held: readers no longer see it"
+    );
+
+    let cookie = app.moderator_cookie("mo").await;
+    let hidden: ModCommentList = app
+        .moderation(Method::GET, "/comments?state=hidden", &cookie)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let held = &hidden.comments[0];
+    assert_eq!(held.comment.id, posted.id);
+    assert_eq!(held.reports.count, 2);
+    assert_eq!(
+        held.hidden_reason.as_deref(),
+        Some("Held for review after 2 reports.")
+    );
+    let audit: AuditList = app
+        .moderation(Method::GET, "/audit", &cookie)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(audit.entries[0].moderator, "(automatic)");
+    assert_eq!(audit.entries[0].action, AuditAction::Hide);
+
+    // A moderator who finds it fine restores it; it stays up.
+    let restored = app
+        .moderation(
+            Method::POST,
+            &format!("/comments/{}/unhide", posted.id),
+            &cookie,
+        )
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(restored.status(), StatusCode::OK);
+    assert_eq!(app.list("held", "", None).await.total, 1);
+    assert_eq!(report(reader()).await.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        app.list("held", "", None).await.total,
+        1,
+        "a moderator's word stands"
+    );
+}
