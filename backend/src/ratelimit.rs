@@ -10,6 +10,21 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
+/// `n` a minute, `n` at once (at least 1).
+fn per_minute(n: u32) -> Quota {
+    Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
+}
+
+/// The 429 for a refused check, with the seconds until it would pass.
+fn too_many(
+    clock: &DefaultClock,
+    not_until: &governor::NotUntil<<DefaultClock as Clock>::Instant>,
+) -> ApiError {
+    ApiError::RateLimited {
+        retry_after_secs: not_until.wait_time_from(clock.now()).as_secs() + 1,
+    }
+}
+
 /// The limiters of one server. (Behind a load balancer each server keeps its
 /// own: the effective limit is per server.)
 #[derive(Debug)]
@@ -24,19 +39,16 @@ impl WriteLimits {
     /// Allows `per_reader` writes a minute per reader and `per_addr` per
     /// address, each also as a burst.
     pub fn new(per_reader: u32, per_addr: u32) -> Self {
-        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
         Self {
-            by_reader: RateLimiter::keyed(quota(per_reader)),
-            by_addr: RateLimiter::keyed(quota(per_addr)),
+            by_reader: RateLimiter::keyed(per_minute(per_reader)),
+            by_addr: RateLimiter::keyed(per_minute(per_addr)),
             clock: DefaultClock::default(),
         }
     }
 
     /// Takes one write from both allowances, or says how long to wait.
     pub fn check(&self, reader: &ReaderHash, addr: Option<IpAddr>) -> Result<(), ApiError> {
-        let wait = |not_until: governor::NotUntil<_>| ApiError::RateLimited {
-            retry_after_secs: not_until.wait_time_from(self.clock.now()).as_secs() + 1,
-        };
+        let wait = |not_until| too_many(&self.clock, &not_until);
         if let Some(addr) = addr {
             self.by_addr.check_key(&addr).map_err(wait)?;
         }
@@ -64,21 +76,15 @@ impl SignInLimits {
     /// 10 attempts a minute per address, 30 per name (bursts as large).
     pub fn new() -> Self {
         Self {
-            by_addr: RateLimiter::keyed(Quota::per_minute(
-                NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
-            )),
-            by_name: RateLimiter::keyed(Quota::per_minute(
-                NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN),
-            )),
+            by_addr: RateLimiter::keyed(per_minute(10)),
+            by_name: RateLimiter::keyed(per_minute(30)),
             clock: DefaultClock::default(),
         }
     }
 
     /// Takes one attempt, or says how long to wait.
     pub fn check(&self, name: &str, addr: Option<IpAddr>) -> Result<(), ApiError> {
-        let wait = |not_until: governor::NotUntil<_>| ApiError::RateLimited {
-            retry_after_secs: not_until.wait_time_from(self.clock.now()).as_secs() + 1,
-        };
+        let wait = |not_until| too_many(&self.clock, &not_until);
         if let Some(addr) = addr {
             self.by_addr.check_key(&addr).map_err(wait)?;
         }

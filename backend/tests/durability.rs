@@ -216,6 +216,17 @@ async fn sigkill_under_posting_load_loses_no_acknowledged_comment() {
     );
 }
 
+/// Runs `chime backup copy --database db`.
+fn backup(db: &Path, copy: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_chime"))
+        .arg("backup")
+        .arg(copy)
+        .arg("--database")
+        .arg(db)
+        .output()
+        .expect("backup runs")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_while_comments_are_posted_is_whole() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -232,13 +243,7 @@ async fn a_backup_taken_while_comments_are_posted_is_whole() {
     ));
     tokio::time::sleep(Duration::from_millis(200)).await;
     let copy = dir.path().join("copy.db");
-    let out = Command::new(env!("CARGO_BIN_EXE_chime"))
-        .arg("backup")
-        .arg(&copy)
-        .arg("--database")
-        .arg(&db)
-        .output()
-        .expect("backup runs");
+    let out = backup(&db, &copy);
     stop.store(true, Ordering::SeqCst);
     let posted = writer.await.expect("writer");
     assert!(
@@ -268,13 +273,7 @@ async fn a_backup_taken_while_comments_are_posted_is_whole() {
     drop(server);
 
     // Never over an existing file.
-    let again = Command::new(env!("CARGO_BIN_EXE_chime"))
-        .arg("backup")
-        .arg(&copy)
-        .arg("--database")
-        .arg(&db)
-        .output()
-        .expect("backup runs");
+    let again = backup(&db, &copy);
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
 }

@@ -194,6 +194,17 @@ impl TestApp {
         cookie.split(';').next().expect("name=value").to_owned()
     }
 
+    /// A moderation read, decoded.
+    pub async fn mod_get<T: serde::de::DeserializeOwned>(&self, path: &str, cookie: &str) -> T {
+        self.moderation(Method::GET, path, cookie)
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json")
+    }
+
     pub fn moderation(&self, method: Method, path: &str, cookie: &str) -> reqwest::RequestBuilder {
         self.client
             .request(method, self.api(&format!("/mod{path}")))

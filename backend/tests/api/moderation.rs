@@ -477,14 +477,7 @@ async fn a_comment_reported_by_enough_readers_is_held_for_review() {
     );
 
     let cookie = app.moderator_cookie("mo").await;
-    let hidden: ModCommentList = app
-        .moderation(Method::GET, "/comments?state=hidden", &cookie)
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let hidden: ModCommentList = app.mod_get("/comments?state=hidden", &cookie).await;
     let held = &hidden.comments[0];
     assert_eq!(held.comment.id, posted.id);
     assert_eq!(held.reports.count, 2);
@@ -492,14 +485,7 @@ async fn a_comment_reported_by_enough_readers_is_held_for_review() {
         held.hidden_reason.as_deref(),
         Some("Held for review after 2 reports.")
     );
-    let audit: AuditList = app
-        .moderation(Method::GET, "/audit", &cookie)
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let audit: AuditList = app.mod_get("/audit", &cookie).await;
     assert_eq!(audit.entries[0].moderator, "(automatic)");
     assert_eq!(audit.entries[0].action, AuditAction::Hide);
 
