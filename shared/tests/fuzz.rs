@@ -4,7 +4,8 @@
 //! kept corpus (`tests/corpus`: the Big List of Naughty Strings and our own
 //! payloads); proptest keeps any failing case in `proptest-regressions/`.
 //! `PROPTEST_CASES` sets how many random cases run (CI: the default 256;
-//! `./dev fuzz`: many more).
+//! `./dev fuzz`: many more). Native only: see Cargo.toml.
+#![cfg(not(target_arch = "wasm32"))]
 
 use chime_shared::*;
 use proptest::prelude::*;
