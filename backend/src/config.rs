@@ -27,6 +27,9 @@ pub struct Settings {
     pub edit_window: Duration,
     /// How long a moderator's session lasts.
     pub session_ttl: Duration,
+    /// How long a client has to send a request's headers before the
+    /// connection is closed.
+    pub header_read_timeout: Duration,
     /// How long a request may take before it is answered with 408.
     pub request_timeout: Duration,
     /// Writes a minute allowed per reader (also the burst).
@@ -85,6 +88,7 @@ impl Settings {
             edit_window: Duration::from_secs(15 * 60),
             session_ttl: Duration::from_secs(12 * 60 * 60),
             request_timeout: Duration::from_secs(15),
+            header_read_timeout: Duration::from_secs(10),
             writes_per_minute_per_reader: 30,
             writes_per_minute_per_address: 300,
             page_cache_articles: 1_000,

@@ -10,12 +10,20 @@ use crate::service::readers::ReaderHasher;
 use crate::state::{AppState, Shared};
 use crate::store::CommentStore;
 use crate::store::sqlite::SqliteStore;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -137,25 +145,65 @@ impl Application {
 
     /// Serves until `stop` resolves, then lets requests in flight finish
     /// and ends open event streams.
+    ///
+    /// The accept loop is hyper-util's rather than `axum::serve` for one
+    /// setting axum does not expose: a client must send its request headers
+    /// within `header_read_timeout`, so slow or stalled clients cannot hold
+    /// connections open.
     pub async fn run_until_stopped(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let state = self.state;
+        let header_read_timeout = state.settings.header_read_timeout;
         let purge = tokio::spawn(purge_loop(state.clone()));
         let shutdown = state.shutdown.clone();
         let app = crate::routes::app(state);
-        let result = axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            stop.await;
-            shutdown.cancel();
-        })
-        .await;
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_read_timeout);
+        let graceful = GracefulShutdown::new();
+        let mut stop = std::pin::pin!(stop);
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait, go on.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut stop => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let service = app
+                .clone()
+                .map_request(move |mut request: Request<Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    request
+                });
+            let connection = builder
+                .serve_connection_with_upgrades(
+                    TokioIo::new(stream),
+                    TowerToHyperService::new(service),
+                )
+                .into_owned();
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::debug!(error = %e, "connection ended");
+                }
+            });
+        }
+        // Event streams end, so the connections holding them can close.
+        shutdown.cancel();
+        graceful.shutdown().await;
         purge.abort();
-        result
+        Ok(())
     }
 }
 

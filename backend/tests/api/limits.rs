@@ -113,3 +113,28 @@ async fn moderator_sign_in_attempts_are_throttled() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_with(|s| s.header_read_timeout = std::time::Duration::from_secs(1)).await;
+    let addr = app.url.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connects");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("half a request");
+    let started = std::time::Instant::now();
+    let mut buffer = [0u8; 256];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), slow.read(&mut buffer))
+        .await
+        .expect("the server hung up within 10 s");
+    assert!(
+        matches!(read, Ok(0) | Err(_)) || String::from_utf8_lossy(&buffer).contains("408"),
+        "{read:?}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // Others are served meanwhile and after.
+    assert_eq!(app.list("slow", "", None).await.total, 0);
+}
