@@ -55,6 +55,7 @@ async fn main() {
                 body,
                 created_at: start + i as i64 * 1000,
                 idempotency_key: None,
+                hold: None,
             })
             .await
             .expect("insert")

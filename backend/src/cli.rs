@@ -94,10 +94,33 @@ struct ServeArgs {
     #[arg(long, env = "CHIME_STREAMS_PER_ADDRESS", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(1..))]
     streams_per_address: u32,
-    /// Reports by different readers after which a comment is hidden until
-    /// a moderator looks at it; 0 never hides.
+    /// Reports from different addresses after which a comment is held for
+    /// review (readers stop seeing it until a moderator decides); 0 never.
     #[arg(long, env = "CHIME_HOLD_AFTER_REPORTS", default_value_t = 5)]
     hold_after_reports: u32,
+    /// Which new comments wait for a moderator: off (only those screening
+    /// holds, and articles set to pre-moderation), new-readers (until one
+    /// of the reader's comments is approved) or all.
+    #[arg(long, env = "CHIME_PREMODERATION", default_value = "off")]
+    premoderation: String,
+    /// Words and phrases refused in names and comments, separated by
+    /// commas or new lines (whole words, any case).
+    #[arg(long, env = "CHIME_BANNED_WORDS", default_value = "")]
+    banned_words: String,
+    /// Words and phrases that hold a comment for review.
+    #[arg(long, env = "CHIME_SUSPECT_WORDS", default_value = "")]
+    suspect_words: String,
+    /// A comment with more links than this is held for review.
+    #[arg(long, env = "CHIME_MAX_LINKS", default_value_t = 3)]
+    max_links: usize,
+    /// A comment sent from the widget sooner than this many milliseconds
+    /// after its form opened is held for review (0: never).
+    #[arg(long, env = "CHIME_MIN_FORM_MS", default_value_t = 2_000)]
+    min_form_ms: u64,
+    /// The same text from the same reader or address within this many
+    /// minutes is held for review (0: never).
+    #[arg(long, env = "CHIME_REPEAT_WINDOW_MINUTES", default_value_t = 60)]
+    repeat_window_minutes: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,6 +211,15 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
         .map_err(|e| format!("--trusted-proxies: {e}"))?;
     settings.streams_per_address = args.streams_per_address as usize;
     settings.hold_after_reports = args.hold_after_reports;
+    settings.screening = crate::screening::Rules {
+        premoderation: crate::screening::Premoderation::parse(&args.premoderation)
+            .map_err(|e| format!("--premoderation: {e}"))?,
+        banned: crate::screening::WordList::parse(&args.banned_words),
+        suspect: crate::screening::WordList::parse(&args.suspect_words),
+        max_links: args.max_links,
+        min_form_ms: args.min_form_ms,
+        repeat_window_ms: i64::from(args.repeat_window_minutes) * 60_000,
+    };
     settings.bootstrap_admin = true;
     settings.seed_demo = args.demo;
     Ok(settings)

@@ -38,9 +38,11 @@ pub struct Settings {
     pub writes_per_minute_per_address: u32,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: crate::client::TrustedProxies,
-    /// Reports (by different readers) after which a comment is hidden
+    /// Reports (from different addresses) after which a comment is held
     /// until a moderator looks; 0: never.
     pub hold_after_reports: u32,
+    /// Which new comments are refused or held for review.
+    pub screening: crate::screening::Rules,
     /// Live streams one client address may hold open.
     pub streams_per_address: usize,
     /// Articles whose first pages are kept in memory (0: none).
@@ -95,6 +97,7 @@ impl Settings {
             trusted_proxies: crate::client::TrustedProxies::default(),
             streams_per_address: 100,
             hold_after_reports: 5,
+            screening: crate::screening::Rules::default(),
             widget_dir: "frontend/dist".into(),
             bootstrap_admin: false,
             seed_demo: false,

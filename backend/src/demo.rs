@@ -72,6 +72,7 @@ pub async fn seed(store: &dyn CommentStore, now: i64) -> StoreResult<bool> {
                 html: render(body),
                 created_at: now - minutes_ago * 60_000,
                 idempotency_key: None,
+                hold: None,
             })
             .await?
             .record;

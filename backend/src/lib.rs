@@ -16,6 +16,7 @@ pub mod page_cache;
 pub mod ratelimit;
 pub mod render;
 pub mod routes;
+pub mod screening;
 pub mod service;
 pub mod startup;
 pub mod state;

@@ -32,6 +32,7 @@ pub struct Metrics {
     pub http_requests: Family<HttpLabels, Counter>,
     pub http_seconds: HistogramFamily,
     pub comments_posted: Counter,
+    pub comments_held: Counter,
     pub reactions_changed: Counter,
     pub reports_filed: Counter,
     pub moderation_actions: Counter,
@@ -49,6 +50,7 @@ impl Default for Metrics {
         let http_requests = Family::<HttpLabels, Counter>::default();
         let http_seconds: HistogramFamily = Family::new_with_constructor(latency_histogram);
         let comments_posted = Counter::default();
+        let comments_held = Counter::default();
         let reactions_changed = Counter::default();
         let reports_filed = Counter::default();
         let moderation_actions = Counter::default();
@@ -69,6 +71,11 @@ impl Default for Metrics {
             comments_posted.clone(),
         );
         registry.register(
+            "comments_held",
+            "Comments held for review as they were posted",
+            comments_held.clone(),
+        );
+        registry.register(
             "reactions_changed",
             "Reactions added or taken back",
             reactions_changed.clone(),
@@ -80,7 +87,7 @@ impl Default for Metrics {
         );
         registry.register(
             "moderation_actions",
-            "Hides and restores",
+            "Hides, restores, approvals, rejections and holds",
             moderation_actions.clone(),
         );
         registry.register(
@@ -93,6 +100,7 @@ impl Default for Metrics {
             http_requests,
             http_seconds,
             comments_posted,
+            comments_held,
             reactions_changed,
             reports_filed,
             moderation_actions,

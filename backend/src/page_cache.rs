@@ -43,6 +43,9 @@ pub struct Page {
     pub reactions: Option<HashMap<String, Vec<(i64, ReactionKind)>>>,
     /// Readers who wrote a visible comment on the page.
     pub authors: HashSet<String>,
+    /// Readers with a comment awaiting review anywhere in the article: they
+    /// see it, so their listing is theirs alone.
+    pub pending_authors: HashSet<String>,
     /// The page as anyone without a stake in it gets it.
     pub anonymous: Prepared,
 }
@@ -63,6 +66,9 @@ impl Page {
         let Some(reader) = reader else {
             return Stake::None;
         };
+        if self.pending_authors.contains(&reader.0) {
+            return Stake::Unknown;
+        }
         let Some(reactions) = &self.reactions else {
             return Stake::Unknown;
         };
@@ -238,6 +244,7 @@ mod tests {
                 vec![(1, ReactionKind::Like)],
             )])),
             authors: HashSet::from(["author".to_owned()]),
+            pending_authors: HashSet::new(),
             anonymous: Prepared::of(&total).expect("a number serialises"),
         })
     }
@@ -333,6 +340,18 @@ mod tests {
             Stake::Known(&[(1, ReactionKind::Like)])
         );
         assert_eq!(page.stake(Some(&reader("author"))), Stake::Known(&[]));
+        let waiting = Page {
+            pending_authors: HashSet::from(["reacted".to_owned()]),
+            reactions: page.reactions.clone(),
+            authors: page.authors.clone(),
+            anonymous: page.anonymous.clone(),
+            top_level: Vec::new(),
+            replies: Vec::new(),
+            next_cursor: None,
+            total: 1,
+        };
+        assert_eq!(waiting.stake(Some(&reader("reacted"))), Stake::Unknown);
+        assert_eq!(waiting.stake(Some(&reader("stranger"))), Stake::None);
         let unknown = Page {
             reactions: None,
             ..Arc::into_inner(page).expect("one owner")

@@ -108,6 +108,7 @@ impl Application {
         );
         let pages = PageCache::new(settings.page_cache_articles);
         let streams = crate::ratelimit::StreamLimits::new(settings.streams_per_address);
+        let screening = crate::screening::Screening::new(settings.screening.clone());
         let state = AppState::new(Shared {
             store,
             events,
@@ -119,6 +120,7 @@ impl Application {
             sign_in_limits: crate::ratelimit::SignInLimits::new(),
             streams,
             pages,
+            screening,
             shutdown: CancellationToken::new(),
         });
         Ok(Self {

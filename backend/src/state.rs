@@ -30,6 +30,8 @@ pub struct Shared {
     pub streams: crate::ratelimit::StreamLimits,
     /// First pages of recently read threads.
     pub pages: PageCache,
+    /// What new comments go through.
+    pub screening: crate::screening::Screening,
     /// Cancelled when the server stops, so open event streams end.
     pub shutdown: CancellationToken,
 }

@@ -65,10 +65,15 @@ async fn seed(state: &AppState, article: &ArticleId, n: usize) {
             article,
             NewComment {
                 author_name: "Seed".into(),
-                body: format!("Comment {i}"),
+                body: format!("Comment {i} on {article}"),
                 parent_id: parent.clone(),
+                website: None,
+                form_ms: None,
             },
-            &reader,
+            comments::Poster {
+                reader: &reader,
+                address: "seed",
+            },
             None,
         )
         .await

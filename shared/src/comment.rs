@@ -26,6 +26,9 @@ pub enum CommentState {
     Hidden,
     /// Deleted by its author.
     Deleted,
+    /// Held for a moderator's review: shown to its author alone until a
+    /// moderator approves (visible) or rejects (hidden) it.
+    Pending,
 }
 
 impl CommentState {
@@ -35,6 +38,7 @@ impl CommentState {
             Self::Visible => "visible",
             Self::Hidden => "hidden",
             Self::Deleted => "deleted",
+            Self::Pending => "pending",
         }
     }
 
@@ -44,6 +48,7 @@ impl CommentState {
             "visible" => Ok(Self::Visible),
             "hidden" => Ok(Self::Hidden),
             "deleted" => Ok(Self::Deleted),
+            "pending" => Ok(Self::Pending),
             _ => Err(ParseError::new("state", "Unknown comment state.")),
         }
     }
@@ -70,7 +75,7 @@ pub struct Comment {
     /// When its author last edited it.
     #[serde(with = "time::serde::rfc3339::option")]
     pub edited_at: Option<OffsetDateTime>,
-    /// Visible, hidden or deleted.
+    /// Visible, hidden, deleted, or pending (shown to its author alone).
     pub state: CommentState,
     /// Reaction counts.
     pub reactions: ReactionCounts,
@@ -146,6 +151,16 @@ pub struct NewComment {
     /// The comment replied to, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
+    /// The widget form's hidden field, which people never see and so leave
+    /// empty; form-filling robots fill it. Filled, the comment is held for
+    /// review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    /// How long the widget's form was open before it was sent, in
+    /// milliseconds. Faster than a person types, the comment is held for
+    /// review. Absent (other clients), nothing is inferred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form_ms: Option<u64>,
 }
 
 /// `PATCH /comments/{id}`.

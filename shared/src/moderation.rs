@@ -67,6 +67,8 @@ pub enum ModStateFilter {
     Hidden,
     /// Comments with at least one report.
     Reported,
+    /// Comments held for review, oldest first.
+    Pending,
     /// Everything, deleted included (default).
     #[default]
     All,
@@ -79,6 +81,7 @@ impl ModStateFilter {
             Self::Visible => "visible",
             Self::Hidden => "hidden",
             Self::Reported => "reported",
+            Self::Pending => "pending",
             Self::All => "all",
         }
     }
@@ -89,10 +92,11 @@ impl ModStateFilter {
             "visible" => Ok(Self::Visible),
             "hidden" => Ok(Self::Hidden),
             "reported" => Ok(Self::Reported),
+            "pending" => Ok(Self::Pending),
             "all" => Ok(Self::All),
             _ => Err(ParseError::new(
                 "state",
-                "Unknown state; use visible, hidden, reported or all.",
+                "Unknown state; use visible, hidden, reported, pending or all.",
             )),
         }
     }
@@ -115,7 +119,7 @@ pub struct ModComment {
     pub comment: Comment,
     /// Its reports.
     pub reports: ReportSummary,
-    /// The reason given when it was hidden.
+    /// The reason given when it was hidden, or why it is held for review.
     pub hidden_reason: Option<String>,
     /// The first line of the comment it replies to, for context.
     #[serde(default)]
@@ -138,6 +142,12 @@ pub enum ModChange {
     Hidden,
     /// A moderator restored it.
     Unhidden,
+    /// Chime held it for review (reports, suspect words, pre-moderation…).
+    Held,
+    /// A moderator approved it: readers see it now.
+    Approved,
+    /// A moderator rejected it: it stays hidden.
+    Rejected,
 }
 
 /// One event of `GET /mod/events` (SSE event name `mod_comment`): the
@@ -180,6 +190,12 @@ pub enum AuditAction {
     Hide,
     /// A hidden comment was restored.
     Unhide,
+    /// A comment held for review was held (by Chime itself).
+    Hold,
+    /// A comment held for review was approved.
+    Approve,
+    /// A comment held for review was rejected.
+    Reject,
 }
 
 impl AuditAction {
@@ -188,6 +204,9 @@ impl AuditAction {
         match self {
             Self::Hide => "hide",
             Self::Unhide => "unhide",
+            Self::Hold => "hold",
+            Self::Approve => "approve",
+            Self::Reject => "reject",
         }
     }
 
@@ -196,6 +215,9 @@ impl AuditAction {
         match raw {
             "hide" => Ok(Self::Hide),
             "unhide" => Ok(Self::Unhide),
+            "hold" => Ok(Self::Hold),
+            "approve" => Ok(Self::Approve),
+            "reject" => Ok(Self::Reject),
             _ => Err(ParseError::new("action", "Unknown audit action.")),
         }
     }
@@ -224,4 +246,11 @@ pub struct AuditList {
     pub entries: Vec<AuditEntry>,
     /// The cursor of the next page.
     pub next_cursor: Option<Cursor>,
+}
+
+/// `GET` and `PUT /mod/articles/{article}`: how an article is moderated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleModeration {
+    /// Every new comment waits for a moderator before readers see it.
+    pub premoderate: bool,
 }

@@ -2,8 +2,8 @@
 
 use crate::caching::Policy;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, MaybeReader, Reader};
-use crate::service::comments::{self, ListRequest};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientAddr, MaybeReader, Reader};
+use crate::service::comments::{self, ListRequest, Poster};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -76,6 +76,7 @@ async fn create(
     State(state): State<AppState>,
     ApiPath(article): ApiPath<String>,
     Reader(reader): Reader,
+    ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewComment>,
 ) -> ApiResult<(StatusCode, Json<Comment>)> {
@@ -85,7 +86,12 @@ async fn create(
         .get(IDEMPOTENCY_HEADER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| IdempotencyKey::parse(v).ok());
-    let comment = comments::post(&state, &article, body, &reader, key.as_ref()).await?;
+    let address = state.readers.address(addr);
+    let poster = Poster {
+        reader: &reader,
+        address: &address,
+    };
+    let comment = comments::post(&state, &article, body, poster, key.as_ref()).await?;
     Ok((StatusCode::CREATED, Json(comment)))
 }
 
@@ -111,8 +117,10 @@ async fn report(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     Reader(reader): Reader,
+    ClientAddr(addr): ClientAddr,
     ApiJson(body): ApiJson<NewReport>,
 ) -> ApiResult<StatusCode> {
-    comments::report(&state, &id, body, &reader).await?;
+    let address = state.readers.address(addr);
+    comments::report(&state, &id, body, &reader, &address).await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -18,8 +18,8 @@ use axum::{Extension, Json, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chime_shared::ModEvent;
 use chime_shared::{
-    ArticleId, AuditList, HideRequest, LoginRequest, MeResponse, ModComment, ModCommentList,
-    ModStateFilter,
+    ArticleId, ArticleModeration, AuditList, HideRequest, LoginRequest, MeResponse, ModComment,
+    ModCommentList, ModStateFilter,
 };
 use futures_util::stream::{Stream, StreamExt};
 use serde::Deserialize;
@@ -36,6 +36,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/comments", get(list))
         .route("/comments/{id}/hide", post(hide))
         .route("/comments/{id}/unhide", post(unhide))
+        .route("/comments/{id}/approve", post(approve))
+        .route("/comments/{id}/reject", post(reject))
+        .route("/articles/{article}", get(article).put(set_article))
         .route("/audit", get(audit))
         .route("/events", get(events))
         .route_layer(from_fn_with_state(state.clone(), require_moderator));
@@ -152,16 +155,59 @@ async fn hide(
     ApiPath(id): ApiPath<String>,
     body: Bytes,
 ) -> ApiResult<Json<ModComment>> {
-    // The body is optional: a bare POST hides without a reason.
-    let reason = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        serde_json::from_slice::<HideRequest>(&body)
-            .map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))?
-            .reason
-    };
+    let reason = reason_of(&body)?;
     Ok(Json(
         moderation::hide(&state, &moderator, &id, reason).await?,
+    ))
+}
+
+/// The optional `{reason}` of hide and reject: a bare POST gives none.
+fn reason_of(body: &Bytes) -> ApiResult<Option<String>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    Ok(serde_json::from_slice::<HideRequest>(body)
+        .map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))?
+        .reason)
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    Extension(moderator): Extension<Moderator>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ModComment>> {
+    Ok(Json(moderation::approve(&state, &moderator, &id).await?))
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    Extension(moderator): Extension<Moderator>,
+    ApiPath(id): ApiPath<String>,
+    body: Bytes,
+) -> ApiResult<Json<ModComment>> {
+    let reason = reason_of(&body)?;
+    Ok(Json(
+        moderation::reject(&state, &moderator, &id, reason).await?,
+    ))
+}
+
+async fn article(
+    State(state): State<AppState>,
+    ApiPath(article): ApiPath<String>,
+) -> ApiResult<Json<ArticleModeration>> {
+    let article = ArticleId::parse(&article)?;
+    Ok(Json(moderation::article(&state, &article).await?))
+}
+
+async fn set_article(
+    State(state): State<AppState>,
+    Extension(moderator): Extension<Moderator>,
+    ApiPath(article): ApiPath<String>,
+    ApiJson(body): ApiJson<ArticleModeration>,
+) -> ApiResult<Json<ArticleModeration>> {
+    let article = ArticleId::parse(&article)?;
+    Ok(Json(
+        moderation::set_article(&state, &moderator, &article, body).await?,
     ))
 }
 

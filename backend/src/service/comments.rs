@@ -7,12 +7,13 @@ use crate::caching::Prepared;
 use crate::error::{ApiError, ApiResult};
 use crate::page_cache::{Page, PageKey, Stake};
 use crate::render::render;
+use crate::screening::{Post, Premoderation};
 use crate::state::AppState;
-use crate::store::{AuditNote, CommentRecord, Keyset, NewCommentRecord, ReaderHash};
+use crate::store::{CommentRecord, Keyset, NewCommentRecord, ReaderHash};
 use chime_shared::{
-    ArticleId, AuditAction, AuthorName, Comment, CommentBody, CommentList, CommentRemoved,
-    CommentState, Cursor, EditComment, ErrorCode, IdempotencyKey, LiveEvent, ModChange, NewComment,
-    NewReport, Note, PageLimit, ReactionKind, ReportReason, SortOrder,
+    ArticleId, AuthorName, Comment, CommentBody, CommentList, CommentRemoved, CommentState, Cursor,
+    EditComment, ErrorCode, IdempotencyKey, LiveEvent, ModChange, NewComment, NewReport, Note,
+    PageLimit, ReactionKind, ReportReason, SortOrder,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -137,6 +138,7 @@ async fn first_page(state: &AppState, article: &ArticleId, key: PageKey) -> ApiR
         next_cursor,
         reactions,
         authors,
+        pending_authors: page.pending_authors.into_iter().collect(),
         anonymous,
     })
 }
@@ -212,15 +214,25 @@ fn nest(mut comment: Comment, replies: &[Comment]) -> Comment {
     comment
 }
 
+/// Who is posting: their reader hash and their address's.
+#[derive(Debug, Clone, Copy)]
+pub struct Poster<'a> {
+    pub reader: &'a ReaderHash,
+    pub address: &'a str,
+}
+
 /// Posts a comment or a reply. With the post's Idempotency-Key, a retry of
 /// a post that was stored but whose answer was lost gets that comment back.
+/// A comment screening holds (or on a pre-moderated article) is stored as
+/// pending: only its author sees it until a moderator decides.
 pub async fn post(
     state: &AppState,
     article: &ArticleId,
     request: NewComment,
-    reader: &ReaderHash,
+    poster: Poster<'_>,
     key: Option<&IdempotencyKey>,
 ) -> ApiResult<Comment> {
+    let reader = poster.reader;
     let limits = state.settings.limits;
     let author = AuthorName::parse(&request.author_name, limits.author_name_max_chars)?;
     let body = CommentBody::parse(&request.body, limits.body_max_chars)?;
@@ -228,6 +240,21 @@ pub async fn post(
         None => (None, None, 0),
         Some(raw) => place_reply(state, article, raw).await?,
     };
+    let now = state.now_ms();
+    let mut hold = state.screening.check(&Post {
+        author_name: author.as_str(),
+        body: body.as_str(),
+        honeypot: request.website.as_deref(),
+        form_ms: request.form_ms,
+        senders: [&reader.0, poster.address],
+        now,
+    })?;
+    if hold.is_none()
+        && state.screening.rules.premoderation == Premoderation::NewReaders
+        && !state.store.reader_is_known(reader).await?
+    {
+        hold = Some("A new reader's first comment is reviewed before it is shown.".into());
+    }
     let inserted = state
         .store
         .insert_comment(NewCommentRecord {
@@ -239,8 +266,9 @@ pub async fn post(
             author_reader: reader.0.clone(),
             body: body.as_str().to_owned(),
             html: render(body.as_str()),
-            created_at: state.now_ms(),
+            created_at: now,
             idempotency_key: key.map(|k| k.as_str().to_owned()),
+            hold,
         })
         .await?;
     let record = inserted.record;
@@ -249,10 +277,16 @@ pub async fn post(
         return Ok(for_reader(&record, Some(reader), Vec::new()));
     }
     state.metrics.comments_posted.inc();
-    state.publish(
-        article.as_str(),
-        LiveEvent::CommentCreated(for_reader(&record, None, Vec::new())),
-    );
+    if record.state == CommentState::Visible {
+        state.publish(
+            article.as_str(),
+            LiveEvent::CommentCreated(for_reader(&record, None, Vec::new())),
+        );
+    } else {
+        // Nobody else is told; the author's next listing must show it.
+        state.metrics.comments_held.inc();
+        state.pages.invalidate(article.as_str());
+    }
     moderation::announce(state, record.id, ModChange::Created).await;
     Ok(for_reader(&record, Some(reader), Vec::new()))
 }
@@ -275,6 +309,11 @@ async fn place_reply(
     if parent.article != article.as_str() {
         return Err(ApiError::conflict(
             "The comment you are replying to belongs to another article.",
+        ));
+    }
+    if parent.state == CommentState::Pending {
+        return Err(ApiError::conflict(
+            "The comment you are replying to is waiting for a moderator's review.",
         ));
     }
     if parent.state != CommentState::Visible {
@@ -312,14 +351,24 @@ fn ensure_own(record: &CommentRecord, reader: &ReaderHash) -> ApiResult<()> {
     }
 }
 
-/// Edits the reader's own comment inside the edit window.
+/// Edits the reader's own comment inside the edit window (also while it
+/// waits for review). An edit that adds what screening holds sends a
+/// visible comment back for review.
 pub async fn edit(
     state: &AppState,
     raw_id: &str,
     request: EditComment,
     reader: &ReaderHash,
 ) -> ApiResult<Comment> {
-    let record = visible(state, raw_id).await?;
+    let record = match stored_id(raw_id) {
+        Some(id) => state.store.comment(id).await?,
+        None => None,
+    }
+    .filter(|r| {
+        r.state == CommentState::Visible
+            || (r.state == CommentState::Pending && r.author_reader == reader.0)
+    })
+    .ok_or_else(|| ApiError::not_found("There is no such comment."))?;
     ensure_own(&record, reader)?;
     let window = i64::try_from(state.settings.edit_window.as_millis()).unwrap_or(i64::MAX);
     let now = state.now_ms();
@@ -333,15 +382,25 @@ pub async fn edit(
         ));
     }
     let body = CommentBody::parse(&request.body, state.settings.limits.body_max_chars)?;
-    let updated = state
+    let hold = state.screening.check_edit(body.as_str())?;
+    let mut updated = state
         .store
         .edit_comment(record.id, body.as_str(), &render(body.as_str()), now)
         .await?
         .ok_or_else(|| ApiError::not_found("There is no such comment."))?;
-    state.publish(
-        &updated.article,
-        LiveEvent::CommentUpdated(for_reader(&updated, None, Vec::new())),
-    );
+    match (updated.state, hold) {
+        (CommentState::Visible, Some(reason)) => {
+            if moderation::hold(state, &updated, reason).await? {
+                updated = state.store.comment(updated.id).await?.unwrap_or(updated);
+            }
+        }
+        (CommentState::Visible, None) => state.publish(
+            &updated.article,
+            LiveEvent::CommentUpdated(for_reader(&updated, None, Vec::new())),
+        ),
+        // Only its author sees it.
+        _ => state.pages.invalidate(&updated.article),
+    }
     moderation::announce(state, updated.id, ModChange::Edited).await;
     let mine = state.store.comment_mine(updated.id, reader).await?;
     Ok(for_reader(&updated, Some(reader), mine))
@@ -362,8 +421,11 @@ pub async fn delete(state: &AppState, raw_id: &str, reader: &ReaderHash) -> ApiR
         .set_state(record.id, CommentState::Deleted, None, None, state.now_ms())
         .await?
         .ok_or_else(|| ApiError::not_found("There is no such comment."))?;
-    if change.before == CommentState::Visible {
-        publish_removed(state, &change.after);
+    match change.before {
+        CommentState::Visible => publish_removed(state, &change.after),
+        // Only its author saw it; their listing must drop it.
+        CommentState::Pending => state.pages.invalidate(&record.article),
+        CommentState::Hidden | CommentState::Deleted => {}
     }
     moderation::announce(state, record.id, ModChange::Deleted).await;
     Ok(())
@@ -384,80 +446,44 @@ pub fn publish_removed(state: &AppState, record: &CommentRecord) {
 }
 
 /// Files a reader's report; a second report by the same reader changes
-/// nothing.
+/// nothing. When the `hold_after_reports`th address reports a comment, it
+/// is held for review: it leaves readers' pages at once and waits in the
+/// Pending queue with its reports. Only that report holds it: once a
+/// moderator has approved or restored it, more reports leave it up (they
+/// still show in the Reported queue). Counting addresses, not readers,
+/// keeps one machine minting reader tokens from holding comments alone.
 pub async fn report(
     state: &AppState,
     raw_id: &str,
     request: NewReport,
     reader: &ReaderHash,
+    address: &str,
 ) -> ApiResult<()> {
     let reason = ReportReason::parse(&request.reason)?;
     let note = Note::parse_optional("note", request.note.as_deref())?;
     let record = visible(state, raw_id).await?;
-    let added = state
+    let Some(addresses) = state
         .store
         .add_report(
             record.id,
             reader,
+            address,
             reason,
             note.as_ref().map(Note::as_str),
-            state.now_ms(),
-        )
-        .await?;
-    if added {
-        state.metrics.reports_filed.inc();
-        moderation::announce(state, record.id, ModChange::Reported).await;
-        hold_if_reported_enough(state, record.id).await?;
-    }
-    Ok(())
-}
-
-/// Who the audit log names for what Chime does by itself; no moderator's
-/// name can look like it (names are letters, digits, `-`, `_` and `.`).
-pub const AUTOMATIC: &str = "(automatic)";
-
-/// When the `hold_after_reports`th reader reports a comment, it is hidden
-/// until a moderator looks: it leaves readers' pages at once, stands in the
-/// Hidden and Reported queues with its reports, and is audited. Only that
-/// report holds it: once a moderator has restored it, more reports leave it
-/// up (they still show in the Reported queue).
-async fn hold_if_reported_enough(state: &AppState, id: i64) -> ApiResult<()> {
-    let threshold = i64::from(state.settings.hold_after_reports);
-    if threshold == 0 {
-        return Ok(());
-    }
-    let Some(current) = state.store.comment(id).await? else {
-        return Ok(());
-    };
-    if current.report_count != threshold || current.state != CommentState::Visible {
-        return Ok(());
-    }
-    let reason = format!("Held for review after {} reports.", current.report_count);
-    let Some(change) = state
-        .store
-        .set_state(
-            id,
-            CommentState::Hidden,
-            Some(&reason),
-            Some(AuditNote {
-                moderator: AUTOMATIC.to_owned(),
-                action: AuditAction::Hide,
-                reason: Some(reason.clone()),
-            }),
             state.now_ms(),
         )
         .await?
     else {
         return Ok(());
     };
-    if change.before == CommentState::Visible {
-        tracing::info!(
-            comment = id,
-            reports = current.report_count,
-            "held for review"
-        );
-        publish_removed(state, &change.after);
-        moderation::announce(state, id, ModChange::Hidden).await;
+    state.metrics.reports_filed.inc();
+    moderation::announce(state, record.id, ModChange::Reported).await;
+    let threshold = u64::from(state.settings.hold_after_reports);
+    if threshold > 0 && addresses == threshold {
+        let reason = format!("Held for review after reports from {addresses} addresses.");
+        if moderation::hold(state, &record, reason).await? {
+            tracing::info!(comment = record.id, addresses, "held for review");
+        }
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! Moderation: sign-in, the cross-article listing, hide and restore with an
-//! audit trail, and managing moderators.
+//! Moderation: sign-in, the cross-article listing, hide and restore,
+//! approve and reject, with an audit trail, and managing moderators.
 
 use super::auth::{hash_password_blocking, random_token, token_hash, verify_password};
 use super::comments::publish_removed;
@@ -9,11 +9,12 @@ use crate::clock::from_millis;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{
-    AuditNote, CommentStore, Keyset, ModQuery, ModRecord, ModeratorRecord, StoreError,
+    AuditNote, CommentRecord, CommentStore, Keyset, ModQuery, ModRecord, ModeratorRecord,
+    StoreError,
 };
 use chime_shared::{
-    ArticleId, AuditAction, AuditEntry, AuditList, CommentState, LiveEvent, LoginRequest,
-    ModChange, ModComment, ModCommentList, ModEvent, ModStateFilter, Note, PageLimit,
+    ArticleId, ArticleModeration, AuditAction, AuditEntry, AuditList, CommentState, LiveEvent,
+    LoginRequest, ModChange, ModComment, ModCommentList, ModEvent, ModStateFilter, Note, PageLimit,
     ReportSummary, Role,
 };
 
@@ -217,13 +218,54 @@ pub async fn hide(
     .await
 }
 
-/// Restores a hidden comment.
+/// Restores a hidden comment (or approves one held for review).
 pub async fn unhide(
     state: &AppState,
     moderator: &Moderator,
     raw_id: &str,
 ) -> ApiResult<ModComment> {
     change_state(state, moderator, raw_id, AuditAction::Unhide, None).await
+}
+
+/// Shows a comment held for review to readers.
+pub async fn approve(
+    state: &AppState,
+    moderator: &Moderator,
+    raw_id: &str,
+) -> ApiResult<ModComment> {
+    change_state(state, moderator, raw_id, AuditAction::Approve, None).await
+}
+
+/// Keeps a comment held for review from readers for good (it moves to the
+/// hidden ones, where it can still be restored).
+pub async fn reject(
+    state: &AppState,
+    moderator: &Moderator,
+    raw_id: &str,
+    reason: Option<String>,
+) -> ApiResult<ModComment> {
+    let reason = Note::parse_optional("reason", reason.as_deref())?;
+    change_state(
+        state,
+        moderator,
+        raw_id,
+        AuditAction::Reject,
+        reason.as_ref().map(|n| n.as_str().to_owned()),
+    )
+    .await
+}
+
+/// What a moderation act does: the states it applies to, the state it
+/// leaves, and what the moderators' stream is told.
+fn transition(action: AuditAction) -> (&'static [CommentState], CommentState, ModChange) {
+    use CommentState::{Hidden, Pending, Visible};
+    match action {
+        AuditAction::Hide => (&[Visible, Pending], Hidden, ModChange::Hidden),
+        AuditAction::Unhide => (&[Hidden, Pending], Visible, ModChange::Unhidden),
+        AuditAction::Approve => (&[Pending], Visible, ModChange::Approved),
+        AuditAction::Reject => (&[Pending], Hidden, ModChange::Rejected),
+        AuditAction::Hold => (&[Visible], Pending, ModChange::Held),
+    }
 }
 
 async fn change_state(
@@ -236,55 +278,107 @@ async fn change_state(
     let not_found = || ApiError::not_found("There is no such comment.");
     let id = stored_id(raw_id).ok_or_else(not_found)?;
     let current = state.store.comment(id).await?.ok_or_else(not_found)?;
-    let (from, to) = match action {
-        AuditAction::Hide => (CommentState::Visible, CommentState::Hidden),
-        AuditAction::Unhide => (CommentState::Hidden, CommentState::Visible),
-    };
+    let (_, to, _) = transition(action);
     if current.state == CommentState::Deleted {
         return Err(ApiError::conflict("Its author deleted this comment."));
     }
     // Hiding a hidden comment (or restoring a visible one) is already done.
-    let record = if current.state == from {
-        let change = state
-            .store
-            .set_state(
-                id,
-                to,
-                reason.as_deref(),
-                Some(AuditNote {
-                    moderator: moderator.username.clone(),
-                    action,
-                    reason: reason.clone(),
-                }),
-                state.now_ms(),
-            )
-            .await?
-            .ok_or_else(not_found)?;
-        state.metrics.moderation_actions.inc();
-        tracing::info!(moderator = %moderator.username, action = action.as_str(), comment = id, "moderation");
-        match action {
-            AuditAction::Hide => publish_removed(state, &change.after),
-            AuditAction::Unhide => state.publish(
-                &change.after.article,
-                LiveEvent::CommentRestored(for_reader(&change.after, None, Vec::new())),
-            ),
+    if current.state != to {
+        if !apply(state, &moderator.username, &current, action, reason).await? {
+            return Err(ApiError::conflict(match action {
+                AuditAction::Approve | AuditAction::Reject => {
+                    "This comment is not waiting for review."
+                }
+                _ => "This comment cannot be changed that way.",
+            }));
         }
-        change.after
     } else {
-        current
-    };
-    if record.state == to {
-        announce(
-            state,
-            record.id,
-            match action {
-                AuditAction::Hide => ModChange::Hidden,
-                AuditAction::Unhide => ModChange::Unhidden,
-            },
-        )
-        .await;
+        announce(state, id, transition(action).2).await;
     }
-    fetch(state, record.id).await?.ok_or_else(not_found)
+    fetch(state, id).await?.ok_or_else(not_found)
+}
+
+/// Holds a visible comment for review on Chime's own account (reports);
+/// false when it was not visible any more.
+pub async fn hold(state: &AppState, record: &CommentRecord, reason: String) -> ApiResult<bool> {
+    apply(state, AUTOMATIC, record, AuditAction::Hold, Some(reason)).await
+}
+
+/// Who the audit log names for what Chime does by itself; no moderator's
+/// name can look like it (names are letters, digits, `-`, `_` and `.`).
+pub const AUTOMATIC: &str = "(automatic)";
+
+/// Moves a comment as `action` says, audited, and tells readers and
+/// moderators; false when its state does not allow the act.
+async fn apply(
+    state: &AppState,
+    moderator: &str,
+    current: &CommentRecord,
+    action: AuditAction,
+    reason: Option<String>,
+) -> ApiResult<bool> {
+    let (from, to, change) = transition(action);
+    if !from.contains(&current.state) {
+        return Ok(false);
+    }
+    let Some(changed) = state
+        .store
+        .set_state(
+            current.id,
+            to,
+            reason.as_deref(),
+            Some(AuditNote {
+                moderator: moderator.to_owned(),
+                action,
+                reason: reason.clone(),
+            }),
+            state.now_ms(),
+        )
+        .await?
+    else {
+        return Ok(false);
+    };
+    state.metrics.moderation_actions.inc();
+    tracing::info!(
+        moderator,
+        action = action.as_str(),
+        comment = current.id,
+        "moderation"
+    );
+    if changed.after.state == CommentState::Visible {
+        state.publish(
+            &changed.after.article,
+            LiveEvent::CommentRestored(for_reader(&changed.after, None, Vec::new())),
+        );
+    } else {
+        // Readers who saw it drop it; its author stops seeing it pending.
+        publish_removed(state, &changed.after);
+    }
+    announce(state, current.id, change).await;
+    Ok(true)
+}
+
+/// How an article is moderated.
+pub async fn article(state: &AppState, article: &ArticleId) -> ApiResult<ArticleModeration> {
+    Ok(ArticleModeration {
+        premoderate: state.store.article_premoderated(article.as_str()).await?,
+    })
+}
+
+/// Turns an article's pre-moderation on or off: from now on its new
+/// comments wait for a moderator (those already shown stay).
+pub async fn set_article(
+    state: &AppState,
+    moderator: &Moderator,
+    article: &ArticleId,
+    settings: ArticleModeration,
+) -> ApiResult<ArticleModeration> {
+    state
+        .store
+        .set_article_premoderated(article.as_str(), settings.premoderate, state.now_ms())
+        .await?;
+    tracing::info!(moderator = %moderator.username, article = article.as_str(), premoderate = settings.premoderate, "article moderation");
+    Ok(settings)
 }
 
 /// The audit log, newest first.

@@ -30,6 +30,31 @@ impl ReaderHasher {
         let digest = mac.finalize().into_bytes();
         ReaderHash(hex::encode(&digest[..16]))
     }
+
+    /// The stored form of a client address, for counting distinct ones:
+    /// IPv6 addresses by their /64 (one household or machine), keyed like
+    /// tokens so the address itself is never stored.
+    pub fn address(&self, addr: Option<std::net::IpAddr>) -> String {
+        let Some(addr) = addr else {
+            return "unknown".to_owned();
+        };
+        let text = match addr {
+            std::net::IpAddr::V4(v4) => v4.to_string(),
+            std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => {
+                    let s = v6.segments();
+                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                }
+            },
+        };
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&self.key) else {
+            return text;
+        };
+        mac.update(b"address:");
+        mac.update(text.as_bytes());
+        format!("a{}", hex::encode(&mac.finalize().into_bytes()[..16]))
+    }
 }
 
 #[cfg(test)]
@@ -45,5 +70,23 @@ mod tests {
         assert_ne!(a.hash(&token), b.hash(&token));
         assert_eq!(a.hash(&token).0.len(), 32);
         assert!(!a.hash(&token).0.contains(token.as_str()));
+    }
+
+    #[test]
+    fn addresses_hash_by_machine_and_never_as_themselves() {
+        let h = ReaderHasher::new(b"key");
+        let ip = |s: &str| Some(s.parse().expect("address"));
+        let one = h.address(ip("203.0.113.7"));
+        assert!(!one.contains("203"));
+        assert_eq!(one, h.address(ip("::ffff:203.0.113.7")));
+        assert_ne!(one, h.address(ip("203.0.113.8")));
+        assert_eq!(
+            h.address(ip("2001:db8:1:2::1")),
+            h.address(ip("2001:db8:1:2:ffff::9"))
+        );
+        assert_ne!(
+            h.address(ip("2001:db8:1:2::1")),
+            h.address(ip("2001:db8:1:3::1"))
+        );
     }
 }

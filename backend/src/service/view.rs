@@ -26,13 +26,17 @@ fn article_id(raw: &str) -> ArticleId {
 
 /// The comment as everyone may see it. Hidden and deleted comments lose
 /// author, body, html and reactions: only their place in the thread stays.
+/// A comment awaiting review is whole for its author, a tombstone for
+/// everyone else.
 pub fn for_reader(
     record: &CommentRecord,
     reader: Option<&ReaderHash>,
     mine: Vec<ReactionKind>,
 ) -> Comment {
-    let visible = record.state == CommentState::Visible;
-    let own = visible && reader.is_some_and(|r| r.0 == record.author_reader);
+    let author = reader.is_some_and(|r| r.0 == record.author_reader);
+    let visible =
+        record.state == CommentState::Visible || (record.state == CommentState::Pending && author);
+    let own = visible && author;
     Comment {
         id: comment_id(record.id),
         article: article_id(&record.article),

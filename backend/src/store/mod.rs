@@ -76,6 +76,9 @@ pub struct NewCommentRecord {
     pub created_at: i64,
     /// The post's Idempotency-Key, when it had one.
     pub idempotency_key: Option<String>,
+    /// Why it waits for a moderator, when it does. A comment on an article
+    /// under pre-moderation waits whatever this says.
+    pub hold: Option<String>,
 }
 
 /// What `insert_comment` did.
@@ -108,6 +111,9 @@ pub struct ThreadPage {
     pub replies: Vec<CommentRecord>,
     /// (comment id, kind) the reader chose, over all comments of the page.
     pub mine: Vec<(i64, ReactionKind)>,
+    /// Readers with a comment awaiting review in the article (they see it
+    /// in their own listing).
+    pub pending_authors: Vec<String>,
 }
 
 /// What a change of state did.
@@ -297,15 +303,27 @@ pub trait CommentStore: Send + Sync + 'static {
         at: i64,
     ) -> StoreResult<Option<([u64; 6], Vec<ReactionKind>, bool)>>;
 
-    /// Records a report; false when this reader had already reported it.
+    /// Records a report and returns from how many addresses the comment has
+    /// been reported; `None` when this reader had already reported it.
     async fn add_report(
         &self,
         comment_id: i64,
         reader: &ReaderHash,
+        address: &str,
         reason: ReportReason,
         note: Option<&str>,
         at: i64,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Option<u64>>;
+
+    /// Whether the reader has a comment readers can see (one that was
+    /// approved, or never needed to be).
+    async fn reader_is_known(&self, reader: &ReaderHash) -> StoreResult<bool>;
+
+    /// Whether an article is pre-moderated (false for an unknown article).
+    async fn article_premoderated(&self, article: &str) -> StoreResult<bool>;
+
+    /// Turns an article's pre-moderation on or off (creating its row).
+    async fn set_article_premoderated(&self, article: &str, on: bool, at: i64) -> StoreResult<()>;
 
     /// Comments for moderators, newest first.
     async fn mod_comments(&self, query: &ModQuery) -> StoreResult<Vec<ModRecord>>;

@@ -26,8 +26,17 @@ const COMMENT_COLUMNS: &str = "c.id, a.key AS article, c.parent_id, c.root_id, c
 
 const COMMENT_FROM: &str = " FROM comments c JOIN articles a ON a.id = c.article_id";
 
-/// Shown to readers: visible, or a tombstone over visible replies.
-const SHOWN: &str = "(c.state = 'visible' OR c.visible_descendants > 0)";
+/// Shown to readers: visible, or a tombstone over visible replies; and to
+/// a reader with comments awaiting review, those too.
+fn push_shown(qb: &mut QueryBuilder<'_, Sqlite>, own_pending: Option<&ReaderHash>) {
+    qb.push("(c.state = 'visible' OR c.visible_descendants > 0");
+    if let Some(reader) = own_pending {
+        qb.push(" OR (c.state = 'pending' AND c.author_reader = ")
+            .push_bind(reader.0.clone())
+            .push(")");
+    }
+    qb.push(")");
+}
 
 impl SqliteStore {
     /// Opens (creating if missing) the database at a `sqlite://` URL and
@@ -51,10 +60,7 @@ impl SqliteStore {
             .connect_with(options.clone().pragma("cache_size", "-16000"))
             .await
             .map_err(map_err)?;
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&writer)
-            .await
-            .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
+        migrate(options.clone()).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
@@ -160,6 +166,30 @@ impl SqliteStore {
             articles,
         })
     }
+}
+
+/// Runs the migrations on a connection of their own with foreign keys off
+/// (a table rebuild drops the table others refer to; SQLite's documented
+/// way), then checks every reference still holds.
+async fn migrate(options: SqliteConnectOptions) -> StoreResult<()> {
+    use sqlx::Connection;
+    let failed = |e: &dyn std::fmt::Display| StoreError::Internal(format!("migration failed: {e}"));
+    let mut conn = sqlx::SqliteConnection::connect_with(&options.foreign_keys(false))
+        .await
+        .map_err(map_err)?;
+    sqlx::migrate!("./migrations/sqlite")
+        .run(&mut conn)
+        .await
+        .map_err(|e| failed(&e))?;
+    let broken = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(&mut conn)
+        .await
+        .map_err(map_err)?;
+    if !broken.is_empty() {
+        return Err(failed(&format!("{} broken references", broken.len())));
+    }
+    conn.close().await.map_err(map_err)?;
+    Ok(())
 }
 
 fn map_err(err: sqlx::Error) -> StoreError {
@@ -285,17 +315,27 @@ where
     .await
 }
 
-/// Inserts a visible comment into its article; `None` (nothing written)
-/// when the article has no row yet.
-async fn insert_row<'e, E>(executor: E, new: &NewCommentRecord) -> Result<Option<i64>, sqlx::Error>
+/// What the insert decided: the row's id, state and hold reason.
+type Written = (i64, String, Option<String>);
+
+/// Inserts a comment into its article, visible unless it is held (or the
+/// article is pre-moderated); `None` (nothing written) when the article has
+/// no row yet.
+async fn insert_row<'e, E>(
+    executor: E,
+    new: &NewCommentRecord,
+) -> Result<Option<Written>, sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = Sqlite>,
 {
-    sqlx::query_scalar(
+    let row = sqlx::query(
         "INSERT INTO comments (article_id, parent_id, root_id, depth, author_name, \
-         author_reader, body, html, created_at, idempotency_key, state) \
-         SELECT a.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'visible' FROM articles a WHERE a.key = ? \
-         RETURNING id",
+         author_reader, body, html, created_at, idempotency_key, state, hidden_reason) \
+         SELECT a.id, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
+         CASE WHEN ?10 IS NOT NULL OR a.premoderate THEN 'pending' ELSE 'visible' END, \
+         COALESCE(?10, CASE WHEN a.premoderate THEN ?11 END) \
+         FROM articles a WHERE a.key = ?12 \
+         RETURNING id, state, hidden_reason",
     )
     .bind(new.parent_id)
     .bind(new.root_id.unwrap_or(0))
@@ -306,10 +346,23 @@ where
     .bind(&new.html)
     .bind(new.created_at)
     .bind(&new.idempotency_key)
+    .bind(&new.hold)
+    .bind(PREMODERATED)
     .bind(&new.article)
     .fetch_optional(executor)
-    .await
+    .await?;
+    row.map(|row| {
+        Ok((
+            row.try_get("id")?,
+            row.try_get("state")?,
+            row.try_get("hidden_reason")?,
+        ))
+    })
+    .transpose()
 }
+
+/// Why a comment on a pre-moderated article waits.
+pub const PREMODERATED: &str = "Every comment on this article is reviewed before it is shown.";
 
 async fn reader_kinds<'e, E>(
     executor: E,
@@ -470,9 +523,9 @@ impl CommentStore for SqliteStore {
             .as_ref()
             .map(|_| (new.author_reader.clone(), new.body.clone(), new.parent_id));
         let run = async {
-            let id = if new.parent_id.is_none() {
+            let (id, state, hold) = if new.parent_id.is_none() {
                 match insert_row(&self.writer, &new).await? {
-                    Some(id) => id,
+                    Some(written) => written,
                     None => {
                         upsert_article(&self.writer, &new.article, new.created_at).await?;
                         insert_row(&self.writer, &new)
@@ -482,8 +535,8 @@ impl CommentStore for SqliteStore {
                 }
             } else {
                 let mut tx = self.writer.begin().await?;
-                let id = match insert_row(&mut *tx, &new).await? {
-                    Some(id) => id,
+                let written = match insert_row(&mut *tx, &new).await? {
+                    Some(written) => written,
                     None => {
                         upsert_article(&mut *tx, &new.article, new.created_at).await?;
                         insert_row(&mut *tx, &new)
@@ -491,11 +544,11 @@ impl CommentStore for SqliteStore {
                             .ok_or(sqlx::Error::RowNotFound)?
                     }
                 };
-                if let Some(parent) = new.parent_id {
+                if let Some(parent) = new.parent_id.filter(|_| written.1 == "visible") {
                     bump_ancestors(&mut tx, parent, 1).await?;
                 }
                 tx.commit().await?;
-                id
+                written
             };
             Ok(CommentRecord {
                 id,
@@ -509,8 +562,8 @@ impl CommentStore for SqliteStore {
                 html: new.html,
                 created_at: new.created_at,
                 edited_at: None,
-                state: CommentState::Visible,
-                hidden_reason: None,
+                state: CommentState::parse(&state).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                hidden_reason: hold,
                 visible_descendants: 0,
                 report_count: 0,
                 reactions: [0; 6],
@@ -570,11 +623,13 @@ impl CommentStore for SqliteStore {
             };
             sqlx::query("UPDATE comments SET state = ?, hidden_reason = ? WHERE id = ?")
                 .bind(state.as_str())
-                .bind(if state == CommentState::Hidden {
-                    reason
-                } else {
-                    None
-                })
+                .bind(
+                    if matches!(state, CommentState::Hidden | CommentState::Pending) {
+                        reason
+                    } else {
+                        None
+                    },
+                )
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -628,21 +683,33 @@ impl CommentStore for SqliteStore {
     ) -> StoreResult<ThreadPage> {
         let run = async {
             let mut conn = self.reader.acquire().await?;
-            let Some(row) = sqlx::query("SELECT id, visible_count FROM articles WHERE key = ?")
-                .bind(article)
-                .fetch_optional(&mut *conn)
-                .await?
+            // Who waits for review here: a partial index of pending
+            // comments only, so this costs nothing on most articles.
+            let Some(row) = sqlx::query(
+                "SELECT a.id, a.visible_count, (SELECT group_concat(DISTINCT c.author_reader) \
+                 FROM comments c WHERE c.article_id = a.id AND c.state = 'pending') AS pending \
+                 FROM articles a WHERE a.key = ?",
+            )
+            .bind(article)
+            .fetch_optional(&mut *conn)
+            .await?
             else {
                 return Ok(ThreadPage::default());
             };
             let article_id: i64 = row.try_get("id")?;
             let total: i64 = row.try_get("visible_count")?;
+            let pending: Option<String> = row.try_get("pending")?;
+            let pending_authors: Vec<String> = pending
+                .map(|all| all.split(',').map(str::to_owned).collect())
+                .unwrap_or_default();
+            let own_pending = reader.filter(|r| pending_authors.contains(&r.0));
 
             let mut qb = QueryBuilder::<Sqlite>::new(format!(
                 "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.article_id = "
             ));
             qb.push_bind(article_id);
-            qb.push(format!(" AND c.parent_id IS NULL AND {SHOWN}"));
+            qb.push(" AND c.parent_id IS NULL AND ");
+            push_shown(&mut qb, own_pending);
             if let Some(k) = after {
                 match sort {
                     SortOrder::Newest => {
@@ -680,6 +747,7 @@ impl CommentStore for SqliteStore {
             if roots.is_empty() {
                 return Ok(ThreadPage {
                     total: u64::try_from(total).unwrap_or(0),
+                    pending_authors,
                     ..ThreadPage::default()
                 });
             }
@@ -687,9 +755,9 @@ impl CommentStore for SqliteStore {
                 "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.root_id IN "
             ));
             push_id_list(&mut qb, &roots);
-            qb.push(format!(
-                " AND c.id <> c.root_id AND {SHOWN} ORDER BY c.created_at ASC, c.id ASC"
-            ));
+            qb.push(" AND c.id <> c.root_id AND ");
+            push_shown(&mut qb, own_pending);
+            qb.push(" ORDER BY c.created_at ASC, c.id ASC");
             let replies = comments_of(&qb.build().fetch_all(&mut *conn).await?)
                 .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
 
@@ -711,6 +779,7 @@ impl CommentStore for SqliteStore {
                 top_level,
                 replies,
                 mine,
+                pending_authors,
             })
         };
         run.await.map_err(map_err)
@@ -895,18 +964,20 @@ impl CommentStore for SqliteStore {
         &self,
         comment_id: i64,
         reader: &ReaderHash,
+        address: &str,
         reason: ReportReason,
         note: Option<&str>,
         at: i64,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<u64>> {
         let run = async {
             let mut tx = self.writer.begin().await?;
             let added = sqlx::query(
-                "INSERT INTO reports (comment_id, reader, reason, note, created_at) \
-                 VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                "INSERT INTO reports (comment_id, reader, address, reason, note, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             )
             .bind(comment_id)
             .bind(&reader.0)
+            .bind(address)
             .bind(reason.as_str())
             .bind(note)
             .bind(at)
@@ -914,16 +985,58 @@ impl CommentStore for SqliteStore {
             .await?
             .rows_affected()
                 == 1;
-            if added {
-                sqlx::query("UPDATE comments SET report_count = report_count + 1 WHERE id = ?")
-                    .bind(comment_id)
-                    .execute(&mut *tx)
-                    .await?;
+            if !added {
+                tx.commit().await?;
+                return Ok(None);
             }
+            sqlx::query("UPDATE comments SET report_count = report_count + 1 WHERE id = ?")
+                .bind(comment_id)
+                .execute(&mut *tx)
+                .await?;
+            // Reports from before addresses were kept count one each.
+            let addresses: i64 = sqlx::query_scalar(
+                "SELECT COUNT(DISTINCT COALESCE(address, reader)) FROM reports WHERE comment_id = ?",
+            )
+            .bind(comment_id)
+            .fetch_one(&mut *tx)
+            .await?;
             tx.commit().await?;
-            Ok(added)
+            Ok(Some(u64::try_from(addresses).unwrap_or(0)))
         };
         run.await.map_err(map_err)
+    }
+
+    async fn reader_is_known(&self, reader: &ReaderHash) -> StoreResult<bool> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM comments WHERE author_reader = ? AND state = 'visible')",
+        )
+        .bind(&reader.0)
+        .fetch_one(&self.reader)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn article_premoderated(&self, article: &str) -> StoreResult<bool> {
+        let on: Option<bool> = sqlx::query_scalar("SELECT premoderate FROM articles WHERE key = ?")
+            .bind(article)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        Ok(on.unwrap_or(false))
+    }
+
+    async fn set_article_premoderated(&self, article: &str, on: bool, at: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO articles (key, created_at, premoderate) VALUES (?, ?, ?) \
+             ON CONFLICT (key) DO UPDATE SET premoderate = excluded.premoderate",
+        )
+        .bind(article)
+        .bind(at)
+        .bind(on)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(())
     }
 
     async fn mod_comments(&self, query: &ModQuery) -> StoreResult<Vec<ModRecord>> {
@@ -941,6 +1054,9 @@ impl CommentStore for SqliteStore {
                 }
                 ModStateFilter::Reported => {
                     qb.push(" AND c.report_count > 0");
+                }
+                ModStateFilter::Pending => {
+                    qb.push(" AND c.state = 'pending'");
                 }
                 ModStateFilter::All => {}
             }

@@ -12,3 +12,4 @@ mod hostile;
 mod limits;
 mod moderation;
 mod reactions;
+mod screening;

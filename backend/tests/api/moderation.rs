@@ -442,34 +442,54 @@ async fn replies_carry_the_first_line_of_what_they_answer() {
 }
 
 #[tokio::test]
-async fn a_comment_reported_by_enough_readers_is_held_for_review() {
-    let app = spawn_with(|s| s.hold_after_reports = 2).await;
+async fn a_comment_reported_from_enough_addresses_is_held_for_review() {
+    let app = spawn_with(|s| {
+        s.hold_after_reports = 2;
+        s.trusted_proxies =
+            chime_backend::client::TrustedProxies::parse("127.0.0.1").expect("parses");
+    })
+    .await;
     let posted = app
         .comment("held", &reader(), "contested words", None)
         .await;
-    let report = |by: String| {
+    let report = |by: String, from: &'static str| {
         let path = format!("/comments/{}/reports", posted.id);
         let app = &app;
         async move {
-            app.send(
-                Method::POST,
-                &path,
-                Some(&by),
-                Some(json!({"reason": "abuse"})),
-            )
-            .await
+            app.request(Method::POST, &path, Some(&by))
+                .header("X-Forwarded-For", from)
+                .json(&json!({"reason": "abuse"}))
+                .send()
+                .await
+                .expect("request")
         }
     };
     let first = reader();
-    assert_eq!(report(first.clone()).await.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        report(first.clone(), "198.51.100.1").await.status(),
+        StatusCode::ACCEPTED
+    );
     // The same reader again counts once.
-    assert_eq!(report(first).await.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        report(first, "198.51.100.2").await.status(),
+        StatusCode::ACCEPTED
+    );
+    // Ten fresh reader tokens from one address count as one address.
+    for _ in 0..10 {
+        assert_eq!(
+            report(reader(), "198.51.100.1").await.status(),
+            StatusCode::ACCEPTED
+        );
+    }
     assert_eq!(
         app.list("held", "", None).await.total,
         1,
-        "one reader is not enough"
+        "one address is not enough"
     );
-    assert_eq!(report(reader()).await.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        report(reader(), "203.0.113.9").await.status(),
+        StatusCode::ACCEPTED
+    );
     assert_eq!(
         app.list("held", "", None).await.total,
         0,
@@ -477,32 +497,35 @@ async fn a_comment_reported_by_enough_readers_is_held_for_review() {
     );
 
     let cookie = app.moderator_cookie("mo").await;
-    let hidden: ModCommentList = app.mod_get("/comments?state=hidden", &cookie).await;
-    let held = &hidden.comments[0];
+    let pending: ModCommentList = app.mod_get("/comments?state=pending", &cookie).await;
+    let held = &pending.comments[0];
     assert_eq!(held.comment.id, posted.id);
-    assert_eq!(held.reports.count, 2);
+    assert_eq!(held.comment.state, CommentState::Pending);
+    assert_eq!(held.reports.count, 12);
     assert_eq!(
         held.hidden_reason.as_deref(),
-        Some("Held for review after 2 reports.")
+        Some("Held for review after reports from 2 addresses.")
     );
     let audit: AuditList = app.mod_get("/audit", &cookie).await;
     assert_eq!(audit.entries[0].moderator, "(automatic)");
-    assert_eq!(audit.entries[0].action, AuditAction::Hide);
+    assert_eq!(audit.entries[0].action, AuditAction::Hold);
 
-    // A moderator who finds it fine restores it; it stays up.
-    let restored = app
+    // A moderator who finds it fine approves it; it stays up.
+    let approved = app
         .moderation(
             Method::POST,
-            &format!("/comments/{}/unhide", posted.id),
+            &format!("/comments/{}/approve", posted.id),
             &cookie,
         )
-        .json(&json!({}))
         .send()
         .await
         .expect("request");
-    assert_eq!(restored.status(), StatusCode::OK);
+    assert_eq!(approved.status(), StatusCode::OK);
     assert_eq!(app.list("held", "", None).await.total, 1);
-    assert_eq!(report(reader()).await.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        report(reader(), "192.0.2.77").await.status(),
+        StatusCode::ACCEPTED
+    );
     assert_eq!(
         app.list("held", "", None).await.total,
         1,
