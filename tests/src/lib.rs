@@ -180,6 +180,10 @@ impl World {
         let addr = format!("127.0.0.1:{}", free_port()).parse()?;
         let mut settings = Settings::new(addr, url).with_allowed_origins(&host)?;
         settings.widget_dir = widget_dir();
+        // Tests fill forms faster than people and repeat their words; the
+        // tests of screening turn these rules back on.
+        settings.screening.min_form_ms = 0;
+        settings.screening.repeat_window_ms = 0;
         if let Some(tune) = options.tune {
             tune(&mut settings);
         }

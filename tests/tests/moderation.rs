@@ -2,7 +2,7 @@
 //! backend, next to a reader's browser on the host page.
 
 use chime_shared::Role;
-use chime_tests::{TestResult, World, e2e, fill_and_send, until};
+use chime_tests::{Options, TestResult, World, e2e, e2e_with, fill_and_send, until};
 use fantoccini::elements::{Element, ShadowRoot};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
@@ -405,6 +405,149 @@ async fn an_ended_session_undoes_the_act_and_keeps_the_place() {
                 .call("GET", "/api/v1/articles/e2e%2Fexpiry/comments", None, &[])
                 .await?;
             assert_eq!(list["total"], json!(1), "not hidden: {list}");
+            Ok(())
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_comment_is_its_author_s_alone_until_a_moderator_approves_it() {
+    let options = Options {
+        tune: Some(|s| {
+            s.screening.suspect = chime_backend::screening::WordList::parse("casino");
+        }),
+        ..Options::default()
+    };
+    e2e_with(
+        "review",
+        "e2e/review",
+        options,
+        |w: Arc<World>| async move {
+            add_moderator(&w, "mia").await?;
+            let author = w.second_browser().await?;
+            let author_root = reader_root(&author).await?;
+            let other = w.second_browser().await?;
+            let other_root = reader_root(&other).await?;
+
+            // The author's comment is held: they see it, marked; nobody else.
+            let form = author_root
+                .find(Locator::Css("[data-testid=comment-form]"))
+                .await?;
+            fill_and_send(&form, "Author", "The best casino in town").await?;
+            reader_count(&author_root, 1).await?;
+            let note = until(|| async {
+                author_root
+                    .find(Locator::Css("[data-testid=pending-note]"))
+                    .await
+                    .ok()
+            })
+            .await?;
+            assert!(note.text().await?.contains("only you can see this"));
+            let status = author_root
+                .find(Locator::Css("[data-testid=status-message]"))
+                .await?
+                .text()
+                .await?;
+            assert!(
+                status.contains("once a moderator has reviewed it"),
+                "{status}"
+            );
+            assert!(
+                author_root
+                    .find_all(Locator::Css("[data-testid=reply-button]"))
+                    .await?
+                    .is_empty(),
+                "nothing to reply to yet"
+            );
+            other.refresh().await?;
+            let other_root_after = reader_root(&other).await?;
+            reader_count(&other_root_after, 0).await?;
+            drop(other_root);
+
+            // The moderator finds it in the review queue, with the reason.
+            w.client.goto(&format!("{}/moderate", w.backend)).await?;
+            sign_in(&w.client, "mia", PASSWORD).await?;
+            find(&w.client, "[data-testid=tab-pending]")
+                .await?
+                .click()
+                .await?;
+            count_until(&w.client, "[data-testid=mod-row]", 1).await?;
+            let held = find(&w.client, "[data-testid=row-held]").await?;
+            assert!(held.text().await?.contains("casino"));
+            // The article can be put under pre-moderation from here.
+            let article = find(&w.client, "[data-testid=filter-article]").await?;
+            article.send_keys("e2e/review").await?;
+            find(&w.client, "[data-testid=filter-apply]")
+                .await?
+                .click()
+                .await?;
+            let toggle = find(&w.client, "[data-testid=premoderate]").await?;
+            assert_eq!(toggle.prop("checked").await?.as_deref(), Some("false"));
+
+            // Approved: the other reader sees it arrive, the author's mark goes.
+            find(&w.client, "[data-testid=approve-button]")
+                .await?
+                .click()
+                .await?;
+            attr_until(&w.client, "[data-testid=mod-row]", "data-state", "visible").await?;
+            reader_count(&other_root_after, 1).await?;
+            until(|| async {
+                author_root
+                    .find_all(Locator::Css("[data-testid=pending-note]"))
+                    .await
+                    .ok()?
+                    .is_empty()
+                    .then_some(())
+            })
+            .await?;
+            let count = other_root_after
+                .find(Locator::Css("[data-testid=comment-count]"))
+                .await?
+                .text()
+                .await?;
+            assert_eq!(count, "1 comment");
+
+            // Pre-moderation on: the next comment waits too.
+            toggle.click().await?;
+            until(|| async {
+                w.state()
+                    .ok()?
+                    .store
+                    .article_premoderated("e2e/review")
+                    .await
+                    .ok()?
+                    .then_some(())
+            })
+            .await?;
+            let form = author_root
+                .find(Locator::Css("[data-testid=comment-form]"))
+                .await?;
+            fill_and_send(&form, "Author", "A second, calmer thought").await?;
+            reader_count(&author_root, 2).await?;
+            until(|| async {
+                author_root
+                    .find(Locator::Css("[data-testid=pending-note]"))
+                    .await
+                    .ok()
+            })
+            .await?;
+            find(&w.client, "[data-testid=tab-audit]")
+                .await?
+                .click()
+                .await?;
+            count_until(&w.client, "[data-testid=audit-entry]", 1).await?;
+            let action = find(&w.client, "[data-testid=audit-entry]")
+                .await?
+                .attr("data-action")
+                .await?;
+            assert_eq!(action.as_deref(), Some("approve"));
+            for client in [&author, &other] {
+                let errors = client.execute("return window.__errors", vec![]).await?;
+                assert_eq!(errors, json!([]));
+            }
+            author.close().await?;
+            other.close().await?;
             Ok(())
         },
     )

@@ -789,3 +789,69 @@ async fn measure_time_from_viewport_to_comments_painted() {
         .await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_sent_by_robots_are_held_and_people_s_are_not() {
+    let options = Options {
+        tune: Some(|s| s.screening.min_form_ms = 3_000),
+        ..Options::default()
+    };
+    e2e_with("robots", "e2e/robots", options, |w: Arc<World>| async move {
+        w.open().await?;
+        let root = w.shadow().await?;
+        // Sent the moment the form appeared: held.
+        let form = root.find(Locator::Css("[data-testid=comment-form]")).await?;
+        fill_and_send(&form, "Quick", "Sent at once").await?;
+        w.find("[data-testid=pending-note]").await?;
+        // A person who takes their time is published.
+        tokio::time::sleep(std::time::Duration::from_millis(3_200)).await;
+        fill_and_send(&form, "", "Sent after a pause").await?;
+        w.count_until(".chime-list > [data-testid=comment]", 2).await?;
+        // A robot that fills the field people never see: held.
+        w.eval(
+            "const trap = document.querySelector('chime-comments').shadowRoot.querySelector('[data-testid=trap-input]');
+             trap.value = 'http://spam.example'; trap.dispatchEvent(new Event('input', {bubbles: true}));",
+        )
+        .await?;
+        fill_and_send(&form, "", "Filled in everything").await?;
+        w.count_until(".chime-list > [data-testid=comment]", 3).await?;
+        let held = w
+            .state()?
+            .store
+            .mod_comments(&chime_backend::store::ModQuery {
+                state: chime_shared::ModStateFilter::Pending,
+                only: None,
+                article: None,
+                words: Vec::new(),
+                after: None,
+                limit: 10,
+            })
+            .await?;
+        let mut reasons: Vec<(String, String)> = held
+            .iter()
+            .map(|r| {
+                (
+                    r.comment.body.clone(),
+                    r.comment.hidden_reason.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        reasons.sort();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert_eq!(reasons[0].0, "Filled in everything");
+        assert!(reasons[0].1.contains("hidden field"), "{reasons:?}");
+        assert_eq!(reasons[1].0, "Sent at once");
+        assert!(reasons[1].1.contains("after the form opened"), "{reasons:?}");
+        // The trap is out of sight and out of the keyboard's way.
+        let trap = w
+            .eval(
+                "const t = document.querySelector('chime-comments').shadowRoot.querySelector('[data-testid=trap-input]');
+                 const r = t.getBoundingClientRect();
+                 return [t.tabIndex, r.right < 0 || r.bottom < 0, t.closest('[aria-hidden=true]') !== null];",
+            )
+            .await?;
+        assert_eq!(trap, json!([-1, true, true]));
+        w.assert_no_errors().await
+    })
+    .await;
+}

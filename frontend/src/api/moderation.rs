@@ -3,7 +3,8 @@
 
 use super::{Api, ApiFailure, encode_json};
 use chime_shared::{
-    AuditList, HideRequest, LoginRequest, MeResponse, ModComment, ModCommentList, ModStateFilter,
+    ArticleModeration, AuditList, HideRequest, LoginRequest, MeResponse, ModComment,
+    ModCommentList, ModStateFilter,
 };
 use gloo_net::http::Request;
 
@@ -90,10 +91,39 @@ impl ModApi {
         Api::answer(request.send().await).await
     }
 
-    /// Restores a hidden comment.
-    pub async fn unhide(&self, id: &str) -> Result<ModComment, ApiFailure> {
-        let url = format!("{}/comments/{}/unhide", self.base, encode(id));
-        Api::answer(Request::post(&url).send().await).await
+    /// `unhide`, `approve` or `reject` a comment (the last with a reason).
+    pub async fn act(
+        &self,
+        id: &str,
+        action: &str,
+        reason: Option<String>,
+    ) -> Result<ModComment, ApiFailure> {
+        let url = format!("{}/comments/{}/{action}", self.base, encode(id));
+        let request = Request::post(&url)
+            .header("Content-Type", "application/json")
+            .body(encode_json(&HideRequest { reason }))
+            .map_err(|_| ApiFailure::offline())?;
+        Api::answer(request.send().await).await
+    }
+
+    /// Whether an article's new comments wait for review.
+    pub async fn article(&self, article: &str) -> Result<ArticleModeration, ApiFailure> {
+        let url = format!("{}/articles/{}", self.base, encode(article));
+        Api::answer(Request::get(&url).send().await).await
+    }
+
+    /// Turns an article's pre-moderation on or off.
+    pub async fn set_article(
+        &self,
+        article: &str,
+        settings: ArticleModeration,
+    ) -> Result<ArticleModeration, ApiFailure> {
+        let url = format!("{}/articles/{}", self.base, encode(article));
+        let request = Request::put(&url)
+            .header("Content-Type", "application/json")
+            .body(encode_json(&settings))
+            .map_err(|_| ApiFailure::offline())?;
+        Api::answer(request.send().await).await
     }
 
     /// One page of the audit log.

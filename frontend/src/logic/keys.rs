@@ -7,6 +7,8 @@ pub enum Command {
     Previous,
     Hide,
     Unhide,
+    Approve,
+    Reject,
     Select,
     Search,
     Help,
@@ -14,11 +16,19 @@ pub enum Command {
 }
 
 /// The shortcuts, for the help panel: (key, what it does).
-pub const HELP: [(&str, &str); 8] = [
+pub const HELP: [(&str, &str); 10] = [
     ("j", "next comment"),
     ("k", "previous comment"),
     ("h", "hide the selected comments, or the current one"),
     ("u", "restore the selected comments, or the current one"),
+    (
+        "a",
+        "approve the selected comments awaiting review, or the current one",
+    ),
+    (
+        "r",
+        "reject the selected comments awaiting review, or the current one",
+    ),
     ("x", "select or unselect the current comment"),
     ("/", "search"),
     ("?", "show or hide these shortcuts"),
@@ -40,6 +50,8 @@ pub fn command(key: &str, modified: bool, in_field: bool) -> Option<Command> {
         "k" | "ArrowUp" => Command::Previous,
         "h" => Command::Hide,
         "u" => Command::Unhide,
+        "a" => Command::Approve,
+        "r" => Command::Reject,
         "x" => Command::Select,
         "/" => Command::Search,
         "?" => Command::Help,
@@ -64,7 +76,7 @@ mod tests {
 
     #[test]
     fn every_command_is_in_the_help() {
-        for key in ["j", "k", "h", "u", "x", "/", "?"] {
+        for key in ["j", "k", "h", "u", "a", "r", "x", "/", "?"] {
             assert!(HELP.iter().any(|(k, _)| *k == key), "{key}");
         }
     }

@@ -11,6 +11,8 @@ pub enum Queue {
     /// Reported comments, most reported first.
     #[default]
     Reported,
+    /// Comments held for review.
+    Pending,
     /// Every new comment, newest first.
     Recent,
     /// Hidden comments.
@@ -19,12 +21,18 @@ pub enum Queue {
 
 impl Queue {
     /// All queues, in tab order.
-    pub const ALL: [Queue; 3] = [Queue::Reported, Queue::Recent, Queue::Hidden];
+    pub const ALL: [Queue; 4] = [
+        Queue::Reported,
+        Queue::Pending,
+        Queue::Recent,
+        Queue::Hidden,
+    ];
 
     /// The listing that fills it.
     pub fn filter(self) -> ModStateFilter {
         match self {
             Self::Reported => ModStateFilter::Reported,
+            Self::Pending => ModStateFilter::Pending,
             Self::Recent => ModStateFilter::All,
             Self::Hidden => ModStateFilter::Hidden,
         }
@@ -34,6 +42,7 @@ impl Queue {
     pub fn label(self) -> &'static str {
         match self {
             Self::Reported => "Reported",
+            Self::Pending => "Awaiting review",
             Self::Recent => "Recent",
             Self::Hidden => "Hidden",
         }
@@ -43,20 +52,72 @@ impl Queue {
     pub fn key(self) -> &'static str {
         match self {
             Self::Reported => "reported",
+            Self::Pending => "pending",
             Self::Recent => "recent",
             Self::Hidden => "hidden",
         }
     }
 
     /// Whether a comment that is not shown yet belongs in this queue after
-    /// `change`.
-    fn wants(self, change: ModChange) -> bool {
+    /// `change` left it in `state`.
+    fn wants(self, change: ModChange, state: CommentState) -> bool {
         matches!(
             (self, change),
             (Self::Recent, ModChange::Created)
                 | (Self::Reported, ModChange::Reported)
-                | (Self::Hidden, ModChange::Hidden)
+                | (Self::Hidden, ModChange::Hidden | ModChange::Rejected)
+                | (Self::Pending, ModChange::Held)
+        ) || (self == Self::Pending
+            && change == ModChange::Created
+            && state == CommentState::Pending)
+    }
+}
+
+/// What a moderator does to comments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    Hide,
+    Restore,
+    Approve,
+    Reject,
+}
+
+impl Act {
+    /// Whether a comment in `state` can be acted on so.
+    pub fn applies_to(self, state: CommentState) -> bool {
+        use CommentState::{Hidden, Pending, Visible};
+        matches!(
+            (self, state),
+            (Self::Hide, Visible | Pending)
+                | (Self::Restore, Hidden)
+                | (Self::Approve | Self::Reject, Pending)
         )
+    }
+
+    /// The state it leaves a comment in.
+    pub fn to(self) -> CommentState {
+        match self {
+            Self::Hide | Self::Reject => CommentState::Hidden,
+            Self::Restore | Self::Approve => CommentState::Visible,
+        }
+    }
+
+    /// What the status line says once `n` comments were acted on (`0`:
+    /// none could be).
+    pub fn said(self, n: usize) -> String {
+        match (self, n) {
+            (Self::Hide, 0) => "Nothing to hide here.".into(),
+            (Self::Restore, 0) => "Nothing to restore here.".into(),
+            (Self::Approve | Self::Reject, 0) => "Nothing awaits review here.".into(),
+            (Self::Hide, 1) => "Hidden from readers.".into(),
+            (Self::Hide, n) => format!("{n} comments hidden from readers."),
+            (Self::Restore, 1) => "Restored for readers.".into(),
+            (Self::Restore, n) => format!("{n} comments restored for readers."),
+            (Self::Approve, 1) => "Approved: readers see it now.".into(),
+            (Self::Approve, n) => format!("{n} comments approved: readers see them now."),
+            (Self::Reject, 1) => "Rejected: it stays hidden.".into(),
+            (Self::Reject, n) => format!("{n} comments rejected: they stay hidden."),
+        }
     }
 }
 
@@ -120,7 +181,7 @@ impl Desk {
             *row = event.comment;
             return Applied::Updated;
         }
-        if queue.wants(event.change) {
+        if queue.wants(event.change, event.comment.comment.state) {
             self.waiting.insert(0, event.comment);
             Applied::Waiting
         } else {
@@ -231,6 +292,37 @@ mod tests {
             change,
             comment: row(id),
         }
+    }
+
+    #[test]
+    fn the_review_queue_takes_held_comments_and_acts_fit_their_state() {
+        let mut desk = Desk::default();
+        let mut held = event(ModChange::Created, "p");
+        held.comment.comment.state = CommentState::Pending;
+        assert_eq!(desk.apply(Queue::Pending, held), Applied::Waiting);
+        assert_eq!(
+            desk.apply(Queue::Pending, event(ModChange::Created, "v")),
+            Applied::Ignored,
+            "a visible new comment is not for review"
+        );
+        assert_eq!(
+            desk.apply(Queue::Pending, event(ModChange::Held, "r")),
+            Applied::Waiting
+        );
+        assert_eq!(
+            desk.apply(Queue::Hidden, event(ModChange::Rejected, "x")),
+            Applied::Waiting
+        );
+        assert!(Act::Approve.applies_to(CommentState::Pending));
+        assert!(!Act::Approve.applies_to(CommentState::Hidden));
+        assert!(Act::Hide.applies_to(CommentState::Pending));
+        assert!(!Act::Restore.applies_to(CommentState::Pending));
+        assert_eq!(Act::Reject.to(), CommentState::Hidden);
+        assert_eq!(
+            Act::Approve.said(2),
+            "2 comments approved: readers see them now."
+        );
+        assert_eq!(Act::Reject.said(0), "Nothing awaits review here.");
     }
 
     fn ids(rows: &[ModComment]) -> Vec<&str> {

@@ -47,6 +47,9 @@ pub fn view(room: Room) -> impl IntoView {
                         let action = match e.action {
                             AuditAction::Hide => "hid",
                             AuditAction::Unhide => "restored",
+                            AuditAction::Hold => "held for review",
+                            AuditAction::Approve => "approved",
+                            AuditAction::Reject => "rejected",
                         };
                         view! {
                             <tr data-testid="audit-entry" data-action=e.action.as_str()>

@@ -1,8 +1,10 @@
-//! Keyboard shortcuts: `j`/`k` move, `h` hide, `u` restore, `x` select,
+//! Keyboard shortcuts: `j`/`k` move, `h` hide, `u` restore, `a` approve,
+//! `r` reject, `x` select,
 //! `/` search, `?` help. Everything also has a button.
 
 use super::{Room, Tab};
 use crate::logic::keys::{Command, HELP, command};
+use crate::logic::queue::Act;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -30,8 +32,10 @@ pub fn listen(room: Room) {
                 room.desk.update(|d| d.step(delta));
                 focus_current(room);
             }
-            Command::Hide if in_queue => room.act(true),
-            Command::Unhide if in_queue => room.act(false),
+            Command::Hide if in_queue => room.act(Act::Hide),
+            Command::Unhide if in_queue => room.act(Act::Restore),
+            Command::Approve if in_queue => room.act(Act::Approve),
+            Command::Reject if in_queue => room.act(Act::Reject),
             Command::Select if in_queue => room.desk.update(|d| d.toggle_current()),
             Command::Search if in_queue => {
                 ev.prevent_default();

@@ -1,6 +1,7 @@
 //! The moderation view at `/moderate`: sign in, the queues (reported,
-//! recent, hidden) across all articles, hide and restore, the audit log,
-//! live updates and keyboard shortcuts.
+//! awaiting review, recent, hidden) across all articles, hide and restore,
+//! approve and reject, per-article pre-moderation, the audit log, live
+//! updates and keyboard shortcuts.
 
 mod audit;
 mod keys;
@@ -11,8 +12,8 @@ mod signin;
 use crate::api::ApiFailure;
 use crate::api::moderation::{ModApi, ModFilter};
 use crate::browser;
-use crate::logic::queue::{Desk, Queue};
-use chime_shared::{AuditEntry, CommentState, ErrorCode, MeResponse};
+use crate::logic::queue::{Act, Desk, Queue};
+use chime_shared::{AuditEntry, ErrorCode, MeResponse};
 use leptos::prelude::*;
 
 /// Which tab is open.
@@ -54,6 +55,8 @@ pub struct Room {
     /// The `aria-live` status line.
     pub status: RwSignal<String>,
     pub now: RwSignal<time::OffsetDateTime>,
+    /// The filtered article and whether its new comments wait for review.
+    pub article_review: RwSignal<Option<(String, bool)>>,
 }
 
 impl Room {
@@ -75,6 +78,7 @@ impl Room {
             help: RwSignal::new(false),
             status: RwSignal::new(String::new()),
             now: RwSignal::new(browser::now()),
+            article_review: RwSignal::new(None),
         }
     }
 
@@ -130,6 +134,18 @@ impl Room {
         room.loading.set(true);
         leptos::task::spawn_local(async move {
             let api = room.api.get_value();
+            if !more {
+                let article = filter.article.trim().to_owned();
+                let review = if article.is_empty() {
+                    None
+                } else {
+                    api.article(&article)
+                        .await
+                        .ok()
+                        .map(|a| (article, a.premoderate))
+                };
+                room.article_review.set(review);
+            }
             match api.comments(&filter, cursor.as_deref()).await {
                 // A late answer for a tab the moderator has left is dropped.
                 Ok(page) if room.tab.get_untracked() == Tab::Queue(queue) => {
@@ -170,44 +186,66 @@ impl Room {
             .map(|(_, label)| (*label).to_owned())
     }
 
-    /// Hides (or, with `hide` false, restores) the selected comments, or
-    /// the current one. Each row changes at once and is put back if the
-    /// server refuses.
-    pub fn act(&self, hide: bool) {
+    /// Turns pre-moderation of the filtered article on or off.
+    pub fn set_article_review(&self, on: bool) {
         let room = *self;
-        let (from, to) = if hide {
-            (CommentState::Visible, CommentState::Hidden)
-        } else {
-            (CommentState::Hidden, CommentState::Visible)
+        let Some((article, _)) = room.article_review.get_untracked() else {
+            return;
         };
+        leptos::task::spawn_local(async move {
+            let api = room.api.get_value();
+            let settings = chime_shared::ArticleModeration { premoderate: on };
+            match api.set_article(&article, settings).await {
+                Ok(now) => {
+                    room.article_review
+                        .set(Some((article.clone(), now.premoderate)));
+                    room.say(if now.premoderate {
+                        format!("New comments on {article} now wait for review.")
+                    } else {
+                        format!("New comments on {article} now appear at once.")
+                    });
+                }
+                Err(failure) => {
+                    room.article_review.set(Some((article, !on)));
+                    room.failed(&failure);
+                }
+            }
+        });
+    }
+
+    /// Acts on the selected comments, or the current one (those the act
+    /// fits). Each row changes at once and is put back if the server
+    /// refuses.
+    pub fn act(&self, act: Act) {
+        let room = *self;
         let targets: Vec<_> = room.desk.with_untracked(|d| {
             d.targets()
                 .into_iter()
-                .filter(|id| d.get(id).is_some_and(|r| r.comment.state == from))
+                .filter(|id| d.get(id).is_some_and(|r| act.applies_to(r.comment.state)))
                 .collect()
         });
-        if targets.is_empty() {
-            room.say(if hide {
-                "Nothing to hide here."
-            } else {
-                "Nothing to restore here."
-            });
-            return;
-        }
-        let reason = if hide { room.reason() } else { None };
+        let reason = match act {
+            Act::Hide | Act::Reject => room.reason(),
+            Act::Restore | Act::Approve => None,
+        };
         let count = targets.len();
         room.desk.update(|d| d.selected.clear());
         for id in targets {
-            let Some(before) = room.desk.try_update(|d| d.set_state(&id, to)).flatten() else {
+            let Some(before) = room
+                .desk
+                .try_update(|d| d.set_state(&id, act.to()))
+                .flatten()
+            else {
                 continue;
             };
             let reason = reason.clone();
             leptos::task::spawn_local(async move {
                 let api = room.api.get_value();
-                let answer = if hide {
-                    api.hide(id.as_str(), reason).await
-                } else {
-                    api.unhide(id.as_str()).await
+                let answer = match act {
+                    Act::Hide => api.hide(id.as_str(), reason).await,
+                    Act::Restore => api.act(id.as_str(), "unhide", None).await,
+                    Act::Approve => api.act(id.as_str(), "approve", None).await,
+                    Act::Reject => api.act(id.as_str(), "reject", reason).await,
                 };
                 match answer {
                     Ok(row) => room.desk.update(|d| d.put(row)),
@@ -218,12 +256,7 @@ impl Room {
                 }
             });
         }
-        room.say(match (hide, count) {
-            (true, 1) => "Hidden from readers.".to_owned(),
-            (true, n) => format!("{n} comments hidden from readers."),
-            (false, 1) => "Restored for readers.".to_owned(),
-            (false, n) => format!("{n} comments restored for readers."),
-        });
+        room.say(act.said(count));
     }
 }
 

@@ -1,6 +1,7 @@
 //! A queue: filters, the reason for hiding, the rows and their actions.
 
 use super::{REASONS, Room};
+use crate::logic::queue::{Act, Queue};
 use crate::logic::relative_time::{exact, exact_readable, relative};
 use chime_shared::{CommentState, ModComment, ReportReason};
 use leptos::prelude::*;
@@ -33,6 +34,13 @@ pub fn view(room: Room) -> impl IntoView {
             </label>
             <button type="submit" class="mod-secondary" data-testid="filter-apply">"Filter"</button>
         </form>
+        {move || room.article_review.get().map(|(article, on)| view! {
+            <label class="mod-premoderate">
+                <input type="checkbox" data-testid="premoderate" prop:checked=on
+                    on:change=move |ev| room.set_article_review(event_target_checked(&ev))/>
+                {format!("Hold every new comment on {article} for review")}
+            </label>
+        })}
         <div class="mod-toolbar">
             <label class="mod-field">
                 <span>"Reason for hiding"</span>
@@ -57,8 +65,12 @@ pub fn view(room: Room) -> impl IntoView {
                 }}
             </span>
             {move || room.desk.with(|d| !d.selected.is_empty()).then(|| view! {
-                <button type="button" class="mod-danger" data-testid="hide-selected" on:click=move |_| room.act(true)>"Hide selected"</button>
-                <button type="button" class="mod-secondary" data-testid="unhide-selected" on:click=move |_| room.act(false)>"Restore selected"</button>
+                {(room.queue() == Some(Queue::Pending)).then(|| view! {
+                    <button type="button" class="mod-primary" data-testid="approve-selected" on:click=move |_| room.act(Act::Approve)>"Approve selected"</button>
+                    <button type="button" class="mod-danger" data-testid="reject-selected" on:click=move |_| room.act(Act::Reject)>"Reject selected"</button>
+                })}
+                <button type="button" class="mod-danger" data-testid="hide-selected" on:click=move |_| room.act(Act::Hide)>"Hide selected"</button>
+                <button type="button" class="mod-secondary" data-testid="unhide-selected" on:click=move |_| room.act(Act::Restore)>"Restore selected"</button>
             })}
         </div>
         {move || {
@@ -137,12 +149,12 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
     };
     let act = {
         let id = id.clone();
-        move |hide: bool| {
+        move |act: Act| {
             room.desk.update(|d| {
                 d.current = Some(id.clone());
                 d.selected.clear();
             });
-            room.act(hide);
+            room.act(act);
         }
     };
     let state = row.comment.state;
@@ -150,6 +162,7 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
         CommentState::Visible => ("Visible", "visible"),
         CommentState::Hidden => ("Hidden", "hidden"),
         CommentState::Deleted => ("Deleted by its author", "deleted"),
+        CommentState::Pending => ("Awaiting review", "pending"),
     };
     let author = row.comment.author.name.clone();
     let created = row.comment.created_at;
@@ -176,15 +189,26 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
             </div>
             {row.parent_excerpt.clone().map(|p| view! { <p class="mod-context" data-testid="row-context">"In reply to: " {p}</p> })}
             <div class="mod-body" data-testid="row-body" inner_html=row.comment.html.clone()></div>
-            {row.hidden_reason.clone().filter(|_| state == CommentState::Hidden).map(|r| view! { <p class="mod-muted">"Hidden: " {r}</p> })}
+            {row.hidden_reason.clone().and_then(|r| match state {
+                CommentState::Hidden => Some(view! { <p class="mod-muted">"Hidden: " {r}</p> }),
+                CommentState::Pending => Some(view! { <p class="mod-muted" data-testid="row-held">"Held: " {r}</p> }),
+                _ => None,
+            })}
             <div class="mod-actions">
                 {match state {
                     CommentState::Visible => view! {
-                        <button type="button" class="mod-danger" data-testid="hide-button" on:click=move |_| act(true)>"Hide"</button>
+                        <button type="button" class="mod-danger" data-testid="hide-button" on:click=move |_| act(Act::Hide)>"Hide"</button>
                     }.into_any(),
                     CommentState::Hidden => view! {
-                        <button type="button" class="mod-secondary" data-testid="unhide-button" on:click=move |_| act(false)>"Restore"</button>
+                        <button type="button" class="mod-secondary" data-testid="unhide-button" on:click=move |_| act(Act::Restore)>"Restore"</button>
                     }.into_any(),
+                    CommentState::Pending => {
+                        let reject = act.clone();
+                        view! {
+                            <button type="button" class="mod-primary" data-testid="approve-button" on:click=move |_| act(Act::Approve)>"Approve"</button>
+                            <button type="button" class="mod-danger" data-testid="reject-button" on:click=move |_| reject(Act::Reject)>"Reject"</button>
+                        }.into_any()
+                    }
                     CommentState::Deleted => ().into_any(),
                 }}
             </div>

@@ -21,7 +21,11 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
     let editing = RwSignal::new(false);
     let reporting = RwSignal::new(false);
     let confirming = RwSignal::new(false);
-    let visible = move || data.with(|c| c.state == CommentState::Visible);
+    // A comment awaiting review reaches this reader only if it is theirs:
+    // shown whole, marked, with nothing to do on it but edit or delete.
+    let live = move || data.with(|c| c.state == CommentState::Visible);
+    let pending = move || data.with(|c| c.state == CommentState::Pending && c.own);
+    let visible = move || live() || pending();
     let own = move || data.with(|c| c.own) && visible();
     let can_edit = move || {
         let window =
@@ -46,7 +50,9 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
                         reply_count: c.reply_count,
                     });
                     ctx.change(|t| t.remove(&removed));
-                    ctx.total.update(|n| *n = n.saturating_sub(1));
+                    if live() {
+                        ctx.total.update(|n| *n = n.saturating_sub(1));
+                    }
                     ctx.say("Your comment is deleted.");
                 }
                 Err(failure) => ctx.failed(&failure),
@@ -65,10 +71,10 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
                 when=visible
                 fallback=move || view! {
                     <p class="chime-removed">
-                        {move || if data.with(|c| c.state == CommentState::Deleted) {
-                            "This comment was deleted by its author."
-                        } else {
-                            "This comment was removed by a moderator."
+                        {move || match data.with(|c| c.state) {
+                            CommentState::Deleted => "This comment was deleted by its author.",
+                            CommentState::Pending => "This comment is waiting for a moderator's review.",
+                            _ => "This comment was removed by a moderator.",
                         }}
                     </p>
                 }
@@ -95,14 +101,19 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
                 >
                     {edit_form(ctx, data, editing)}
                 </Show>
+                <Show when=pending>
+                    <p class="chime-pending" data-testid="pending-note">"Awaiting review: only you can see this until a moderator approves it."</p>
+                </Show>
                 <div class="chime-actions">
-                    {comment_reactions(ctx, stored_id.get_value(), data)}
-                    <button type="button" class="chime-link" data-testid="reply-button" aria-expanded=move || replying.get().to_string() on:click=move |_| replying.update(|r| *r = !*r)>
-                        "Reply"
-                    </button>
-                    <button type="button" class="chime-link" data-testid="report-button" aria-expanded=move || reporting.get().to_string() on:click=move |_| reporting.update(|r| *r = !*r)>
-                        "Report"
-                    </button>
+                    <Show when=live>
+                        {comment_reactions(ctx, stored_id.get_value(), data)}
+                        <button type="button" class="chime-link" data-testid="reply-button" aria-expanded=move || replying.get().to_string() on:click=move |_| replying.update(|r| *r = !*r)>
+                            "Reply"
+                        </button>
+                        <button type="button" class="chime-link" data-testid="report-button" aria-expanded=move || reporting.get().to_string() on:click=move |_| reporting.update(|r| *r = !*r)>
+                            "Report"
+                        </button>
+                    </Show>
                     <Show when=can_edit>
                         <button type="button" class="chime-link" data-testid="edit-button" on:click=move |_| editing.set(true)>"Edit"</button>
                     </Show>

@@ -5,7 +5,7 @@
 use super::Ctx;
 use crate::browser;
 use crate::logic::draft::{self, Draft, NAME_KEY};
-use chime_shared::{AuthorName, CommentBody, CommentId, NewComment, SortOrder};
+use chime_shared::{AuthorName, CommentBody, CommentId, CommentState, NewComment, SortOrder};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
@@ -25,6 +25,10 @@ pub fn CommentForm(
     let body = RwSignal::new(stored.body.clone());
     let idempotency = StoredValue::new(stored.idempotency_key);
     let sending = RwSignal::new(false);
+    // Robots fill every field and send at once; people never see the trap
+    // field and take a moment. Both only hold a comment for review.
+    let opened = js_sys::Date::now();
+    let trap = RwSignal::new(String::new());
     let error: RwSignal<Option<(String, String)>> = RwSignal::new(None);
     let parent = StoredValue::new(parent);
     let is_reply = parent.with_value(Option::is_some);
@@ -85,6 +89,8 @@ pub fn CommentForm(
             author_name: author.as_str().to_owned(),
             body: text.as_str().to_owned(),
             parent_id: parent.get_value().map(String::from),
+            website: Some(trap.get_untracked()).filter(|t| !t.is_empty()),
+            form_ms: Some((js_sys::Date::now() - opened).max(0.0) as u64),
         };
         leptos::task::spawn_local(async move {
             let api = ctx.api.get_value();
@@ -100,18 +106,19 @@ pub fn CommentForm(
                     ctx.waiting.update(|w| w.retain(|c| c.id != id));
                     let first = ctx.sort.get_untracked() != SortOrder::Oldest;
                     let known = ctx.get(&id).is_some();
+                    let held = comment.state == CommentState::Pending;
                     if known {
                         ctx.change(|t| t.update(comment));
                     } else {
                         ctx.change(|t| t.add(comment, first));
-                        if !was_waiting {
+                        if !was_waiting && !held {
                             ctx.total.update(|n| *n += 1);
                         }
                     }
-                    ctx.say(if is_reply {
-                        "Your reply is posted."
-                    } else {
-                        "Your comment is posted."
+                    ctx.say(match (held, is_reply) {
+                        (true, _) => "Thank you. Your comment will appear once a moderator has reviewed it; until then only you can see it.",
+                        (false, true) => "Your reply is posted.",
+                        (false, false) => "Your comment is posted.",
                     });
                     ctx.host.with_value(|host| {
                         browser::dispatch(host, "posted", &[("id", JsValue::from_str(id.as_str()))])
@@ -172,6 +179,10 @@ pub fn CommentForm(
                 ></textarea>
             </label>
             {field_error("body")}
+            <label class="chime-trap" aria-hidden="true">
+                "Leave this empty"
+                <input type="text" name="website" tabindex="-1" autocomplete="off" data-testid="trap-input" on:input=move |ev| trap.set(event_target_value(&ev))/>
+            </label>
             <div class="chime-form-foot">
                 <span class="chime-hint">"*italic*, **bold**, `code`, > quote, - list, [link](https://…)"</span>
                 <span class="chime-counter" class:chime-over={move || count() > max()}>{move || format!("{} / {}", count(), max())}</span>
