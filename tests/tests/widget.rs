@@ -172,7 +172,7 @@ async fn others_comments_wait_behind_a_button_and_removals_are_live() {
         w.count_until("[data-testid=comment]", 2).await?;
 
         // A moderator hides the first comment: it vanishes without a reload.
-        let hidden = chime_backend::service::moderation::hide(
+        let hidden = chime_backend::service::moderation::act(
             &w.state()?,
             &chime_backend::service::moderation::Moderator {
                 id: 0,
@@ -180,6 +180,7 @@ async fn others_comments_wait_behind_a_button_and_removals_are_live() {
                 role: chime_shared::Role::Moderator,
             },
             &kept,
+            chime_shared::AuditAction::Hide,
             None,
         )
         .await;

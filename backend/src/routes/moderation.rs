@@ -18,8 +18,8 @@ use axum::{Extension, Json, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chime_shared::ModEvent;
 use chime_shared::{
-    ArticleId, ArticleModeration, AuditList, HideRequest, LoginRequest, MeResponse, ModComment,
-    ModCommentList, ModStateFilter,
+    ArticleId, ArticleModeration, AuditAction, AuditList, HideRequest, LoginRequest, MeResponse,
+    ModComment, ModCommentList, ModStateFilter,
 };
 use futures_util::stream::{Stream, StreamExt};
 use serde::Deserialize;
@@ -149,34 +149,34 @@ async fn list(
     Ok(Json(moderation::list(&state, request).await?))
 }
 
+/// `hide` and `reject` take an optional `{reason}`; `unhide` and
+/// `approve` take no body.
+async fn act_with(
+    state: AppState,
+    moderator: Moderator,
+    id: String,
+    action: AuditAction,
+    body: &Bytes,
+) -> ApiResult<Json<ModComment>> {
+    let reason = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        serde_json::from_slice::<HideRequest>(body)
+            .map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))?
+            .reason
+    };
+    Ok(Json(
+        moderation::act(&state, &moderator, &id, action, reason).await?,
+    ))
+}
+
 async fn hide(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
     ApiPath(id): ApiPath<String>,
     body: Bytes,
 ) -> ApiResult<Json<ModComment>> {
-    let reason = reason_of(&body)?;
-    Ok(Json(
-        moderation::hide(&state, &moderator, &id, reason).await?,
-    ))
-}
-
-/// The optional `{reason}` of hide and reject: a bare POST gives none.
-fn reason_of(body: &Bytes) -> ApiResult<Option<String>> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    Ok(serde_json::from_slice::<HideRequest>(body)
-        .map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))?
-        .reason)
-}
-
-async fn approve(
-    State(state): State<AppState>,
-    Extension(moderator): Extension<Moderator>,
-    ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<ModComment>> {
-    Ok(Json(moderation::approve(&state, &moderator, &id).await?))
+    act_with(state, moderator, id, AuditAction::Hide, &body).await
 }
 
 async fn reject(
@@ -185,10 +185,23 @@ async fn reject(
     ApiPath(id): ApiPath<String>,
     body: Bytes,
 ) -> ApiResult<Json<ModComment>> {
-    let reason = reason_of(&body)?;
-    Ok(Json(
-        moderation::reject(&state, &moderator, &id, reason).await?,
-    ))
+    act_with(state, moderator, id, AuditAction::Reject, &body).await
+}
+
+async fn unhide(
+    State(state): State<AppState>,
+    Extension(moderator): Extension<Moderator>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ModComment>> {
+    act_with(state, moderator, id, AuditAction::Unhide, &Bytes::new()).await
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    Extension(moderator): Extension<Moderator>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ModComment>> {
+    act_with(state, moderator, id, AuditAction::Approve, &Bytes::new()).await
 }
 
 async fn article(
@@ -209,14 +222,6 @@ async fn set_article(
     Ok(Json(
         moderation::set_article(&state, &moderator, &article, body).await?,
     ))
-}
-
-async fn unhide(
-    State(state): State<AppState>,
-    Extension(moderator): Extension<Moderator>,
-    ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<ModComment>> {
-    Ok(Json(moderation::unhide(&state, &moderator, &id).await?))
 }
 
 #[derive(Debug, Deserialize)]

@@ -200,56 +200,27 @@ pub async fn announce(state: &AppState, id: i64, change: ModChange) {
     }
 }
 
-/// Hides a comment from readers, at once, and records why.
-pub async fn hide(
+/// A moderator's act on a comment: hide (readers lose it at once) or
+/// restore it, approve or reject one held for review; with the reason given,
+/// for the audit log.
+pub async fn act(
     state: &AppState,
     moderator: &Moderator,
     raw_id: &str,
+    action: AuditAction,
     reason: Option<String>,
 ) -> ApiResult<ModComment> {
+    if action == AuditAction::Hold {
+        return Err(ApiError::bad_request(
+            "Comments are held by Chime itself, not by moderators.",
+        ));
+    }
     let reason = Note::parse_optional("reason", reason.as_deref())?;
     change_state(
         state,
         moderator,
         raw_id,
-        AuditAction::Hide,
-        reason.as_ref().map(|n| n.as_str().to_owned()),
-    )
-    .await
-}
-
-/// Restores a hidden comment (or approves one held for review).
-pub async fn unhide(
-    state: &AppState,
-    moderator: &Moderator,
-    raw_id: &str,
-) -> ApiResult<ModComment> {
-    change_state(state, moderator, raw_id, AuditAction::Unhide, None).await
-}
-
-/// Shows a comment held for review to readers.
-pub async fn approve(
-    state: &AppState,
-    moderator: &Moderator,
-    raw_id: &str,
-) -> ApiResult<ModComment> {
-    change_state(state, moderator, raw_id, AuditAction::Approve, None).await
-}
-
-/// Keeps a comment held for review from readers for good (it moves to the
-/// hidden ones, where it can still be restored).
-pub async fn reject(
-    state: &AppState,
-    moderator: &Moderator,
-    raw_id: &str,
-    reason: Option<String>,
-) -> ApiResult<ModComment> {
-    let reason = Note::parse_optional("reason", reason.as_deref())?;
-    change_state(
-        state,
-        moderator,
-        raw_id,
-        AuditAction::Reject,
+        action,
         reason.as_ref().map(|n| n.as_str().to_owned()),
     )
     .await
