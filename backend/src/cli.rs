@@ -55,9 +55,15 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CHIME_ADDR", default_value = "127.0.0.1:3000")]
     addr: String,
-    /// Database URL (sqlite://path) or a path to a SQLite file.
+    /// Database URL (sqlite://path or postgres://…) or a path to a SQLite
+    /// file.
     #[arg(long, env = "CHIME_DATABASE_URL", default_value = "sqlite://chime.db")]
     database: String,
+    /// Connections this server keeps to PostgreSQL (all servers together
+    /// must stay under the database's max_connections).
+    #[arg(long, env = "CHIME_DATABASE_CONNECTIONS", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    database_connections: u32,
     /// Comma-separated origins of sites that may embed the widget.
     #[arg(long, env = "CHIME_ALLOWED_ORIGINS", default_value = "")]
     allowed_origins: String,
@@ -198,6 +204,7 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
     let mut settings = Settings::new(addr, database_url(&args.database))
         .with_allowed_origins(&args.allowed_origins)
         .map_err(|e| format!("--allowed-origins: {e}"))?;
+    settings.database_connections = args.database_connections;
     if let Some(url) = &args.public_url {
         settings = settings
             .with_public_url(url)
@@ -298,7 +305,7 @@ async fn backup(path: &std::path::Path, database: &str) -> ExitCode {
 }
 
 async fn moderator(command: ModeratorCommand, database: &str) -> ExitCode {
-    let store = match open_store(database).await {
+    let store = match open_store(database, 2).await {
         Ok(store) => store,
         Err(e) => return fail(&e.to_string(), 2),
     };

@@ -11,8 +11,11 @@ use url::Url;
 pub struct Settings {
     /// Where to listen; port 0 picks a free port.
     pub addr: SocketAddr,
-    /// `sqlite://path` (PostgreSQL comes later).
+    /// `sqlite://path` or `postgres://…`.
     pub database_url: String,
+    /// Connections each server keeps to PostgreSQL (SQLite: one writer and
+    /// eight readers, always).
+    pub database_connections: u32,
     /// The public URL, when the operator set one (else `http://{addr}`).
     pub public_url: Option<Origin>,
     /// The backend's own origins, as browsers see them: the public URL, and
@@ -83,6 +86,7 @@ impl Settings {
         Self {
             addr,
             database_url: database_url.into(),
+            database_connections: 10,
             public_url: None,
             own_origins: Vec::new(),
             allowed_origins: Vec::new(),

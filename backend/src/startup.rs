@@ -9,6 +9,7 @@ use crate::page_cache::PageCache;
 use crate::service::readers::ReaderHasher;
 use crate::state::{AppState, Shared};
 use crate::store::CommentStore;
+use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
@@ -40,19 +41,20 @@ pub enum StartupError {
 }
 
 /// Opens the store a database URL names.
-pub async fn open_store(url: &str) -> Result<Arc<dyn CommentStore>, StartupError> {
+pub async fn open_store(
+    url: &str,
+    connections: u32,
+) -> Result<Arc<dyn CommentStore>, StartupError> {
+    let failed = |e: crate::store::StoreError| StartupError::Database(e.to_string());
     if url.starts_with("sqlite:") {
-        let store = SqliteStore::open(url)
-            .await
-            .map_err(|e| StartupError::Database(e.to_string()))?;
-        Ok(Arc::new(store))
+        Ok(Arc::new(SqliteStore::open(url).await.map_err(failed)?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Err(StartupError::Database(
-            "PostgreSQL support is not in this release yet; use a sqlite:// URL".into(),
+        Ok(Arc::new(
+            PgStore::open(url, connections).await.map_err(failed)?,
         ))
     } else {
         Err(StartupError::Database(format!(
-            "{url:?} is not a sqlite:// database URL"
+            "{url:?} is neither a sqlite:// nor a postgres:// database URL"
         )))
     }
 }
@@ -71,7 +73,7 @@ impl Application {
         mut settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
-        let store = open_store(&settings.database_url).await?;
+        let store = open_store(&settings.database_url, settings.database_connections).await?;
         let listener =
             TcpListener::bind(settings.addr)
                 .await

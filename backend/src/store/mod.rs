@@ -1,7 +1,11 @@
 //! `CommentStore`: everything the server keeps, behind one trait so that the
 //! SQLite default and a PostgreSQL store can stand in for each other.
 
+pub mod postgres;
+mod rows;
 pub mod sqlite;
+
+pub use rows::PREMODERATED;
 
 use async_trait::async_trait;
 use chime_shared::{

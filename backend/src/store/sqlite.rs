@@ -2,6 +2,7 @@
 //! (SQLite allows one writer at a time anyway; queueing in the pool is cheaper
 //! than retrying on `SQLITE_BUSY`) and a pool of readers.
 
+use super::rows::*;
 use super::*;
 use async_trait::async_trait;
 use sqlx::sqlite::{
@@ -18,13 +19,6 @@ pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
 }
-
-const COMMENT_COLUMNS: &str = "c.id, a.key AS article, c.parent_id, c.root_id, c.depth, \
-     c.author_name, c.author_reader, c.body, c.html, c.created_at, c.edited_at, c.state, \
-     c.hidden_reason, c.visible_descendants, c.report_count, \
-     c.r_like, c.r_love, c.r_laugh, c.r_wow, c.r_sad, c.r_angry";
-
-const COMMENT_FROM: &str = " FROM comments c JOIN articles a ON a.id = c.article_id";
 
 /// Shown to readers: visible, or a tombstone over visible replies; and to
 /// a reader with comments awaiting review, those too.
@@ -207,68 +201,11 @@ fn map_err(err: sqlx::Error) -> StoreError {
     }
 }
 
-fn reaction_column(kind: ReactionKind) -> &'static str {
-    match kind {
-        ReactionKind::Like => "r_like",
-        ReactionKind::Love => "r_love",
-        ReactionKind::Laugh => "r_laugh",
-        ReactionKind::Wow => "r_wow",
-        ReactionKind::Sad => "r_sad",
-        ReactionKind::Angry => "r_angry",
-    }
-}
-
-fn reactions_of(row: &SqliteRow) -> Result<[u64; 6], sqlx::Error> {
-    let mut out = [0u64; 6];
-    for kind in ReactionKind::ALL {
-        let n: i64 = row.try_get(reaction_column(kind))?;
-        out[kind.index()] = u64::try_from(n).unwrap_or(0);
-    }
-    Ok(out)
-}
-
-fn comment_of(row: &SqliteRow) -> Result<CommentRecord, sqlx::Error> {
-    let state: String = row.try_get("state")?;
-    Ok(CommentRecord {
-        id: row.try_get("id")?,
-        article: row.try_get("article")?,
-        parent_id: row.try_get("parent_id")?,
-        root_id: row.try_get("root_id")?,
-        depth: row.try_get("depth")?,
-        author_name: row.try_get("author_name")?,
-        author_reader: row.try_get("author_reader")?,
-        body: row.try_get("body")?,
-        html: row.try_get("html")?,
-        created_at: row.try_get("created_at")?,
-        edited_at: row.try_get("edited_at")?,
-        state: CommentState::parse(&state).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-        hidden_reason: row.try_get("hidden_reason")?,
-        visible_descendants: row.try_get("visible_descendants")?,
-        report_count: row.try_get("report_count")?,
-        reactions: reactions_of(row)?,
-    })
-}
-
 fn comments_of(rows: &[SqliteRow]) -> StoreResult<Vec<CommentRecord>> {
     rows.iter()
         .map(comment_of)
         .collect::<Result<_, _>>()
         .map_err(map_err)
-}
-
-fn moderator_of(row: &SqliteRow) -> Result<ModeratorRecord, sqlx::Error> {
-    let role: String = row.try_get("role")?;
-    Ok(ModeratorRecord {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        password_hash: row.try_get("password_hash")?,
-        role: Role::parse(&role).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-fn kind_of(raw: &str) -> Result<ReactionKind, sqlx::Error> {
-    ReactionKind::parse(raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 async fn comment_by_id<'e, E>(executor: E, id: i64) -> Result<Option<CommentRecord>, sqlx::Error>
@@ -361,9 +298,6 @@ where
     .transpose()
 }
 
-/// Why a comment on a pre-moderated article waits.
-pub const PREMODERATED: &str = "Every comment on this article is reviewed before it is shown.";
-
 async fn reader_kinds<'e, E>(
     executor: E,
     sql: &str,
@@ -385,32 +319,6 @@ where
     out.sort();
     Ok(out)
 }
-
-/// Where the reactions on one kind of target live.
-struct ReactionTable {
-    /// One row per reader and kind.
-    rows: &'static str,
-    /// The rows' column naming the target.
-    target: &'static str,
-    /// The table holding the kept counts (`id` = target).
-    counts: &'static str,
-    /// Whether `counts` also keeps a `reaction_total` (for the `top` order).
-    total: bool,
-}
-
-const ARTICLE_REACTIONS: ReactionTable = ReactionTable {
-    rows: "article_reactions",
-    target: "article_id",
-    counts: "articles",
-    total: false,
-};
-
-const COMMENT_REACTIONS: ReactionTable = ReactionTable {
-    rows: "comment_reactions",
-    target: "comment_id",
-    counts: "comments",
-    total: true,
-};
 
 /// Adds or takes back one reaction and keeps the counts right; returns the
 /// counts, the reader's kinds and whether anything changed.

@@ -443,14 +443,11 @@ async fn a_retry_after_a_lost_answer_gets_the_stored_comment_not_a_second_one() 
     assert_eq!(first.status(), StatusCode::CREATED);
     let first: Comment = first.json().await.expect("json");
     // What a crash between the two writes leaves behind.
-    let mut db =
-        sqlx::sqlite::SqliteConnectOptions::new().filename(app.dir.path().join("chime.db"));
-    db = db.busy_timeout(std::time::Duration::from_secs(5));
-    let mut conn = sqlx::ConnectOptions::connect(&db).await.expect("open");
-    sqlx::query("UPDATE idempotency_keys SET status = NULL, response_body = NULL")
-        .execute(&mut conn)
-        .await
-        .expect("forget the answer");
+    execute(
+        &app.database,
+        "UPDATE idempotency_keys SET status = NULL, response_body = NULL",
+    )
+    .await;
 
     let early = send("only once").await.expect("request");
     assert_error(early, StatusCode::CONFLICT, ErrorCode::Conflict).await;

@@ -267,15 +267,7 @@ async fn too_many_writes_are_rate_limited_with_retry_after() {
 #[tokio::test]
 async fn a_write_while_storage_is_locked_is_unavailable_and_not_applied() {
     let app = spawn_app().await;
-    let path = app.dir.path().join("chime.db");
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path);
-    let mut lock = sqlx::ConnectOptions::connect(&options)
-        .await
-        .expect("second connection");
-    sqlx::query("BEGIN EXCLUSIVE")
-        .execute(&mut lock)
-        .await
-        .expect("lock");
+    let lock = WriteLock::take(&app.database).await;
     let response = app
         .post_comment(
             "busy",
@@ -290,10 +282,7 @@ async fn a_write_while_storage_is_locked_is_unavailable_and_not_applied() {
     )
     .await;
     assert!(err.error.message.contains("nothing was changed"));
-    sqlx::query("ROLLBACK")
-        .execute(&mut lock)
-        .await
-        .expect("unlock");
+    lock.release().await;
     assert_eq!(app.list("busy", "", None).await.total, 0);
     let response = app
         .post_comment(

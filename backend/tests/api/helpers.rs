@@ -1,4 +1,9 @@
 //! `spawn_app` and small HTTP helpers shared by the API tests.
+//!
+//! The same tests run against both stores: a fresh SQLite file per test by
+//! default, or, with `CHIME_TEST_STORE=postgres`, a fresh PostgreSQL
+//! database per test on the cluster at `CHIME_TEST_POSTGRES` (an admin
+//! URL; `./dev test` starts a throw-away cluster and runs the suite twice).
 
 use chime_backend::clock::ManualClock;
 use chime_backend::config::Settings;
@@ -20,7 +25,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: Arc<ManualClock>,
     pub state: AppState,
-    pub dir: TempDir,
+    /// Holds the SQLite file while the app runs.
+    _dir: TempDir,
+    /// The app's database URL.
+    pub database: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -39,8 +47,8 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("chime.db").display());
-    let mut settings = Settings::new("127.0.0.1:0".parse().expect("addr"), url)
+    let database = fresh_database(&dir).await;
+    let mut settings = Settings::new("127.0.0.1:0".parse().expect("addr"), database.clone())
         .with_allowed_origins(ALLOWED_SITE)
         .expect("origins");
     // Tests post the same words from one address; the tests of screening
@@ -62,9 +70,121 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         client: reqwest::Client::new(),
         clock,
         state,
-        dir,
+        _dir: dir,
+        database,
         stop: Some(stop),
         server: Some(server),
+    }
+}
+
+/// Whether this run's tests are on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("CHIME_TEST_STORE").is_ok_and(|s| s == "postgres")
+}
+
+/// A database no other test uses.
+pub async fn fresh_database(dir: &TempDir) -> String {
+    if !on_postgres() {
+        return format!("sqlite://{}", dir.path().join("chime.db").display());
+    }
+    use sqlx::Connection;
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let admin = std::env::var("CHIME_TEST_POSTGRES")
+        .expect("CHIME_TEST_STORE=postgres needs CHIME_TEST_POSTGRES, an admin URL");
+    let name = format!(
+        "chime_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("the test cluster answers");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("a fresh database");
+    conn.close().await.expect("closed");
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("an admin URL ends in /database");
+    format!("{base}/{name}")
+}
+
+/// A connection to a database holding a write lock on the comments, as
+/// another program might (SQLite: an exclusive transaction; PostgreSQL: an
+/// exclusive table lock), until released.
+pub enum WriteLock {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl WriteLock {
+    pub async fn take(database: &str) -> Self {
+        use sqlx::Connection;
+        if let Some(path) = database.strip_prefix("sqlite://") {
+            let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
+            let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                .await
+                .expect("second connection");
+            sqlx::query("BEGIN EXCLUSIVE")
+                .execute(&mut conn)
+                .await
+                .expect("lock");
+            Self::Sqlite(conn)
+        } else {
+            let mut conn = sqlx::PgConnection::connect(database)
+                .await
+                .expect("second connection");
+            sqlx::query("BEGIN")
+                .execute(&mut conn)
+                .await
+                .expect("begin");
+            sqlx::query("LOCK TABLE articles, comments IN EXCLUSIVE MODE")
+                .execute(&mut conn)
+                .await
+                .expect("lock");
+            Self::Postgres(conn)
+        }
+    }
+
+    pub async fn release(self) {
+        match self {
+            Self::Sqlite(mut conn) => {
+                sqlx::query("ROLLBACK")
+                    .execute(&mut conn)
+                    .await
+                    .expect("unlock");
+            }
+            Self::Postgres(mut conn) => {
+                sqlx::query("ROLLBACK")
+                    .execute(&mut conn)
+                    .await
+                    .expect("unlock");
+            }
+        }
+    }
+}
+
+/// Runs one SQL statement on an app's database, behind its back.
+pub async fn execute(database: &str, sql: &str) {
+    use sqlx::Connection;
+    if let Some(path) = database.strip_prefix("sqlite://") {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .busy_timeout(std::time::Duration::from_secs(5));
+        let mut conn = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .expect("open");
+        sqlx::query(sql)
+            .execute(&mut conn)
+            .await
+            .expect("statement");
+    } else {
+        let mut conn = sqlx::PgConnection::connect(database).await.expect("open");
+        sqlx::query(sql)
+            .execute(&mut conn)
+            .await
+            .expect("statement");
     }
 }
 

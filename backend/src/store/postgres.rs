@@ -1,0 +1,1254 @@
+//! The PostgreSQL store, for operators who run several Chime servers: one
+//! pool of connections per server, the same rules as the SQLite store (one
+//! conformance suite runs against both). Writes that race between servers
+//! are made safe by the statements themselves (conditional inserts, counts
+//! changed in place, row locks inside transactions), not by a single writer.
+
+use super::rows::*;
+use super::*;
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Postgres, QueryBuilder, Row};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The PostgreSQL implementation of [`CommentStore`].
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+/// Shown to readers: visible, or a tombstone over visible replies; and to
+/// a reader with comments awaiting review, those too.
+fn push_shown(qb: &mut QueryBuilder<'_, Postgres>, own_pending: Option<&ReaderHash>) {
+    qb.push("(c.state = 'visible' OR c.visible_descendants > 0");
+    if let Some(reader) = own_pending {
+        qb.push(" OR (c.state = 'pending' AND c.author_reader = ")
+            .push_bind(reader.0.clone())
+            .push(")");
+    }
+    qb.push(")");
+}
+
+impl PgStore {
+    /// Connects to the database at a `postgres://` URL with a pool of up to
+    /// `connections`, and runs the migrations (one server at a time: sqlx
+    /// takes an advisory lock while it migrates).
+    pub async fn open(url: &str, connections: u32) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Internal(format!("bad database URL: {e}")))?
+            .application_name("chime")
+            // A write stuck behind another program's lock fails (503, the
+            // client retries) instead of holding a request forever.
+            .options([("lock_timeout", "5s"), ("statement_timeout", "30s")]);
+        let pool = PgPoolOptions::new()
+            .max_connections(connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            // A connection PostgreSQL dropped (a restart, a failover) is
+            // noticed before it is handed out, not by a failed request.
+            .test_before_acquire(true)
+            .connect_with(options)
+            .await
+            .map_err(map_err)?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for the event bus's notifications.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The comment a reader posted with `key` before, when this post is the
+    /// same one (a retry); a conflict when the key was used for another.
+    async fn posted_before(
+        &self,
+        reader: &str,
+        key: &str,
+        body: &str,
+        parent: Option<i64>,
+    ) -> StoreResult<Inserted> {
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} \
+             WHERE c.author_reader = $1 AND c.idempotency_key = $2"
+        );
+        let row = sqlx::query(&sql)
+            .bind(reader)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        let record = row
+            .as_ref()
+            .map(comment_of)
+            .transpose()
+            .map_err(map_err)?
+            .ok_or_else(|| StoreError::Internal("a key without its comment".into()))?;
+        if record.body == body && record.parent_id == parent {
+            Ok(Inserted { record, new: false })
+        } else {
+            Err(StoreError::Conflict(
+                "This Idempotency-Key was already used for another comment.".into(),
+            ))
+        }
+    }
+}
+
+fn map_err(err: sqlx::Error) -> StoreError {
+    match &err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            StoreError::Unavailable(err.to_string())
+        }
+        sqlx::Error::Database(db)
+            if db.code().is_some_and(|c| {
+                // Connection lost (08), out of resources (53), shutting down
+                // or restarting (57P0x), a lock or statement timeout (55P03,
+                // 57014) and the concurrency failures (40001 serialization,
+                // 40P01 deadlock): nothing was written, retryable.
+                c.starts_with("08")
+                    || c.starts_with("53")
+                    || c.starts_with("57P")
+                    || matches!(c.as_ref(), "55P03" | "57014" | "40001" | "40P01")
+            }) =>
+        {
+            StoreError::Unavailable(err.to_string())
+        }
+        sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) => StoreError::Unavailable(err.to_string()),
+        _ => StoreError::Internal(err.to_string()),
+    }
+}
+
+fn comments_of(rows: &[PgRow]) -> StoreResult<Vec<CommentRecord>> {
+    rows.iter()
+        .map(comment_of)
+        .collect::<Result<_, _>>()
+        .map_err(map_err)
+}
+
+async fn comment_by_id<'e, E>(executor: E, id: i64) -> Result<Option<CommentRecord>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Postgres>,
+{
+    let sql = format!("SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(executor).await?;
+    row.as_ref().map(comment_of).transpose()
+}
+
+/// Adds `delta` to `visible_descendants` of `start` and all its ancestors.
+async fn bump_ancestors(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    start: i64,
+    delta: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "WITH RECURSIVE anc(id) AS ( \
+             SELECT $1 \
+             UNION ALL \
+             SELECT c.parent_id FROM comments c JOIN anc ON c.id = anc.id WHERE c.parent_id IS NOT NULL) \
+         UPDATE comments SET visible_descendants = visible_descendants + $2 \
+         WHERE id IN (SELECT id FROM anc)",
+    )
+    .bind(start)
+    .bind(delta)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn upsert_article<'e, E>(executor: E, key: &str, at: i64) -> Result<i64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Postgres>,
+{
+    sqlx::query_scalar(
+        "INSERT INTO articles (key, created_at) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
+    )
+    .bind(key)
+    .bind(at)
+    .fetch_one(executor)
+    .await
+}
+
+/// What the insert decided: the row's id, state and hold reason.
+type Written = (i64, String, Option<String>);
+
+/// Inserts a comment into its article, visible unless it is held (or the
+/// article is pre-moderated); `None` (nothing written) when the article has
+/// no row yet.
+async fn insert_row<'e, E>(
+    executor: E,
+    new: &NewCommentRecord,
+) -> Result<Option<Written>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Postgres>,
+{
+    let row = sqlx::query(
+        "INSERT INTO comments (article_id, parent_id, root_id, depth, author_name, \
+         author_reader, body, html, created_at, idempotency_key, state, hidden_reason) \
+         SELECT a.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, \
+         CASE WHEN $10 IS NOT NULL OR a.premoderate THEN 'pending' ELSE 'visible' END, \
+         COALESCE($10, CASE WHEN a.premoderate THEN $11 END) \
+         FROM articles a WHERE a.key = $12 \
+         RETURNING id, state, hidden_reason",
+    )
+    .bind(new.parent_id)
+    .bind(new.root_id.unwrap_or(0))
+    .bind(new.depth)
+    .bind(&new.author_name)
+    .bind(&new.author_reader)
+    .bind(&new.body)
+    .bind(&new.html)
+    .bind(new.created_at)
+    .bind(&new.idempotency_key)
+    .bind(&new.hold)
+    .bind(PREMODERATED)
+    .bind(&new.article)
+    .fetch_optional(executor)
+    .await?;
+    row.map(|row| {
+        Ok((
+            row.try_get("id")?,
+            row.try_get("state")?,
+            row.try_get("hidden_reason")?,
+        ))
+    })
+    .transpose()
+}
+
+async fn reader_kinds<'e, E>(
+    executor: E,
+    sql: &str,
+    target: i64,
+    reader: &ReaderHash,
+) -> Result<Vec<ReactionKind>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Postgres>,
+{
+    let kinds: Vec<String> = sqlx::query_scalar(sql)
+        .bind(target)
+        .bind(&reader.0)
+        .fetch_all(executor)
+        .await?;
+    let mut out = kinds
+        .iter()
+        .map(|k| kind_of(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    out.sort();
+    Ok(out)
+}
+
+/// Adds or takes back one reaction and keeps the counts right; returns the
+/// counts, the reader's kinds and whether anything changed.
+async fn toggle_reaction(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    table: &ReactionTable,
+    target: i64,
+    reader: &ReaderHash,
+    kind: ReactionKind,
+    on: bool,
+    at: i64,
+) -> Result<([u64; 6], Vec<ReactionKind>, bool), sqlx::Error> {
+    let ReactionTable {
+        rows,
+        target: column,
+        counts,
+        total,
+    } = table;
+    let sql = if on {
+        format!(
+            "INSERT INTO {rows} ({column}, reader, kind, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"
+        )
+    } else {
+        format!("DELETE FROM {rows} WHERE {column} = $1 AND reader = $2 AND kind = $3")
+    };
+    let mut change = sqlx::query(&sql)
+        .bind(target)
+        .bind(&reader.0)
+        .bind(kind.as_str());
+    if on {
+        change = change.bind(at);
+    }
+    let changed = change.execute(&mut **tx).await?.rows_affected() == 1;
+    if changed {
+        let kind_column = reaction_column(kind);
+        let total_update = if *total {
+            ", reaction_total = reaction_total + $1"
+        } else {
+            ""
+        };
+        sqlx::query(&format!(
+            "UPDATE {counts} SET {kind_column} = {kind_column} + $1{total_update} WHERE id = $2"
+        ))
+        .bind(if on { 1i64 } else { -1 })
+        .bind(target)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let row = sqlx::query(&format!("SELECT * FROM {counts} WHERE id = $1"))
+        .bind(target)
+        .fetch_one(&mut **tx)
+        .await?;
+    let mine = reader_kinds(
+        &mut **tx,
+        &format!("SELECT kind FROM {rows} WHERE {column} = $1 AND reader = $2"),
+        target,
+        reader,
+    )
+    .await?;
+    Ok((reactions_of(&row)?, mine, changed))
+}
+
+fn push_id_list(qb: &mut QueryBuilder<'_, Postgres>, ids: &[i64]) {
+    qb.push("(");
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    qb.push(")");
+}
+
+#[async_trait]
+impl CommentStore for PgStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn secret(
+        &self,
+        name: &str,
+        make: &(dyn Fn() -> String + Send + Sync),
+    ) -> StoreResult<String> {
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(make())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn insert_comment(&self, new: NewCommentRecord) -> StoreResult<Inserted> {
+        // Posting is the busiest write and each statement is a round trip
+        // to the connection's thread: a top-level comment on a known article
+        // is one statement (migration 0002's trigger sets its root and
+        // counts it), a reply adds the ancestors' counts in a transaction,
+        // and the record is made from what was written, not read back.
+        let retry_key = new.idempotency_key.clone();
+        let retried = retry_key
+            .as_ref()
+            .map(|_| (new.author_reader.clone(), new.body.clone(), new.parent_id));
+        let run = async {
+            let (id, state, hold) = if new.parent_id.is_none() {
+                match insert_row(&self.pool, &new).await? {
+                    Some(written) => written,
+                    None => {
+                        upsert_article(&self.pool, &new.article, new.created_at).await?;
+                        insert_row(&self.pool, &new)
+                            .await?
+                            .ok_or(sqlx::Error::RowNotFound)?
+                    }
+                }
+            } else {
+                let mut tx = self.pool.begin().await?;
+                let written = match insert_row(&mut *tx, &new).await? {
+                    Some(written) => written,
+                    None => {
+                        upsert_article(&mut *tx, &new.article, new.created_at).await?;
+                        insert_row(&mut *tx, &new)
+                            .await?
+                            .ok_or(sqlx::Error::RowNotFound)?
+                    }
+                };
+                if let Some(parent) = new.parent_id.filter(|_| written.1 == "visible") {
+                    bump_ancestors(&mut tx, parent, 1).await?;
+                }
+                tx.commit().await?;
+                written
+            };
+            Ok(CommentRecord {
+                id,
+                root_id: new.root_id.unwrap_or(id),
+                article: new.article,
+                parent_id: new.parent_id,
+                depth: new.depth,
+                author_name: new.author_name,
+                author_reader: new.author_reader,
+                body: new.body,
+                html: new.html,
+                created_at: new.created_at,
+                edited_at: None,
+                state: CommentState::parse(&state).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                hidden_reason: hold,
+                visible_descendants: 0,
+                report_count: 0,
+                reactions: [0; 6],
+            })
+        };
+        match run.await {
+            Ok(record) => Ok(Inserted { record, new: true }),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                let (Some(key), Some((reader, body, parent))) = (retry_key, retried) else {
+                    return Err(StoreError::Internal(e.to_string()));
+                };
+                self.posted_before(&reader, &key, &body, parent).await
+            }
+            Err(e) => Err(map_err(e)),
+        }
+    }
+
+    async fn comment(&self, id: i64) -> StoreResult<Option<CommentRecord>> {
+        comment_by_id(&self.pool, id).await.map_err(map_err)
+    }
+
+    async fn edit_comment(
+        &self,
+        id: i64,
+        body: &str,
+        html: &str,
+        at: i64,
+    ) -> StoreResult<Option<CommentRecord>> {
+        let run = async {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("UPDATE comments SET body = $1, html = $2, edited_at = $3 WHERE id = $4")
+                .bind(body)
+                .bind(html)
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let record = comment_by_id(&mut *tx, id).await?;
+            tx.commit().await?;
+            Ok(record)
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn set_state(
+        &self,
+        id: i64,
+        state: CommentState,
+        reason: Option<&str>,
+        audit: Option<AuditNote>,
+        at: i64,
+    ) -> StoreResult<Option<StateChange>> {
+        let run = async {
+            let mut tx = self.pool.begin().await?;
+            // Locked: two moderators on two servers acting on one comment
+            // at once must not both count its change.
+            let sql =
+                format!("SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.id = $1 FOR UPDATE OF c");
+            let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await?;
+            let Some(before) = row.as_ref().map(comment_of).transpose()? else {
+                return Ok(None);
+            };
+            sqlx::query("UPDATE comments SET state = $1, hidden_reason = $2 WHERE id = $3")
+                .bind(state.as_str())
+                .bind(
+                    if matches!(state, CommentState::Hidden | CommentState::Pending) {
+                        reason
+                    } else {
+                        None
+                    },
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let was = before.state == CommentState::Visible;
+            let is = state == CommentState::Visible;
+            if was != is {
+                let delta: i64 = if is { 1 } else { -1 };
+                sqlx::query(
+                    "UPDATE articles SET visible_count = visible_count + $1 \
+                     WHERE id = (SELECT article_id FROM comments WHERE id = $2)",
+                )
+                .bind(delta)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                if let Some(parent) = before.parent_id {
+                    bump_ancestors(&mut tx, parent, delta).await?;
+                }
+            }
+            if let Some(note) = audit {
+                sqlx::query(
+                    "INSERT INTO audit_log (at, moderator, action, comment_id, reason) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(at)
+                .bind(&note.moderator)
+                .bind(note.action.as_str())
+                .bind(id)
+                .bind(&note.reason)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let after = comment_by_id(&mut *tx, id)
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)?;
+            tx.commit().await?;
+            Ok(Some(StateChange {
+                before: before.state,
+                after,
+            }))
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn thread_page(
+        &self,
+        article: &str,
+        sort: SortOrder,
+        after: Option<Keyset>,
+        limit: u32,
+        reader: Option<&ReaderHash>,
+    ) -> StoreResult<ThreadPage> {
+        let run = async {
+            let mut conn = self.pool.acquire().await?;
+            // Who waits for review here: a partial index of pending
+            // comments only, so this costs nothing on most articles.
+            let Some(row) = sqlx::query(
+                "SELECT a.id, a.visible_count, (SELECT string_agg(DISTINCT c.author_reader, ',') \
+                 FROM comments c WHERE c.article_id = a.id AND c.state = 'pending') AS pending \
+                 FROM articles a WHERE a.key = $1",
+            )
+            .bind(article)
+            .fetch_optional(&mut *conn)
+            .await?
+            else {
+                return Ok(ThreadPage::default());
+            };
+            let article_id: i64 = row.try_get("id")?;
+            let total: i64 = row.try_get("visible_count")?;
+            let pending: Option<String> = row.try_get("pending")?;
+            let pending_authors: Vec<String> = pending
+                .map(|all| all.split(',').map(str::to_owned).collect())
+                .unwrap_or_default();
+            let own_pending = reader.filter(|r| pending_authors.contains(&r.0));
+
+            let mut qb = QueryBuilder::<Postgres>::new(format!(
+                "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.article_id = "
+            ));
+            qb.push_bind(article_id);
+            qb.push(" AND c.parent_id IS NULL AND ");
+            push_shown(&mut qb, own_pending);
+            if let Some(k) = after {
+                match sort {
+                    SortOrder::Newest => {
+                        qb.push(" AND (c.created_at, c.id) < (")
+                            .push_bind(k.created_at);
+                        qb.push(", ").push_bind(k.id).push(")");
+                    }
+                    SortOrder::Oldest => {
+                        qb.push(" AND (c.created_at, c.id) > (")
+                            .push_bind(k.created_at);
+                        qb.push(", ").push_bind(k.id).push(")");
+                    }
+                    SortOrder::Top => {
+                        qb.push(" AND (c.reaction_total, c.created_at, c.id) < (")
+                            .push_bind(k.score);
+                        qb.push(", ").push_bind(k.created_at);
+                        qb.push(", ").push_bind(k.id).push(")");
+                    }
+                }
+            }
+            qb.push(match sort {
+                SortOrder::Newest => " ORDER BY c.created_at DESC, c.id DESC",
+                SortOrder::Oldest => " ORDER BY c.created_at ASC, c.id ASC",
+                SortOrder::Top => " ORDER BY c.reaction_total DESC, c.created_at DESC, c.id DESC",
+            });
+            qb.push(" LIMIT ").push_bind(i64::from(limit) + 1);
+            let top_level = comments_of(&qb.build().fetch_all(&mut *conn).await?)
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+
+            let roots: Vec<i64> = top_level
+                .iter()
+                .take(limit as usize)
+                .map(|c| c.id)
+                .collect();
+            if roots.is_empty() {
+                return Ok(ThreadPage {
+                    total: u64::try_from(total).unwrap_or(0),
+                    pending_authors,
+                    ..ThreadPage::default()
+                });
+            }
+            let mut qb = QueryBuilder::<Postgres>::new(format!(
+                "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.root_id IN "
+            ));
+            push_id_list(&mut qb, &roots);
+            qb.push(" AND c.id <> c.root_id AND ");
+            push_shown(&mut qb, own_pending);
+            qb.push(" ORDER BY c.created_at ASC, c.id ASC");
+            let replies = comments_of(&qb.build().fetch_all(&mut *conn).await?)
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+
+            let mut mine = Vec::new();
+            if let Some(reader) = reader {
+                let mut qb = QueryBuilder::<Postgres>::new(
+                    "SELECT r.comment_id, r.kind FROM comment_reactions r \
+                     JOIN comments c ON c.id = r.comment_id WHERE r.reader = ",
+                );
+                qb.push_bind(&reader.0).push(" AND c.root_id IN ");
+                push_id_list(&mut qb, &roots);
+                for row in qb.build().fetch_all(&mut *conn).await? {
+                    let kind: String = row.try_get("kind")?;
+                    mine.push((row.try_get("comment_id")?, kind_of(&kind)?));
+                }
+            }
+            Ok(ThreadPage {
+                total: u64::try_from(total).unwrap_or(0),
+                top_level,
+                replies,
+                mine,
+                pending_authors,
+            })
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn reactions_on(
+        &self,
+        comment_ids: &[i64],
+        cap: usize,
+    ) -> StoreResult<Option<Vec<(i64, String, ReactionKind)>>> {
+        if comment_ids.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        let run = async {
+            let mut qb = QueryBuilder::<Postgres>::new(
+                "SELECT comment_id, reader, kind FROM comment_reactions WHERE comment_id IN ",
+            );
+            push_id_list(&mut qb, comment_ids);
+            qb.push(" LIMIT ")
+                .push_bind(i64::try_from(cap).unwrap_or(i64::MAX).saturating_add(1));
+            let rows = qb.build().fetch_all(&self.pool).await?;
+            if rows.len() > cap {
+                return Ok(None);
+            }
+            let mut found = Vec::with_capacity(rows.len());
+            for row in rows {
+                let kind: String = row.try_get("kind")?;
+                found.push((
+                    row.try_get("comment_id")?,
+                    row.try_get("reader")?,
+                    kind_of(&kind)?,
+                ));
+            }
+            Ok(Some(found))
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn comment_mine(
+        &self,
+        comment_id: i64,
+        reader: &ReaderHash,
+    ) -> StoreResult<Vec<ReactionKind>> {
+        reader_kinds(
+            &self.pool,
+            "SELECT kind FROM comment_reactions WHERE comment_id = $1 AND reader = $2",
+            comment_id,
+            reader,
+        )
+        .await
+        .map_err(map_err)
+    }
+
+    async fn article_counts(&self, articles: &[String]) -> StoreResult<Vec<(String, u64)>> {
+        if articles.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb =
+            QueryBuilder::<Postgres>::new("SELECT key, visible_count FROM articles WHERE key IN (");
+        let mut list = qb.separated(", ");
+        for key in articles {
+            list.push_bind(key);
+        }
+        qb.push(")");
+        let rows = qb.build().fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                let n: i64 = row.try_get("visible_count")?;
+                Ok((row.try_get("key")?, u64::try_from(n).unwrap_or(0)))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(map_err)
+    }
+
+    async fn article_reactions(
+        &self,
+        article: &str,
+        reader: Option<&ReaderHash>,
+    ) -> StoreResult<([u64; 6], Vec<ReactionKind>)> {
+        let run = async {
+            let mut conn = self.pool.acquire().await?;
+            let Some(row) = sqlx::query("SELECT * FROM articles WHERE key = $1")
+                .bind(article)
+                .fetch_optional(&mut *conn)
+                .await?
+            else {
+                return Ok(([0; 6], Vec::new()));
+            };
+            let counts = reactions_of(&row)?;
+            let mine = match reader {
+                Some(reader) => {
+                    let id: i64 = row.try_get("id")?;
+                    reader_kinds(
+                        &mut *conn,
+                        "SELECT kind FROM article_reactions WHERE article_id = $1 AND reader = $2",
+                        id,
+                        reader,
+                    )
+                    .await?
+                }
+                None => Vec::new(),
+            };
+            Ok((counts, mine))
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn set_article_reaction(
+        &self,
+        article: &str,
+        reader: &ReaderHash,
+        kind: ReactionKind,
+        on: bool,
+        at: i64,
+    ) -> StoreResult<([u64; 6], Vec<ReactionKind>, bool)> {
+        let run = async {
+            let mut tx = self.pool.begin().await?;
+            let article_id = if on {
+                upsert_article(&mut *tx, article, at).await?
+            } else {
+                match sqlx::query_scalar("SELECT id FROM articles WHERE key = $1")
+                    .bind(article)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                {
+                    Some(id) => id,
+                    // Taking back a reaction on an article nobody reacted
+                    // to changes nothing and creates nothing.
+                    None => return Ok(([0; 6], Vec::new(), false)),
+                }
+            };
+            let outcome = toggle_reaction(
+                &mut tx,
+                &ARTICLE_REACTIONS,
+                article_id,
+                reader,
+                kind,
+                on,
+                at,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(outcome)
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn set_comment_reaction(
+        &self,
+        comment_id: i64,
+        reader: &ReaderHash,
+        kind: ReactionKind,
+        on: bool,
+        at: i64,
+    ) -> StoreResult<Option<([u64; 6], Vec<ReactionKind>, bool)>> {
+        let run = async {
+            let mut tx = self.pool.begin().await?;
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM comments WHERE id = $1")
+                .bind(comment_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_none() {
+                return Ok(None);
+            }
+            let outcome = toggle_reaction(
+                &mut tx,
+                &COMMENT_REACTIONS,
+                comment_id,
+                reader,
+                kind,
+                on,
+                at,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Some(outcome))
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn add_report(
+        &self,
+        comment_id: i64,
+        reader: &ReaderHash,
+        address: &str,
+        reason: ReportReason,
+        note: Option<&str>,
+        at: i64,
+    ) -> StoreResult<Option<u64>> {
+        let run = async {
+            let mut tx = self.pool.begin().await?;
+            let added = sqlx::query(
+                "INSERT INTO reports (comment_id, reader, address, reason, note, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            )
+            .bind(comment_id)
+            .bind(&reader.0)
+            .bind(address)
+            .bind(reason.as_str())
+            .bind(note)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !added {
+                tx.commit().await?;
+                return Ok(None);
+            }
+            sqlx::query("UPDATE comments SET report_count = report_count + 1 WHERE id = $1")
+                .bind(comment_id)
+                .execute(&mut *tx)
+                .await?;
+            // Reports from before addresses were kept count one each.
+            let addresses: i64 = sqlx::query_scalar(
+                "SELECT COUNT(DISTINCT COALESCE(address, reader)) FROM reports WHERE comment_id = $1",
+            )
+            .bind(comment_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Some(u64::try_from(addresses).unwrap_or(0)))
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn reader_is_known(&self, reader: &ReaderHash) -> StoreResult<bool> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM comments WHERE author_reader = $1 AND state = 'visible')",
+        )
+        .bind(&reader.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn article_premoderated(&self, article: &str) -> StoreResult<bool> {
+        let on: Option<bool> =
+            sqlx::query_scalar("SELECT premoderate FROM articles WHERE key = $1")
+                .bind(article)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)?;
+        Ok(on.unwrap_or(false))
+    }
+
+    async fn set_article_premoderated(&self, article: &str, on: bool, at: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO articles (key, created_at, premoderate) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO UPDATE SET premoderate = excluded.premoderate",
+        )
+        .bind(article)
+        .bind(at)
+        .bind(on)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn mod_comments(&self, query: &ModQuery) -> StoreResult<Vec<ModRecord>> {
+        let run = async {
+            let mut conn = self.pool.acquire().await?;
+            let mut qb = QueryBuilder::<Postgres>::new(format!(
+                "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE 1 = 1"
+            ));
+            match query.state {
+                ModStateFilter::Visible => {
+                    qb.push(" AND c.state = 'visible'");
+                }
+                ModStateFilter::Hidden => {
+                    qb.push(" AND c.state = 'hidden'");
+                }
+                ModStateFilter::Reported => {
+                    qb.push(" AND c.report_count > 0");
+                }
+                ModStateFilter::Pending => {
+                    qb.push(" AND c.state = 'pending'");
+                }
+                ModStateFilter::All => {}
+            }
+            if let Some(article) = &query.article {
+                qb.push(" AND a.key = ").push_bind(article);
+            }
+            if !query.words.is_empty() {
+                // Words are letters and digits only (the service splits on
+                // everything else), so they cannot break the query syntax.
+                let expr = query
+                    .words
+                    .iter()
+                    .map(|w| format!("{w}:*"))
+                    .collect::<Vec<_>>()
+                    .join(" & ");
+                qb.push(" AND c.search @@ to_tsquery('simple', ")
+                    .push_bind(expr)
+                    .push(")");
+            }
+            if let Some(id) = query.only {
+                qb.push(" AND c.id = ").push_bind(id);
+            }
+            // The reported queue puts the most reported first.
+            let by_reports = query.state == ModStateFilter::Reported;
+            if let Some(k) = query.after {
+                if by_reports {
+                    qb.push(" AND (c.report_count, c.created_at, c.id) < (")
+                        .push_bind(k.score)
+                        .push(", ");
+                } else {
+                    qb.push(" AND (c.created_at, c.id) < (");
+                }
+                qb.push_bind(k.created_at);
+                qb.push(", ").push_bind(k.id).push(")");
+            }
+            qb.push(if by_reports {
+                " ORDER BY c.report_count DESC, c.created_at DESC, c.id DESC LIMIT "
+            } else {
+                " ORDER BY c.created_at DESC, c.id DESC LIMIT "
+            })
+            .push_bind(i64::from(query.limit));
+            let comments = comments_of(&qb.build().fetch_all(&mut *conn).await?)
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+            let reported: Vec<i64> = comments
+                .iter()
+                .filter(|c| c.report_count > 0)
+                .map(|c| c.id)
+                .collect();
+            let mut reasons: Vec<(i64, ReportReason, u64)> = Vec::new();
+            if !reported.is_empty() {
+                let mut qb = QueryBuilder::<Postgres>::new(
+                    "SELECT comment_id, reason, COUNT(*) AS n FROM reports WHERE comment_id IN ",
+                );
+                push_id_list(&mut qb, &reported);
+                qb.push(" GROUP BY comment_id, reason");
+                for row in qb.build().fetch_all(&mut *conn).await? {
+                    let reason: String = row.try_get("reason")?;
+                    let n: i64 = row.try_get("n")?;
+                    reasons.push((
+                        row.try_get("comment_id")?,
+                        ReportReason::parse(&reason)
+                            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                        u64::try_from(n).unwrap_or(0),
+                    ));
+                }
+            }
+            let parents: Vec<i64> = comments.iter().filter_map(|c| c.parent_id).collect();
+            let mut parent_bodies: Vec<(i64, String)> = Vec::new();
+            if !parents.is_empty() {
+                let mut qb =
+                    QueryBuilder::<Postgres>::new("SELECT id, body FROM comments WHERE id IN ");
+                push_id_list(&mut qb, &parents);
+                for row in qb.build().fetch_all(&mut *conn).await? {
+                    parent_bodies.push((row.try_get("id")?, row.try_get("body")?));
+                }
+            }
+            Ok(comments
+                .into_iter()
+                .map(|comment| {
+                    let reports = reasons
+                        .iter()
+                        .filter(|(id, _, _)| *id == comment.id)
+                        .map(|(_, reason, n)| (*reason, *n))
+                        .collect();
+                    let parent_body = comment.parent_id.and_then(|p| {
+                        parent_bodies
+                            .iter()
+                            .find(|(id, _)| *id == p)
+                            .map(|(_, body)| body.clone())
+                    });
+                    ModRecord {
+                        comment,
+                        reports,
+                        parent_body,
+                    }
+                })
+                .collect())
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn audit(&self, before_id: Option<i64>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, at, moderator, action, comment_id, reason FROM audit_log \
+             WHERE id < $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(before_id.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                let action: String = row.try_get("action")?;
+                Ok(AuditRecord {
+                    id: row.try_get("id")?,
+                    at: row.try_get("at")?,
+                    moderator: row.try_get("moderator")?,
+                    action: AuditAction::parse(&action)
+                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    comment_id: row.try_get("comment_id")?,
+                    reason: row.try_get("reason")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(map_err)
+    }
+
+    async fn add_moderator(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        at: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO moderators (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_moderator_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> StoreResult<bool> {
+        let run = async {
+            let mut tx = self.pool.begin().await?;
+            let id: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM moderators WHERE username = $1")
+                    .bind(username)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some(id) = id else { return Ok(false) };
+            sqlx::query("UPDATE moderators SET password_hash = $1 WHERE id = $2")
+                .bind(password_hash)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM mod_sessions WHERE moderator_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(true)
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn remove_moderator(&self, username: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM moderators WHERE username = $1")
+            .bind(username)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn moderators(&self) -> StoreResult<Vec<ModeratorRecord>> {
+        let rows = sqlx::query("SELECT * FROM moderators ORDER BY username")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(moderator_of)
+            .collect::<Result<_, _>>()
+            .map_err(map_err)
+    }
+
+    async fn moderator(&self, username: &str) -> StoreResult<Option<ModeratorRecord>> {
+        let row = sqlx::query("SELECT * FROM moderators WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(moderator_of).transpose().map_err(map_err)
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        moderator_id: i64,
+        at: i64,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO mod_sessions (token_hash, moderator_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(moderator_id)
+        .bind(at)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<ModeratorRecord>> {
+        let row = sqlx::query(
+            "SELECT m.* FROM mod_sessions s JOIN moderators m ON m.id = s.moderator_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        row.as_ref().map(moderator_of).transpose().map_err(map_err)
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM mod_sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn claim_idempotency(
+        &self,
+        reader: &ReaderHash,
+        key: &str,
+        request_hash: &str,
+        times: IdempotencyTimes,
+    ) -> StoreResult<IdempotencyClaim> {
+        // Two servers may see the same key at once: the insert decides who
+        // claims it, and an existing claim is read under its row lock.
+        let run = async {
+            let mut tx = self.pool.begin().await?;
+            let claimed = sqlx::query(
+                "INSERT INTO idempotency_keys (reader, key, request_hash, status, response_body, created_at) \
+                 VALUES ($1, $2, $3, NULL, NULL, $4) ON CONFLICT (reader, key) DO NOTHING",
+            )
+            .bind(&reader.0)
+            .bind(key)
+            .bind(request_hash)
+            .bind(times.now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if claimed {
+                tx.commit().await?;
+                return Ok(IdempotencyClaim::Claimed);
+            }
+            let row = sqlx::query(
+                "SELECT request_hash, status, response_body, created_at FROM idempotency_keys \
+                 WHERE reader = $1 AND key = $2 FOR UPDATE",
+            )
+            .bind(&reader.0)
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await?;
+            let created_at: i64 = row.try_get("created_at")?;
+            let status: Option<i64> = row.try_get("status")?;
+            let hash: String = row.try_get("request_hash")?;
+            let expired = created_at < times.expired_before;
+            let abandoned = status.is_none() && created_at < times.stale_before;
+            let claim = if expired || abandoned {
+                sqlx::query(
+                    "UPDATE idempotency_keys SET request_hash = $1, status = NULL, \
+                     response_body = NULL, created_at = $2 WHERE reader = $3 AND key = $4",
+                )
+                .bind(request_hash)
+                .bind(times.now)
+                .bind(&reader.0)
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+                IdempotencyClaim::Claimed
+            } else if hash != request_hash {
+                IdempotencyClaim::Mismatch
+            } else if let Some(status) = status {
+                IdempotencyClaim::Done(StoredResponse {
+                    status: u16::try_from(status).unwrap_or(200),
+                    body: row
+                        .try_get::<Option<String>, _>("response_body")?
+                        .unwrap_or_default(),
+                })
+            } else {
+                IdempotencyClaim::InProgress
+            };
+            tx.commit().await?;
+            Ok(claim)
+        };
+        run.await.map_err(map_err)
+    }
+
+    async fn finish_idempotency(
+        &self,
+        reader: &ReaderHash,
+        key: &str,
+        response: &StoredResponse,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE idempotency_keys SET status = $1, response_body = $2 WHERE reader = $3 AND key = $4")
+            .bind(i64::from(response.status))
+            .bind(&response.body)
+            .bind(&reader.0)
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn release_idempotency(&self, reader: &ReaderHash, key: &str) -> StoreResult<()> {
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE reader = $1 AND key = $2 AND status IS NULL",
+        )
+        .bind(&reader.0)
+        .bind(key)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn purge_expired(&self, idempotency_before: i64, now: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(idempotency_before)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        sqlx::query("DELETE FROM mod_sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+}

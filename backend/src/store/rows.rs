@@ -1,0 +1,118 @@
+//! What both SQL stores share: the columns a comment is read with, rows
+//! decoded into records, and where reactions are kept. Generic over the
+//! database, so the SQLite and PostgreSQL stores cannot drift apart.
+
+use super::{CommentRecord, ModeratorRecord};
+use chime_shared::{CommentState, ReactionKind, Role};
+use sqlx::{ColumnIndex, Decode, Row, Type};
+
+/// The columns of a comment, with its article's key.
+pub const COMMENT_COLUMNS: &str = "c.id, a.key AS article, c.parent_id, c.root_id, c.depth, \
+     c.author_name, c.author_reader, c.body, c.html, c.created_at, c.edited_at, c.state, \
+     c.hidden_reason, c.visible_descendants, c.report_count, \
+     c.r_like, c.r_love, c.r_laugh, c.r_wow, c.r_sad, c.r_angry";
+
+pub const COMMENT_FROM: &str = " FROM comments c JOIN articles a ON a.id = c.article_id";
+
+/// Why a comment on a pre-moderated article waits.
+pub const PREMODERATED: &str = "Every comment on this article is reviewed before it is shown.";
+
+pub fn reaction_column(kind: ReactionKind) -> &'static str {
+    match kind {
+        ReactionKind::Like => "r_like",
+        ReactionKind::Love => "r_love",
+        ReactionKind::Laugh => "r_laugh",
+        ReactionKind::Wow => "r_wow",
+        ReactionKind::Sad => "r_sad",
+        ReactionKind::Angry => "r_angry",
+    }
+}
+
+pub fn reactions_of<R>(row: &R) -> Result<[u64; 6], sqlx::Error>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let mut out = [0u64; 6];
+    for kind in ReactionKind::ALL {
+        let n: i64 = row.try_get(reaction_column(kind))?;
+        out[kind.index()] = u64::try_from(n).unwrap_or(0);
+    }
+    Ok(out)
+}
+
+pub fn comment_of<R>(row: &R) -> Result<CommentRecord, sqlx::Error>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let state: String = row.try_get("state")?;
+    Ok(CommentRecord {
+        id: row.try_get("id")?,
+        article: row.try_get("article")?,
+        parent_id: row.try_get("parent_id")?,
+        root_id: row.try_get("root_id")?,
+        depth: row.try_get("depth")?,
+        author_name: row.try_get("author_name")?,
+        author_reader: row.try_get("author_reader")?,
+        body: row.try_get("body")?,
+        html: row.try_get("html")?,
+        created_at: row.try_get("created_at")?,
+        edited_at: row.try_get("edited_at")?,
+        state: CommentState::parse(&state).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        hidden_reason: row.try_get("hidden_reason")?,
+        visible_descendants: row.try_get("visible_descendants")?,
+        report_count: row.try_get("report_count")?,
+        reactions: reactions_of(row)?,
+    })
+}
+
+pub fn moderator_of<R>(row: &R) -> Result<ModeratorRecord, sqlx::Error>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let role: String = row.try_get("role")?;
+    Ok(ModeratorRecord {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        password_hash: row.try_get("password_hash")?,
+        role: Role::parse(&role).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub fn kind_of(raw: &str) -> Result<ReactionKind, sqlx::Error> {
+    ReactionKind::parse(raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// Where the reactions on one kind of target live.
+pub struct ReactionTable {
+    /// One row per reader and kind.
+    pub rows: &'static str,
+    /// The rows' column naming the target.
+    pub target: &'static str,
+    /// The table holding the kept counts (`id` = target).
+    pub counts: &'static str,
+    /// Whether `counts` also keeps a `reaction_total` (for the `top` order).
+    pub total: bool,
+}
+
+pub const ARTICLE_REACTIONS: ReactionTable = ReactionTable {
+    rows: "article_reactions",
+    target: "article_id",
+    counts: "articles",
+    total: false,
+};
+
+pub const COMMENT_REACTIONS: ReactionTable = ReactionTable {
+    rows: "comment_reactions",
+    target: "comment_id",
+    counts: "comments",
+    total: true,
+};
