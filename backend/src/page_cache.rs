@@ -198,6 +198,15 @@ impl PageCache {
         }
     }
 
+    /// Drops every page: changes may have been missed (another server's,
+    /// while the connection that tells of them was down).
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.forgotten = inner.generation;
+        inner.articles.clear();
+    }
+
     /// How many pages are kept now.
     pub fn pages(&self) -> usize {
         self.lock().articles.values().map(|e| e.pages.len()).sum()

@@ -3,6 +3,7 @@
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::events::postgres::PgBus;
 use crate::events::{EventBus, LocalBus};
 use crate::metrics::Metrics;
 use crate::page_cache::PageCache;
@@ -45,13 +46,24 @@ pub async fn open_store(
     url: &str,
     connections: u32,
 ) -> Result<Arc<dyn CommentStore>, StartupError> {
+    Ok(open(url, connections).await?.0)
+}
+
+/// The store, and on PostgreSQL its pool (for the event bus).
+async fn open(
+    url: &str,
+    connections: u32,
+) -> Result<(Arc<dyn CommentStore>, Option<sqlx::PgPool>), StartupError> {
     let failed = |e: crate::store::StoreError| StartupError::Database(e.to_string());
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url).await.map_err(failed)?))
-    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(
-            PgStore::open(url, connections).await.map_err(failed)?,
+        Ok((
+            Arc::new(SqliteStore::open(url).await.map_err(failed)?),
+            None,
         ))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let store = PgStore::open(url, connections).await.map_err(failed)?;
+        let pool = store.pool().clone();
+        Ok((Arc::new(store), Some(pool)))
     } else {
         Err(StartupError::Database(format!(
             "{url:?} is neither a sqlite:// nor a postgres:// database URL"
@@ -73,7 +85,8 @@ impl Application {
         mut settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
-        let store = open_store(&settings.database_url, settings.database_connections).await?;
+        let (store, shared_database) =
+            open(&settings.database_url, settings.database_connections).await?;
         let listener =
             TcpListener::bind(settings.addr)
                 .await
@@ -103,12 +116,18 @@ impl Application {
                 .await
                 .map_err(|e| StartupError::Database(e.to_string()))?;
         }
-        let events: Arc<dyn EventBus> = Arc::new(LocalBus::default());
+        let shutdown = CancellationToken::new();
+        let pages = Arc::new(PageCache::new(settings.page_cache_articles));
+        // On PostgreSQL other servers may share the database: their events
+        // come over LISTEN/NOTIFY.
+        let events: Arc<dyn EventBus> = match shared_database {
+            Some(pool) => PgBus::start(pool, store.clone(), pages.clone(), shutdown.clone()),
+            None => Arc::new(LocalBus::default()),
+        };
         let limits = crate::ratelimit::WriteLimits::new(
             settings.writes_per_minute_per_reader,
             settings.writes_per_minute_per_address,
         );
-        let pages = PageCache::new(settings.page_cache_articles);
         let streams = crate::ratelimit::StreamLimits::new(settings.streams_per_address);
         let screening = crate::screening::Screening::new(settings.screening.clone());
         let state = AppState::new(Shared {
@@ -123,7 +142,7 @@ impl Application {
             streams,
             pages,
             screening,
-            shutdown: CancellationToken::new(),
+            shutdown,
         });
         Ok(Self {
             listener,

@@ -29,7 +29,7 @@ pub struct Shared {
     /// Live streams open per client address.
     pub streams: crate::ratelimit::StreamLimits,
     /// First pages of recently read threads.
-    pub pages: PageCache,
+    pub pages: Arc<PageCache>,
     /// What new comments go through.
     pub screening: crate::screening::Screening,
     /// Cancelled when the server stops, so open event streams end.
@@ -58,13 +58,18 @@ impl AppState {
     /// of it that are kept (so the next listing, the writer's own included,
     /// shows it). Article reactions are not on comment pages.
     pub fn publish(&self, article: &str, event: LiveEvent) {
-        let on_pages = !matches!(
-            &event,
-            LiveEvent::ReactionsChanged(change) if change.comment_id.is_none()
-        );
-        if on_pages {
+        if on_pages(&event) {
             self.pages.invalidate(article);
         }
         self.events.publish(article, event);
     }
+}
+
+/// Whether an event changes an article's comment pages (its own reactions
+/// are not on them).
+pub fn on_pages(event: &LiveEvent) -> bool {
+    !matches!(
+        event,
+        LiveEvent::ReactionsChanged(change) if change.comment_id.is_none()
+    )
 }

@@ -158,7 +158,7 @@ fn excerpt(body: &str) -> String {
     }
 }
 
-fn mod_comment(record: &ModRecord) -> ModComment {
+pub fn mod_comment(record: &ModRecord) -> ModComment {
     ModComment {
         comment: for_moderator(&record.comment),
         reports: ReportSummary {
@@ -469,6 +469,10 @@ pub async fn bootstrap_admin(
         return Ok(None);
     }
     let password = super::auth::random_password();
-    add_moderator(store, "admin", password.clone(), Role::Admin, now).await?;
-    Ok(Some(password))
+    match add_moderator(store, "admin", password.clone(), Role::Admin, now).await {
+        Ok(()) => Ok(Some(password)),
+        // Another server sharing the database made it first.
+        Err(ModeratorError::Taken(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }

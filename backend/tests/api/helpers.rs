@@ -10,10 +10,12 @@ use chime_backend::config::Settings;
 use chime_backend::startup::Application;
 use chime_backend::state::AppState;
 use chime_shared::{Comment, CommentList, ErrorBody, ErrorCode, Role};
+use futures_util::StreamExt;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 use tempfile::TempDir;
 use time::macros::datetime;
 
@@ -48,6 +50,21 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let database = fresh_database(&dir).await;
+    spawn_on(dir, database, configure).await
+}
+
+/// Another server on `app`'s database (PostgreSQL: several servers share
+/// one database).
+pub async fn spawn_beside(app: &TestApp, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    spawn_on(dir, app.database.clone(), configure).await
+}
+
+async fn spawn_on(
+    dir: TempDir,
+    database: String,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut settings = Settings::new("127.0.0.1:0".parse().expect("addr"), database.clone())
         .with_allowed_origins(ALLOWED_SITE)
         .expect("origins");
@@ -352,4 +369,82 @@ pub async fn assert_error(response: Response, status: StatusCode, code: ErrorCod
     assert_eq!(body.error.code, code, "{body:?}");
     assert!(!body.error.message.is_empty());
     body
+}
+
+/// An open event stream, read event by event.
+pub struct Events {
+    pub stream: futures_util::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    /// Bytes, not text: a chunk may end inside a character.
+    buffer: Vec<u8>,
+}
+
+impl Events {
+    pub async fn open(app: &TestApp, article: &str) -> Self {
+        let response = app
+            .send(
+                Method::GET,
+                &format!("/articles/{}/events", enc(article)),
+                None,
+                None,
+            )
+            .await;
+        Self::from_response(response).await
+    }
+
+    pub async fn from_response(response: reqwest::Response) -> Self {
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("text/event-stream")
+        );
+        let mut events = Self {
+            stream: response.bytes_stream().boxed(),
+            buffer: Vec::new(),
+        };
+        // The greeting tells us the subscription is live.
+        events.next_block().await;
+        events
+    }
+
+    pub async fn next_block(&mut self) -> String {
+        tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                if let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
+                    let block = String::from_utf8_lossy(&self.buffer[..end]).into_owned();
+                    self.buffer.drain(..end + 2);
+                    return block;
+                }
+                let chunk = self
+                    .stream
+                    .next()
+                    .await
+                    .expect("stream open")
+                    .expect("chunk");
+                self.buffer.extend_from_slice(&chunk);
+            }
+        })
+        .await
+        .expect("an event within 5 s")
+    }
+
+    /// The next named event: (name, data).
+    pub async fn next(&mut self) -> (String, String) {
+        loop {
+            let block = self.next_block().await;
+            let mut name = None;
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(n) = line.strip_prefix("event:") {
+                    name = Some(n.trim().to_owned());
+                } else if let Some(d) = line.strip_prefix("data:") {
+                    data.push_str(d.trim_start());
+                }
+            }
+            if let Some(name) = name {
+                return (name, data);
+            }
+        }
+    }
 }

@@ -13,3 +13,4 @@ mod limits;
 mod moderation;
 mod reactions;
 mod screening;
+mod servers;

@@ -1,8 +1,10 @@
 //! Live-event fan-out. `EventBus` hides how events reach the readers of an
-//! article; `LocalBus` is one process's in-memory bus (a PostgreSQL
-//! LISTEN/NOTIFY bus can replace it for many servers).
+//! article; `LocalBus` is one process's in-memory bus, and `PgBus` carries
+//! events between servers on PostgreSQL's LISTEN/NOTIFY.
 
-use chime_shared::{LiveEvent, ModEvent};
+pub mod postgres;
+
+use chime_shared::{ArticleId, LiveEvent, ModEvent, Resync};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
@@ -33,15 +35,39 @@ pub trait EventBus: Send + Sync + 'static {
 #[derive(Debug)]
 pub struct LocalBus {
     channels: Mutex<HashMap<String, broadcast::Sender<Arc<LiveEvent>>>>,
-    moderation: broadcast::Sender<Arc<ModEvent>>,
+    moderation: Mutex<broadcast::Sender<Arc<ModEvent>>>,
 }
 
 impl Default for LocalBus {
     fn default() -> Self {
         Self {
             channels: Mutex::default(),
-            moderation: broadcast::channel(CHANNEL_CAPACITY).0,
+            moderation: Mutex::new(broadcast::channel(CHANNEL_CAPACITY).0),
         }
+    }
+}
+
+impl LocalBus {
+    /// Tells every open stream it may have missed events: readers' widgets
+    /// reload their listing (`resync`), moderators' streams end so that
+    /// the view reconnects and reloads.
+    pub fn resync_all(&self) {
+        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        for (article, sender) in channels.iter() {
+            if let Ok(article) = ArticleId::parse(article) {
+                let _ = sender.send(Arc::new(LiveEvent::Resync(Resync { article })));
+            }
+        }
+        drop(channels);
+        let mut moderation = self.moderation.lock().unwrap_or_else(|e| e.into_inner());
+        *moderation = broadcast::channel(CHANNEL_CAPACITY).0;
+    }
+
+    fn moderation(&self) -> broadcast::Sender<Arc<ModEvent>> {
+        self.moderation
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -75,14 +101,14 @@ impl EventBus for LocalBus {
 
     fn publish_mod(&self, event: ModEvent) {
         // No receiver is not an error: nobody is moderating right now.
-        let _ = self.moderation.send(Arc::new(event));
+        let _ = self.moderation().send(Arc::new(event));
     }
 
     fn subscribe_mod(&self) -> broadcast::Receiver<Arc<ModEvent>> {
-        self.moderation.subscribe()
+        self.moderation().subscribe()
     }
 
     fn mod_subscribers(&self) -> usize {
-        self.moderation.receiver_count()
+        self.moderation().receiver_count()
     }
 }

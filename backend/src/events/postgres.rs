@@ -1,0 +1,312 @@
+//! Live events between servers on one PostgreSQL: each server delivers its
+//! own events to its own readers at once, and sends them to the others with
+//! `NOTIFY`; every server `LISTEN`s and delivers what the others send (and
+//! drops the article's kept pages, as it does for its own changes).
+//!
+//! A notification holds at most 8,000 bytes: an event too big for that (a
+//! long comment) travels as a reference, and the receiving server reads the
+//! comment from the store. When the listening connection drops (PostgreSQL
+//! restarted, the network failed), the server reconnects, and because it
+//! may have missed events meanwhile, it drops every kept page and tells
+//! every open stream to resync (readers' widgets reload their listing; the
+//! moderation view reconnects and reloads).
+
+use super::{EventBus, LocalBus};
+use crate::page_cache::PageCache;
+use crate::service::moderation::mod_comment;
+use crate::service::view::for_reader;
+use crate::store::{CommentStore, ModQuery};
+use chime_shared::{LiveEvent, ModChange, ModEvent, ModStateFilter};
+use serde::{Deserialize, Serialize};
+use sqlx::postgres::{PgListener, PgPool};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
+
+/// The channel every Chime server listens on.
+const CHANNEL: &str = "chime_events";
+
+/// PostgreSQL refuses notifications of 8,000 bytes or more.
+const MAX_PAYLOAD: usize = 7_900;
+
+/// What travels in a notification.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "k")]
+enum Wire {
+    /// A reader event, whole.
+    Live { o: String, a: String, e: LiveEvent },
+    /// A reader event about comment `id`, to be read from the store.
+    LiveRef {
+        o: String,
+        a: String,
+        name: String,
+        id: i64,
+    },
+    /// A moderators' event, whole.
+    Mod { o: String, e: ModEvent },
+    /// A moderators' event about comment `id`, to be read from the store.
+    ModRef {
+        o: String,
+        change: ModChange,
+        id: i64,
+    },
+}
+
+impl Wire {
+    fn origin(&self) -> &str {
+        match self {
+            Self::Live { o, .. }
+            | Self::LiveRef { o, .. }
+            | Self::Mod { o, .. }
+            | Self::ModRef { o, .. } => o,
+        }
+    }
+}
+
+/// The comment a reader event is about, for the reference form.
+fn comment_of(event: &LiveEvent) -> Option<i64> {
+    match event {
+        LiveEvent::CommentCreated(c)
+        | LiveEvent::CommentUpdated(c)
+        | LiveEvent::CommentRestored(c) => c.id.as_str().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The bus of a server that shares a PostgreSQL database with others.
+pub struct PgBus {
+    local: LocalBus,
+    /// This server's name in notifications, to skip its own.
+    origin: String,
+    /// Notifications to send, in order.
+    outbox: mpsc::UnboundedSender<String>,
+}
+
+impl PgBus {
+    /// Starts sending and listening; both stop with `shutdown`.
+    pub fn start(
+        pool: PgPool,
+        store: Arc<dyn CommentStore>,
+        pages: Arc<PageCache>,
+        shutdown: CancellationToken,
+    ) -> Arc<Self> {
+        let (outbox, queued) = mpsc::unbounded_channel();
+        let bus = Arc::new(Self {
+            local: LocalBus::default(),
+            origin: crate::service::auth::random_token(),
+            outbox,
+        });
+        tokio::spawn(send(pool.clone(), queued, shutdown.clone()));
+        tokio::spawn(listen(pool, Arc::downgrade(&bus), store, pages, shutdown));
+        bus
+    }
+
+    fn notify(&self, wire: &Wire) -> usize {
+        let Ok(payload) = serde_json::to_string(wire) else {
+            return 0;
+        };
+        let len = payload.len();
+        if len <= MAX_PAYLOAD {
+            let _ = self.outbox.send(payload);
+        }
+        len
+    }
+
+    /// Delivers what another server sent.
+    async fn receive(&self, wire: Wire, store: &dyn CommentStore, pages: &PageCache) {
+        match wire {
+            Wire::Live { a, e, .. } => self.deliver(&a, e, pages),
+            Wire::LiveRef { a, name, id, .. } => {
+                let Ok(Some(record)) = store.comment(id).await else {
+                    return;
+                };
+                let comment = for_reader(&record, None, Vec::new());
+                let event = match name.as_str() {
+                    "comment_created" => LiveEvent::CommentCreated(comment),
+                    "comment_updated" => LiveEvent::CommentUpdated(comment),
+                    _ => LiveEvent::CommentRestored(comment),
+                };
+                self.deliver(&a, event, pages);
+            }
+            Wire::Mod { e, .. } => self.local.publish_mod(e),
+            Wire::ModRef { change, id, .. } => {
+                let query = ModQuery {
+                    state: ModStateFilter::All,
+                    only: Some(id),
+                    article: None,
+                    words: Vec::new(),
+                    after: None,
+                    limit: 1,
+                };
+                if let Ok(records) = store.mod_comments(&query).await
+                    && let Some(record) = records.first()
+                {
+                    self.local.publish_mod(ModEvent {
+                        change,
+                        comment: mod_comment(record),
+                    });
+                }
+            }
+        }
+    }
+
+    fn deliver(&self, article: &str, event: LiveEvent, pages: &PageCache) {
+        if crate::state::on_pages(&event) {
+            pages.invalidate(article);
+        }
+        self.local.publish(article, event);
+    }
+}
+
+impl EventBus for PgBus {
+    fn publish(&self, article: &str, event: LiveEvent) {
+        let id = comment_of(&event);
+        let name = event.name();
+        let wire = Wire::Live {
+            o: self.origin.clone(),
+            a: article.to_owned(),
+            e: event,
+        };
+        if self.notify(&wire) > MAX_PAYLOAD
+            && let Some(id) = id
+        {
+            self.notify(&Wire::LiveRef {
+                o: self.origin.clone(),
+                a: article.to_owned(),
+                name: name.to_owned(),
+                id,
+            });
+        }
+        if let Wire::Live { e, .. } = wire {
+            self.local.publish(article, e);
+        }
+    }
+
+    fn subscribe(&self, article: &str) -> broadcast::Receiver<Arc<LiveEvent>> {
+        self.local.subscribe(article)
+    }
+
+    fn subscribers(&self) -> usize {
+        self.local.subscribers()
+    }
+
+    fn publish_mod(&self, event: ModEvent) {
+        let change = event.change;
+        let id = event.comment.comment.id.as_str().parse::<i64>().ok();
+        let wire = Wire::Mod {
+            o: self.origin.clone(),
+            e: event,
+        };
+        if self.notify(&wire) > MAX_PAYLOAD
+            && let Some(id) = id
+        {
+            self.notify(&Wire::ModRef {
+                o: self.origin.clone(),
+                change,
+                id,
+            });
+        }
+        if let Wire::Mod { e, .. } = wire {
+            self.local.publish_mod(e);
+        }
+    }
+
+    fn subscribe_mod(&self) -> broadcast::Receiver<Arc<ModEvent>> {
+        self.local.subscribe_mod()
+    }
+
+    fn mod_subscribers(&self) -> usize {
+        // Other servers' moderators count too: events are always sent.
+        usize::MAX
+    }
+}
+
+/// Sends the queued notifications in order, retrying a failed one a few
+/// times (a dropped connection is replaced by the pool).
+async fn send(pool: PgPool, mut queued: mpsc::UnboundedReceiver<String>, stop: CancellationToken) {
+    loop {
+        let payload = tokio::select! {
+            () = stop.cancelled() => return,
+            next = queued.recv() => match next {
+                Some(payload) => payload,
+                None => return,
+            },
+        };
+        for attempt in 1..=3 {
+            let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(&payload)
+                .execute(&pool)
+                .await;
+            match sent {
+                Ok(_) => break,
+                Err(e) if attempt == 3 => {
+                    tracing::warn!("a live event was not sent to the other servers: {e}");
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    }
+}
+
+/// Listens for the other servers' events, reconnecting whenever the
+/// connection drops; after a reconnect, everything kept is refreshed.
+async fn listen(
+    pool: PgPool,
+    bus: std::sync::Weak<PgBus>,
+    store: Arc<dyn CommentStore>,
+    pages: Arc<PageCache>,
+    stop: CancellationToken,
+) {
+    let mut connected_before = false;
+    loop {
+        let listener = async {
+            let mut listener = PgListener::connect_with(&pool).await?;
+            listener.listen(CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        };
+        let mut listener = tokio::select! {
+            () = stop.cancelled() => return,
+            made = listener => match made {
+                Ok(listener) => listener,
+                Err(e) => {
+                    tracing::debug!("listening for other servers' events: {e}");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+            },
+        };
+        if connected_before {
+            tracing::info!("listening for other servers' events again; streams resync");
+            pages.clear();
+            match bus.upgrade() {
+                Some(bus) => bus.local.resync_all(),
+                None => return,
+            }
+        }
+        connected_before = true;
+        loop {
+            let next = tokio::select! {
+                () = stop.cancelled() => return,
+                next = listener.try_recv() => next,
+            };
+            let notification = match next {
+                Ok(Some(notification)) => notification,
+                // The connection dropped: make a new one (and resync).
+                Ok(None) | Err(_) => break,
+            };
+            let Some(bus) = bus.upgrade() else {
+                return;
+            };
+            match serde_json::from_str::<Wire>(notification.payload()) {
+                Ok(wire) if wire.origin() != bus.origin => {
+                    bus.receive(wire, store.as_ref(), &pages).await;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!("an event from another server was not understood: {e}"),
+            }
+        }
+        tracing::warn!("lost the connection that brings other servers' events; reconnecting");
+    }
+}
