@@ -1,5 +1,5 @@
-//! The `chime` command line: `serve`, `moderator add|list|remove|passwd`
-//! and `backup`.
+//! The `chime` command line: `serve`, `moderator add|list|remove|passwd`,
+//! `backup`, `migrate`, `export` and `import`.
 //! Every flag also reads a `CHIME_*` variable; flags win.
 
 use crate::clock::{Clock, SystemClock};
@@ -45,6 +45,25 @@ enum Command {
         /// The new file (never overwritten).
         path: std::path::PathBuf,
         /// Database URL (sqlite://path) or a path to a SQLite file.
+        #[arg(long, env = "CHIME_DATABASE_URL", default_value = "sqlite://chime.db")]
+        database: String,
+    },
+    /// Create or update the database's tables, then exit (servers do it
+    /// too when they start; run it once before starting several).
+    Migrate {
+        /// Database URL (sqlite://path or postgres://…).
+        #[arg(long, env = "CHIME_DATABASE_URL", default_value = "sqlite://chime.db")]
+        database: String,
+    },
+    /// Write the whole store to standard output as JSON lines.
+    Export {
+        /// Database URL (sqlite://path or postgres://…).
+        #[arg(long, env = "CHIME_DATABASE_URL", default_value = "sqlite://chime.db")]
+        database: String,
+    },
+    /// Read an export from standard input into a new, empty store.
+    Import {
+        /// Database URL (sqlite://path or postgres://…).
         #[arg(long, env = "CHIME_DATABASE_URL", default_value = "sqlite://chime.db")]
         database: String,
     },
@@ -163,6 +182,9 @@ pub fn main() -> ExitCode {
                 moderator(command, &database_url(&database)).await
             }
             Command::Backup { path, database } => backup(&path, &database_url(&database)).await,
+            Command::Migrate { database } => migrate(&database_url(&database)).await,
+            Command::Export { database } => export(&database_url(&database)).await,
+            Command::Import { database } => import(&database_url(&database)).await,
         }
     })
 }
@@ -359,5 +381,68 @@ async fn moderator(command: ModeratorCommand, database: &str) -> ExitCode {
             Ok(false) => fail(&format!("there is no moderator called {name}"), 1),
             Err(e) => fail(&e.to_string(), 1),
         },
+    }
+}
+
+async fn migrate(database: &str) -> ExitCode {
+    match open_store(database, 1).await {
+        Ok(_) => {
+            println!("The database at {} is up to date.", redacted(database));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.to_string(), 2),
+    }
+}
+
+/// A database URL without its password, for messages.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn summary(rows: &[(String, u64)]) -> String {
+    rows.iter()
+        .map(|(table, n)| format!("{n} {table}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn export(database: &str) -> ExitCode {
+    let db = match crate::transfer::Database::open(database).await {
+        Ok(db) => db,
+        Err(e) => return fail(&e, 2),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match crate::transfer::export(&db, &mut out).await {
+        Ok(rows) => {
+            eprintln!("Exported {}.", summary(&rows));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("export failed: {e}"), 1),
+    }
+}
+
+async fn import(database: &str) -> ExitCode {
+    let db = match crate::transfer::Database::open(database).await {
+        Ok(db) => db,
+        Err(e) => return fail(&e, 2),
+    };
+    let stdin = std::io::stdin();
+    match crate::transfer::import(&db, stdin.lock()).await {
+        Ok(rows) => {
+            eprintln!(
+                "Imported {} into {}; every table holds what the export announced.",
+                summary(&rows),
+                redacted(database)
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("import failed: {e}"), 1),
     }
 }

@@ -60,7 +60,7 @@ pub async fn spawn_beside(app: &TestApp, configure: impl FnOnce(&mut Settings)) 
     spawn_on(dir, app.database.clone(), configure).await
 }
 
-async fn spawn_on(
+pub async fn spawn_on(
     dir: TempDir,
     database: String,
     configure: impl FnOnce(&mut Settings),
@@ -104,10 +104,16 @@ pub async fn fresh_database(dir: &TempDir) -> String {
     if !on_postgres() {
         return format!("sqlite://{}", dir.path().join("chime.db").display());
     }
+    postgres_database()
+        .await
+        .expect("CHIME_TEST_STORE=postgres needs CHIME_TEST_POSTGRES, an admin URL")
+}
+
+/// A new, empty PostgreSQL database on the test cluster, when there is one.
+pub async fn postgres_database() -> Option<String> {
     use sqlx::Connection;
     static NEXT: AtomicU64 = AtomicU64::new(1);
-    let admin = std::env::var("CHIME_TEST_POSTGRES")
-        .expect("CHIME_TEST_STORE=postgres needs CHIME_TEST_POSTGRES, an admin URL");
+    let admin = std::env::var("CHIME_TEST_POSTGRES").ok()?;
     let name = format!(
         "chime_{}_{}",
         std::process::id(),
@@ -124,7 +130,7 @@ pub async fn fresh_database(dir: &TempDir) -> String {
     let (base, _) = admin
         .rsplit_once('/')
         .expect("an admin URL ends in /database");
-    format!("{base}/{name}")
+    Some(format!("{base}/{name}"))
 }
 
 /// A connection to a database holding a write lock on the comments, as

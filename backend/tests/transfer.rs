@@ -1,0 +1,235 @@
+//! `chime export | chime import` moves a store between SQLite and
+//! PostgreSQL with nothing lost: the real binary, one pipe, and every
+//! listing, moderation queue and audit entry the same afterwards, for the
+//! same readers (the reader key moves too).
+
+#[allow(dead_code)]
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use chime_shared::{AuditList, CommentList, ModCommentList};
+use helpers::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::process::{Command, Stdio};
+
+const CHIME: &str = env!("CARGO_BIN_EXE_chime");
+
+/// `chime export --database from | chime import --database to`: the
+/// import's exit status and what both said.
+fn pipe(from: &str, to: &str) -> (bool, String) {
+    let mut export = Command::new(CHIME)
+        .args(["export", "--database", from])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chime export runs");
+    let import = Command::new(CHIME)
+        .args(["import", "--database", to])
+        .stdin(export.stdout.take().expect("piped"))
+        .output()
+        .expect("chime import runs");
+    let exported = export.wait_with_output().expect("export ends");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&exported.stderr),
+        String::from_utf8_lossy(&import.stderr)
+    );
+    // An import that refuses stops reading, and the export then meets a
+    // closed pipe; otherwise the export must have succeeded.
+    assert!(
+        exported.status.success() || !import.status.success(),
+        "export failed: {said}"
+    );
+    (import.status.success(), said)
+}
+
+/// Everything a reader, an author and a moderator see.
+async fn views(app: &TestApp, readers: &[&str], cookie: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    for article in ["move/one", "move/two"] {
+        for who in readers.iter().map(|r| Some(*r)).chain([None]) {
+            for sort in ["newest", "oldest", "top"] {
+                let list: CommentList = app
+                    .list(article, &format!("?sort={sort}&limit=2"), who)
+                    .await;
+                seen.push(serde_json::to_string(&list).expect("json"));
+            }
+        }
+        let reactions = app
+            .send(
+                Method::GET,
+                &format!("/articles/{}/reactions", enc(article)),
+                Some(readers[0]),
+                None,
+            )
+            .await
+            .text()
+            .await
+            .expect("text");
+        seen.push(reactions);
+    }
+    for state in ["all", "hidden", "reported", "pending"] {
+        let queue: ModCommentList = app
+            .mod_get(&format!("/comments?state={state}&limit=100"), cookie)
+            .await;
+        seen.push(serde_json::to_string(&queue).expect("json"));
+    }
+    let audit: AuditList = app.mod_get("/audit", cookie).await;
+    seen.push(serde_json::to_string(&audit).expect("json"));
+    seen
+}
+
+/// Signs in as a moderator who is already in the store.
+async fn sign_in(app: &TestApp) -> String {
+    let response = app
+        .request(Method::POST, "/mod/session", None)
+        .header("Origin", &app.url)
+        .json(&json!({"username": "mover", "password": "a long enough password"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let cookie = response.headers()["set-cookie"].to_str().expect("ascii");
+    cookie.split(';').next().expect("name=value").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings() {
+    let Some(postgres) = postgres_database().await else {
+        eprintln!("needs the test PostgreSQL cluster (./dev test): skipped");
+        return;
+    };
+    let source = spawn_with(|s| {
+        s.screening.suspect = chime_backend::screening::WordList::parse("casino");
+        s.hold_after_reports = 0;
+    })
+    .await;
+    // A conversation with everything a store keeps.
+    let (ann, bo) = (reader(), reader());
+    let first = source.comment("move/one", &ann, "First *post*", None).await;
+    let reply = source
+        .comment("move/one", &bo, "A reply", Some(first.id.as_str()))
+        .await;
+    source
+        .comment(
+            "move/one",
+            &bo,
+            "A reply to the reply",
+            Some(reply.id.as_str()),
+        )
+        .await;
+    let hidden = source.comment("move/one", &bo, "Rude words", None).await;
+    source
+        .comment("move/one", &ann, "Best casino deals", None)
+        .await;
+    source
+        .comment("move/two", &ann, "Élan, naïveté — ünïcödé 🎉", None)
+        .await;
+    for (path, who) in [
+        (format!("/comments/{}/reactions/like", first.id), &bo),
+        (format!("/comments/{}/reactions/love", first.id), &ann),
+        ("/articles/move%2Fone/reactions/wow".to_owned(), &ann),
+    ] {
+        let response = source.send(Method::PUT, &path, Some(who), None).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let response = source
+        .send(
+            Method::POST,
+            &format!("/comments/{}/reports", hidden.id),
+            Some(&ann),
+            Some(json!({"reason": "abuse", "note": "not nice"})),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    chime_backend::service::moderation::add_moderator(
+        source.state.store.as_ref(),
+        "mover",
+        "a long enough password".to_owned(),
+        chime_shared::Role::Admin,
+        0,
+    )
+    .await
+    .expect("moderator");
+    let cookie = sign_in(&source).await;
+    let response = source
+        .moderation(
+            Method::POST,
+            &format!("/comments/{}/hide", hidden.id),
+            &cookie,
+        )
+        .json(&json!({"reason": "rude"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let readers = [ann.as_str(), bo.as_str()];
+    let before = views(&source, &readers, &cookie).await;
+
+    // SQLite → PostgreSQL, in one pipe.
+    let (ok, said) = pipe(&source.database, &postgres);
+    assert!(ok, "{said}");
+    assert!(said.contains("6 comments"), "{said}");
+    assert!(
+        said.contains("every table holds what the export announced"),
+        "{said}"
+    );
+    let moved = spawn_on(tempfile::tempdir().expect("dir"), postgres.clone(), |_| {}).await;
+    let cookie = sign_in(&moved).await;
+    assert_eq!(views(&moved, &readers, &cookie).await, before);
+    // The moved store takes new comments with new ids.
+    let later = moved.comment("move/two", &bo, "after the move", None).await;
+    assert!(later.id.as_str().parse::<i64>().expect("id") > 6);
+
+    // An import into a store that holds anything is refused.
+    let (ok, said) = pipe(&source.database, &postgres);
+    assert!(!ok);
+    assert!(said.contains("already holds"), "{said}");
+
+    // And back: PostgreSQL → a new SQLite file.
+    let dir = tempfile::tempdir().expect("dir");
+    let back = format!("sqlite://{}", dir.path().join("back.db").display());
+    let (ok, said) = pipe(&postgres, &back);
+    assert!(ok, "{said}");
+    let returned = spawn_on(dir, back, |_| {}).await;
+    let cookie = sign_in(&returned).await;
+    let after = views(&moved, &readers, &sign_in(&moved).await).await;
+    assert_eq!(views(&returned, &readers, &cookie).await, after);
+}
+
+#[tokio::test]
+async fn an_import_of_something_else_is_refused_with_the_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let target = format!("sqlite://{}", dir.path().join("t.db").display());
+    for (input, expected) in [
+        ("", "empty"),
+        ("hello\n", "line 1"),
+        (
+            "{\"chime_export\":1,\"rows\":[[\"comments\",1]]}\n{\"t\":\"nope\",\"r\":{}}\n",
+            "line 2",
+        ),
+        (
+            "{\"chime_export\":1,\"rows\":[[\"articles\",1]]}\n{\"t\":\"articles\",\"r\":{\"id\":\"x\"}}\n",
+            "wrong type",
+        ),
+    ] {
+        let mut import = Command::new(CHIME)
+            .args(["import", "--database", &target])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("runs");
+        use std::io::Write;
+        import
+            .stdin
+            .take()
+            .expect("piped")
+            .write_all(input.as_bytes())
+            .expect("written");
+        let out = import.wait_with_output().expect("ends");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{input:?}: {said}");
+        assert!(said.contains(expected), "{input:?}: {said}");
+    }
+}
