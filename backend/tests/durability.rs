@@ -1,7 +1,8 @@
 //! Durability: the real `chime serve`, killed with SIGKILL at random moments
 //! while comments pour in, keeps every comment it acknowledged with a 201,
-//! each once, with its counts right and the database sound; and `chime
-//! backup` copies a store that is being written to.
+//! each once, with its counts right and the database sound, on SQLite and
+//! on PostgreSQL; and `chime backup` copies a store that is being written
+//! to.
 
 use rand::Rng;
 use reqwest::StatusCode;
@@ -41,7 +42,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start(db: &Path, http: &reqwest::Client) -> Server {
+async fn start(db: impl AsRef<std::ffi::OsStr>, http: &reqwest::Client) -> Server {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_chime"))
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
@@ -119,18 +120,17 @@ async fn post_until_stopped(
     acknowledged
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_under_posting_load_loses_no_acknowledged_comment() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("chime.db");
+/// Runs `cycles` kill cycles against the store at `database`; returns the
+/// comments that got a 201.
+async fn kill_cycles(database: &str, cycles: usize) -> Vec<(String, String)> {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
         .expect("client");
     let parents = Arc::new(Mutex::new(Vec::new()));
     let mut acknowledged = Vec::new();
-    for cycle in 0..CYCLES {
-        let server = start(&db, &http).await;
+    for cycle in 0..cycles {
+        let server = start(database, &http).await;
         let stop = Arc::new(AtomicBool::new(false));
         let writers: Vec<_> = (0..WRITERS)
             .map(|w| {
@@ -152,32 +152,38 @@ async fn sigkill_under_posting_load_loses_no_acknowledged_comment() {
         }
     }
     assert!(
-        acknowledged.len() > CYCLES * 10,
+        acknowledged.len() > cycles * 10,
         "too little was posted to mean anything: {}",
         acknowledged.len()
     );
-
     // One more start: the server opens the store after the last kill.
-    drop(start(&db, &http).await);
-    let mut conn = SqliteConnectOptions::new()
-        .filename(&db)
-        .connect()
-        .await
-        .expect("open the store");
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&mut conn)
-        .await
-        .expect("integrity check");
-    assert_eq!(check, "ok");
-    let stored: Vec<(i64, String)> = sqlx::query_as("SELECT id, body FROM comments")
-        .fetch_all(&mut conn)
-        .await
-        .expect("comments");
+    drop(start(database, &http).await);
+    acknowledged
+}
+
+/// What the checks read from the store, the same SQL on both.
+const COUNTS: &str = "SELECT (SELECT visible_count FROM articles WHERE key = 'crash'), \
+                (SELECT COUNT(*) FROM comments WHERE state = 'visible')";
+const DRIFT: &str = "SELECT COUNT(*) FROM comments c WHERE c.visible_descendants <> \
+           (WITH RECURSIVE d(id) AS ( \
+              SELECT id FROM comments WHERE parent_id = c.id \
+              UNION ALL SELECT k.id FROM comments k JOIN d ON k.parent_id = d.id) \
+            SELECT COUNT(*) FROM d)";
+
+/// Every acknowledged comment stored with its body, once; the kept counts
+/// right.
+fn check(
+    cycles: usize,
+    acknowledged: &[(String, String)],
+    stored: &[(i64, String)],
+    counts: (i64, i64),
+    drift: i64,
+) {
     let by_id: std::collections::HashMap<String, &str> = stored
         .iter()
         .map(|(id, body)| (id.to_string(), body.as_str()))
         .collect();
-    for (id, body) in &acknowledged {
+    for (id, body) in acknowledged {
         assert_eq!(
             by_id.get(id).copied(),
             Some(body.as_str()),
@@ -189,31 +195,79 @@ async fn sigkill_under_posting_load_loses_no_acknowledged_comment() {
     let before = bodies.len();
     bodies.dedup();
     assert_eq!(before, bodies.len(), "a comment was stored twice");
-    // The kept counts agree with the rows.
-    let (counted, visible): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT visible_count FROM articles WHERE key = 'crash'), \
-                (SELECT COUNT(*) FROM comments WHERE state = 'visible')",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .expect("counts");
-    assert_eq!(counted, visible, "the article's count drifted");
-    let drift: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM comments c WHERE c.visible_descendants <> \
-           (WITH RECURSIVE d(id) AS ( \
-              SELECT id FROM comments WHERE parent_id = c.id \
-              UNION ALL SELECT k.id FROM comments k JOIN d ON k.parent_id = d.id) \
-            SELECT COUNT(*) FROM d)",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .expect("descendant counts");
+    assert_eq!(counts.0, counts.1, "the article's count drifted");
     assert_eq!(drift, 0, "reply counts drifted");
     println!(
-        "{CYCLES} SIGKILL cycles: {} comments acknowledged, all kept once; {} stored",
+        "{cycles} SIGKILL cycles: {} comments acknowledged, all kept once; {} stored",
         acknowledged.len(),
         stored.len()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_under_posting_load_loses_no_acknowledged_comment() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("chime.db");
+    let url = format!("sqlite://{}", db.display());
+    let acknowledged = kill_cycles(&url, CYCLES).await;
+    let mut conn = SqliteConnectOptions::new()
+        .filename(&db)
+        .connect()
+        .await
+        .expect("open the store");
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut conn)
+        .await
+        .expect("integrity check");
+    assert_eq!(integrity, "ok");
+    let stored = sqlx::query_as("SELECT id, body FROM comments")
+        .fetch_all(&mut conn)
+        .await
+        .expect("comments");
+    let counts = sqlx::query_as(COUNTS)
+        .fetch_one(&mut conn)
+        .await
+        .expect("counts");
+    let drift = sqlx::query_scalar(DRIFT)
+        .fetch_one(&mut conn)
+        .await
+        .expect("descendant counts");
+    check(CYCLES, &acknowledged, &stored, counts, drift);
+}
+
+/// Kill cycles on PostgreSQL (each server start connects and checks the
+/// schema; PostgreSQL itself keeps running).
+const PG_CYCLES: usize = 50;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_on_postgres_loses_no_acknowledged_comment() {
+    use sqlx::Connection;
+    let Ok(admin) = std::env::var("CHIME_TEST_POSTGRES") else {
+        eprintln!("needs the test PostgreSQL cluster (./dev test): skipped");
+        return;
+    };
+    let name = format!("chime_kill_{}", std::process::id());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("cluster");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("database");
+    let url = format!("{}/{name}", admin.rsplit_once('/').expect("admin URL").0);
+    let acknowledged = kill_cycles(&url, PG_CYCLES).await;
+    let mut conn = sqlx::PgConnection::connect(&url).await.expect("store");
+    let stored = sqlx::query_as("SELECT id, body FROM comments")
+        .fetch_all(&mut conn)
+        .await
+        .expect("comments");
+    let counts = sqlx::query_as(COUNTS)
+        .fetch_one(&mut conn)
+        .await
+        .expect("counts");
+    let drift = sqlx::query_scalar(DRIFT)
+        .fetch_one(&mut conn)
+        .await
+        .expect("descendant counts");
+    check(PG_CYCLES, &acknowledged, &stored, counts, drift);
 }
 
 /// Runs `chime backup copy --database db`.

@@ -4,7 +4,7 @@
 
 pub mod postgres;
 
-use chime_shared::{ArticleId, LiveEvent, ModEvent, Resync};
+use chime_shared::{ArticleId, LiveEvent, ModChange, ModEvent, Resync};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
@@ -29,6 +29,10 @@ pub trait EventBus: Send + Sync + 'static {
 
     /// How many moderators are watching: with none, events are not built.
     fn mod_subscribers(&self) -> usize;
+
+    /// Tells other servers (if any) that comment `id` changed so, when no
+    /// moderator here is watching and the event was not built.
+    fn announce_elsewhere(&self, _id: i64, _change: ModChange) {}
 }
 
 /// One broadcast channel per watched article, in this process.

@@ -131,6 +131,9 @@ impl PgBus {
             }
             Wire::Mod { e, .. } => self.local.publish_mod(e),
             Wire::ModRef { change, id, .. } => {
+                if self.local.mod_subscribers() == 0 {
+                    return;
+                }
                 let query = ModQuery {
                     state: ModStateFilter::All,
                     only: Some(id),
@@ -217,36 +220,52 @@ impl EventBus for PgBus {
     }
 
     fn mod_subscribers(&self) -> usize {
-        // Other servers' moderators count too: events are always sent.
-        usize::MAX
+        self.local.mod_subscribers()
+    }
+
+    fn announce_elsewhere(&self, id: i64, change: ModChange) {
+        self.notify(&Wire::ModRef {
+            o: self.origin.clone(),
+            change,
+            id,
+        });
     }
 }
 
-/// Sends the queued notifications in order, retrying a failed one a few
-/// times (a dropped connection is replaced by the pool).
+/// Notifications sent in one statement at most.
+const BATCH: usize = 256;
+
+/// Sends the queued notifications in order, as many as are waiting in one
+/// statement (so the queue keeps up with any posting rate), retrying a
+/// failed batch a few times (a dropped connection is replaced by the pool).
 async fn send(pool: PgPool, mut queued: mpsc::UnboundedReceiver<String>, stop: CancellationToken) {
+    let mut batch = Vec::with_capacity(BATCH);
     loop {
-        let payload = tokio::select! {
+        let received = tokio::select! {
             () = stop.cancelled() => return,
-            next = queued.recv() => match next {
-                Some(payload) => payload,
-                None => return,
-            },
+            received = queued.recv_many(&mut batch, BATCH) => received,
         };
+        if received == 0 {
+            return;
+        }
         for attempt in 1..=3 {
-            let sent = sqlx::query("SELECT pg_notify($1, $2)")
+            let sent = sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) WITH ORDINALITY AS n(payload, i) ORDER BY i")
                 .bind(CHANNEL)
-                .bind(&payload)
+                .bind(&batch)
                 .execute(&pool)
                 .await;
             match sent {
                 Ok(_) => break,
                 Err(e) if attempt == 3 => {
-                    tracing::warn!("a live event was not sent to the other servers: {e}");
+                    tracing::warn!(
+                        "{} live events were not sent to the other servers: {e}",
+                        batch.len()
+                    );
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         }
+        batch.clear();
     }
 }
 

@@ -191,6 +191,9 @@ async fn fetch(state: &AppState, id: i64) -> ApiResult<Option<ModComment>> {
 /// or fail it (the view reloads on reconnect).
 pub async fn announce(state: &AppState, id: i64, change: ModChange) {
     if state.events.mod_subscribers() == 0 {
+        // Nobody here is watching; other servers' moderators may be, and
+        // they read the comment themselves.
+        state.events.announce_elsewhere(id, change);
         return;
     }
     match fetch(state, id).await {

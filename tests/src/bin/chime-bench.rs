@@ -44,6 +44,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    // `chime-bench scale`: one server on SQLite against two on PostgreSQL.
+    if args.get(1).map(String::as_str) == Some("scale") {
+        return runtime.block_on(scale());
+    }
     runtime.block_on(bench())
 }
 
@@ -100,11 +104,16 @@ impl Server {
 
 /// Starts `chime serve` on the SQLite file `db`, writes unlimited.
 fn start(chime: &Path, db: &Path, extra: &[&str]) -> Result<Server, Box<dyn std::error::Error>> {
+    start_on(chime, &format!("sqlite://{}", db.display()), extra)
+}
+
+/// Starts `chime serve` on the database at `url`, writes unlimited.
+fn start_on(chime: &Path, url: &str, extra: &[&str]) -> Result<Server, Box<dyn std::error::Error>> {
     let port = free_port()?;
     let child = Command::new(chime)
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .arg("--database")
-        .arg(format!("sqlite://{}", db.display()))
+        .arg(url)
         .args(["--writes-per-minute-per-reader", "100000000"])
         .args(["--writes-per-minute-per-address", "100000000"])
         // Every simulated reader comes from 127.0.0.1.
@@ -253,16 +262,34 @@ async fn seed(
     article: &str,
     n: usize,
 ) -> Result<Measured, Box<dyn std::error::Error>> {
-    let url = Arc::new(format!(
-        "{base}/api/v1/articles/{}/comments",
-        article.replace('/', "%2F")
-    ));
+    seed_across(http, &[base.to_owned()], article, n).await
+}
+
+/// `seed` with the writers spread over several servers.
+async fn seed_across(
+    http: &Http,
+    bases: &[String],
+    article: &str,
+    n: usize,
+) -> Result<Measured, Box<dyn std::error::Error>> {
+    let urls: Arc<Vec<String>> = Arc::new(
+        bases
+            .iter()
+            .map(|base| {
+                format!(
+                    "{base}/api/v1/articles/{}/comments",
+                    article.replace('/', "%2F")
+                )
+            })
+            .collect(),
+    );
     let tops = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..16usize {
-        let (http, url, tops, count) = (http.clone(), url.clone(), tops.clone(), count.clone());
+        let (http, tops, count) = (http.clone(), tops.clone(), count.clone());
+        let url = urls[worker % urls.len()].clone();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0;
@@ -324,9 +351,22 @@ fn listing(
 + Send
 + Sync
 + 'static {
-    let (http, url) = (http.clone(), Arc::new(url.to_owned()));
+    listing_across(http, vec![url.to_owned()], first)
+}
+
+/// `listing` with the readers spread over several servers.
+fn listing_across(
+    http: &Http,
+    urls: Vec<String>,
+    first: usize,
+) -> impl Fn(usize, usize) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>
++ Send
++ Sync
++ 'static {
+    let (http, urls) = (http.clone(), Arc::new(urls));
     move |worker, _| {
-        let (http, url) = (http.clone(), url.clone());
+        let http = http.clone();
+        let url = urls[worker % urls.len()].clone();
         Box::pin(async move {
             matches!(
                 call(
@@ -937,4 +977,111 @@ fn fixed_server(file: &Path, port: u16) -> Result<(), Box<dyn std::error::Error>
             });
         }
     })
+}
+
+/// Comments posted (and then listed) in each setup of `scale`.
+const SCALE_COMMENTS: usize = 8_000;
+
+/// One server on SQLite against two on one PostgreSQL, measured the same
+/// way: 16 writers posting, then 16 readers listing a first page, with the
+/// page cache and without, the load spread evenly over the servers. Needs
+/// `CHIME_TEST_POSTGRES`, an admin URL of a cluster to make a database in
+/// (`./dev bench` starts one). Writes `target/bench/scale.md`.
+async fn scale() -> Result<(), Box<dyn std::error::Error>> {
+    use sqlx::Connection;
+    let chime = std::env::var_os("CHIME_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/release/chime"));
+    let admin = std::env::var("CHIME_TEST_POSTGRES")
+        .map_err(|_| "CHIME_TEST_POSTGRES (an admin URL) is not set: run ./dev bench")?;
+    let dir = tempfile::tempdir()?;
+    let http: Http = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(256)
+        .build_http();
+    let sqlite = format!("sqlite://{}", dir.path().join("scale.db").display());
+    let mut conn = sqlx::PgConnection::connect(&admin).await?;
+    let name = format!("chime_scale_{}", std::process::id());
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut conn)
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await?;
+    let postgres = format!("{}/{name}", admin.rsplit_once('/').ok_or("admin URL")?.0);
+    // The first server migrates; the others find the tables made.
+    let migrated = Command::new(&chime)
+        .args(["migrate", "--database", &postgres])
+        .stdout(Stdio::null())
+        .status()?;
+    if !migrated.success() {
+        return Err("chime migrate failed".into());
+    }
+
+    let mut table = String::from(
+        "| setup | measurement | concurrency | requests/s | p50 ms | p99 ms | errors |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    for (setup, url, servers) in [
+        ("1 server, SQLite", sqlite.as_str(), 1),
+        ("2 servers, PostgreSQL", postgres.as_str(), 2),
+    ] {
+        let mut row = |what: &str, c: usize, m: &Measured| {
+            eprintln!(
+                "{setup}, {what} c{c}: {:.0}/s p50 {:.2} ms p99 {:.2} ms ({} errors)",
+                m.per_second, m.p50_ms, m.p99_ms, m.errors
+            );
+            table.push_str(&format!(
+                "| {setup} | {what} | {c} | {:.0} | {:.2} | {:.2} | {} |\n",
+                m.per_second, m.p50_ms, m.p99_ms, m.errors
+            ));
+        };
+        let mut running = Vec::new();
+        for _ in 0..servers {
+            running.push(start_on(&chime, url, &[])?);
+        }
+        let bases: Vec<String> = running.iter().map(Server::base).collect();
+        for base in &bases {
+            wait_ready(&http, &format!("{base}/healthz")).await?;
+        }
+        let posted = seed_across(&http, &bases, "scale/thread", SCALE_COMMENTS).await?;
+        row("post a comment", 16, &posted);
+        if servers > 1 {
+            // What autovacuum does within a minute of the writes; measuring
+            // the reads while it runs would measure autovacuum.
+            let mut db = sqlx::PgConnection::connect(url).await?;
+            sqlx::query("VACUUM (ANALYZE)").execute(&mut db).await?;
+            db.close().await?;
+        }
+        let urls: Vec<String> = bases
+            .iter()
+            .map(|b| format!("{b}/api/v1/articles/scale%2Fthread/comments"))
+            .collect();
+        let listed = measure(16, listing_across(&http, urls.clone(), READERS)).await;
+        row("first page, page cache on", 16, &listed);
+        drop(running);
+        let mut running = Vec::new();
+        for _ in 0..servers {
+            running.push(start_on(&chime, url, &["--page-cache-articles", "0"])?);
+        }
+        let bases: Vec<String> = running.iter().map(Server::base).collect();
+        for base in &bases {
+            wait_ready(&http, &format!("{base}/healthz")).await?;
+        }
+        let urls: Vec<String> = bases
+            .iter()
+            .map(|b| format!("{b}/api/v1/articles/scale%2Fthread/comments"))
+            .collect();
+        let listed = measure(16, listing_across(&http, urls, READERS)).await;
+        row("first page, page cache off", 16, &listed);
+    }
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
+    let out = root().join("target/bench");
+    std::fs::create_dir_all(&out)?;
+    let text = format!(
+        "One server on SQLite and two on one PostgreSQL (15, on the same machine), measured the same way: {SCALE_COMMENTS} comments posted by 16 writers spread over the servers, then the first page of that thread read by 16 readers spread over them, 4 s after 0.5 s of warm-up. 2 cores for everything: servers, PostgreSQL and the load generator.\n\n{table}"
+    );
+    std::fs::write(out.join("scale.md"), &text)?;
+    println!("{text}");
+    Ok(())
 }
