@@ -3,6 +3,7 @@
 
 pub mod postgres;
 mod rows;
+mod shared_sql;
 pub mod sqlite;
 
 pub use rows::PREMODERATED;

@@ -18,18 +18,6 @@ pub struct PgStore {
     pool: PgPool,
 }
 
-/// Shown to readers: visible, or a tombstone over visible replies; and to
-/// a reader with comments awaiting review, those too.
-fn push_shown(qb: &mut QueryBuilder<'_, Postgres>, own_pending: Option<&ReaderHash>) {
-    qb.push("(c.state = 'visible' OR c.visible_descendants > 0");
-    if let Some(reader) = own_pending {
-        qb.push(" OR (c.state = 'pending' AND c.author_reader = ")
-            .push_bind(reader.0.clone())
-            .push(")");
-    }
-    qb.push(")");
-}
-
 impl PgStore {
     /// Connects to the database at a `postgres://` URL with a pool of up to
     /// `connections`, and runs the migrations (one server at a time: sqlx
@@ -121,194 +109,7 @@ fn map_err(err: sqlx::Error) -> StoreError {
     }
 }
 
-fn comments_of(rows: &[PgRow]) -> StoreResult<Vec<CommentRecord>> {
-    rows.iter()
-        .map(comment_of)
-        .collect::<Result<_, _>>()
-        .map_err(map_err)
-}
-
-async fn comment_by_id<'e, E>(executor: E, id: i64) -> Result<Option<CommentRecord>, sqlx::Error>
-where
-    E: sqlx::Executor<'e, Database = Postgres>,
-{
-    let sql = format!("SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(executor).await?;
-    row.as_ref().map(comment_of).transpose()
-}
-
-/// Adds `delta` to `visible_descendants` of `start` and all its ancestors.
-async fn bump_ancestors(
-    tx: &mut sqlx::Transaction<'_, Postgres>,
-    start: i64,
-    delta: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "WITH RECURSIVE anc(id) AS ( \
-             SELECT $1 \
-             UNION ALL \
-             SELECT c.parent_id FROM comments c JOIN anc ON c.id = anc.id WHERE c.parent_id IS NOT NULL) \
-         UPDATE comments SET visible_descendants = visible_descendants + $2 \
-         WHERE id IN (SELECT id FROM anc)",
-    )
-    .bind(start)
-    .bind(delta)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-async fn upsert_article<'e, E>(executor: E, key: &str, at: i64) -> Result<i64, sqlx::Error>
-where
-    E: sqlx::Executor<'e, Database = Postgres>,
-{
-    sqlx::query_scalar(
-        "INSERT INTO articles (key, created_at) VALUES ($1, $2) \
-         ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
-    )
-    .bind(key)
-    .bind(at)
-    .fetch_one(executor)
-    .await
-}
-
-/// What the insert decided: the row's id, state and hold reason.
-type Written = (i64, String, Option<String>);
-
-/// Inserts a comment into its article, visible unless it is held (or the
-/// article is pre-moderated); `None` (nothing written) when the article has
-/// no row yet.
-async fn insert_row<'e, E>(
-    executor: E,
-    new: &NewCommentRecord,
-) -> Result<Option<Written>, sqlx::Error>
-where
-    E: sqlx::Executor<'e, Database = Postgres>,
-{
-    let row = sqlx::query(
-        "INSERT INTO comments (article_id, parent_id, root_id, depth, author_name, \
-         author_reader, body, html, created_at, idempotency_key, state, hidden_reason) \
-         SELECT a.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, \
-         CASE WHEN $10 IS NOT NULL OR a.premoderate THEN 'pending' ELSE 'visible' END, \
-         COALESCE($10, CASE WHEN a.premoderate THEN $11 END) \
-         FROM articles a WHERE a.key = $12 \
-         RETURNING id, state, hidden_reason",
-    )
-    .bind(new.parent_id)
-    .bind(new.root_id.unwrap_or(0))
-    .bind(new.depth)
-    .bind(&new.author_name)
-    .bind(&new.author_reader)
-    .bind(&new.body)
-    .bind(&new.html)
-    .bind(new.created_at)
-    .bind(&new.idempotency_key)
-    .bind(&new.hold)
-    .bind(PREMODERATED)
-    .bind(&new.article)
-    .fetch_optional(executor)
-    .await?;
-    row.map(|row| {
-        Ok((
-            row.try_get("id")?,
-            row.try_get("state")?,
-            row.try_get("hidden_reason")?,
-        ))
-    })
-    .transpose()
-}
-
-async fn reader_kinds<'e, E>(
-    executor: E,
-    sql: &str,
-    target: i64,
-    reader: &ReaderHash,
-) -> Result<Vec<ReactionKind>, sqlx::Error>
-where
-    E: sqlx::Executor<'e, Database = Postgres>,
-{
-    let kinds: Vec<String> = sqlx::query_scalar(sql)
-        .bind(target)
-        .bind(&reader.0)
-        .fetch_all(executor)
-        .await?;
-    let mut out = kinds
-        .iter()
-        .map(|k| kind_of(k))
-        .collect::<Result<Vec<_>, _>>()?;
-    out.sort();
-    Ok(out)
-}
-
-/// Adds or takes back one reaction and keeps the counts right; returns the
-/// counts, the reader's kinds and whether anything changed.
-async fn toggle_reaction(
-    tx: &mut sqlx::Transaction<'_, Postgres>,
-    table: &ReactionTable,
-    target: i64,
-    reader: &ReaderHash,
-    kind: ReactionKind,
-    on: bool,
-    at: i64,
-) -> Result<([u64; 6], Vec<ReactionKind>, bool), sqlx::Error> {
-    let ReactionTable {
-        rows,
-        target: column,
-        counts,
-        total,
-    } = table;
-    let sql = if on {
-        format!(
-            "INSERT INTO {rows} ({column}, reader, kind, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"
-        )
-    } else {
-        format!("DELETE FROM {rows} WHERE {column} = $1 AND reader = $2 AND kind = $3")
-    };
-    let mut change = sqlx::query(&sql)
-        .bind(target)
-        .bind(&reader.0)
-        .bind(kind.as_str());
-    if on {
-        change = change.bind(at);
-    }
-    let changed = change.execute(&mut **tx).await?.rows_affected() == 1;
-    if changed {
-        let kind_column = reaction_column(kind);
-        let total_update = if *total {
-            ", reaction_total = reaction_total + $1"
-        } else {
-            ""
-        };
-        sqlx::query(&format!(
-            "UPDATE {counts} SET {kind_column} = {kind_column} + $1{total_update} WHERE id = $2"
-        ))
-        .bind(if on { 1i64 } else { -1 })
-        .bind(target)
-        .execute(&mut **tx)
-        .await?;
-    }
-    let row = sqlx::query(&format!("SELECT * FROM {counts} WHERE id = $1"))
-        .bind(target)
-        .fetch_one(&mut **tx)
-        .await?;
-    let mine = reader_kinds(
-        &mut **tx,
-        &format!("SELECT kind FROM {rows} WHERE {column} = $1 AND reader = $2"),
-        target,
-        reader,
-    )
-    .await?;
-    Ok((reactions_of(&row)?, mine, changed))
-}
-
-fn push_id_list(qb: &mut QueryBuilder<'_, Postgres>, ids: &[i64]) {
-    qb.push("(");
-    let mut list = qb.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    qb.push(")");
-}
+super::shared_sql::shared_sql!(Postgres, PgRow);
 
 #[async_trait]
 impl CommentStore for PgStore {
@@ -325,19 +126,7 @@ impl CommentStore for PgStore {
         name: &str,
         make: &(dyn Fn() -> String + Send + Sync),
     ) -> StoreResult<String> {
-        sqlx::query(
-            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(name)
-        .bind(make())
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
-            .bind(name)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)
+        secret_in(&self.pool, name, make).await
     }
 
     async fn insert_comment(&self, new: NewCommentRecord) -> StoreResult<Inserted> {
@@ -410,7 +199,7 @@ impl CommentStore for PgStore {
     }
 
     async fn comment(&self, id: i64) -> StoreResult<Option<CommentRecord>> {
-        comment_by_id(&self.pool, id).await.map_err(map_err)
+        comment_in(&self.pool, id).await
     }
 
     async fn edit_comment(
@@ -420,20 +209,7 @@ impl CommentStore for PgStore {
         html: &str,
         at: i64,
     ) -> StoreResult<Option<CommentRecord>> {
-        let run = async {
-            let mut tx = self.pool.begin().await?;
-            sqlx::query("UPDATE comments SET body = $1, html = $2, edited_at = $3 WHERE id = $4")
-                .bind(body)
-                .bind(html)
-                .bind(at)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            let record = comment_by_id(&mut *tx, id).await?;
-            tx.commit().await?;
-            Ok(record)
-        };
-        run.await.map_err(map_err)
+        edit_comment_in(&self.pool, id, body, html, at).await
     }
 
     async fn set_state(
@@ -623,32 +399,7 @@ impl CommentStore for PgStore {
         comment_ids: &[i64],
         cap: usize,
     ) -> StoreResult<Option<Vec<(i64, String, ReactionKind)>>> {
-        if comment_ids.is_empty() {
-            return Ok(Some(Vec::new()));
-        }
-        let run = async {
-            let mut qb = QueryBuilder::<Postgres>::new(
-                "SELECT comment_id, reader, kind FROM comment_reactions WHERE comment_id IN ",
-            );
-            push_id_list(&mut qb, comment_ids);
-            qb.push(" LIMIT ")
-                .push_bind(i64::try_from(cap).unwrap_or(i64::MAX).saturating_add(1));
-            let rows = qb.build().fetch_all(&self.pool).await?;
-            if rows.len() > cap {
-                return Ok(None);
-            }
-            let mut found = Vec::with_capacity(rows.len());
-            for row in rows {
-                let kind: String = row.try_get("kind")?;
-                found.push((
-                    row.try_get("comment_id")?,
-                    row.try_get("reader")?,
-                    kind_of(&kind)?,
-                ));
-            }
-            Ok(Some(found))
-        };
-        run.await.map_err(map_err)
+        reactions_on_in(&self.pool, comment_ids, cap).await
     }
 
     async fn comment_mine(
@@ -656,35 +407,11 @@ impl CommentStore for PgStore {
         comment_id: i64,
         reader: &ReaderHash,
     ) -> StoreResult<Vec<ReactionKind>> {
-        reader_kinds(
-            &self.pool,
-            "SELECT kind FROM comment_reactions WHERE comment_id = $1 AND reader = $2",
-            comment_id,
-            reader,
-        )
-        .await
-        .map_err(map_err)
+        comment_mine_in(&self.pool, comment_id, reader).await
     }
 
     async fn article_counts(&self, articles: &[String]) -> StoreResult<Vec<(String, u64)>> {
-        if articles.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut qb =
-            QueryBuilder::<Postgres>::new("SELECT key, visible_count FROM articles WHERE key IN (");
-        let mut list = qb.separated(", ");
-        for key in articles {
-            list.push_bind(key);
-        }
-        qb.push(")");
-        let rows = qb.build().fetch_all(&self.pool).await.map_err(map_err)?;
-        rows.iter()
-            .map(|row| {
-                let n: i64 = row.try_get("visible_count")?;
-                Ok((row.try_get("key")?, u64::try_from(n).unwrap_or(0)))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(map_err)
+        article_counts_in(&self.pool, articles).await
     }
 
     async fn article_reactions(
@@ -692,32 +419,7 @@ impl CommentStore for PgStore {
         article: &str,
         reader: Option<&ReaderHash>,
     ) -> StoreResult<([u64; 6], Vec<ReactionKind>)> {
-        let run = async {
-            let mut conn = self.pool.acquire().await?;
-            let Some(row) = sqlx::query("SELECT * FROM articles WHERE key = $1")
-                .bind(article)
-                .fetch_optional(&mut *conn)
-                .await?
-            else {
-                return Ok(([0; 6], Vec::new()));
-            };
-            let counts = reactions_of(&row)?;
-            let mine = match reader {
-                Some(reader) => {
-                    let id: i64 = row.try_get("id")?;
-                    reader_kinds(
-                        &mut *conn,
-                        "SELECT kind FROM article_reactions WHERE article_id = $1 AND reader = $2",
-                        id,
-                        reader,
-                    )
-                    .await?
-                }
-                None => Vec::new(),
-            };
-            Ok((counts, mine))
-        };
-        run.await.map_err(map_err)
+        article_reactions_in(&self.pool, article, reader).await
     }
 
     async fn set_article_reaction(
@@ -728,36 +430,7 @@ impl CommentStore for PgStore {
         on: bool,
         at: i64,
     ) -> StoreResult<([u64; 6], Vec<ReactionKind>, bool)> {
-        let run = async {
-            let mut tx = self.pool.begin().await?;
-            let article_id = if on {
-                upsert_article(&mut *tx, article, at).await?
-            } else {
-                match sqlx::query_scalar("SELECT id FROM articles WHERE key = $1")
-                    .bind(article)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                {
-                    Some(id) => id,
-                    // Taking back a reaction on an article nobody reacted
-                    // to changes nothing and creates nothing.
-                    None => return Ok(([0; 6], Vec::new(), false)),
-                }
-            };
-            let outcome = toggle_reaction(
-                &mut tx,
-                &ARTICLE_REACTIONS,
-                article_id,
-                reader,
-                kind,
-                on,
-                at,
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(outcome)
-        };
-        run.await.map_err(map_err)
+        set_article_reaction_in(&self.pool, article, reader, kind, on, at).await
     }
 
     async fn set_comment_reaction(
@@ -768,29 +441,7 @@ impl CommentStore for PgStore {
         on: bool,
         at: i64,
     ) -> StoreResult<Option<([u64; 6], Vec<ReactionKind>, bool)>> {
-        let run = async {
-            let mut tx = self.pool.begin().await?;
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM comments WHERE id = $1")
-                .bind(comment_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if exists.is_none() {
-                return Ok(None);
-            }
-            let outcome = toggle_reaction(
-                &mut tx,
-                &COMMENT_REACTIONS,
-                comment_id,
-                reader,
-                kind,
-                on,
-                at,
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(Some(outcome))
-        };
-        run.await.map_err(map_err)
+        set_comment_reaction_in(&self.pool, comment_id, reader, kind, on, at).await
     }
 
     async fn add_report(
@@ -840,13 +491,7 @@ impl CommentStore for PgStore {
     }
 
     async fn reader_is_known(&self, reader: &ReaderHash) -> StoreResult<bool> {
-        sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM comments WHERE author_reader = $1 AND state = 'visible')",
-        )
-        .bind(&reader.0)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)
+        reader_is_known_in(&self.pool, reader).await
     }
 
     async fn article_premoderated(&self, article: &str) -> StoreResult<bool> {
@@ -1045,56 +690,19 @@ impl CommentStore for PgStore {
         username: &str,
         password_hash: &str,
     ) -> StoreResult<bool> {
-        let run = async {
-            let mut tx = self.pool.begin().await?;
-            let id: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM moderators WHERE username = $1")
-                    .bind(username)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some(id) = id else { return Ok(false) };
-            sqlx::query("UPDATE moderators SET password_hash = $1 WHERE id = $2")
-                .bind(password_hash)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM mod_sessions WHERE moderator_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            Ok(true)
-        };
-        run.await.map_err(map_err)
+        set_moderator_password_in(&self.pool, username, password_hash).await
     }
 
     async fn remove_moderator(&self, username: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM moderators WHERE username = $1")
-            .bind(username)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(done.rows_affected() == 1)
+        remove_moderator_in(&self.pool, username).await
     }
 
     async fn moderators(&self) -> StoreResult<Vec<ModeratorRecord>> {
-        let rows = sqlx::query("SELECT * FROM moderators ORDER BY username")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(moderator_of)
-            .collect::<Result<_, _>>()
-            .map_err(map_err)
+        moderators_in(&self.pool).await
     }
 
     async fn moderator(&self, username: &str) -> StoreResult<Option<ModeratorRecord>> {
-        let row = sqlx::query("SELECT * FROM moderators WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
-        row.as_ref().map(moderator_of).transpose().map_err(map_err)
+        moderator_in(&self.pool, username).await
     }
 
     async fn create_session(
@@ -1104,17 +712,7 @@ impl CommentStore for PgStore {
         at: i64,
         expires_at: i64,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO mod_sessions (token_hash, moderator_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash)
-        .bind(moderator_id)
-        .bind(at)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
+        create_session_in(&self.pool, token_hash, moderator_id, at, expires_at).await
     }
 
     async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<ModeratorRecord>> {
@@ -1131,12 +729,7 @@ impl CommentStore for PgStore {
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM mod_sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        delete_session_in(&self.pool, token_hash).await
     }
 
     async fn claim_idempotency(
@@ -1215,15 +808,7 @@ impl CommentStore for PgStore {
         key: &str,
         response: &StoredResponse,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE idempotency_keys SET status = $1, response_body = $2 WHERE reader = $3 AND key = $4")
-            .bind(i64::from(response.status))
-            .bind(&response.body)
-            .bind(&reader.0)
-            .bind(key)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        finish_idempotency_in(&self.pool, reader, key, response).await
     }
 
     async fn release_idempotency(&self, reader: &ReaderHash, key: &str) -> StoreResult<()> {
@@ -1239,16 +824,6 @@ impl CommentStore for PgStore {
     }
 
     async fn purge_expired(&self, idempotency_before: i64, now: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
-            .bind(idempotency_before)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        sqlx::query("DELETE FROM mod_sessions WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        purge_expired_in(&self.pool, idempotency_before, now).await
     }
 }

@@ -20,18 +20,6 @@ pub struct SqliteStore {
     reader: SqlitePool,
 }
 
-/// Shown to readers: visible, or a tombstone over visible replies; and to
-/// a reader with comments awaiting review, those too.
-fn push_shown(qb: &mut QueryBuilder<'_, Sqlite>, own_pending: Option<&ReaderHash>) {
-    qb.push("(c.state = 'visible' OR c.visible_descendants > 0");
-    if let Some(reader) = own_pending {
-        qb.push(" OR (c.state = 'pending' AND c.author_reader = ")
-            .push_bind(reader.0.clone())
-            .push(")");
-    }
-    qb.push(")");
-}
-
 impl SqliteStore {
     /// Opens (creating if missing) the database at a `sqlite://` URL and
     /// runs the migrations.
@@ -201,194 +189,7 @@ fn map_err(err: sqlx::Error) -> StoreError {
     }
 }
 
-fn comments_of(rows: &[SqliteRow]) -> StoreResult<Vec<CommentRecord>> {
-    rows.iter()
-        .map(comment_of)
-        .collect::<Result<_, _>>()
-        .map_err(map_err)
-}
-
-async fn comment_by_id<'e, E>(executor: E, id: i64) -> Result<Option<CommentRecord>, sqlx::Error>
-where
-    E: sqlx::Executor<'e, Database = Sqlite>,
-{
-    let sql = format!("SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.id = ?");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(executor).await?;
-    row.as_ref().map(comment_of).transpose()
-}
-
-/// Adds `delta` to `visible_descendants` of `start` and all its ancestors.
-async fn bump_ancestors(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    start: i64,
-    delta: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "WITH RECURSIVE anc(id) AS ( \
-             SELECT ? \
-             UNION ALL \
-             SELECT c.parent_id FROM comments c JOIN anc ON c.id = anc.id WHERE c.parent_id IS NOT NULL) \
-         UPDATE comments SET visible_descendants = visible_descendants + ? \
-         WHERE id IN (SELECT id FROM anc)",
-    )
-    .bind(start)
-    .bind(delta)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-async fn upsert_article<'e, E>(executor: E, key: &str, at: i64) -> Result<i64, sqlx::Error>
-where
-    E: sqlx::Executor<'e, Database = Sqlite>,
-{
-    sqlx::query_scalar(
-        "INSERT INTO articles (key, created_at) VALUES (?, ?) \
-         ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
-    )
-    .bind(key)
-    .bind(at)
-    .fetch_one(executor)
-    .await
-}
-
-/// What the insert decided: the row's id, state and hold reason.
-type Written = (i64, String, Option<String>);
-
-/// Inserts a comment into its article, visible unless it is held (or the
-/// article is pre-moderated); `None` (nothing written) when the article has
-/// no row yet.
-async fn insert_row<'e, E>(
-    executor: E,
-    new: &NewCommentRecord,
-) -> Result<Option<Written>, sqlx::Error>
-where
-    E: sqlx::Executor<'e, Database = Sqlite>,
-{
-    let row = sqlx::query(
-        "INSERT INTO comments (article_id, parent_id, root_id, depth, author_name, \
-         author_reader, body, html, created_at, idempotency_key, state, hidden_reason) \
-         SELECT a.id, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
-         CASE WHEN ?10 IS NOT NULL OR a.premoderate THEN 'pending' ELSE 'visible' END, \
-         COALESCE(?10, CASE WHEN a.premoderate THEN ?11 END) \
-         FROM articles a WHERE a.key = ?12 \
-         RETURNING id, state, hidden_reason",
-    )
-    .bind(new.parent_id)
-    .bind(new.root_id.unwrap_or(0))
-    .bind(new.depth)
-    .bind(&new.author_name)
-    .bind(&new.author_reader)
-    .bind(&new.body)
-    .bind(&new.html)
-    .bind(new.created_at)
-    .bind(&new.idempotency_key)
-    .bind(&new.hold)
-    .bind(PREMODERATED)
-    .bind(&new.article)
-    .fetch_optional(executor)
-    .await?;
-    row.map(|row| {
-        Ok((
-            row.try_get("id")?,
-            row.try_get("state")?,
-            row.try_get("hidden_reason")?,
-        ))
-    })
-    .transpose()
-}
-
-async fn reader_kinds<'e, E>(
-    executor: E,
-    sql: &str,
-    target: i64,
-    reader: &ReaderHash,
-) -> Result<Vec<ReactionKind>, sqlx::Error>
-where
-    E: sqlx::Executor<'e, Database = Sqlite>,
-{
-    let kinds: Vec<String> = sqlx::query_scalar(sql)
-        .bind(target)
-        .bind(&reader.0)
-        .fetch_all(executor)
-        .await?;
-    let mut out = kinds
-        .iter()
-        .map(|k| kind_of(k))
-        .collect::<Result<Vec<_>, _>>()?;
-    out.sort();
-    Ok(out)
-}
-
-/// Adds or takes back one reaction and keeps the counts right; returns the
-/// counts, the reader's kinds and whether anything changed.
-async fn toggle_reaction(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    table: &ReactionTable,
-    target: i64,
-    reader: &ReaderHash,
-    kind: ReactionKind,
-    on: bool,
-    at: i64,
-) -> Result<([u64; 6], Vec<ReactionKind>, bool), sqlx::Error> {
-    let ReactionTable {
-        rows,
-        target: column,
-        counts,
-        total,
-    } = table;
-    let sql = if on {
-        format!(
-            "INSERT INTO {rows} ({column}, reader, kind, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
-        )
-    } else {
-        format!("DELETE FROM {rows} WHERE {column} = ? AND reader = ? AND kind = ?")
-    };
-    let mut change = sqlx::query(&sql)
-        .bind(target)
-        .bind(&reader.0)
-        .bind(kind.as_str());
-    if on {
-        change = change.bind(at);
-    }
-    let changed = change.execute(&mut **tx).await?.rows_affected() == 1;
-    if changed {
-        let kind_column = reaction_column(kind);
-        let total_update = if *total {
-            ", reaction_total = reaction_total + ?1"
-        } else {
-            ""
-        };
-        sqlx::query(&format!(
-            "UPDATE {counts} SET {kind_column} = {kind_column} + ?1{total_update} WHERE id = ?2"
-        ))
-        .bind(if on { 1i64 } else { -1 })
-        .bind(target)
-        .execute(&mut **tx)
-        .await?;
-    }
-    let row = sqlx::query(&format!("SELECT * FROM {counts} WHERE id = ?"))
-        .bind(target)
-        .fetch_one(&mut **tx)
-        .await?;
-    let mine = reader_kinds(
-        &mut **tx,
-        &format!("SELECT kind FROM {rows} WHERE {column} = ? AND reader = ?"),
-        target,
-        reader,
-    )
-    .await?;
-    Ok((reactions_of(&row)?, mine, changed))
-}
-
-fn push_id_list(qb: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]) {
-    qb.push("(");
-    let mut list = qb.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    qb.push(")");
-}
+super::shared_sql::shared_sql!(Sqlite, SqliteRow);
 
 #[async_trait]
 impl CommentStore for SqliteStore {
@@ -405,19 +206,7 @@ impl CommentStore for SqliteStore {
         name: &str,
         make: &(dyn Fn() -> String + Send + Sync),
     ) -> StoreResult<String> {
-        sqlx::query(
-            "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(name)
-        .bind(make())
-        .execute(&self.writer)
-        .await
-        .map_err(map_err)?;
-        sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
-            .bind(name)
-            .fetch_one(&self.writer)
-            .await
-            .map_err(map_err)
+        secret_in(&self.writer, name, make).await
     }
 
     async fn insert_comment(&self, new: NewCommentRecord) -> StoreResult<Inserted> {
@@ -490,7 +279,7 @@ impl CommentStore for SqliteStore {
     }
 
     async fn comment(&self, id: i64) -> StoreResult<Option<CommentRecord>> {
-        comment_by_id(&self.reader, id).await.map_err(map_err)
+        comment_in(&self.reader, id).await
     }
 
     async fn edit_comment(
@@ -500,20 +289,7 @@ impl CommentStore for SqliteStore {
         html: &str,
         at: i64,
     ) -> StoreResult<Option<CommentRecord>> {
-        let run = async {
-            let mut tx = self.writer.begin().await?;
-            sqlx::query("UPDATE comments SET body = ?, html = ?, edited_at = ? WHERE id = ?")
-                .bind(body)
-                .bind(html)
-                .bind(at)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            let record = comment_by_id(&mut *tx, id).await?;
-            tx.commit().await?;
-            Ok(record)
-        };
-        run.await.map_err(map_err)
+        edit_comment_in(&self.writer, id, body, html, at).await
     }
 
     async fn set_state(
@@ -698,32 +474,7 @@ impl CommentStore for SqliteStore {
         comment_ids: &[i64],
         cap: usize,
     ) -> StoreResult<Option<Vec<(i64, String, ReactionKind)>>> {
-        if comment_ids.is_empty() {
-            return Ok(Some(Vec::new()));
-        }
-        let run = async {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "SELECT comment_id, reader, kind FROM comment_reactions WHERE comment_id IN ",
-            );
-            push_id_list(&mut qb, comment_ids);
-            qb.push(" LIMIT ")
-                .push_bind(i64::try_from(cap).unwrap_or(i64::MAX).saturating_add(1));
-            let rows = qb.build().fetch_all(&self.reader).await?;
-            if rows.len() > cap {
-                return Ok(None);
-            }
-            let mut found = Vec::with_capacity(rows.len());
-            for row in rows {
-                let kind: String = row.try_get("kind")?;
-                found.push((
-                    row.try_get("comment_id")?,
-                    row.try_get("reader")?,
-                    kind_of(&kind)?,
-                ));
-            }
-            Ok(Some(found))
-        };
-        run.await.map_err(map_err)
+        reactions_on_in(&self.reader, comment_ids, cap).await
     }
 
     async fn comment_mine(
@@ -731,35 +482,11 @@ impl CommentStore for SqliteStore {
         comment_id: i64,
         reader: &ReaderHash,
     ) -> StoreResult<Vec<ReactionKind>> {
-        reader_kinds(
-            &self.reader,
-            "SELECT kind FROM comment_reactions WHERE comment_id = ? AND reader = ?",
-            comment_id,
-            reader,
-        )
-        .await
-        .map_err(map_err)
+        comment_mine_in(&self.reader, comment_id, reader).await
     }
 
     async fn article_counts(&self, articles: &[String]) -> StoreResult<Vec<(String, u64)>> {
-        if articles.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut qb =
-            QueryBuilder::<Sqlite>::new("SELECT key, visible_count FROM articles WHERE key IN (");
-        let mut list = qb.separated(", ");
-        for key in articles {
-            list.push_bind(key);
-        }
-        qb.push(")");
-        let rows = qb.build().fetch_all(&self.reader).await.map_err(map_err)?;
-        rows.iter()
-            .map(|row| {
-                let n: i64 = row.try_get("visible_count")?;
-                Ok((row.try_get("key")?, u64::try_from(n).unwrap_or(0)))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(map_err)
+        article_counts_in(&self.reader, articles).await
     }
 
     async fn article_reactions(
@@ -767,32 +494,7 @@ impl CommentStore for SqliteStore {
         article: &str,
         reader: Option<&ReaderHash>,
     ) -> StoreResult<([u64; 6], Vec<ReactionKind>)> {
-        let run = async {
-            let mut conn = self.reader.acquire().await?;
-            let Some(row) = sqlx::query("SELECT * FROM articles WHERE key = ?")
-                .bind(article)
-                .fetch_optional(&mut *conn)
-                .await?
-            else {
-                return Ok(([0; 6], Vec::new()));
-            };
-            let counts = reactions_of(&row)?;
-            let mine = match reader {
-                Some(reader) => {
-                    let id: i64 = row.try_get("id")?;
-                    reader_kinds(
-                        &mut *conn,
-                        "SELECT kind FROM article_reactions WHERE article_id = ? AND reader = ?",
-                        id,
-                        reader,
-                    )
-                    .await?
-                }
-                None => Vec::new(),
-            };
-            Ok((counts, mine))
-        };
-        run.await.map_err(map_err)
+        article_reactions_in(&self.reader, article, reader).await
     }
 
     async fn set_article_reaction(
@@ -803,36 +505,7 @@ impl CommentStore for SqliteStore {
         on: bool,
         at: i64,
     ) -> StoreResult<([u64; 6], Vec<ReactionKind>, bool)> {
-        let run = async {
-            let mut tx = self.writer.begin().await?;
-            let article_id = if on {
-                upsert_article(&mut *tx, article, at).await?
-            } else {
-                match sqlx::query_scalar("SELECT id FROM articles WHERE key = ?")
-                    .bind(article)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                {
-                    Some(id) => id,
-                    // Taking back a reaction on an article nobody reacted
-                    // to changes nothing and creates nothing.
-                    None => return Ok(([0; 6], Vec::new(), false)),
-                }
-            };
-            let outcome = toggle_reaction(
-                &mut tx,
-                &ARTICLE_REACTIONS,
-                article_id,
-                reader,
-                kind,
-                on,
-                at,
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(outcome)
-        };
-        run.await.map_err(map_err)
+        set_article_reaction_in(&self.writer, article, reader, kind, on, at).await
     }
 
     async fn set_comment_reaction(
@@ -843,29 +516,7 @@ impl CommentStore for SqliteStore {
         on: bool,
         at: i64,
     ) -> StoreResult<Option<([u64; 6], Vec<ReactionKind>, bool)>> {
-        let run = async {
-            let mut tx = self.writer.begin().await?;
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM comments WHERE id = ?")
-                .bind(comment_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if exists.is_none() {
-                return Ok(None);
-            }
-            let outcome = toggle_reaction(
-                &mut tx,
-                &COMMENT_REACTIONS,
-                comment_id,
-                reader,
-                kind,
-                on,
-                at,
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(Some(outcome))
-        };
-        run.await.map_err(map_err)
+        set_comment_reaction_in(&self.writer, comment_id, reader, kind, on, at).await
     }
 
     async fn add_report(
@@ -915,13 +566,7 @@ impl CommentStore for SqliteStore {
     }
 
     async fn reader_is_known(&self, reader: &ReaderHash) -> StoreResult<bool> {
-        sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM comments WHERE author_reader = ? AND state = 'visible')",
-        )
-        .bind(&reader.0)
-        .fetch_one(&self.reader)
-        .await
-        .map_err(map_err)
+        reader_is_known_in(&self.reader, reader).await
     }
 
     async fn article_premoderated(&self, article: &str) -> StoreResult<bool> {
@@ -1117,56 +762,19 @@ impl CommentStore for SqliteStore {
         username: &str,
         password_hash: &str,
     ) -> StoreResult<bool> {
-        let run = async {
-            let mut tx = self.writer.begin().await?;
-            let id: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM moderators WHERE username = ?")
-                    .bind(username)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some(id) = id else { return Ok(false) };
-            sqlx::query("UPDATE moderators SET password_hash = ? WHERE id = ?")
-                .bind(password_hash)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM mod_sessions WHERE moderator_id = ?")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            Ok(true)
-        };
-        run.await.map_err(map_err)
+        set_moderator_password_in(&self.writer, username, password_hash).await
     }
 
     async fn remove_moderator(&self, username: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM moderators WHERE username = ?")
-            .bind(username)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err)?;
-        Ok(done.rows_affected() == 1)
+        remove_moderator_in(&self.writer, username).await
     }
 
     async fn moderators(&self) -> StoreResult<Vec<ModeratorRecord>> {
-        let rows = sqlx::query("SELECT * FROM moderators ORDER BY username")
-            .fetch_all(&self.reader)
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(moderator_of)
-            .collect::<Result<_, _>>()
-            .map_err(map_err)
+        moderators_in(&self.reader).await
     }
 
     async fn moderator(&self, username: &str) -> StoreResult<Option<ModeratorRecord>> {
-        let row = sqlx::query("SELECT * FROM moderators WHERE username = ?")
-            .bind(username)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(map_err)?;
-        row.as_ref().map(moderator_of).transpose().map_err(map_err)
+        moderator_in(&self.reader, username).await
     }
 
     async fn create_session(
@@ -1176,17 +784,7 @@ impl CommentStore for SqliteStore {
         at: i64,
         expires_at: i64,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO mod_sessions (token_hash, moderator_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(token_hash)
-        .bind(moderator_id)
-        .bind(at)
-        .bind(expires_at)
-        .execute(&self.writer)
-        .await
-        .map_err(map_err)?;
-        Ok(())
+        create_session_in(&self.writer, token_hash, moderator_id, at, expires_at).await
     }
 
     async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<ModeratorRecord>> {
@@ -1203,12 +801,7 @@ impl CommentStore for SqliteStore {
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM mod_sessions WHERE token_hash = ?")
-            .bind(token_hash)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        delete_session_in(&self.writer, token_hash).await
     }
 
     async fn claim_idempotency(
@@ -1282,15 +875,7 @@ impl CommentStore for SqliteStore {
         key: &str,
         response: &StoredResponse,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE idempotency_keys SET status = ?, response_body = ? WHERE reader = ? AND key = ?")
-            .bind(i64::from(response.status))
-            .bind(&response.body)
-            .bind(&reader.0)
-            .bind(key)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        finish_idempotency_in(&self.writer, reader, key, response).await
     }
 
     async fn release_idempotency(&self, reader: &ReaderHash, key: &str) -> StoreResult<()> {
@@ -1304,16 +889,6 @@ impl CommentStore for SqliteStore {
     }
 
     async fn purge_expired(&self, idempotency_before: i64, now: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
-            .bind(idempotency_before)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err)?;
-        sqlx::query("DELETE FROM mod_sessions WHERE expires_at <= ?")
-            .bind(now)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        purge_expired_in(&self.writer, idempotency_before, now).await
     }
 }
