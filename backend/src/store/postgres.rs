@@ -111,6 +111,26 @@ fn map_err(err: sqlx::Error) -> StoreError {
 
 super::shared_sql::shared_sql!(Postgres, PgRow);
 
+/// The readers with comments awaiting review in an article, comma-separated.
+const PENDING_AUTHORS: &str = "string_agg(DISTINCT c.author_reader, ',')";
+
+/// Moderators' word search: every word as a prefix, in the generated
+/// `tsvector`. Words are letters and digits only (the service splits on
+/// everything else), so they cannot break the query syntax.
+fn push_words(qb: &mut QueryBuilder<'_, Postgres>, words: &[String]) {
+    if words.is_empty() {
+        return;
+    }
+    let expr = words
+        .iter()
+        .map(|w| format!("{w}:*"))
+        .collect::<Vec<_>>()
+        .join(" & ");
+    qb.push(" AND c.search @@ to_tsquery('simple', ")
+        .push_bind(expr)
+        .push(")");
+}
+
 #[async_trait]
 impl CommentStore for PgStore {
     async fn ping(&self) -> StoreResult<()> {
@@ -290,108 +310,7 @@ impl CommentStore for PgStore {
         limit: u32,
         reader: Option<&ReaderHash>,
     ) -> StoreResult<ThreadPage> {
-        let run = async {
-            let mut conn = self.pool.acquire().await?;
-            // Who waits for review here: a partial index of pending
-            // comments only, so this costs nothing on most articles.
-            let Some(row) = sqlx::query(
-                "SELECT a.id, a.visible_count, (SELECT string_agg(DISTINCT c.author_reader, ',') \
-                 FROM comments c WHERE c.article_id = a.id AND c.state = 'pending') AS pending \
-                 FROM articles a WHERE a.key = $1",
-            )
-            .bind(article)
-            .fetch_optional(&mut *conn)
-            .await?
-            else {
-                return Ok(ThreadPage::default());
-            };
-            let article_id: i64 = row.try_get("id")?;
-            let total: i64 = row.try_get("visible_count")?;
-            let pending: Option<String> = row.try_get("pending")?;
-            let pending_authors: Vec<String> = pending
-                .map(|all| all.split(',').map(str::to_owned).collect())
-                .unwrap_or_default();
-            let own_pending = reader.filter(|r| pending_authors.contains(&r.0));
-
-            let mut qb = QueryBuilder::<Postgres>::new(format!(
-                "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.article_id = "
-            ));
-            qb.push_bind(article_id);
-            qb.push(" AND c.parent_id IS NULL AND ");
-            push_shown(&mut qb, own_pending);
-            if let Some(k) = after {
-                match sort {
-                    SortOrder::Newest => {
-                        qb.push(" AND (c.created_at, c.id) < (")
-                            .push_bind(k.created_at);
-                        qb.push(", ").push_bind(k.id).push(")");
-                    }
-                    SortOrder::Oldest => {
-                        qb.push(" AND (c.created_at, c.id) > (")
-                            .push_bind(k.created_at);
-                        qb.push(", ").push_bind(k.id).push(")");
-                    }
-                    SortOrder::Top => {
-                        qb.push(" AND (c.reaction_total, c.created_at, c.id) < (")
-                            .push_bind(k.score);
-                        qb.push(", ").push_bind(k.created_at);
-                        qb.push(", ").push_bind(k.id).push(")");
-                    }
-                }
-            }
-            qb.push(match sort {
-                SortOrder::Newest => " ORDER BY c.created_at DESC, c.id DESC",
-                SortOrder::Oldest => " ORDER BY c.created_at ASC, c.id ASC",
-                SortOrder::Top => " ORDER BY c.reaction_total DESC, c.created_at DESC, c.id DESC",
-            });
-            qb.push(" LIMIT ").push_bind(i64::from(limit) + 1);
-            let top_level = comments_of(&qb.build().fetch_all(&mut *conn).await?)
-                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-
-            let roots: Vec<i64> = top_level
-                .iter()
-                .take(limit as usize)
-                .map(|c| c.id)
-                .collect();
-            if roots.is_empty() {
-                return Ok(ThreadPage {
-                    total: u64::try_from(total).unwrap_or(0),
-                    pending_authors,
-                    ..ThreadPage::default()
-                });
-            }
-            let mut qb = QueryBuilder::<Postgres>::new(format!(
-                "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.root_id IN "
-            ));
-            push_id_list(&mut qb, &roots);
-            qb.push(" AND c.id <> c.root_id AND ");
-            push_shown(&mut qb, own_pending);
-            qb.push(" ORDER BY c.created_at ASC, c.id ASC");
-            let replies = comments_of(&qb.build().fetch_all(&mut *conn).await?)
-                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-
-            let mut mine = Vec::new();
-            if let Some(reader) = reader {
-                let mut qb = QueryBuilder::<Postgres>::new(
-                    "SELECT r.comment_id, r.kind FROM comment_reactions r \
-                     JOIN comments c ON c.id = r.comment_id WHERE r.reader = ",
-                );
-                qb.push_bind(&reader.0).push(" AND c.root_id IN ");
-                push_id_list(&mut qb, &roots);
-                for row in qb.build().fetch_all(&mut *conn).await? {
-                    let kind: String = row.try_get("kind")?;
-                    mine.push((row.try_get("comment_id")?, kind_of(&kind)?));
-                }
-            }
-            Ok(ThreadPage {
-                total: u64::try_from(total).unwrap_or(0),
-                top_level,
-                replies,
-                mine,
-                pending_authors,
-            })
-        };
-        run.await.map_err(map_err)
+        thread_page_in(&self.pool, article, sort, after, limit, reader).await
     }
 
     async fn reactions_on(
@@ -519,122 +438,7 @@ impl CommentStore for PgStore {
     }
 
     async fn mod_comments(&self, query: &ModQuery) -> StoreResult<Vec<ModRecord>> {
-        let run = async {
-            let mut conn = self.pool.acquire().await?;
-            let mut qb = QueryBuilder::<Postgres>::new(format!(
-                "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE 1 = 1"
-            ));
-            match query.state {
-                ModStateFilter::Visible => {
-                    qb.push(" AND c.state = 'visible'");
-                }
-                ModStateFilter::Hidden => {
-                    qb.push(" AND c.state = 'hidden'");
-                }
-                ModStateFilter::Reported => {
-                    qb.push(" AND c.report_count > 0");
-                }
-                ModStateFilter::Pending => {
-                    qb.push(" AND c.state = 'pending'");
-                }
-                ModStateFilter::All => {}
-            }
-            if let Some(article) = &query.article {
-                qb.push(" AND a.key = ").push_bind(article);
-            }
-            if !query.words.is_empty() {
-                // Words are letters and digits only (the service splits on
-                // everything else), so they cannot break the query syntax.
-                let expr = query
-                    .words
-                    .iter()
-                    .map(|w| format!("{w}:*"))
-                    .collect::<Vec<_>>()
-                    .join(" & ");
-                qb.push(" AND c.search @@ to_tsquery('simple', ")
-                    .push_bind(expr)
-                    .push(")");
-            }
-            if let Some(id) = query.only {
-                qb.push(" AND c.id = ").push_bind(id);
-            }
-            // The reported queue puts the most reported first.
-            let by_reports = query.state == ModStateFilter::Reported;
-            if let Some(k) = query.after {
-                if by_reports {
-                    qb.push(" AND (c.report_count, c.created_at, c.id) < (")
-                        .push_bind(k.score)
-                        .push(", ");
-                } else {
-                    qb.push(" AND (c.created_at, c.id) < (");
-                }
-                qb.push_bind(k.created_at);
-                qb.push(", ").push_bind(k.id).push(")");
-            }
-            qb.push(if by_reports {
-                " ORDER BY c.report_count DESC, c.created_at DESC, c.id DESC LIMIT "
-            } else {
-                " ORDER BY c.created_at DESC, c.id DESC LIMIT "
-            })
-            .push_bind(i64::from(query.limit));
-            let comments = comments_of(&qb.build().fetch_all(&mut *conn).await?)
-                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-            let reported: Vec<i64> = comments
-                .iter()
-                .filter(|c| c.report_count > 0)
-                .map(|c| c.id)
-                .collect();
-            let mut reasons: Vec<(i64, ReportReason, u64)> = Vec::new();
-            if !reported.is_empty() {
-                let mut qb = QueryBuilder::<Postgres>::new(
-                    "SELECT comment_id, reason, COUNT(*) AS n FROM reports WHERE comment_id IN ",
-                );
-                push_id_list(&mut qb, &reported);
-                qb.push(" GROUP BY comment_id, reason");
-                for row in qb.build().fetch_all(&mut *conn).await? {
-                    let reason: String = row.try_get("reason")?;
-                    let n: i64 = row.try_get("n")?;
-                    reasons.push((
-                        row.try_get("comment_id")?,
-                        ReportReason::parse(&reason)
-                            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                        u64::try_from(n).unwrap_or(0),
-                    ));
-                }
-            }
-            let parents: Vec<i64> = comments.iter().filter_map(|c| c.parent_id).collect();
-            let mut parent_bodies: Vec<(i64, String)> = Vec::new();
-            if !parents.is_empty() {
-                let mut qb =
-                    QueryBuilder::<Postgres>::new("SELECT id, body FROM comments WHERE id IN ");
-                push_id_list(&mut qb, &parents);
-                for row in qb.build().fetch_all(&mut *conn).await? {
-                    parent_bodies.push((row.try_get("id")?, row.try_get("body")?));
-                }
-            }
-            Ok(comments
-                .into_iter()
-                .map(|comment| {
-                    let reports = reasons
-                        .iter()
-                        .filter(|(id, _, _)| *id == comment.id)
-                        .map(|(_, reason, n)| (*reason, *n))
-                        .collect();
-                    let parent_body = comment.parent_id.and_then(|p| {
-                        parent_bodies
-                            .iter()
-                            .find(|(id, _)| *id == p)
-                            .map(|(_, body)| body.clone())
-                    });
-                    ModRecord {
-                        comment,
-                        reports,
-                        parent_body,
-                    }
-                })
-                .collect())
-        };
-        run.await.map_err(map_err)
+        mod_comments_in(&self.pool, query).await
     }
 
     async fn audit(&self, before_id: Option<i64>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
