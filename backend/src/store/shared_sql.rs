@@ -803,6 +803,109 @@ macro_rules! shared_sql {
             };
             run.await.map_err(map_err)
         }
+
+        /// The comment a reader posted with `key` before, when this post is the
+        /// same one (a retry); a conflict when the key was used for another.
+        async fn posted_before_in(
+            pool: &sqlx::Pool<$db>,
+            reader: &str,
+            key: &str,
+            body: &str,
+            parent: Option<i64>,
+        ) -> StoreResult<Inserted> {
+            let sql = format!(
+                "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} \
+                 WHERE c.author_reader = $1 AND c.idempotency_key = $2"
+            );
+            let row = sqlx::query(&sql)
+                .bind(reader)
+                .bind(key)
+                .fetch_optional(pool)
+                .await
+                .map_err(map_err)?;
+            let record = row
+                .as_ref()
+                .map(comment_of)
+                .transpose()
+                .map_err(map_err)?
+                .ok_or_else(|| StoreError::Internal("a key without its comment".into()))?;
+            if record.body == body && record.parent_id == parent {
+                Ok(Inserted { record, new: false })
+            } else {
+                Err(StoreError::Conflict(
+                    "This Idempotency-Key was already used for another comment.".into(),
+                ))
+            }
+        }
+
+        async fn insert_comment_in(pool: &sqlx::Pool<$db>, new: NewCommentRecord) -> StoreResult<Inserted> {
+            // Posting is the busiest write and each statement is a round trip
+            // to the connection's thread: a top-level comment on a known article
+            // is one statement (migration 0002's trigger sets its root and
+            // counts it), a reply adds the ancestors' counts in a transaction,
+            // and the record is made from what was written, not read back.
+            let retry_key = new.idempotency_key.clone();
+            let retried = retry_key
+                .as_ref()
+                .map(|_| (new.author_reader.clone(), new.body.clone(), new.parent_id));
+            let run = async {
+                let (id, state, hold) = if new.parent_id.is_none() {
+                    match insert_row(pool, &new).await? {
+                        Some(written) => written,
+                        None => {
+                            upsert_article(pool, &new.article, new.created_at).await?;
+                            insert_row(pool, &new)
+                                .await?
+                                .ok_or(sqlx::Error::RowNotFound)?
+                        }
+                    }
+                } else {
+                    let mut tx = pool.begin().await?;
+                    let written = match insert_row(&mut *tx, &new).await? {
+                        Some(written) => written,
+                        None => {
+                            upsert_article(&mut *tx, &new.article, new.created_at).await?;
+                            insert_row(&mut *tx, &new)
+                                .await?
+                                .ok_or(sqlx::Error::RowNotFound)?
+                        }
+                    };
+                    if let Some(parent) = new.parent_id.filter(|_| written.1 == "visible") {
+                        bump_ancestors(&mut tx, parent, 1).await?;
+                    }
+                    tx.commit().await?;
+                    written
+                };
+                Ok(CommentRecord {
+                    id,
+                    root_id: new.root_id.unwrap_or(id),
+                    article: new.article,
+                    parent_id: new.parent_id,
+                    depth: new.depth,
+                    author_name: new.author_name,
+                    author_reader: new.author_reader,
+                    body: new.body,
+                    html: new.html,
+                    created_at: new.created_at,
+                    edited_at: None,
+                    state: CommentState::parse(&state).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    hidden_reason: hold,
+                    visible_descendants: 0,
+                    report_count: 0,
+                    reactions: [0; 6],
+                })
+            };
+            match run.await {
+                Ok(record) => Ok(Inserted { record, new: true }),
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                    let (Some(key), Some((reader, body, parent))) = (retry_key, retried) else {
+                        return Err(StoreError::Internal(e.to_string()));
+                    };
+                    posted_before_in(pool, &reader, &key, &body, parent).await
+                }
+                Err(e) => Err(map_err(e)),
+            }
+        }
     };
 }
 
