@@ -100,11 +100,7 @@ fn push_words(qb: &mut QueryBuilder<'_, Postgres>, words: &[String]) {
 #[async_trait]
 impl CommentStore for PgStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        ping_in(&self.pool).await
     }
 
     async fn secret(
@@ -315,13 +311,7 @@ impl CommentStore for PgStore {
     }
 
     async fn article_premoderated(&self, article: &str) -> StoreResult<bool> {
-        let on: Option<bool> =
-            sqlx::query_scalar("SELECT premoderate FROM articles WHERE key = $1")
-                .bind(article)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(map_err)?;
-        Ok(on.unwrap_or(false))
+        article_premoderated_in(&self.pool, article).await
     }
 
     async fn set_article_premoderated(&self, article: &str, on: bool, at: i64) -> StoreResult<()> {

@@ -906,6 +906,29 @@ macro_rules! shared_sql {
                 Err(e) => Err(map_err(e)),
             }
         }
+
+        async fn ping_in(
+            pool: &sqlx::Pool<$db>,
+        ) -> StoreResult<()> {
+            sqlx::query("SELECT 1")
+                .execute(pool)
+                .await
+                .map_err(map_err)?;
+            Ok(())
+        }
+
+        async fn article_premoderated_in(
+            pool: &sqlx::Pool<$db>,
+            article: &str,
+        ) -> StoreResult<bool> {
+            let on: Option<bool> =
+                sqlx::query_scalar("SELECT premoderate FROM articles WHERE key = $1")
+                    .bind(article)
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(map_err)?;
+            Ok(on.unwrap_or(false))
+        }
     };
 }
 

@@ -178,11 +178,7 @@ fn push_words(qb: &mut QueryBuilder<'_, Sqlite>, words: &[String]) {
 #[async_trait]
 impl CommentStore for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.reader)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        ping_in(&self.reader).await
     }
 
     async fn secret(
@@ -388,12 +384,7 @@ impl CommentStore for SqliteStore {
     }
 
     async fn article_premoderated(&self, article: &str) -> StoreResult<bool> {
-        let on: Option<bool> = sqlx::query_scalar("SELECT premoderate FROM articles WHERE key = ?")
-            .bind(article)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(map_err)?;
-        Ok(on.unwrap_or(false))
+        article_premoderated_in(&self.reader, article).await
     }
 
     async fn set_article_premoderated(&self, article: &str, on: bool, at: i64) -> StoreResult<()> {
