@@ -450,12 +450,8 @@ async fn insert(
     line: u64,
 ) -> Result<(), TransferError> {
     let columns: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
-    let head = if table.name == "settings" {
-        // The fresh store made its own reader key; the export's replaces it.
-        format!("INSERT INTO settings ({}) ", columns.join(", "))
-    } else {
-        format!("INSERT INTO {} ({}) ", table.name, columns.join(", "))
-    };
+    let head = format!("INSERT INTO {} ({}) ", table.name, columns.join(", "));
+    // The fresh store made its own reader key; the export's replaces it.
     let tail = if table.name == "settings" {
         " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
     } else {

@@ -170,15 +170,36 @@ const DRIFT: &str = "SELECT COUNT(*) FROM comments c WHERE c.visible_descendants
               UNION ALL SELECT k.id FROM comments k JOIN d ON k.parent_id = d.id) \
             SELECT COUNT(*) FROM d)";
 
+/// What the checks need from a store, read the same way on either:
+/// (comments, (article count, visible rows), reply-count drift).
+macro_rules! read {
+    ($conn:ident) => {
+        async {
+            let stored: Vec<(i64, String)> = sqlx::query_as("SELECT id, body FROM comments")
+                .fetch_all(&mut $conn)
+                .await
+                .expect("comments");
+            let counts: (i64, i64) = sqlx::query_as(COUNTS)
+                .fetch_one(&mut $conn)
+                .await
+                .expect("counts");
+            let drift: i64 = sqlx::query_scalar(DRIFT)
+                .fetch_one(&mut $conn)
+                .await
+                .expect("descendant counts");
+            (stored, counts, drift)
+        }
+    };
+}
+
 /// Every acknowledged comment stored with its body, once; the kept counts
 /// right.
-fn check(
+async fn check(
     cycles: usize,
     acknowledged: &[(String, String)],
-    stored: &[(i64, String)],
-    counts: (i64, i64),
-    drift: i64,
+    read: impl std::future::Future<Output = (Vec<(i64, String)>, (i64, i64), i64)>,
 ) {
+    let (stored, counts, drift) = read.await;
     let by_id: std::collections::HashMap<String, &str> = stored
         .iter()
         .map(|(id, body)| (id.to_string(), body.as_str()))
@@ -220,19 +241,7 @@ async fn sigkill_under_posting_load_loses_no_acknowledged_comment() {
         .await
         .expect("integrity check");
     assert_eq!(integrity, "ok");
-    let stored = sqlx::query_as("SELECT id, body FROM comments")
-        .fetch_all(&mut conn)
-        .await
-        .expect("comments");
-    let counts = sqlx::query_as(COUNTS)
-        .fetch_one(&mut conn)
-        .await
-        .expect("counts");
-    let drift = sqlx::query_scalar(DRIFT)
-        .fetch_one(&mut conn)
-        .await
-        .expect("descendant counts");
-    check(CYCLES, &acknowledged, &stored, counts, drift);
+    check(CYCLES, &acknowledged, read!(conn)).await;
 }
 
 /// Kill cycles on PostgreSQL (each server start connects and checks the
@@ -255,19 +264,7 @@ async fn sigkill_on_postgres_loses_no_acknowledged_comment() {
     let url = format!("{}/{name}", admin.rsplit_once('/').expect("admin URL").0);
     let acknowledged = kill_cycles(&url, PG_CYCLES).await;
     let mut conn = sqlx::PgConnection::connect(&url).await.expect("store");
-    let stored = sqlx::query_as("SELECT id, body FROM comments")
-        .fetch_all(&mut conn)
-        .await
-        .expect("comments");
-    let counts = sqlx::query_as(COUNTS)
-        .fetch_one(&mut conn)
-        .await
-        .expect("counts");
-    let drift = sqlx::query_scalar(DRIFT)
-        .fetch_one(&mut conn)
-        .await
-        .expect("descendant counts");
-    check(PG_CYCLES, &acknowledged, &stored, counts, drift);
+    check(PG_CYCLES, &acknowledged, read!(conn)).await;
 }
 
 /// Runs `chime backup copy --database db`.
