@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage moderators.
     Moderator {
         #[command(subcommand)]
@@ -110,10 +110,31 @@ struct ServeArgs {
     /// (about 30 KB each); 0 turns the page cache off.
     #[arg(long, env = "CHIME_PAGE_CACHE_ARTICLES", default_value_t = 1_000)]
     page_cache_articles: usize,
+    /// Megabytes the kept pages may take together (a page over a quarter
+    /// of it is never kept).
+    #[arg(long, env = "CHIME_PAGE_CACHE_MB", default_value_t = 128,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    page_cache_mb: u32,
     /// Comma-separated proxies (addresses or networks like 10.0.0.0/8)
     /// whose X-Forwarded-For header names the client; none by default.
     #[arg(long, env = "CHIME_TRUSTED_PROXIES", default_value = "")]
     trusted_proxies: String,
+    /// Seconds a connection may sit idle after an answer before it is
+    /// closed (a connection that never sends a request: 10 seconds).
+    #[arg(long, env = "CHIME_IDLE_TIMEOUT_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout_secs: u64,
+    /// Connections held open at once (every live stream holds one); past
+    /// it, new connections are answered 503. Keep it under the process's
+    /// open-file limit (`ulimit -n`).
+    #[arg(long, env = "CHIME_MAX_CONNECTIONS", default_value_t = 20_000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// IPv6 clients are counted by this prefix in per-address limits (a
+    /// household or machine usually has a whole /64).
+    #[arg(long, env = "CHIME_IPV6_PREFIX", default_value_t = 64,
+          value_parser = clap::value_parser!(u8).range(1..=128))]
+    ipv6_prefix: u8,
     /// Live streams (one per open article page) one client address may
     /// hold open.
     #[arg(long, env = "CHIME_STREAMS_PER_ADDRESS", default_value_t = 100,
@@ -177,7 +198,7 @@ pub fn main() -> ExitCode {
     };
     runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve(args).await,
+            Command::Serve(args) => serve(*args).await,
             Command::Moderator { command, database } => {
                 moderator(command, &database_url(&database)).await
             }
@@ -236,9 +257,13 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
     settings.writes_per_minute_per_reader = args.writes_per_minute_per_reader;
     settings.writes_per_minute_per_address = args.writes_per_minute_per_address;
     settings.page_cache_articles = args.page_cache_articles;
+    settings.page_cache_bytes = (args.page_cache_mb as usize) << 20;
     settings.trusted_proxies = crate::client::TrustedProxies::parse(&args.trusted_proxies)
         .map_err(|e| format!("--trusted-proxies: {e}"))?;
     settings.streams_per_address = args.streams_per_address as usize;
+    settings.idle_timeout = std::time::Duration::from_secs(args.idle_timeout_secs);
+    settings.max_connections = args.max_connections as usize;
+    settings.ipv6_prefix = args.ipv6_prefix;
     settings.hold_after_reports = args.hold_after_reports;
     settings.screening = crate::screening::Rules {
         premoderation: crate::screening::Premoderation::parse(&args.premoderation)
@@ -266,18 +291,48 @@ async fn serve(args: ServeArgs) -> ExitCode {
         Err(e) => return fail(&e.to_string(), 2),
     };
     if let Some(password) = &app.admin_password {
-        println!(
-            "Made the first moderator. Sign in at {}/moderate as:",
-            app.url()
-        );
-        println!("    user name: admin");
-        println!("    password:  {password}");
-        println!("(shown only this once; change it with `chime moderator passwd admin`)");
+        show_admin_password(&app.url(), password, &database_url(&args.database));
     }
     println!("Chime is listening on {}", app.url());
     match app.run_until_stopped(shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&format!("server failed: {e}"), 1),
+    }
+}
+
+/// Tells the operator the first admin password: on their terminal, or,
+/// when standard output is not one (a service whose output goes to its
+/// logs), in a file only they can read, beside the SQLite database (or in
+/// the working directory), naming the file but not the password.
+fn show_admin_password(url: &str, password: &str, database: &str) {
+    if std::io::stdout().is_terminal() {
+        println!("Made the first moderator. Sign in at {url}/moderate as:");
+        println!("    user name: admin");
+        println!("    password:  {password}");
+        println!("(shown only this once; change it with `chime moderator passwd admin`)");
+        return;
+    }
+    let dir = database
+        .strip_prefix("sqlite://")
+        .or_else(|| database.strip_prefix("sqlite:"))
+        .map(|file| file.split('?').next().unwrap_or(file))
+        .and_then(|file| std::path::Path::new(file).parent())
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let path = dir.join("chime-admin-password");
+    let written = crate::files::create_private(&path).and_then(|mut file| {
+        use std::io::Write;
+        writeln!(file, "{password}")
+    });
+    match written {
+        Ok(()) => println!(
+            "Made the first moderator, admin (sign in at {url}/moderate); the password is in {} (readable by this user only: delete it once signed in)",
+            path.display()
+        ),
+        Err(e) => println!(
+            "Made the first moderator, admin, but could not write its password to {} ({e}): set one with `chime moderator passwd admin`",
+            path.display()
+        ),
     }
 }
 
@@ -417,6 +472,10 @@ async fn export(database: &str) -> ExitCode {
         Ok(db) => db,
         Err(e) => return fail(&e, 2),
     };
+    // An export holds the reader key: a file it is written to is private.
+    if let Err(e) = crate::files::private_stdout() {
+        eprintln!("chime: could not make the export file private: {e}");
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match crate::transfer::export(&db, &mut out).await {

@@ -73,6 +73,21 @@ impl TrustedProxies {
     }
 }
 
+/// The network a client counts as in per-address limits: an IPv4 address
+/// (also written as IPv4-mapped IPv6) as itself, an IPv6 address by its
+/// first `v6_prefix` bits, since one household or machine is handed a
+/// whole /64 and can pick any address in it.
+pub fn network_of(addr: IpAddr, v6_prefix: u8) -> IpAddr {
+    match addr {
+        IpAddr::V4(_) => addr,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => ipnet::Ipv6Net::new(v6, v6_prefix.min(128))
+                .map_or(addr, |net| IpAddr::V6(net.network())),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +139,20 @@ mod tests {
         let v6 = TrustedProxies::parse("fd00::/8").expect("parses");
         let headers = forwarded(&["2001:db8::1"]);
         assert_eq!(v6.client(ip("fd00::1"), &headers), ip("2001:db8::1"));
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_network() {
+        let a = network_of(ip("2001:db8:1:2::1"), 64);
+        assert_eq!(a, network_of(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"), 64));
+        assert_ne!(a, network_of(ip("2001:db8:1:3::1"), 64));
+        assert_eq!(
+            network_of(ip("2001:db8:1:2::1"), 48),
+            network_of(ip("2001:db8:1:3::1"), 48)
+        );
+        assert_eq!(network_of(ip("2001:db8::1"), 128), ip("2001:db8::1"));
+        assert_eq!(network_of(ip("203.0.113.7"), 64), ip("203.0.113.7"));
+        assert_eq!(network_of(ip("::ffff:203.0.113.7"), 64), ip("203.0.113.7"));
     }
 
     #[test]

@@ -33,6 +33,14 @@ pub struct Settings {
     /// How long a client has to send a request's headers before the
     /// connection is closed.
     pub header_read_timeout: Duration,
+    /// How long a connection may wait, once answered, before its next
+    /// request (it is closed then; a client opens a new one).
+    pub idle_timeout: Duration,
+    /// Connections held open at once; past it, new ones are answered 503.
+    pub max_connections: usize,
+    /// The prefix by which IPv6 clients are counted in per-address limits:
+    /// one household or machine usually gets a whole /64.
+    pub ipv6_prefix: u8,
     /// How long a request may take before it is answered with 408.
     pub request_timeout: Duration,
     /// Writes a minute allowed per reader (also the burst).
@@ -50,6 +58,8 @@ pub struct Settings {
     pub streams_per_address: usize,
     /// Articles whose first pages are kept in memory (0: none).
     pub page_cache_articles: usize,
+    /// Bytes the kept pages may take together.
+    pub page_cache_bytes: usize,
     /// Where the built widget bundle is (`trunk build` output).
     pub widget_dir: std::path::PathBuf,
     /// Make the `admin` moderator when none exists, printing the password.
@@ -95,9 +105,13 @@ impl Settings {
             session_ttl: Duration::from_secs(12 * 60 * 60),
             request_timeout: Duration::from_secs(15),
             header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 20_000,
+            ipv6_prefix: 64,
             writes_per_minute_per_reader: 30,
             writes_per_minute_per_address: 300,
             page_cache_articles: 1_000,
+            page_cache_bytes: 128 << 20,
             trusted_proxies: crate::client::TrustedProxies::default(),
             streams_per_address: 100,
             hold_after_reports: 5,

@@ -85,11 +85,28 @@ impl Page {
 #[derive(Debug, Clone, Copy)]
 pub struct Ticket(u64);
 
-/// Recently read first pages, at most `capacity` articles' worth.
+/// Recently read first pages, at most `capacity` articles' worth and at
+/// most `max_bytes` of them: a few huge threads cannot take the memory
+/// that thousands of ordinary ones would share.
 #[derive(Debug)]
 pub struct PageCache {
     capacity: usize,
+    max_bytes: usize,
     inner: Mutex<Inner>,
+}
+
+impl Page {
+    /// About how much memory the page holds: its JSON, and the records it
+    /// was made from (each comment's text and HTML again).
+    pub fn bytes(&self) -> usize {
+        let records: usize = self
+            .top_level
+            .iter()
+            .chain(&self.replies)
+            .map(|c| c.body.len() + c.html.len() + 256)
+            .sum();
+        self.anonymous.body().len() + records
+    }
 }
 
 #[derive(Debug, Default)]
@@ -100,6 +117,8 @@ struct Inner {
     forgotten: u64,
     /// For least-recently-used eviction.
     tick: u64,
+    /// The pages' bytes, all together.
+    bytes: usize,
     articles: HashMap<String, Entry>,
 }
 
@@ -110,11 +129,19 @@ struct Entry {
     pages: Vec<(PageKey, Arc<Page>)>,
 }
 
+impl Entry {
+    fn bytes(&self) -> usize {
+        self.pages.iter().map(|(_, p)| p.bytes()).sum()
+    }
+}
+
 impl PageCache {
-    /// A cache of at most `capacity` articles; 0 keeps nothing.
-    pub fn new(capacity: usize) -> Self {
+    /// A cache of at most `capacity` articles and `max_bytes` of pages;
+    /// 0 keeps nothing.
+    pub fn new(capacity: usize, max_bytes: usize) -> Self {
         Self {
             capacity,
+            max_bytes,
             inner: Mutex::default(),
         }
     }
@@ -148,7 +175,9 @@ impl PageCache {
     /// Keeps a page read from the store after `ticket` was given, unless
     /// its article changed since.
     pub fn put(&self, article: &str, key: PageKey, ticket: Ticket, page: Arc<Page>) {
-        if self.capacity == 0 {
+        let bytes = page.bytes();
+        // A page bigger than a quarter of the budget is read each time.
+        if self.capacity == 0 || bytes > self.max_bytes / 4 {
             return;
         }
         let mut inner = self.lock();
@@ -161,16 +190,20 @@ impl PageCache {
         }
         inner.tick += 1;
         let tick = inner.tick;
-        if !inner.articles.contains_key(article) {
-            inner.make_room(self.capacity);
+        if let Some(entry) = inner.articles.get_mut(article) {
+            let before = entry.bytes();
+            entry.pages.retain(|(k, _)| *k != key);
+            if entry.pages.len() >= PAGES_PER_ARTICLE {
+                entry.pages.remove(0);
+            }
+            let after = entry.bytes();
+            inner.bytes -= before - after;
         }
+        inner.make_room(self.capacity, self.max_bytes - bytes, Some(article));
         let entry = inner.articles.entry(article.to_owned()).or_default();
         entry.used = tick;
-        entry.pages.retain(|(k, _)| *k != key);
-        if entry.pages.len() >= PAGES_PER_ARTICLE {
-            entry.pages.remove(0);
-        }
         entry.pages.push((key, page));
+        inner.bytes += bytes;
     }
 
     /// Drops an article's pages: it changed.
@@ -183,11 +216,13 @@ impl PageCache {
         let generation = inner.generation;
         if let Some(entry) = inner.articles.get_mut(article) {
             entry.changed = generation;
+            let freed = entry.bytes();
             entry.pages.clear();
+            inner.bytes -= freed;
         } else {
             // Remember the change: a page of this article may be on its way
             // from the store right now.
-            inner.make_room(self.capacity);
+            inner.make_room(self.capacity, usize::MAX, None);
             inner.articles.insert(
                 article.to_owned(),
                 Entry {
@@ -205,6 +240,7 @@ impl PageCache {
         inner.generation += 1;
         inner.forgotten = inner.generation;
         inner.articles.clear();
+        inner.bytes = 0;
     }
 
     /// How many pages are kept now.
@@ -214,13 +250,20 @@ impl PageCache {
 }
 
 impl Inner {
-    /// Forgets the least recently used article when there is no room for
-    /// another.
-    fn make_room(&mut self, capacity: usize) {
-        while self.articles.len() >= capacity {
+    /// Forgets the least recently used articles until there is room for
+    /// another (unless `keep` names one already here) and the pages take at
+    /// most `max_bytes`.
+    fn make_room(&mut self, capacity: usize, max_bytes: usize, keep: Option<&str>) {
+        loop {
+            let counted = keep.is_none_or(|k| !self.articles.contains_key(k));
+            let full = counted && self.articles.len() >= capacity;
+            if !full && self.bytes <= max_bytes {
+                return;
+            }
             let Some(oldest) = self
                 .articles
                 .iter()
+                .filter(|(k, _)| Some(k.as_str()) != keep)
                 .min_by_key(|(_, e)| e.used)
                 .map(|(k, _)| k.clone())
             else {
@@ -228,6 +271,7 @@ impl Inner {
             };
             if let Some(entry) = self.articles.remove(&oldest) {
                 self.forgotten = self.forgotten.max(entry.changed);
+                self.bytes -= entry.bytes();
             }
         }
     }
@@ -264,7 +308,7 @@ mod tests {
 
     #[test]
     fn a_kept_page_is_served_until_its_article_changes() {
-        let cache = PageCache::new(10);
+        let cache = PageCache::new(10, 1 << 20);
         let ticket = cache.get("a", KEY).expect_err("empty");
         cache.put("a", KEY, ticket, page(1));
         assert_eq!(cache.get("a", KEY).expect("kept").total, 1);
@@ -278,7 +322,7 @@ mod tests {
 
     #[test]
     fn a_page_read_before_a_change_is_not_kept() {
-        let cache = PageCache::new(10);
+        let cache = PageCache::new(10, 1 << 20);
         // Known article.
         let ticket = cache.get("a", KEY).expect_err("empty");
         cache.put("a", KEY, ticket, page(1));
@@ -296,7 +340,7 @@ mod tests {
 
     #[test]
     fn a_forgotten_change_still_stops_a_stale_page() {
-        let cache = PageCache::new(2);
+        let cache = PageCache::new(2, 1 << 20);
         let ticket = cache.get("a", KEY).expect_err("empty");
         cache.invalidate("a");
         // Two more articles push "a" (and its change) out.
@@ -311,7 +355,7 @@ mod tests {
 
     #[test]
     fn it_keeps_at_most_capacity_articles_least_recently_used_out() {
-        let cache = PageCache::new(2);
+        let cache = PageCache::new(2, 1 << 20);
         for article in ["a", "b"] {
             let ticket = cache.get(article, KEY).expect_err("empty");
             cache.put(article, KEY, ticket, page(1));
@@ -332,8 +376,36 @@ mod tests {
     }
 
     #[test]
+    fn pages_take_at_most_the_byte_budget() {
+        let one = page(1).bytes();
+        let cache = PageCache::new(100, one * 8);
+        for article in ["a", "b", "c"] {
+            let ticket = cache.get(article, KEY).expect_err("empty");
+            cache.put(article, KEY, ticket, page(1));
+        }
+        assert_eq!(cache.pages(), 3);
+        // A fourth, fifth… push the least recently used out by bytes, not
+        // by count.
+        for n in 0..20 {
+            let article = format!("more{n}");
+            let ticket = cache.get(&article, KEY).expect_err("empty");
+            cache.put(&article, KEY, ticket, page(1));
+        }
+        assert!(cache.lock().bytes <= one * 8);
+        assert!(cache.pages() <= 8);
+        // A page over a quarter of the budget is never kept.
+        let small = PageCache::new(100, one * 3);
+        let ticket = small.get("a", KEY).expect_err("empty");
+        small.put("a", KEY, ticket, page(1));
+        assert_eq!(small.pages(), 0);
+        // Dropped pages give their bytes back.
+        cache.clear();
+        assert_eq!(cache.lock().bytes, 0);
+    }
+
+    #[test]
     fn nothing_is_kept_with_no_capacity() {
-        let cache = PageCache::new(0);
+        let cache = PageCache::new(0, 1 << 20);
         let ticket = cache.get("a", KEY).expect_err("empty");
         cache.put("a", KEY, ticket, page(1));
         assert!(cache.get("a", KEY).is_err());

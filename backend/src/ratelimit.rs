@@ -1,6 +1,9 @@
 //! Write rate limits per reader and per client address (governor's GCRA),
-//! answered with 429 and `Retry-After`.
+//! answered with 429 and `Retry-After`. Addresses count by network: an
+//! IPv6 client by its /64 (`client::network_of`), or it would have 2^64
+//! allowances.
 
+use crate::client::network_of;
 use crate::error::ApiError;
 use crate::store::ReaderHash;
 use governor::clock::{Clock, DefaultClock};
@@ -31,17 +34,19 @@ fn too_many(
 pub struct WriteLimits {
     by_reader: DefaultKeyedRateLimiter<String>,
     by_addr: DefaultKeyedRateLimiter<IpAddr>,
+    v6_prefix: u8,
     /// Made once: making one probes the CPU's clock.
     clock: DefaultClock,
 }
 
 impl WriteLimits {
     /// Allows `per_reader` writes a minute per reader and `per_addr` per
-    /// address, each also as a burst.
-    pub fn new(per_reader: u32, per_addr: u32) -> Self {
+    /// address (IPv6: per `v6_prefix` network), each also as a burst.
+    pub fn new(per_reader: u32, per_addr: u32, v6_prefix: u8) -> Self {
         Self {
             by_reader: RateLimiter::keyed(per_minute(per_reader)),
             by_addr: RateLimiter::keyed(per_minute(per_addr)),
+            v6_prefix,
             clock: DefaultClock::default(),
         }
     }
@@ -50,7 +55,8 @@ impl WriteLimits {
     pub fn check(&self, reader: &ReaderHash, addr: Option<IpAddr>) -> Result<(), ApiError> {
         let wait = |not_until| too_many(&self.clock, &not_until);
         if let Some(addr) = addr {
-            self.by_addr.check_key(&addr).map_err(wait)?;
+            let network = network_of(addr, self.v6_prefix);
+            self.by_addr.check_key(&network).map_err(wait)?;
         }
         self.by_reader.check_key(&reader.0).map_err(wait)?;
         Ok(())
@@ -63,30 +69,51 @@ impl WriteLimits {
     }
 }
 
-/// Moderator sign-in attempts: per client address, so one address cannot
+/// Moderator sign-in attempts: per client network, so one address cannot
 /// try passwords quickly, and per name, so many addresses cannot either.
+///
+/// The per-name limit alone would let anyone keep a moderator out by
+/// spending a name's allowance from a few addresses. So it applies only to
+/// browsers that have not signed in as that name before: a browser that has
+/// carries a signed device cookie for the name (OWASP's "device cookies")
+/// and is held to the per-address limit alone. The trade-off: an attacker
+/// can still make a moderator's *new* browsers wait a minute, never their
+/// usual one; a stolen device cookie buys no more than one address's
+/// guesses.
 #[derive(Debug)]
 pub struct SignInLimits {
     by_addr: DefaultKeyedRateLimiter<IpAddr>,
     by_name: DefaultKeyedRateLimiter<String>,
+    v6_prefix: u8,
     clock: DefaultClock,
 }
 
 impl SignInLimits {
     /// 10 attempts a minute per address, 30 per name (bursts as large).
-    pub fn new() -> Self {
+    pub fn new(v6_prefix: u8) -> Self {
         Self {
             by_addr: RateLimiter::keyed(per_minute(10)),
             by_name: RateLimiter::keyed(per_minute(30)),
+            v6_prefix,
             clock: DefaultClock::default(),
         }
     }
 
-    /// Takes one attempt, or says how long to wait.
-    pub fn check(&self, name: &str, addr: Option<IpAddr>) -> Result<(), ApiError> {
+    /// Takes one attempt, or says how long to wait. `known_browser`: the
+    /// browser holds a valid device cookie for `name`.
+    pub fn check(
+        &self,
+        name: &str,
+        addr: Option<IpAddr>,
+        known_browser: bool,
+    ) -> Result<(), ApiError> {
         let wait = |not_until| too_many(&self.clock, &not_until);
         if let Some(addr) = addr {
-            self.by_addr.check_key(&addr).map_err(wait)?;
+            let network = network_of(addr, self.v6_prefix);
+            self.by_addr.check_key(&network).map_err(wait)?;
+        }
+        if known_browser {
+            return Ok(());
         }
         // Names are compared as typed; an unknown name is limited the same.
         let name: String = name.chars().take(64).collect();
@@ -100,17 +127,12 @@ impl SignInLimits {
     }
 }
 
-impl Default for SignInLimits {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 /// Live streams open per client address: one address cannot hold the
 /// server's connections. A stream gives its place back when it ends.
 #[derive(Debug)]
 pub struct StreamLimits {
     per_addr: usize,
+    v6_prefix: u8,
     open: Arc<Mutex<HashMap<IpAddr, usize>>>,
 }
 
@@ -122,15 +144,17 @@ pub struct StreamPermit {
 }
 
 impl StreamLimits {
-    pub fn new(per_addr: usize) -> Self {
+    pub fn new(per_addr: usize, v6_prefix: u8) -> Self {
         Self {
             per_addr,
+            v6_prefix,
             open: Arc::default(),
         }
     }
 
     /// A place for one more stream from `addr`, or a 429.
     pub fn open(&self, addr: Option<IpAddr>) -> Result<StreamPermit, ApiError> {
+        let addr = addr.map(|a| network_of(a, self.v6_prefix));
         if let Some(addr) = addr {
             let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
             let count = open.entry(addr).or_default();
@@ -149,6 +173,7 @@ impl StreamLimits {
 
     /// Streams open from `addr` now.
     pub fn open_from(&self, addr: IpAddr) -> usize {
+        let addr = network_of(addr, self.v6_prefix);
         let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         open.get(&addr).copied().unwrap_or(0)
     }
@@ -174,7 +199,7 @@ mod tests {
 
     #[test]
     fn a_reader_over_the_limit_is_told_to_wait() {
-        let limits = WriteLimits::new(2, 100);
+        let limits = WriteLimits::new(2, 100, 64);
         let reader = ReaderHash("r".into());
         assert!(limits.check(&reader, None).is_ok());
         assert!(limits.check(&reader, None).is_ok());
@@ -187,7 +212,7 @@ mod tests {
 
     #[test]
     fn streams_per_address_are_capped_and_given_back() {
-        let limits = StreamLimits::new(2);
+        let limits = StreamLimits::new(2, 64);
         let a: IpAddr = "192.0.2.1".parse().expect("ip");
         let b: IpAddr = "192.0.2.2".parse().expect("ip");
         let first = limits.open(Some(a)).expect("first");
@@ -201,28 +226,56 @@ mod tests {
     }
 
     #[test]
+    fn an_ipv6_network_shares_one_allowance() {
+        let limits = WriteLimits::new(100, 3, 64);
+        let reader = |n: u16| ReaderHash(format!("r{n}"));
+        for n in 1..=3u16 {
+            let addr = IpAddr::from([0x2001, 0xdb8, 0, 7, 0, 0, 0, n]);
+            limits.check(&reader(n), Some(addr)).expect("within");
+        }
+        let fourth = IpAddr::from([0x2001, 0xdb8, 0, 7, 0xffff, 1, 2, 3]);
+        assert!(limits.check(&reader(4), Some(fourth)).is_err(), "same /64");
+        let next = IpAddr::from([0x2001, 0xdb8, 0, 8, 0, 0, 0, 1]);
+        assert!(limits.check(&reader(5), Some(next)).is_ok(), "next /64");
+        let streams = StreamLimits::new(1, 64);
+        let _held = streams
+            .open(Some(IpAddr::from([0x2001, 0xdb8, 0, 7, 0, 0, 0, 1])))
+            .expect("first");
+        assert!(
+            streams
+                .open(Some(IpAddr::from([0x2001, 0xdb8, 0, 7, 0, 0, 0, 2])))
+                .is_err()
+        );
+    }
+
+    #[test]
     fn sign_in_attempts_are_limited_per_address_and_per_name() {
-        let limits = SignInLimits::new();
+        let limits = SignInLimits::new(64);
         let addr: IpAddr = "192.0.2.9".parse().expect("ip");
         for n in 0..10 {
             limits
-                .check(&format!("name{n}"), Some(addr))
+                .check(&format!("name{n}"), Some(addr), false)
                 .expect("within the allowance");
         }
         assert!(
-            limits.check("name-x", Some(addr)).is_err(),
+            limits.check("name-x", Some(addr), false).is_err(),
             "11th from one address"
         );
         for n in 0..30u8 {
             let other = IpAddr::from([198, 51, 100, n]);
             limits
-                .check("admin", Some(other))
+                .check("admin", Some(other), false)
                 .expect("within the allowance");
         }
         let fresh = IpAddr::from([203, 0, 113, 1]);
         assert!(
-            limits.check("admin", Some(fresh)).is_err(),
+            limits.check("admin", Some(fresh), false).is_err(),
             "31st for one name"
+        );
+        // The moderator's own browser is not locked out by that.
+        assert!(
+            limits.check("admin", Some(fresh), true).is_ok(),
+            "a browser that signed in as admin before"
         );
     }
 }

@@ -45,6 +45,38 @@ pub fn render(body: &str) -> String {
     SANITIZER.clean(&raw).to_string()
 }
 
+/// How many links a body holds as readers meet them: each link in its
+/// rendering (what the sanitiser kept, so exactly what can be clicked),
+/// and each word of the remaining text that is an address someone can
+/// copy (`https:…`, `http:…`, `www.…`).
+pub fn links(body: &str) -> usize {
+    let html = render(body).to_lowercase();
+    let mut anchors = 0;
+    let mut text = String::with_capacity(html.len());
+    let mut rest = html.as_str();
+    while let Some(start) = rest.find("<a ") {
+        text.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let open_end = tail.find('>').map_or(tail.len(), |i| i + 1);
+        let close = tail.find("</a>").unwrap_or(tail.len());
+        if tail[..open_end].contains(" href=") {
+            anchors += 1;
+        } else {
+            // A link the sanitiser emptied: its words are only text.
+            text.push(' ');
+            text.push_str(&tail[open_end.min(close)..close]);
+        }
+        text.push(' ');
+        rest = tail.get(close + 4..).unwrap_or("");
+    }
+    text.push_str(rest);
+    let addresses = text
+        .split(|c: char| c.is_whitespace() || c == '<' || c == '>')
+        .filter(|word| word.contains("http:") || word.contains("https:") || word.contains("www."))
+        .count();
+    anchors + addresses
+}
+
 /// Maps markdown that is outside markdown-lite to what a reader meant.
 fn lite(event: Event<'_>) -> Event<'_> {
     match event {

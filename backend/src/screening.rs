@@ -83,15 +83,11 @@ fn words_of(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Links in a body: what a reader can click or paste into a browser.
+/// Links in a body, counted as the renderer will make them: every link it
+/// will render (however oddly spelt: `[x](http:evil.example)` is one) and
+/// every address left as text, which a reader can still copy.
 pub fn links_in(body: &str) -> usize {
-    let lower = body.to_lowercase();
-    ["http://", "https://", "www."]
-        .iter()
-        .map(|p| lower.matches(p).count())
-        .sum::<usize>()
-        // "https://www.x" is one link, not two.
-        .saturating_sub(lower.matches("://www.").count())
+    crate::render::links(body)
 }
 
 /// Remembers recent bodies by author and by address, to notice the same
@@ -295,6 +291,20 @@ mod tests {
         );
         assert_eq!(links_in("WWW.a.example www.b.example"), 2);
         assert_eq!(links_in("no links here"), 0);
+        // Every spelling the renderer turns into a link counts.
+        assert_eq!(links_in("[x](http:evil.example/p)"), 1);
+        assert_eq!(links_in("[x](HTTPS:evil.example)"), 1);
+        assert_eq!(links_in("<https://a.example>"), 1);
+        assert_eq!(links_in("[https://a.example](https://a.example)"), 1);
+        assert_eq!(
+            links_in("[x][r]\n\n[r]: http:evil.example"),
+            1,
+            "reference links too"
+        );
+        // A link the renderer drops leaves its text, which still counts
+        // if it is an address.
+        assert_eq!(links_in("[https://a.example](/relative)"), 1);
+        assert_eq!(links_in("[x](javascript:alert(1))"), 0);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::connections::{Activity, Policy, Slots};
 use crate::events::postgres::PgBus;
 use crate::events::{EventBus, LocalBus};
 use crate::metrics::Metrics;
@@ -17,7 +18,6 @@ use axum::http::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -25,6 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 /// Why the server could not start.
@@ -117,18 +118,30 @@ impl Application {
                 .map_err(|e| StartupError::Database(e.to_string()))?;
         }
         let shutdown = CancellationToken::new();
-        let pages = Arc::new(PageCache::new(settings.page_cache_articles));
+        let pages = Arc::new(PageCache::new(
+            settings.page_cache_articles,
+            settings.page_cache_bytes,
+        ));
         // On PostgreSQL other servers may share the database: their events
         // come over LISTEN/NOTIFY.
         let events: Arc<dyn EventBus> = match shared_database {
-            Some(pool) => PgBus::start(pool, store.clone(), pages.clone(), shutdown.clone()),
+            Some(pool) => PgBus::start(
+                pool,
+                store.clone(),
+                pages.clone(),
+                ReaderHasher::new(key.as_bytes()),
+                shutdown.clone(),
+            ),
             None => Arc::new(LocalBus::default()),
         };
         let limits = crate::ratelimit::WriteLimits::new(
             settings.writes_per_minute_per_reader,
             settings.writes_per_minute_per_address,
+            settings.ipv6_prefix,
         );
-        let streams = crate::ratelimit::StreamLimits::new(settings.streams_per_address);
+        let streams =
+            crate::ratelimit::StreamLimits::new(settings.streams_per_address, settings.ipv6_prefix);
+        let sign_in_limits = crate::ratelimit::SignInLimits::new(settings.ipv6_prefix);
         let screening = crate::screening::Screening::new(settings.screening.clone());
         let state = AppState::new(Shared {
             store,
@@ -138,7 +151,7 @@ impl Application {
             readers: ReaderHasher::new(key.as_bytes()),
             metrics: Arc::new(Metrics::default()),
             write_limits: Arc::new(limits),
-            sign_in_limits: crate::ratelimit::SignInLimits::new(),
+            sign_in_limits,
             streams,
             pages,
             screening,
@@ -169,16 +182,23 @@ impl Application {
     /// Serves until `stop` resolves, then lets requests in flight finish
     /// and ends open event streams.
     ///
-    /// The accept loop is hyper-util's rather than `axum::serve` for one
-    /// setting axum does not expose: a client must send its request headers
-    /// within `header_read_timeout`, so slow or stalled clients cannot hold
-    /// connections open.
+    /// The accept loop is hyper-util's rather than `axum::serve` for what
+    /// axum does not expose: the connection policy (`connections`): a cap
+    /// on open connections, a client that must send its request headers
+    /// within `header_read_timeout`, and connections closed when idle.
     pub async fn run_until_stopped(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let state = self.state;
-        let header_read_timeout = state.settings.header_read_timeout;
+        let settings = state.settings.clone();
+        let policy = Policy {
+            max: settings.max_connections,
+            first_request: settings.header_read_timeout,
+            idle: settings.idle_timeout,
+        };
+        let slots = Slots::new(policy.max);
+        let request_timeout = settings.request_timeout;
         let purge = tokio::spawn(purge_loop(state.clone()));
         let shutdown = state.shutdown.clone();
         let app = crate::routes::app(state);
@@ -186,8 +206,16 @@ impl Application {
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(header_read_timeout);
-        let graceful = GracefulShutdown::new();
+            .header_read_timeout(settings.header_read_timeout);
+        // A peer that stops answering pings is gone; its connection closes.
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .keep_alive_interval(Some(Duration::from_secs(20)))
+            .keep_alive_timeout(Duration::from_secs(10))
+            .max_concurrent_streams(Some(200));
+        let connections = TaskTracker::new();
+        let closing = CancellationToken::new();
         let mut stop = std::pin::pin!(stop);
         loop {
             let (stream, peer) = tokio::select! {
@@ -202,29 +230,61 @@ impl Application {
                 },
                 () = &mut stop => break,
             };
+            let Some(slot) = slots.take() else {
+                tracing::debug!(%peer, "connection refused: at the connection limit");
+                connections.spawn(crate::connections::refuse(stream));
+                continue;
+            };
             let _ = stream.set_nodelay(true);
-            let service = app
-                .clone()
-                .map_request(move |mut request: Request<Incoming>| {
+            let activity = Activity::new();
+            let service = {
+                let app = app.clone();
+                let activity = activity.clone();
+                tower::service_fn(move |mut request: Request<Incoming>| {
                     request.extensions_mut().insert(ConnectInfo(peer));
-                    request
-                });
+                    let busy = activity.begin();
+                    let answer = app.clone().oneshot(request);
+                    async move { answer.await.map(|response| Activity::hold(busy, response)) }
+                })
+            };
             let connection = builder
                 .serve_connection_with_upgrades(
                     TokioIo::new(stream),
                     TowerToHyperService::new(service),
                 )
                 .into_owned();
-            let connection = graceful.watch(connection);
-            tokio::spawn(async move {
-                if let Err(e) = connection.await {
-                    tracing::debug!(error = %e, "connection ended");
+            let closing = closing.clone();
+            connections.spawn(async move {
+                let _slot = slot;
+                let mut connection = std::pin::pin!(connection);
+                let (why, grace) = tokio::select! {
+                    ended = connection.as_mut() => {
+                        if let Err(e) = ended {
+                            tracing::debug!(error = %e, "connection ended");
+                        }
+                        return;
+                    }
+                    // Nothing in flight: a peer that does not answer the
+                    // goodbye (HTTP/2 waits for a ping's answer) is cut off.
+                    () = activity.idle_too_long(policy) => ("idle", Duration::from_secs(1)),
+                    () = closing.cancelled() => ("shutting down", request_timeout),
+                };
+                tracing::trace!(%peer, why, "closing a connection");
+                // Finishes what is in flight and closes; HTTP/2 peers are
+                // told with GOAWAY.
+                connection.as_mut().graceful_shutdown();
+                match tokio::time::timeout(grace, connection).await {
+                    Ok(Err(e)) => tracing::debug!(error = %e, "connection ended"),
+                    Ok(Ok(())) => {}
+                    Err(_) => tracing::debug!(%peer, why, "connection cut off"),
                 }
             });
         }
         // Event streams end, so the connections holding them can close.
         shutdown.cancel();
-        graceful.shutdown().await;
+        closing.cancel();
+        connections.close();
+        connections.wait().await;
         purge.abort();
         Ok(())
     }

@@ -196,10 +196,22 @@ impl World {
         });
 
         let page = host_page(&backend, article, &options);
-        let host_app = axum::Router::new().route(
-            "/",
-            axum::routing::get(move || async move { axum::response::Html(page) }),
-        );
+        // More articles of the same site, `/more/{n}` embedding
+        // `{article}-{n}`, for readers who go from one to the next.
+        let more = {
+            let (backend, article, options) =
+                (backend.clone(), article.to_owned(), options.clone());
+            move |axum::extract::Path(n): axum::extract::Path<u32>| {
+                let page = host_page(&backend, &format!("{article}-{n}"), &options);
+                async move { axum::response::Html(page) }
+            }
+        };
+        let host_app = axum::Router::new()
+            .route(
+                "/",
+                axum::routing::get(move || async move { axum::response::Html(page) }),
+            )
+            .route("/more/{n}", axum::routing::get(more));
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", host_port)).await?;
         tokio::spawn(async move { axum::serve(listener, host_app).await });
 
@@ -322,6 +334,11 @@ impl World {
             .map_err(|_| "profiles lock poisoned")?
             .push(profile);
         Ok(client)
+    }
+
+    /// The address of the site's `n`th other article (`{article}-{n}`).
+    pub fn more(&self, n: u32) -> String {
+        format!("{}/more/{n}", self.host)
     }
 
     /// Opens the host page.

@@ -856,3 +856,117 @@ async fn forms_sent_by_robots_are_held_and_people_s_are_not() {
     })
     .await;
 }
+
+/// The text of the widget on the page `client` shows, once it has one.
+async fn widget_text(client: &fantoccini::Client) -> Option<String> {
+    let host = client.find(Locator::Css("chime-comments")).await.ok()?;
+    let root = host.shadow_root().await.ok()?;
+    let count = root
+        .find(Locator::Css("[data-testid=comment-count]"))
+        .await
+        .ok()?;
+    count.text().await.ok()?;
+    client
+        .execute(
+            "return document.querySelector('chime-comments').shadowRoot.textContent",
+            vec![],
+        )
+        .await
+        .ok()?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// Waits until the widget on `client`'s page shows `words`, either in the
+/// thread or behind the "new comments" button (then opened).
+async fn shows(client: &fantoccini::Client, words: &str) -> TestResult {
+    until(|| async {
+        let text = widget_text(client).await?;
+        if text.contains(words) {
+            return Some(());
+        }
+        let host = client.find(Locator::Css("chime-comments")).await.ok()?;
+        let root = host.shadow_root().await.ok()?;
+        let button = root
+            .find(Locator::Css("[data-testid=new-comments-button]"))
+            .await
+            .ok()?;
+        button.click().await.ok()?;
+        None
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_reads_ten_articles_in_one_tab_and_each_shows_its_comments_live() {
+    e2e(
+        "ten-articles",
+        "e2e/ten",
+        false,
+        |w: Arc<World>| async move {
+            // Each page left behind goes to the back-forward cache (on, as
+            // browsers ship it); it must not keep its stream, or the seventh
+            // article of the host waits forever for a connection.
+            for n in 1..=10 {
+                let article = format!("e2e/ten-{n}");
+                post_as(
+                    &w,
+                    OTHER_READER,
+                    &article,
+                    &format!("Comment on article {n}"),
+                )
+                .await?;
+                w.client.goto(&w.more(n)).await?;
+                shows(&w.client, &format!("Comment on article {n}")).await?;
+            }
+            post_as(&w, OTHER_READER, "e2e/ten-10", "Live on the tenth").await?;
+            shows(&w.client, "Live on the tenth").await?;
+            // Back to the ninth, from the cache: it catches up.
+            post_as(&w, OTHER_READER, "e2e/ten-9", "Written while away").await?;
+            w.client.back().await?;
+            shows(&w.client, "Written while away").await?;
+            post_as(&w, OTHER_READER, "e2e/ten-9", "Live again on the ninth").await?;
+            shows(&w.client, "Live again on the ninth").await?;
+            w.assert_no_errors().await
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_tabs_of_one_site_each_show_their_comments_live() {
+    e2e("tabs", "e2e/tabs", false, |w: Arc<World>| async move {
+        let mut tabs = vec![w.client.window().await?];
+        w.client.goto(&w.more(0)).await?;
+        for n in 1..8 {
+            let tab = w.client.new_window(true).await?;
+            w.client.switch_to_window(tab.handle.clone()).await?;
+            post_as(
+                &w,
+                OTHER_READER,
+                &format!("e2e/tabs-{n}"),
+                &format!("Tab {n}"),
+            )
+            .await?;
+            w.client.goto(&w.more(n)).await?;
+            shows(&w.client, &format!("Tab {n}")).await?;
+            tabs.push(tab.handle);
+        }
+        // Written to every article while its tab was in the background.
+        for n in 0..8 {
+            post_as(
+                &w,
+                OTHER_READER,
+                &format!("e2e/tabs-{n}"),
+                &format!("News for tab {n}"),
+            )
+            .await?;
+        }
+        for (n, tab) in tabs.iter().enumerate().rev() {
+            w.client.switch_to_window(tab.clone()).await?;
+            shows(&w.client, &format!("News for tab {n}")).await?;
+        }
+        w.assert_no_errors().await
+    })
+    .await;
+}

@@ -10,10 +10,17 @@
 //! may have missed events meanwhile, it drops every kept page and tells
 //! every open stream to resync (readers' widgets reload their listing; the
 //! moderation view reconnects and reloads).
+//!
+//! Any role that can connect to the database may `NOTIFY` on any channel,
+//! and readers' widgets show an event's HTML as it comes. So every
+//! notification is signed with the installation's key (which only roles
+//! that can read Chime's tables know), and one whose signature does not
+//! hold is dropped and logged.
 
 use super::{EventBus, LocalBus};
 use crate::page_cache::PageCache;
 use crate::service::moderation::mod_comment;
+use crate::service::readers::ReaderHasher;
 use crate::service::view::for_reader;
 use crate::store::{CommentStore, ModQuery};
 use chime_shared::{LiveEvent, ModChange, ModEvent, ModStateFilter};
@@ -27,8 +34,12 @@ use tokio_util::sync::CancellationToken;
 /// The channel every Chime server listens on.
 const CHANNEL: &str = "chime_events";
 
-/// PostgreSQL refuses notifications of 8,000 bytes or more.
+/// PostgreSQL refuses notifications of 8,000 bytes or more (the signature
+/// and the space after it included).
 const MAX_PAYLOAD: usize = 7_900;
+
+/// The purpose under which notifications are signed.
+const SIGNED_AS: &str = "bus";
 
 /// What travels in a notification.
 #[derive(Debug, Serialize, Deserialize)]
@@ -81,6 +92,8 @@ pub struct PgBus {
     origin: String,
     /// Notifications to send, in order.
     outbox: mpsc::UnboundedSender<String>,
+    /// Signs what this server sends and checks what others send.
+    keys: ReaderHasher,
 }
 
 impl PgBus {
@@ -89,6 +102,7 @@ impl PgBus {
         pool: PgPool,
         store: Arc<dyn CommentStore>,
         pages: Arc<PageCache>,
+        keys: ReaderHasher,
         shutdown: CancellationToken,
     ) -> Arc<Self> {
         let (outbox, queued) = mpsc::unbounded_channel();
@@ -96,6 +110,7 @@ impl PgBus {
             local: LocalBus::default(),
             origin: crate::service::auth::random_token(),
             outbox,
+            keys,
         });
         tokio::spawn(send(pool.clone(), queued, shutdown.clone()));
         tokio::spawn(listen(pool, Arc::downgrade(&bus), store, pages, shutdown));
@@ -103,14 +118,35 @@ impl PgBus {
     }
 
     fn notify(&self, wire: &Wire) -> usize {
-        let Ok(payload) = serde_json::to_string(wire) else {
+        let Ok(json) = serde_json::to_string(wire) else {
             return 0;
         };
+        let signature = self.keys.sign(SIGNED_AS, json.as_bytes());
+        let payload = format!("{signature} {json}");
         let len = payload.len();
         if len <= MAX_PAYLOAD {
             let _ = self.outbox.send(payload);
         }
         len
+    }
+
+    /// The event in a notification, if this installation signed it.
+    fn open(&self, payload: &str) -> Option<Wire> {
+        let Some((signature, json)) = payload.split_once(' ') else {
+            tracing::warn!("an unsigned notification on {CHANNEL} was dropped");
+            return None;
+        };
+        if !self.keys.verify(SIGNED_AS, json.as_bytes(), signature) {
+            tracing::warn!("a notification on {CHANNEL} with a wrong signature was dropped");
+            return None;
+        }
+        match serde_json::from_str::<Wire>(json) {
+            Ok(wire) => Some(wire),
+            Err(e) => {
+                tracing::warn!("an event from another server was not understood: {e}");
+                None
+            }
+        }
     }
 
     /// Delivers what another server sent.
@@ -318,12 +354,10 @@ async fn listen(
             let Some(bus) = bus.upgrade() else {
                 return;
             };
-            match serde_json::from_str::<Wire>(notification.payload()) {
-                Ok(wire) if wire.origin() != bus.origin => {
-                    bus.receive(wire, store.as_ref(), &pages).await;
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!("an event from another server was not understood: {e}"),
+            if let Some(wire) = bus.open(notification.payload())
+                && wire.origin() != bus.origin
+            {
+                bus.receive(wire, store.as_ref(), &pages).await;
             }
         }
         tracing::warn!("lost the connection that brings other servers' events; reconnecting");

@@ -62,20 +62,22 @@ async fn events(
             })),
         }
     });
-    Ok(sse(&state, live, permit))
+    Ok(sse(&state, live, permit, std::future::pending()))
 }
 
 /// An event-stream answer: a greeting that tells the browser how soon to
 /// reconnect after a drop, then `live`, with keep-alives, ended when the
-/// server shuts down; counted in the open-streams gauge, and holding its
-/// client's place (`permit`), while it lasts.
-pub(super) fn sse<L>(
+/// server shuts down or `ended` resolves; counted in the open-streams
+/// gauge, and holding its client's place (`permit`), while it lasts.
+pub(super) fn sse<L, E>(
     state: &AppState,
     live: L,
     permit: StreamPermit,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<L>>
+    ended: E,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<L, E>>
 where
     L: Stream<Item = Event> + Send + 'static,
+    E: std::future::Future<Output = ()> + Send + 'static,
 {
     state.metrics.event_streams.inc();
     let open = Open(state.metrics.event_streams.clone());
@@ -90,6 +92,9 @@ where
             let _held = (&open, &permit);
             Ok(event)
         })
-        .take_until(state.shutdown.clone().cancelled_owned());
+        .take_until(futures_util::future::select(
+            Box::pin(state.shutdown.clone().cancelled_owned()),
+            Box::pin(ended),
+        ));
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

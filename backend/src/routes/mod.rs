@@ -110,13 +110,15 @@ fn reader_api(state: &AppState) -> Router<AppState> {
                     state.clone(),
                     middleware::reader_origin,
                 ))
-                .layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    middleware::idempotency,
-                ))
+                // The rate limit first: a write it refuses costs the store
+                // nothing (not even an idempotency key's claim).
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     middleware::rate_limit,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    middleware::idempotency,
                 )),
         )
 }

@@ -9,7 +9,7 @@ use crate::service::moderation::{self, ModListRequest, Moderator};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
@@ -29,6 +29,34 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "chime_mod";
+
+/// The device cookie: proof that this browser has signed in as a name
+/// before, so that others' failed guesses at that name do not lock it out
+/// (`ratelimit::SignInLimits`).
+pub const DEVICE_COOKIE: &str = "chime_device";
+
+/// How long a device cookie is believed.
+const DEVICE_DAYS: i64 = 365;
+
+/// A device cookie's value for `name`: a random nonce and its signature.
+fn device_cookie_value(state: &AppState, name: &str) -> String {
+    let nonce = crate::service::auth::random_token();
+    let signature = state
+        .readers
+        .sign("device", format!("{name}\n{nonce}").as_bytes());
+    format!("{nonce}.{signature}")
+}
+
+/// Whether the browser's device cookie was made for `name`.
+fn known_browser(state: &AppState, jar: &CookieJar, name: &str) -> bool {
+    jar.get(DEVICE_COOKIE)
+        .and_then(|cookie| cookie.value().split_once('.'))
+        .is_some_and(|(nonce, signature)| {
+            state
+                .readers
+                .verify("device", format!("{name}\n{nonce}").as_bytes(), signature)
+        })
+}
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let guarded = Router::new()
@@ -81,12 +109,22 @@ async fn sign_in(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<(CookieJar, StatusCode)> {
     // Before the password is even hashed: guessing stays slow.
-    state.sign_in_limits.check(&body.username, addr)?;
+    let known = known_browser(&state, &jar, &body.username);
+    state.sign_in_limits.check(&body.username, addr, known)?;
     // A new session on every sign-in; the old one, if any, ends.
     if let Some(old) = jar.get(SESSION_COOKIE) {
         moderation::sign_out(&state, old.value()).await?;
     }
-    let token = moderation::sign_in(&state, body).await?;
+    let name = body.username.clone();
+    let token = match moderation::sign_in(&state, body).await {
+        Ok(token) => token,
+        Err(e) => {
+            // For the operator's eyes: who is being guessed, from where.
+            let shown: String = name.chars().take(64).collect();
+            tracing::warn!(name = ?shown, address = ?addr, known_browser = known, "moderator sign-in failed");
+            return Err(e);
+        }
+    };
     let ttl =
         time::Duration::try_from(state.settings.session_ttl).unwrap_or(time::Duration::hours(12));
     let cookie = Cookie::build((SESSION_COOKIE, token))
@@ -95,7 +133,13 @@ async fn sign_in(
         .secure(state.settings.https())
         .path("/")
         .max_age(ttl);
-    Ok((jar.add(cookie), StatusCode::NO_CONTENT))
+    let device = Cookie::build((DEVICE_COOKIE, device_cookie_value(&state, &name)))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.settings.https())
+        .path("/")
+        .max_age(time::Duration::days(DEVICE_DAYS));
+    Ok((jar.add(cookie).add(device), StatusCode::NO_CONTENT))
 }
 
 async fn sign_out(
@@ -149,18 +193,36 @@ async fn list(
     Ok(Json(moderation::list(&state, request).await?))
 }
 
-/// `hide` and `reject` take an optional `{reason}`; `unhide` and
-/// `approve` take no body.
+/// `hide` and `reject` take an optional `{reason}` as JSON (a body of any
+/// other type is refused, as on every JSON route: a cross-site form cannot
+/// send JSON); `unhide` and `approve` take no body.
 async fn act_with(
     state: AppState,
     moderator: Moderator,
     id: String,
     action: AuditAction,
     body: &Bytes,
+    headers: &HeaderMap,
 ) -> ApiResult<Json<ModComment>> {
     let reason = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                let v = v.trim();
+                v.eq_ignore_ascii_case("application/json")
+                    || (v.to_ascii_lowercase().starts_with("application/")
+                        && v.to_ascii_lowercase().ends_with("+json"))
+            });
+        if !json {
+            return Err(ApiError::new(
+                chime_shared::ErrorCode::UnsupportedMediaType,
+                "Send the request body as JSON (Content-Type: application/json).",
+            ));
+        }
         serde_json::from_slice::<HideRequest>(body)
             .map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))?
             .reason
@@ -174,18 +236,20 @@ async fn hide(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
     ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<ModComment>> {
-    act_with(state, moderator, id, AuditAction::Hide, &body).await
+    act_with(state, moderator, id, AuditAction::Hide, &body, &headers).await
 }
 
 async fn reject(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
     ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<ModComment>> {
-    act_with(state, moderator, id, AuditAction::Reject, &body).await
+    act_with(state, moderator, id, AuditAction::Reject, &body, &headers).await
 }
 
 async fn unhide(
@@ -193,7 +257,15 @@ async fn unhide(
     Extension(moderator): Extension<Moderator>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ModComment>> {
-    act_with(state, moderator, id, AuditAction::Unhide, &Bytes::new()).await
+    act_with(
+        state,
+        moderator,
+        id,
+        AuditAction::Unhide,
+        &Bytes::new(),
+        &HeaderMap::new(),
+    )
+    .await
 }
 
 async fn approve(
@@ -201,7 +273,15 @@ async fn approve(
     Extension(moderator): Extension<Moderator>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ModComment>> {
-    act_with(state, moderator, id, AuditAction::Approve, &Bytes::new()).await
+    act_with(
+        state,
+        moderator,
+        id,
+        AuditAction::Approve,
+        &Bytes::new(),
+        &HeaderMap::new(),
+    )
+    .await
 }
 
 async fn article(
@@ -241,10 +321,19 @@ async fn audit(
 /// `GET /mod/events`: every article's new, edited, deleted, reported,
 /// hidden and restored comments, as server-sent events, for the
 /// moderation view. Behind the session guard like every route here.
+///
+/// The stream lasts only as long as its session: signed out, removed,
+/// given a new password or expired, the moderator's streams end within
+/// `SESSION_CHECK`, on every server (the session is read from the store).
 async fn events(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    jar: CookieJar,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let token = jar
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
     let permit = state.streams.open(addr)?;
     let live = BroadcastStream::new(state.events.subscribe_mod()).map(|item| match item {
         Ok(event) => Event::default()
@@ -253,5 +342,22 @@ async fn events(
         // Fell behind: the view reloads its queue.
         Err(_) => Event::default().event("resync").data("{}"),
     });
-    Ok(super::events::sse(&state, live, permit))
+    let ended = session_ended(state.clone(), token);
+    Ok(super::events::sse(&state, live, permit, ended))
+}
+
+/// How often an open moderation stream checks its session.
+const SESSION_CHECK: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Resolves when the session of `token` is no longer live. A store that
+/// cannot answer for a moment ends nothing.
+async fn session_ended(state: AppState, token: String) {
+    let mut tick = tokio::time::interval(SESSION_CHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Ok(None) = moderation::session(&state, &token).await {
+            return;
+        }
+    }
 }

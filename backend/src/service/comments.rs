@@ -49,7 +49,11 @@ pub async fn list(
             Ok(page) => page,
             Err(ticket) => {
                 let page = Arc::new(first_page(state, article, key).await?);
-                state.pages.put(article.as_str(), key, ticket, page.clone());
+                // An article without comments is not kept: a loop over
+                // made-up ids would otherwise push every real one out.
+                if !page.top_level.is_empty() {
+                    state.pages.put(article.as_str(), key, ticket, page.clone());
+                }
                 page
             }
         };
@@ -413,7 +417,12 @@ pub async fn delete(state: &AppState, raw_id: &str, reader: &ReaderHash) -> ApiR
         Some(id) => state.store.comment(id).await?,
         None => None,
     }
-    .filter(|r| r.state != CommentState::Deleted)
+    // Others' hidden and waiting comments are not theirs to know of: the
+    // same 404 as for no comment at all, not a 403 that says one is there.
+    .filter(|r| {
+        r.state == CommentState::Visible
+            || (r.state != CommentState::Deleted && r.author_reader == reader.0)
+    })
     .ok_or_else(|| ApiError::not_found("There is no such comment."))?;
     ensure_own(&record, reader)?;
     let change = state

@@ -31,6 +31,31 @@ impl ReaderHasher {
         ReaderHash(hex::encode(&digest[..16]))
     }
 
+    /// A signature of `data` for one `purpose`, with the installation's key
+    /// (every server on one database shares it): 128 bits, in hex.
+    pub fn sign(&self, purpose: &str, data: &[u8]) -> String {
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&self.key) else {
+            return String::new();
+        };
+        mac.update(purpose.as_bytes());
+        mac.update(b":");
+        mac.update(data);
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+
+    /// Whether `signature` is `sign(purpose, data)`, compared in constant
+    /// time.
+    pub fn verify(&self, purpose: &str, data: &[u8], signature: &str) -> bool {
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&self.key) else {
+            return false;
+        };
+        mac.update(purpose.as_bytes());
+        mac.update(b":");
+        mac.update(data);
+        hex::decode(signature)
+            .is_ok_and(|bytes| bytes.len() == 16 && mac.verify_truncated_left(&bytes).is_ok())
+    }
+
     /// The stored form of a client address, for counting distinct ones:
     /// IPv6 addresses by their /64 (one household or machine), keyed like
     /// tokens so the address itself is never stored.
@@ -70,6 +95,18 @@ mod tests {
         assert_ne!(a.hash(&token), b.hash(&token));
         assert_eq!(a.hash(&token).0.len(), 32);
         assert!(!a.hash(&token).0.contains(token.as_str()));
+    }
+
+    #[test]
+    fn signatures_hold_only_for_their_purpose_and_data() {
+        let h = ReaderHasher::new(b"key");
+        let sig = h.sign("device", b"admin:nonce");
+        assert!(h.verify("device", b"admin:nonce", &sig));
+        assert!(!h.verify("device", b"admin:other", &sig));
+        assert!(!h.verify("bus", b"admin:nonce", &sig));
+        assert!(!ReaderHasher::new(b"other").verify("device", b"admin:nonce", &sig));
+        assert!(!h.verify("device", b"admin:nonce", &sig[..16]), "too short");
+        assert!(!h.verify("device", b"admin:nonce", "zz"));
     }
 
     #[test]

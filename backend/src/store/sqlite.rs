@@ -34,6 +34,13 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
             .pragma("temp_store", "memory");
+        // The file holds the reader key: its owner's alone.
+        let path = options.get_filename();
+        if path.as_os_str() != ":memory:" && !path.as_os_str().is_empty() {
+            crate::files::private_database(path).map_err(|e| {
+                StoreError::Internal(format!("making {} private: {e}", path.display()))
+            })?;
+        }
         // Page caches: 16 MB for the one writer, 4 MB for each of the eight
         // readers (48 MB in all; the operating system caches the file too).
         let writer = SqlitePoolOptions::new()
@@ -71,11 +78,19 @@ impl SqliteStore {
     /// blocked meanwhile (WAL). It does what SQLite's online backup API
     /// does, through the connection sqlx already has.
     pub async fn backup(&self, path: &std::path::Path) -> StoreResult<Backup> {
-        if path.exists() {
-            return Err(StoreError::Internal(format!(
-                "{} exists already; a backup never overwrites a file",
-                path.display()
-            )));
+        // Made empty and private first (VACUUM INTO fills an empty file):
+        // the copy holds the reader key too.
+        if let Err(e) = crate::files::create_private(path) {
+            return Err(StoreError::Internal(
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    format!(
+                        "{} exists already; a backup never overwrites a file",
+                        path.display()
+                    )
+                } else {
+                    format!("cannot create {}: {e}", path.display())
+                },
+            ));
         }
         let target = path
             .to_str()

@@ -106,3 +106,64 @@ fn moderators_are_added_listed_and_removed_with_passwords_from_stdin() {
         .expect("runs");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("alice"));
 }
+
+/// Kills a started `chime serve` however the test ends.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_first_password_goes_to_a_private_file_not_to_a_service_log() {
+    use std::io::BufRead;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("first.db");
+    let child = chime()
+        .args(["serve", "--addr", "127.0.0.1:0", "--database"])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut running = Running(child);
+    let stdout = running.0.stdout.take().expect("piped");
+    let mut printed = String::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.expect("a line");
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.starts_with("Chime is listening") {
+            break;
+        }
+    }
+    let file = dir.path().join("chime-admin-password");
+    let password = std::fs::read_to_string(&file).expect("the password file");
+    let password = password.trim();
+    assert_eq!(password.len(), 20);
+    assert!(!printed.contains(password), "{printed}");
+    assert!(printed.contains(&file.display().to_string()), "{printed}");
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(mode(&db), 0o600);
+    drop(running);
+
+    // An export redirected into a file others could read is made private.
+    let export = dir.path().join("export.jsonl");
+    std::fs::write(&export, b"").expect("made");
+    std::fs::set_permissions(&export, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let status = chime()
+        .args(["export", "--database"])
+        .arg(&db)
+        .stdout(std::fs::File::create(&export).expect("opened"))
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    assert_eq!(mode(&export), 0o600);
+    assert!(std::fs::metadata(&export).expect("exists").len() > 0);
+}

@@ -331,13 +331,15 @@ impl TestApp {
             .await
             .expect("request");
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
-        let cookie = response
+        response
             .headers()
-            .get("set-cookie")
-            .expect("cookie set")
-            .to_str()
-            .expect("ascii");
-        cookie.split(';').next().expect("name=value").to_owned()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .find(|c| c.starts_with("chime_mod="))
+            .expect("session cookie set")
+            .to_owned()
     }
 
     /// A moderation read, decoded.

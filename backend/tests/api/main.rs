@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod abuse;
 mod caching;
 mod cli;
 mod comments;

@@ -1,11 +1,21 @@
 //! Live updates over server-sent events, reconnecting with back-off after a
 //! drop and reloading the listing when events may have been missed.
+//!
+//! The stream is open only while its page is shown. A browser holds six
+//! connections per host over HTTP/1.1; pages left in the back-forward cache
+//! and tabs in the background would otherwise keep theirs, until a reader's
+//! seventh article waits forever. So the stream closes when the page is
+//! hidden or left (`visibilitychange`, `pagehide`) and opens again, with a
+//! reload of the listing, when it is shown (`visibilitychange`,
+//! `pageshow`).
 
 use super::Ctx;
 use crate::api::decode_json;
 use crate::logic::reactions::ReactionState;
 use chime_shared::{Comment, CommentRemoved, CommentState, ReactionsChanged};
 use leptos::prelude::*;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{EventSource, MessageEvent};
@@ -19,54 +29,186 @@ const EVENTS: [&str; 6] = [
     "resync",
 ];
 
-/// Opens the article's event stream.
+/// A named event's handler, given to every stream opened.
+type Handler = (&'static str, Closure<dyn FnMut(MessageEvent)>);
+
+/// One widget's stream, and what it needs to close and open it again.
+struct Live {
+    ctx: Ctx,
+    url: String,
+    source: RefCell<Option<EventSource>>,
+    /// Bumped whenever the stream is closed or opened on purpose: a retry
+    /// planned before then is stale.
+    generation: Cell<u32>,
+    attempt: Cell<u32>,
+    /// Closed because the page is not shown.
+    paused: Cell<bool>,
+    /// Every open after the first may have missed events.
+    opened_before: Cell<bool>,
+    /// The handlers, made once and given to every stream opened.
+    handlers: RefCell<Vec<Handler>>,
+    on_open: RefCell<Option<Closure<dyn FnMut()>>>,
+    on_error: RefCell<Option<Closure<dyn FnMut()>>>,
+}
+
+/// Opens the article's event stream (when the page is shown) and keeps it
+/// open only while it is.
 pub fn connect(ctx: Ctx) {
     let url = ctx
         .api
         .with_value(|api| api.events_url(&ctx.article.get_value()));
-    open(ctx, url, 0);
-}
-
-fn open(ctx: Ctx, url: String, attempt: u32) {
-    let Ok(source) = EventSource::new(&url) else {
-        return retry(ctx, url, attempt);
-    };
-    for name in EVENTS {
-        let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let data = event.data().as_string().unwrap_or_default();
-            apply(ctx, name, &data);
-        });
-        let _ = source.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
-        // The stream lives as long as the page; so do its handlers.
-        handler.forget();
-    }
-    // Every open after the first (the browser's own quick retry, or ours
-    // after a longer drop) may have missed events: reload the listing.
-    let opened = std::rc::Rc::new(std::cell::Cell::new(attempt > 0));
-    let on_open = Closure::<dyn FnMut()>::new(move || {
-        if opened.replace(true) {
-            ctx.reload();
-        }
+    // A listing loaded in a hidden page may be stale once it is shown.
+    let hidden = page_hidden();
+    let live = Rc::new(Live {
+        ctx,
+        url,
+        source: RefCell::default(),
+        generation: Cell::new(0),
+        attempt: Cell::new(0),
+        paused: Cell::new(hidden),
+        opened_before: Cell::new(hidden),
+        handlers: RefCell::default(),
+        on_open: RefCell::default(),
+        on_error: RefCell::default(),
     });
-    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-    on_open.forget();
-    let failed = source.clone();
-    let on_error = Closure::<dyn FnMut()>::new(move || {
+    *live.handlers.borrow_mut() = EVENTS
+        .iter()
+        .map(|&name| {
+            let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let data = event.data().as_string().unwrap_or_default();
+                apply(ctx, name, &data);
+            });
+            (name, handler)
+        })
+        .collect();
+    let opened = live.clone();
+    *live.on_open.borrow_mut() = Some(Closure::new(move || {
+        opened.attempt.set(0);
+        if opened.opened_before.replace(true) {
+            opened.ctx.reload();
+        }
+    }));
+    let failed = live.clone();
+    *live.on_error.borrow_mut() = Some(Closure::new(move || {
         // The browser retries by itself while the stream is CONNECTING;
         // once it gives up (CLOSED), we retry with our own back-off.
-        if failed.ready_state() == EventSource::CLOSED {
-            retry(ctx, url.clone(), attempt + 1);
+        let closed = failed
+            .source
+            .borrow()
+            .as_ref()
+            .is_some_and(|s| s.ready_state() == EventSource::CLOSED);
+        if closed {
+            failed.close();
+            retry(&failed);
         }
-    });
-    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    on_error.forget();
+    }));
+    watch_page(&live);
+    if !live.paused.get() {
+        open(&live);
+    }
 }
 
-fn retry(ctx: Ctx, url: String, attempt: u32) {
+fn page_hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.hidden())
+}
+
+/// Closes the stream when the page is hidden or left, opens it when the
+/// page is shown again. The listeners live as long as the page.
+fn watch_page(live: &Rc<Live>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let on_change = {
+        let live = live.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            if page_hidden() {
+                pause(&live);
+            } else {
+                resume(&live);
+            }
+        })
+    };
+    let on_hide = {
+        let live = live.clone();
+        Closure::<dyn FnMut()>::new(move || pause(&live))
+    };
+    let on_show = {
+        let live = live.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            if !page_hidden() {
+                resume(&live);
+            }
+        })
+    };
+    if let Some(document) = window.document() {
+        let _ = document.add_event_listener_with_callback(
+            "visibilitychange",
+            on_change.as_ref().unchecked_ref(),
+        );
+    }
+    let _ = window.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+    let _ = window.add_event_listener_with_callback("pageshow", on_show.as_ref().unchecked_ref());
+    on_change.forget();
+    on_hide.forget();
+    on_show.forget();
+}
+
+impl Live {
+    /// Closes the open stream, if any, and makes planned retries stale.
+    fn close(&self) {
+        self.generation.set(self.generation.get().wrapping_add(1));
+        if let Some(source) = self.source.borrow_mut().take() {
+            source.close();
+        }
+    }
+}
+
+fn pause(live: &Rc<Live>) {
+    live.paused.set(true);
+    live.close();
+}
+
+fn resume(live: &Rc<Live>) {
+    if live.paused.replace(false) {
+        live.close();
+        live.attempt.set(0);
+        open(live);
+    }
+}
+
+fn open(live: &Rc<Live>) {
+    let Ok(source) = EventSource::new(&live.url) else {
+        return retry(live);
+    };
+    for (name, handler) in live.handlers.borrow().iter() {
+        let _ = source.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
+    }
+    if let Some(on_open) = live.on_open.borrow().as_ref() {
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    }
+    if let Some(on_error) = live.on_error.borrow().as_ref() {
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    }
+    *live.source.borrow_mut() = Some(source);
+}
+
+fn retry(live: &Rc<Live>) {
+    let attempt = live.attempt.get() + 1;
+    live.attempt.set(attempt);
+    // A failed open may have missed events, however it ends.
+    live.opened_before.set(true);
     let seconds = 2u64.saturating_pow(attempt.min(5)).min(30);
     let jitter = (js_sys::Math::random() * 1000.0) as u64;
+    let generation = live.generation.get();
+    let live = live.clone();
     set_timeout(
-        move || open(ctx, url, attempt),
+        move || {
+            if live.generation.get() == generation && !live.paused.get() {
+                open(&live);
+            }
+        },
         std::time::Duration::from_millis(seconds * 1000 + jitter),
     );
 }

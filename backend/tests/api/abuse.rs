@@ -1,0 +1,517 @@
+//! Holes a stranger could use, each tried the way an attacker would:
+//! made-up methods, idle connections, moderators' streams after their
+//! session, IPv6 neighbours, oddly spelt links, forged events between
+//! servers, locked-out moderators, and what 403 and 404 give away.
+
+use crate::helpers::*;
+use chime_backend::client::TrustedProxies;
+use chime_shared::ErrorCode;
+use futures_util::StreamExt;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+fn host(app: &TestApp) -> String {
+    app.url.trim_start_matches("http://").to_owned()
+}
+
+/// Whether the server closes `stream` within `limit` (what it sends first
+/// is read and ignored).
+async fn closed_within(stream: &mut TcpStream, limit: Duration) -> bool {
+    let mut buf = [0u8; 4096];
+    tokio::time::timeout(limit, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+#[tokio::test]
+async fn made_up_methods_do_not_grow_the_metrics() {
+    let app = spawn_app().await;
+    for n in 0..200 {
+        let name = format!("X{n}{}", "Q".repeat(2_000));
+        let method = Method::from_bytes(name.as_bytes()).expect("a token");
+        let response = app
+            .client
+            .request(method, format!("{}/healthz", app.url))
+            .send()
+            .await
+            .expect("request");
+        assert!(response.status().is_client_error());
+    }
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("text");
+    assert!(!text.contains("QQQQ"), "a made-up method became a label");
+    assert!(text.contains(r#"method="other""#), "{text}");
+    assert!(text.len() < 100_000, "metrics are {} bytes", text.len());
+}
+
+fn short_timeouts(s: &mut chime_backend::config::Settings) {
+    s.header_read_timeout = Duration::from_secs(1);
+    s.idle_timeout = Duration::from_secs(2);
+}
+
+#[tokio::test]
+async fn a_connection_that_sends_nothing_is_closed() {
+    let app = spawn_with(short_timeouts).await;
+    let mut silent = TcpStream::connect(host(&app)).await.expect("connects");
+    let started = Instant::now();
+    assert!(closed_within(&mut silent, Duration::from_secs(4)).await);
+    assert!(started.elapsed() >= Duration::from_millis(900));
+
+    // Only the HTTP/2 preface and an empty SETTINGS frame: closed too.
+    let mut preface = TcpStream::connect(host(&app)).await.expect("connects");
+    preface
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .await
+        .expect("sent");
+    assert!(closed_within(&mut preface, Duration::from_secs(5)).await);
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_is_closed_when_idle_but_a_live_stream_is_not() {
+    let app = spawn_with(short_timeouts).await;
+    let mut kept = TcpStream::connect(host(&app)).await.expect("connects");
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("sent");
+    let mut buf = [0u8; 1024];
+    let n = kept.read(&mut buf).await.expect("answer");
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+    let answered = Instant::now();
+    assert!(closed_within(&mut kept, Duration::from_secs(5)).await);
+    // HTTP/1.1 waits for the next request's headers as for the first's.
+    assert!(answered.elapsed() >= Duration::from_millis(900));
+
+    // A live stream is one long answer: its connection stays.
+    let mut events = Events::open(&app, "idle/live").await;
+    let quiet = tokio::time::timeout(Duration::from_secs(3), events.stream.next()).await;
+    assert!(quiet.is_err(), "the stream ended or sent: {quiet:?}");
+    app.comment("idle/live", &reader(), "still here", None)
+        .await;
+    assert_eq!(events.next().await.0, "comment_created");
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_get_a_clear_answer() {
+    let app = spawn_with(|s| s.max_connections = 2).await;
+    let _one = TcpStream::connect(host(&app)).await.expect("connects");
+    let _two = TcpStream::connect(host(&app)).await.expect("connects");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut third = TcpStream::connect(host(&app)).await.expect("connects");
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(3), third.read_to_end(&mut answer))
+        .await
+        .expect("answered and closed")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains(r#""code":"unavailable""#), "{answer}");
+    assert!(answer.to_lowercase().contains("retry-after:"), "{answer}");
+    // A place comes free when a connection closes.
+    drop(_one);
+    let mut served = false;
+    for _ in 0..50 {
+        let response = app.client.get(format!("{}/healthz", app.url)).send().await;
+        if response.is_ok_and(|r| r.status() == StatusCode::OK) {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(served);
+}
+
+/// Whether a moderation stream ends within `limit`.
+async fn ends_within(events: &mut Events, limit: Duration) -> bool {
+    tokio::time::timeout(limit, async {
+        while let Some(Ok(_)) = events.stream.next().await {}
+    })
+    .await
+    .is_ok()
+}
+
+async fn mod_stream(app: &TestApp, cookie: &str) -> Events {
+    Events::from_response(
+        app.moderation(Method::GET, "/events", cookie)
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_moderator_s_stream_ends_with_their_session() {
+    let app = spawn_app().await;
+    // Signed out.
+    let cookie = app.moderator_cookie("leaving").await;
+    let mut stream = mod_stream(&app, &cookie).await;
+    let out = app
+        .moderation(Method::DELETE, "/session", &cookie)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    assert!(ends_within(&mut stream, Duration::from_secs(1)).await);
+
+    // A new password (from the command line) and removal end sessions too.
+    let cookie = app.moderator_cookie("renewed").await;
+    let mut stream = mod_stream(&app, &cookie).await;
+    chime_backend::service::moderation::set_password(
+        app.state.store.as_ref(),
+        "renewed",
+        "another long password".into(),
+    )
+    .await
+    .expect("set");
+    assert!(ends_within(&mut stream, Duration::from_secs(1)).await);
+
+    let cookie = app.moderator_cookie("removed").await;
+    let mut stream = mod_stream(&app, &cookie).await;
+    assert!(
+        app.state
+            .store
+            .remove_moderator("removed")
+            .await
+            .expect("removed")
+    );
+    assert!(ends_within(&mut stream, Duration::from_secs(1)).await);
+
+    // Expired: 12 hours later.
+    let cookie = app.moderator_cookie("tired").await;
+    let mut stream = mod_stream(&app, &cookie).await;
+    let mut other = mod_stream(&app, &app.moderator_cookie("fresh").await).await;
+    app.clock.advance(time::Duration::hours(6));
+    assert!(!ends_within(&mut stream, Duration::from_millis(1_200)).await);
+    app.clock.advance(time::Duration::hours(7));
+    assert!(ends_within(&mut stream, Duration::from_secs(1)).await);
+    assert!(ends_within(&mut other, Duration::from_secs(1)).await);
+}
+
+#[tokio::test]
+async fn ipv6_neighbours_share_one_allowance() {
+    let app = spawn_with(|s| {
+        s.writes_per_minute_per_address = 3;
+        s.trusted_proxies = TrustedProxies::parse("127.0.0.1").expect("parses");
+    })
+    .await;
+    let post = |from: String| {
+        let app = &app;
+        async move {
+            app.request(Method::POST, "/articles/v6/comments", Some(&reader()))
+                .header("X-Forwarded-For", from)
+                .json(&json!({"author_name": "N", "body": "x"}))
+                .send()
+                .await
+                .expect("request")
+                .status()
+        }
+    };
+    let mut created = 0;
+    for n in 1..=10 {
+        if post(format!("2001:db8:7:1::{n:x}")).await == StatusCode::CREATED {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 3, "ten addresses of one /64 are one client");
+    assert_eq!(post("2001:db8:7:2::1".into()).await, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn links_spelt_oddly_are_counted_as_the_renderer_makes_them() {
+    let app = spawn_app().await;
+    let body: String = (0..5)
+        .map(|n| format!("[x](http:evil.example/p{n}) "))
+        .collect();
+    let response = app
+        .post_comment(
+            "links/odd",
+            &reader(),
+            json!({"author_name": "L", "body": body}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let comment: Value = response.json().await.expect("json");
+    assert_eq!(comment["state"], "pending", "{comment}");
+    assert_eq!(app.list("links/odd", "", None).await.total, 0);
+}
+
+#[tokio::test]
+async fn a_refused_write_costs_the_store_nothing() {
+    let app = spawn_with(|s| s.writes_per_minute_per_reader = 1).await;
+    let me = reader();
+    app.comment("limits-store", &me, "first", None).await;
+    let lock = WriteLock::take(&app.database).await;
+    let started = Instant::now();
+    let refused = app
+        .request(Method::POST, "/articles/limits-store/comments", Some(&me))
+        .header("Idempotency-Key", "k-after-the-limit")
+        .json(&json!({"author_name": "R", "body": "second"}))
+        .send()
+        .await
+        .expect("request");
+    let took = started.elapsed();
+    lock.release().await;
+    assert_error(
+        refused,
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+    )
+    .await;
+    assert!(
+        took < Duration::from_secs(1),
+        "waited {took:?} on the store"
+    );
+}
+
+#[tokio::test]
+async fn made_up_article_ids_do_not_push_real_pages_out() {
+    let app = spawn_with(|s| s.page_cache_articles = 2).await;
+    for article in ["real/a", "real/b"] {
+        app.comment(article, &reader(), "kept", None).await;
+        app.list(article, "", None).await;
+    }
+    assert_eq!(app.state.pages.pages(), 2);
+    for n in 0..20 {
+        assert_eq!(app.list(&format!("made-up/{n}"), "", None).await.total, 0);
+    }
+    assert_eq!(app.state.pages.pages(), 2, "an empty article took a place");
+}
+
+#[tokio::test]
+async fn others_hidden_comments_are_not_found_rather_than_forbidden() {
+    let app = spawn_app().await;
+    let author = reader();
+    let comment = app
+        .comment("hidden/own", &author, "soon hidden", None)
+        .await;
+    let cookie = app.moderator_cookie("hider").await;
+    let hidden = app
+        .moderation(
+            Method::POST,
+            &format!("/comments/{}/hide", comment.id.as_str()),
+            &cookie,
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(hidden.status(), StatusCode::OK);
+    let path = format!("/comments/{}", comment.id.as_str());
+    let stranger = app
+        .request(Method::DELETE, &path, Some(&reader()))
+        .send()
+        .await
+        .expect("request");
+    assert_error(stranger, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    let own = app
+        .request(Method::DELETE, &path, Some(&author))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(own.status(), StatusCode::NO_CONTENT);
+    // A visible comment is public: someone else's is forbidden, as before.
+    let shown = app.comment("hidden/own", &author, "shown", None).await;
+    let stranger = app
+        .request(
+            Method::DELETE,
+            &format!("/comments/{}", shown.id.as_str()),
+            Some(&reader()),
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_error(stranger, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
+}
+
+#[tokio::test]
+async fn hide_and_reject_take_only_json_bodies() {
+    let app = spawn_app().await;
+    let comment = app.comment("types/hide", &reader(), "typed", None).await;
+    let cookie = app.moderator_cookie("typist").await;
+    for act in ["hide", "reject"] {
+        for content_type in ["text/plain", "application/x-www-form-urlencoded"] {
+            let response = app
+                .moderation(
+                    Method::POST,
+                    &format!("/comments/{}/{act}", comment.id.as_str()),
+                    &cookie,
+                )
+                .header("Content-Type", content_type)
+                .body(r#"{"reason":"spam"}"#)
+                .send()
+                .await
+                .expect("request");
+            assert_error(
+                response,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::UnsupportedMediaType,
+            )
+            .await;
+        }
+    }
+    let response = app
+        .moderation(
+            Method::POST,
+            &format!("/comments/{}/hide", comment.id.as_str()),
+            &cookie,
+        )
+        .json(&json!({"reason": "spam"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// Cookies an answer sets, as `name=value` pairs.
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn guessing_at_a_name_does_not_lock_its_moderator_out() {
+    let app = spawn_with(|s| {
+        s.trusted_proxies = TrustedProxies::parse("127.0.0.1").expect("parses");
+    })
+    .await;
+    let password = "the boss's long password";
+    chime_backend::service::moderation::add_moderator(
+        app.state.store.as_ref(),
+        "boss",
+        password.into(),
+        chime_shared::Role::Admin,
+        0,
+    )
+    .await
+    .expect("added");
+    let sign_in = |from: String, cookie: Option<String>, password: &'static str| {
+        let app = &app;
+        async move {
+            let mut request = app
+                .request(Method::POST, "/mod/session", None)
+                .header("Origin", &app.url)
+                .header("X-Forwarded-For", from);
+            if let Some(cookie) = cookie {
+                request = request.header("Cookie", cookie);
+            }
+            request
+                .json(&json!({"username": "boss", "password": password}))
+                .send()
+                .await
+                .expect("request")
+        }
+    };
+    // The boss signs in from their own browser once.
+    let first = sign_in("192.0.2.1".into(), None, "the boss's long password").await;
+    assert_eq!(first.status(), StatusCode::NO_CONTENT);
+    let device = set_cookies(&first)
+        .into_iter()
+        .find(|c| c.starts_with("chime_device="))
+        .expect("a device cookie");
+    // Someone spends the rest of the name's allowance (30 a minute) from
+    // other addresses.
+    for n in 0..29 {
+        let guess = sign_in(format!("198.51.100.{n}"), None, "guess").await;
+        assert_error(guess, StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated).await;
+    }
+    let stranger = sign_in("203.0.113.9".into(), None, "the boss's long password").await;
+    assert_error(
+        stranger,
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+    )
+    .await;
+    // The boss's browser still gets in; a device cookie for another name,
+    // or a forged one, does not help.
+    let boss = sign_in("203.0.113.10".into(), Some(device), password_of()).await;
+    assert_eq!(boss.status(), StatusCode::NO_CONTENT);
+    let forged = sign_in(
+        "203.0.113.11".into(),
+        Some("chime_device=00.00000000000000000000000000000000".into()),
+        password_of(),
+    )
+    .await;
+    assert_error(
+        forged,
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+    )
+    .await;
+}
+
+fn password_of() -> &'static str {
+    "the boss's long password"
+}
+
+#[tokio::test]
+async fn events_forged_with_notify_do_not_reach_readers() {
+    if !on_postgres() {
+        eprintln!("NOTIFY is PostgreSQL's: skipped on SQLite");
+        return;
+    }
+    let a = spawn_app().await;
+    let b = spawn_beside(&a, |_| {}).await;
+    let article = "world/forged";
+    let mut on_a = Events::open(&a, article).await;
+    let event = json!({"type": "resync", "data": {"article": article}});
+    for forged in [
+        json!({"k": "Live", "o": "forger", "a": article, "e": event}).to_string(),
+        format!(
+            "00000000000000000000000000000000 {}",
+            json!({"k": "Live", "o": "forger", "a": article, "e": event})
+        ),
+    ] {
+        execute(
+            &a.database,
+            &format!("NOTIFY chime_events, '{}'", forged.replace('\'', "''")),
+        )
+        .await;
+    }
+    // What a real server sends still arrives, and nothing before it.
+    b.comment(article, &reader(), "real", None).await;
+    assert_eq!(on_a.next().await.0, "comment_created");
+}
+
+#[tokio::test]
+async fn the_database_and_its_backups_are_their_owner_s_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    if on_postgres() {
+        return;
+    }
+    let app = spawn_app().await;
+    app.comment("files/private", &reader(), "secret key inside", None)
+        .await;
+    let path = app.database.trim_start_matches("sqlite://").to_owned();
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    assert_eq!(mode(std::path::Path::new(&path)), 0o600);
+    assert_eq!(mode(std::path::Path::new(&format!("{path}-wal"))), 0o600);
+    let store = chime_backend::store::sqlite::SqliteStore::open(&app.database)
+        .await
+        .expect("opens");
+    let copy = std::path::Path::new(&path).with_file_name("copy.db");
+    store.backup(&copy).await.expect("backed up");
+    assert_eq!(mode(&copy), 0o600);
+}
