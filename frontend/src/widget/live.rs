@@ -18,7 +18,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
-use web_sys::{EventSource, MessageEvent};
+use web_sys::{Event, EventSource, MessageEvent};
 
 const EVENTS: [&str; 6] = [
     "comment_created",
@@ -29,27 +29,27 @@ const EVENTS: [&str; 6] = [
     "resync",
 ];
 
-/// A named event's handler, given to every stream opened.
-type Handler = (&'static str, Closure<dyn FnMut(MessageEvent)>);
-
 /// One widget's stream, and what it needs to close and open it again.
 struct Live {
     ctx: Ctx,
     url: String,
     source: RefCell<Option<EventSource>>,
-    /// Bumped whenever the stream is closed or opened on purpose: a retry
-    /// planned before then is stale.
+    /// Bumped whenever the stream is closed: a retry planned before then
+    /// is stale.
     generation: Cell<u32>,
     attempt: Cell<u32>,
     /// Closed because the page is not shown.
     paused: Cell<bool>,
     /// Every open after the first may have missed events.
     opened_before: Cell<bool>,
-    /// The handlers, made once and given to every stream opened.
-    handlers: RefCell<Vec<Handler>>,
-    on_open: RefCell<Option<Closure<dyn FnMut()>>>,
-    on_error: RefCell<Option<Closure<dyn FnMut()>>>,
+    /// Made once and given to every stream opened (each closure is code in
+    /// the bundle, so there are two): one for the named events, one for
+    /// the stream's `open` and `error` and the page's showing and hiding.
+    on_message: Closure<dyn FnMut(MessageEvent)>,
+    on_state: RefCell<Option<Listener>>,
 }
+
+type Listener = Closure<dyn FnMut(Event)>;
 
 /// Opens the article's event stream (when the page is shown) and keeps it
 /// open only while it is.
@@ -67,43 +67,53 @@ pub fn connect(ctx: Ctx) {
         attempt: Cell::new(0),
         paused: Cell::new(hidden),
         opened_before: Cell::new(hidden),
-        handlers: RefCell::default(),
-        on_open: RefCell::default(),
-        on_error: RefCell::default(),
+        on_message: Closure::new(move |event: MessageEvent| {
+            let data = event.data().as_string().unwrap_or_default();
+            apply(ctx, &event.type_(), &data);
+        }),
+        on_state: RefCell::default(),
     });
-    *live.handlers.borrow_mut() = EVENTS
-        .iter()
-        .map(|&name| {
-            let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let data = event.data().as_string().unwrap_or_default();
-                apply(ctx, name, &data);
-            });
-            (name, handler)
-        })
-        .collect();
-    let opened = live.clone();
-    *live.on_open.borrow_mut() = Some(Closure::new(move || {
-        opened.attempt.set(0);
-        if opened.opened_before.replace(true) {
-            opened.ctx.reload();
+    let this = live.clone();
+    let on_state = Listener::new(move |event: Event| {
+        match event.type_().as_str() {
+            "open" => {
+                this.attempt.set(0);
+                if this.opened_before.replace(true) {
+                    this.ctx.reload();
+                }
+            }
+            // The browser retries by itself while the stream is
+            // CONNECTING; once it gives up (CLOSED), we retry with our own
+            // back-off.
+            "error" => {
+                let closed = this
+                    .source
+                    .borrow()
+                    .as_ref()
+                    .is_some_and(|s| s.ready_state() == EventSource::CLOSED);
+                if closed {
+                    this.close();
+                    retry(&this);
+                }
+            }
+            "pagehide" => pause(&this),
+            // `visibilitychange` and `pageshow`.
+            _ if page_hidden() => pause(&this),
+            _ => resume(&this),
         }
-    }));
-    let failed = live.clone();
-    *live.on_error.borrow_mut() = Some(Closure::new(move || {
-        // The browser retries by itself while the stream is CONNECTING;
-        // once it gives up (CLOSED), we retry with our own back-off.
-        let closed = failed
-            .source
-            .borrow()
-            .as_ref()
-            .is_some_and(|s| s.ready_state() == EventSource::CLOSED);
-        if closed {
-            failed.close();
-            retry(&failed);
+    });
+    // The page's listeners live as long as the page.
+    if let Some(window) = web_sys::window() {
+        let listener = on_state.as_ref().unchecked_ref();
+        if let Some(document) = window.document() {
+            let _ = document.add_event_listener_with_callback("visibilitychange", listener);
         }
-    }));
-    watch_page(&live);
-    if !live.paused.get() {
+        for name in ["pagehide", "pageshow"] {
+            let _ = window.add_event_listener_with_callback(name, listener);
+        }
+    }
+    *live.on_state.borrow_mut() = Some(on_state);
+    if !hidden {
         open(&live);
     }
 }
@@ -112,47 +122,6 @@ fn page_hidden() -> bool {
     web_sys::window()
         .and_then(|w| w.document())
         .is_some_and(|d| d.hidden())
-}
-
-/// Closes the stream when the page is hidden or left, opens it when the
-/// page is shown again. The listeners live as long as the page.
-fn watch_page(live: &Rc<Live>) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let on_change = {
-        let live = live.clone();
-        Closure::<dyn FnMut()>::new(move || {
-            if page_hidden() {
-                pause(&live);
-            } else {
-                resume(&live);
-            }
-        })
-    };
-    let on_hide = {
-        let live = live.clone();
-        Closure::<dyn FnMut()>::new(move || pause(&live))
-    };
-    let on_show = {
-        let live = live.clone();
-        Closure::<dyn FnMut()>::new(move || {
-            if !page_hidden() {
-                resume(&live);
-            }
-        })
-    };
-    if let Some(document) = window.document() {
-        let _ = document.add_event_listener_with_callback(
-            "visibilitychange",
-            on_change.as_ref().unchecked_ref(),
-        );
-    }
-    let _ = window.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
-    let _ = window.add_event_listener_with_callback("pageshow", on_show.as_ref().unchecked_ref());
-    on_change.forget();
-    on_hide.forget();
-    on_show.forget();
 }
 
 impl Live {
@@ -182,14 +151,14 @@ fn open(live: &Rc<Live>) {
     let Ok(source) = EventSource::new(&live.url) else {
         return retry(live);
     };
-    for (name, handler) in live.handlers.borrow().iter() {
-        let _ = source.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
+    for name in EVENTS {
+        let _ =
+            source.add_event_listener_with_callback(name, live.on_message.as_ref().unchecked_ref());
     }
-    if let Some(on_open) = live.on_open.borrow().as_ref() {
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-    }
-    if let Some(on_error) = live.on_error.borrow().as_ref() {
-        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    if let Some(handler) = live.on_state.borrow().as_ref() {
+        for name in ["open", "error"] {
+            let _ = source.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
+        }
     }
     *live.source.borrow_mut() = Some(source);
 }
