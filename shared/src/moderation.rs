@@ -124,6 +124,23 @@ pub struct ModComment {
     /// The first line of the comment it replies to, for context.
     #[serde(default)]
     pub parent_excerpt: Option<String>,
+    /// Its author's edit, waiting for review beside the words readers see
+    /// (or, for a held comment, beside the words that were held).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit: Option<WaitingEdit>,
+}
+
+/// An edit that waits for a moderator: approving the comment takes it,
+/// rejecting drops it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingEdit {
+    /// The new text, as typed.
+    pub body: String,
+    /// Its sanitised rendering.
+    pub html: String,
+    /// When it was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: time::OffsetDateTime,
 }
 
 /// What just happened to a comment, on the moderation stream.

@@ -508,8 +508,78 @@ async fn a_held_comment_is_its_author_s_alone_until_a_moderator_approves_it() {
                 .await?;
             assert_eq!(count, "1 comment");
 
+            // The author edits the approved words back into spam: the edit
+            // waits for review, and nobody else sees it meanwhile.
+            author_root
+                .find(Locator::Css("[data-testid=edit-button]"))
+                .await?
+                .click()
+                .await?;
+            let edit = until(|| async {
+                author_root
+                    .find(Locator::Css(
+                        "[data-testid=edit-form] [data-testid=comment-body-input]",
+                    ))
+                    .await
+                    .ok()
+            })
+            .await?;
+            edit.clear().await?;
+            edit.send_keys("Still the best casino in town").await?;
+            author_root
+                .find(Locator::Css("[data-testid=save-edit]"))
+                .await?
+                .click()
+                .await?;
+            until(|| async {
+                author_root
+                    .find(Locator::Css("[data-testid=pending-note]"))
+                    .await
+                    .ok()
+            })
+            .await?;
+            other.refresh().await?;
+            let other_root_after = reader_root(&other).await?;
+            reader_count(&other_root_after, 1).await?;
+            let shown = other_root_after
+                .find(Locator::Css("[data-testid=comment-body]"))
+                .await?
+                .text()
+                .await?;
+            assert_eq!(shown, "The best casino in town");
+
+            // The moderator sees both versions and approves the edit: the
+            // other reader gets the new words live.
+            find(&w.client, "[data-testid=tab-recent]")
+                .await?
+                .click()
+                .await?;
+            find(&w.client, "[data-testid=tab-pending]")
+                .await?
+                .click()
+                .await?;
+            let waiting = find(&w.client, "[data-testid=row-edit]").await?;
+            assert!(waiting.text().await?.contains("Still the best casino"));
+            let row = find(&w.client, "[data-testid=row-body]").await?;
+            assert_eq!(row.text().await?, "The best casino in town");
+            find(&w.client, "[data-testid=approve-button]")
+                .await?
+                .click()
+                .await?;
+            until(|| async {
+                let body = other_root_after
+                    .find(Locator::Css("[data-testid=comment-body]"))
+                    .await
+                    .ok()?;
+                (body.text().await.ok()? == "Still the best casino in town").then_some(())
+            })
+            .await?;
+
             // Pre-moderation on: the next comment waits too.
-            toggle.click().await?;
+            find(&w.client, "[data-testid=premoderate]")
+                .await?
+                .click()
+                .await?;
             until(|| async {
                 w.state()
                     .ok()?
@@ -536,7 +606,7 @@ async fn a_held_comment_is_its_author_s_alone_until_a_moderator_approves_it() {
                 .await?
                 .click()
                 .await?;
-            count_until(&w.client, "[data-testid=audit-entry]", 1).await?;
+            count_until(&w.client, "[data-testid=audit-entry]", 2).await?;
             let action = find(&w.client, "[data-testid=audit-entry]")
                 .await?
                 .attr("data-action")

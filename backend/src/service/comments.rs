@@ -9,7 +9,7 @@ use crate::page_cache::{Page, PageKey, Stake};
 use crate::render::render;
 use crate::screening::{Post, Premoderation};
 use crate::state::AppState;
-use crate::store::{CommentRecord, Keyset, NewCommentRecord, ReaderHash};
+use crate::store::{CommentRecord, EditMode, Keyset, NewCommentRecord, ReaderHash};
 use chime_shared::{
     ArticleId, AuthorName, Comment, CommentBody, CommentList, CommentRemoved, CommentState, Cursor,
     EditComment, ErrorCode, IdempotencyKey, LiveEvent, ModChange, NewComment, NewReport, Note,
@@ -386,24 +386,37 @@ pub async fn edit(
         ));
     }
     let body = CommentBody::parse(&request.body, state.settings.limits.body_max_chars)?;
-    let hold = state.screening.check_edit(body.as_str())?;
-    let mut updated = state
+    let screened = state.screening.check_edit(body.as_str())?;
+    // An edit of words a moderator looks at, or would have looked at,
+    // waits for one: readers keep the words let through (or, for a held
+    // comment, see nothing), and a reported or held comment keeps what
+    // was reported or held for the moderator to compare.
+    let review = screened.is_some()
+        || record.state == CommentState::Pending
+        || record.report_count > 0
+        || state.screening.rules.premoderation == Premoderation::All
+        || state.store.article_premoderated(&record.article).await?;
+    let mode = if review {
+        EditMode::ForReview
+    } else {
+        EditMode::InPlace
+    };
+    let updated = state
         .store
-        .edit_comment(record.id, body.as_str(), &render(body.as_str()), now)
+        .edit_comment(record.id, body.as_str(), &render(body.as_str()), now, mode)
         .await?
         .ok_or_else(|| ApiError::not_found("There is no such comment."))?;
-    match (updated.state, hold) {
-        (CommentState::Visible, Some(reason)) => {
-            if moderation::hold(state, &updated, reason).await? {
-                updated = state.store.comment(updated.id).await?.unwrap_or(updated);
-            }
+    if review {
+        if let Some(reason) = screened {
+            tracing::info!(comment = updated.id, reason, "edit held for review");
         }
-        (CommentState::Visible, None) => state.publish(
+        // Only its author sees the edit: their listing must show it.
+        state.pages.invalidate(&updated.article);
+    } else if updated.state == CommentState::Visible {
+        state.publish(
             &updated.article,
             LiveEvent::CommentUpdated(for_reader(&updated, None, Vec::new())),
-        ),
-        // Only its author sees it.
-        _ => state.pages.invalidate(&updated.article),
+        );
     }
     moderation::announce(state, updated.id, ModChange::Edited).await;
     let mine = state.store.comment_mine(updated.id, reader).await?;

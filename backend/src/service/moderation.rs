@@ -15,7 +15,7 @@ use crate::store::{
 use chime_shared::{
     ArticleId, ArticleModeration, AuditAction, AuditEntry, AuditList, CommentState, LiveEvent,
     LoginRequest, ModChange, ModComment, ModCommentList, ModEvent, ModStateFilter, Note, PageLimit,
-    ReportSummary, Role,
+    ReportSummary, Role, WaitingEdit,
 };
 
 /// A signed-in moderator, as the guard hands it to handlers.
@@ -167,6 +167,11 @@ pub fn mod_comment(record: &ModRecord) -> ModComment {
         },
         hidden_reason: record.comment.hidden_reason.clone(),
         parent_excerpt: record.parent_body.as_deref().map(excerpt),
+        edit: record.comment.proposed.as_ref().map(|e| WaitingEdit {
+            body: e.body.clone(),
+            html: e.html.clone(),
+            at: from_millis(e.at),
+        }),
     }
 }
 
@@ -256,6 +261,10 @@ async fn change_state(
     if current.state == CommentState::Deleted {
         return Err(ApiError::conflict("Its author deleted this comment."));
     }
+    if matches!(action, AuditAction::Approve | AuditAction::Reject) && current.proposed.is_some() {
+        settle(state, &moderator.username, &current, action, reason).await?;
+        return fetch(state, id).await?.ok_or_else(not_found);
+    }
     // Hiding a hidden comment (or restoring a visible one) is already done.
     if current.state != to {
         if !apply(state, &moderator.username, &current, action, reason).await? {
@@ -270,6 +279,72 @@ async fn change_state(
         announce(state, id, transition(action).2).await;
     }
     fetch(state, id).await?.ok_or_else(not_found)
+}
+
+/// Approves or rejects a comment whose author's edit waits for review. On a
+/// shown comment only the edit is judged: approved, readers get the new
+/// words at once; rejected, they keep the old ones. On a held comment the
+/// edit goes with it: approved, readers get the comment with the new
+/// words; rejected, it is hidden and the edit dropped.
+async fn settle(
+    state: &AppState,
+    moderator: &str,
+    current: &CommentRecord,
+    action: AuditAction,
+    reason: Option<String>,
+) -> ApiResult<()> {
+    let accept = action == AuditAction::Approve;
+    let gone = || ApiError::conflict("This comment is not waiting for review.");
+    let now = state.now_ms();
+    if current.state == CommentState::Pending {
+        if accept {
+            state.store.settle_edit(current.id, true, None, now).await?;
+        }
+        let current = state.store.comment(current.id).await?.ok_or_else(gone)?;
+        if !apply(state, moderator, &current, action, reason).await? {
+            return Err(gone());
+        }
+        if !accept {
+            state
+                .store
+                .settle_edit(current.id, false, None, now)
+                .await?;
+        }
+        return Ok(());
+    }
+    let note = AuditNote {
+        moderator: moderator.to_owned(),
+        action,
+        reason,
+    };
+    let after = state
+        .store
+        .settle_edit(current.id, accept, Some(note), now)
+        .await?
+        .ok_or_else(gone)?;
+    state.metrics.moderation_actions.inc();
+    tracing::info!(
+        moderator,
+        action = action.as_str(),
+        comment = current.id,
+        "moderation of an edit"
+    );
+    if accept && after.state == CommentState::Visible {
+        state.publish(
+            &after.article,
+            LiveEvent::CommentUpdated(for_reader(&after, None, Vec::new())),
+        );
+    } else {
+        // Its author's own listing showed the edit.
+        state.pages.invalidate(&after.article);
+    }
+    let change = if accept {
+        ModChange::Approved
+    } else {
+        ModChange::Rejected
+    };
+    announce(state, current.id, change).await;
+    Ok(())
 }
 
 /// Holds a visible comment for review on Chime's own account (reports);

@@ -27,7 +27,9 @@ fn article_id(raw: &str) -> ArticleId {
 /// The comment as everyone may see it. Hidden and deleted comments lose
 /// author, body, html and reactions: only their place in the thread stays.
 /// A comment awaiting review is whole for its author, a tombstone for
-/// everyone else.
+/// everyone else. An edit awaiting review is shown to its author alone, as
+/// a comment awaiting review (`pending`); everyone else sees the words a
+/// moderator let through.
 pub fn for_reader(
     record: &CommentRecord,
     reader: Option<&ReaderHash>,
@@ -37,6 +39,22 @@ pub fn for_reader(
     let visible =
         record.state == CommentState::Visible || (record.state == CommentState::Pending && author);
     let own = visible && author;
+    if own && let Some(edit) = &record.proposed {
+        let mut comment = for_reader(
+            &CommentRecord {
+                body: edit.body.clone(),
+                html: edit.html.clone(),
+                edited_at: Some(edit.at),
+                state: CommentState::Pending,
+                proposed: None,
+                ..record.clone()
+            },
+            reader,
+            mine,
+        );
+        comment.own = true;
+        return comment;
+    }
     Comment {
         id: comment_id(record.id),
         article: article_id(&record.article),

@@ -53,6 +53,27 @@ pub struct CommentRecord {
     pub visible_descendants: i64,
     pub report_count: i64,
     pub reactions: [u64; 6],
+    /// An edit waiting for a moderator's review, beside the words readers
+    /// see.
+    pub proposed: Option<ProposedEdit>,
+}
+
+/// An author's edit that waits for review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposedEdit {
+    pub body: String,
+    pub html: String,
+    pub at: i64,
+}
+
+/// How an edit is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditMode {
+    /// The words readers see change at once (any waiting edit is dropped).
+    InPlace,
+    /// The edit waits beside them for a moderator (replacing an earlier
+    /// waiting edit).
+    ForReview,
 }
 
 impl CommentRecord {
@@ -231,12 +252,24 @@ pub trait CommentStore: Send + Sync + 'static {
     /// One comment by id.
     async fn comment(&self, id: i64) -> StoreResult<Option<CommentRecord>>;
 
-    /// Replaces a comment's body.
+    /// Replaces a comment's body, or sets the edit that waits for review.
     async fn edit_comment(
         &self,
         id: i64,
         body: &str,
         html: &str,
+        at: i64,
+        mode: EditMode,
+    ) -> StoreResult<Option<CommentRecord>>;
+
+    /// Settles an edit that waits for review: accepted, its words become
+    /// the comment's; refused, they are dropped. Audited when `audit` is
+    /// given. `None` when no edit was waiting.
+    async fn settle_edit(
+        &self,
+        id: i64,
+        accept: bool,
+        audit: Option<AuditNote>,
         at: i64,
     ) -> StoreResult<Option<CommentRecord>>;
 

@@ -125,8 +125,19 @@ impl CommentStore for PgStore {
         body: &str,
         html: &str,
         at: i64,
+        mode: EditMode,
     ) -> StoreResult<Option<CommentRecord>> {
-        edit_comment_in(&self.pool, id, body, html, at).await
+        edit_comment_in(&self.pool, id, body, html, at, mode).await
+    }
+
+    async fn settle_edit(
+        &self,
+        id: i64,
+        accept: bool,
+        audit: Option<AuditNote>,
+        at: i64,
+    ) -> StoreResult<Option<CommentRecord>> {
+        settle_edit_in(&self.pool, id, accept, audit, at).await
     }
 
     async fn set_state(

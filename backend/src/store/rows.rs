@@ -2,7 +2,7 @@
 //! decoded into records, and where reactions are kept. Generic over the
 //! database, so the SQLite and PostgreSQL stores cannot drift apart.
 
-use super::{CommentRecord, ModeratorRecord};
+use super::{CommentRecord, ModeratorRecord, ProposedEdit};
 use chime_shared::{CommentState, ReactionKind, Role};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -10,7 +10,8 @@ use sqlx::{ColumnIndex, Decode, Row, Type};
 pub const COMMENT_COLUMNS: &str = "c.id, a.key AS article, c.parent_id, c.root_id, c.depth, \
      c.author_name, c.author_reader, c.body, c.html, c.created_at, c.edited_at, c.state, \
      c.hidden_reason, c.visible_descendants, c.report_count, \
-     c.r_like, c.r_love, c.r_laugh, c.r_wow, c.r_sad, c.r_angry";
+     c.r_like, c.r_love, c.r_laugh, c.r_wow, c.r_sad, c.r_angry, \
+     c.proposed_body, c.proposed_html, c.proposed_at";
 
 pub const COMMENT_FROM: &str = " FROM comments c JOIN articles a ON a.id = c.article_id";
 
@@ -50,6 +51,17 @@ where
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
 {
     let state: String = row.try_get("state")?;
+    let proposed_body: Option<String> = row.try_get("proposed_body")?;
+    let proposed = match proposed_body {
+        Some(body) => Some(ProposedEdit {
+            body,
+            html: row
+                .try_get::<Option<String>, _>("proposed_html")?
+                .unwrap_or_default(),
+            at: row.try_get::<Option<i64>, _>("proposed_at")?.unwrap_or(0),
+        }),
+        None => None,
+    };
     Ok(CommentRecord {
         id: row.try_get("id")?,
         article: row.try_get("article")?,
@@ -67,6 +79,7 @@ where
         visible_descendants: row.try_get("visible_descendants")?,
         report_count: row.try_get("report_count")?,
         reactions: reactions_of(row)?,
+        proposed,
     })
 }
 

@@ -242,16 +242,64 @@ macro_rules! shared_sql {
             body: &str,
             html: &str,
             at: i64,
+            mode: EditMode,
         ) -> StoreResult<Option<CommentRecord>> {
+            let sql = match mode {
+                EditMode::InPlace => "UPDATE comments SET body = $1, html = $2, edited_at = $3, \
+                     proposed_body = NULL, proposed_html = NULL, proposed_at = NULL WHERE id = $4",
+                EditMode::ForReview => "UPDATE comments SET proposed_body = $1, proposed_html = $2, \
+                     proposed_at = $3 WHERE id = $4",
+            };
             let run = async {
                 let mut tx = pool.begin().await?;
-                sqlx::query("UPDATE comments SET body = $1, html = $2, edited_at = $3 WHERE id = $4")
+                sqlx::query(sql)
                     .bind(body)
                     .bind(html)
                     .bind(at)
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
+                let record = comment_by_id(&mut *tx, id).await?;
+                tx.commit().await?;
+                Ok(record)
+            };
+            run.await.map_err(map_err)
+        }
+
+        async fn settle_edit_in(
+            pool: &sqlx::Pool<$db>,
+            id: i64,
+            accept: bool,
+            audit: Option<AuditNote>,
+            at: i64,
+        ) -> StoreResult<Option<CommentRecord>> {
+            let sql = if accept {
+                "UPDATE comments SET body = proposed_body, html = proposed_html, \
+                 edited_at = proposed_at, proposed_body = NULL, proposed_html = NULL, \
+                 proposed_at = NULL WHERE id = $1 AND proposed_body IS NOT NULL"
+            } else {
+                "UPDATE comments SET proposed_body = NULL, proposed_html = NULL, \
+                 proposed_at = NULL WHERE id = $1 AND proposed_body IS NOT NULL"
+            };
+            let run = async {
+                let mut tx = pool.begin().await?;
+                let changed = sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+                if changed.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                if let Some(note) = audit {
+                    sqlx::query(
+                        "INSERT INTO audit_log (at, moderator, action, comment_id, reason) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(at)
+                    .bind(&note.moderator)
+                    .bind(note.action.as_str())
+                    .bind(id)
+                    .bind(&note.reason)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 let record = comment_by_id(&mut *tx, id).await?;
                 tx.commit().await?;
                 Ok(record)
@@ -713,8 +761,12 @@ macro_rules! shared_sql {
                     ModStateFilter::Reported => {
                         qb.push(" AND c.report_count > 0");
                     }
+                    // Held comments, and shown ones whose edit waits.
                     ModStateFilter::Pending => {
-                        qb.push(" AND c.state = 'pending'");
+                        qb.push(
+                            " AND (c.state = 'pending' \
+                             OR (c.state = 'visible' AND c.proposed_body IS NOT NULL))",
+                        );
                     }
                     ModStateFilter::All => {}
                 }
@@ -893,6 +945,7 @@ macro_rules! shared_sql {
                     visible_descendants: 0,
                     report_count: 0,
                     reactions: [0; 6],
+                    proposed: None,
                 })
             };
             match run.await {

@@ -218,8 +218,19 @@ impl CommentStore for SqliteStore {
         body: &str,
         html: &str,
         at: i64,
+        mode: EditMode,
     ) -> StoreResult<Option<CommentRecord>> {
-        edit_comment_in(&self.writer, id, body, html, at).await
+        edit_comment_in(&self.writer, id, body, html, at, mode).await
+    }
+
+    async fn settle_edit(
+        &self,
+        id: i64,
+        accept: bool,
+        audit: Option<AuditNote>,
+        at: i64,
+    ) -> StoreResult<Option<CommentRecord>> {
+        settle_edit_in(&self.writer, id, accept, audit, at).await
     }
 
     async fn set_state(

@@ -515,3 +515,162 @@ async fn the_database_and_its_backups_are_their_owner_s_alone() {
     store.backup(&copy).await.expect("backed up");
     assert_eq!(mode(&copy), 0o600);
 }
+
+async fn act_on(app: &TestApp, cookie: &str, id: &str, act: &str) -> reqwest::Response {
+    app.moderation(Method::POST, &format!("/comments/{id}/{act}"), cookie)
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn edit_as(app: &TestApp, reader: &str, id: &str, body: &str) -> Value {
+    let response = app
+        .request(Method::PATCH, &format!("/comments/{id}"), Some(reader))
+        .json(&json!({ "body": body }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("json")
+}
+
+#[tokio::test]
+async fn an_approved_comment_edited_under_review_rules_waits_for_review_again() {
+    let app = spawn_with(|s| {
+        s.screening.premoderation = chime_backend::screening::Premoderation::All;
+    })
+    .await;
+    let author = reader();
+    let posted = app
+        .comment("review/edit", &author, "approved words", None)
+        .await;
+    let id = posted.id.as_str().to_owned();
+    let cookie = app.moderator_cookie("reviewer").await;
+    assert_eq!(
+        act_on(&app, &cookie, &id, "approve").await.status(),
+        StatusCode::OK
+    );
+
+    // The author edits: they see their new words, waiting; readers keep
+    // the approved ones.
+    let edited = edit_as(&app, &author, &id, "sneaky new words").await;
+    assert_eq!(edited["body"], "sneaky new words");
+    assert_eq!(edited["state"], "pending");
+    let everyone = app.list("review/edit", "", None).await;
+    assert_eq!(everyone.total, 1);
+    assert_eq!(everyone.comments[0].body, "approved words");
+    let other = app.list("review/edit", "", Some(&reader())).await;
+    assert_eq!(other.comments[0].body, "approved words");
+    let theirs = app.list("review/edit", "", Some(&author)).await;
+    assert_eq!(theirs.comments[0].body, "sneaky new words");
+
+    // Moderators see both, in the review queue.
+    let queue: chime_shared::ModCommentList = app.mod_get("/comments?state=pending", &cookie).await;
+    assert_eq!(queue.comments.len(), 1);
+    assert_eq!(queue.comments[0].comment.body, "approved words");
+    let waiting = queue.comments[0].edit.as_ref().expect("the edit");
+    assert_eq!(waiting.body, "sneaky new words");
+
+    // Rejected: readers keep the approved words, the author's view too.
+    assert_eq!(
+        act_on(&app, &cookie, &id, "reject").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.list("review/edit", "", None).await.comments[0].body,
+        "approved words"
+    );
+    let theirs = app.list("review/edit", "", Some(&author)).await;
+    assert_eq!(theirs.comments[0].body, "approved words");
+    assert_eq!(
+        theirs.comments[0].state,
+        chime_shared::CommentState::Visible
+    );
+
+    // Edited again and approved: everyone gets the new words.
+    edit_as(&app, &author, &id, "better words").await;
+    assert_eq!(
+        act_on(&app, &cookie, &id, "approve").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.list("review/edit", "", None).await.comments[0].body,
+        "better words"
+    );
+    let queue: chime_shared::ModCommentList = app.mod_get("/comments?state=pending", &cookie).await;
+    assert!(queue.comments.is_empty());
+    let audit: chime_shared::AuditList = app.mod_get("/audit", &cookie).await;
+    let actions: Vec<_> = audit.entries.iter().map(|e| e.action).collect();
+    use chime_shared::AuditAction::{Approve, Reject};
+    assert_eq!(actions, vec![Approve, Reject, Approve]);
+}
+
+#[tokio::test]
+async fn an_edit_does_not_erase_what_was_reported() {
+    let app = spawn_with(|s| s.hold_after_reports = 1).await;
+    let author = reader();
+    let posted = app
+        .comment("review/reported", &author, "the words reported", None)
+        .await;
+    let id = posted.id.as_str().to_owned();
+    let report = app
+        .request(
+            Method::POST,
+            &format!("/comments/{id}/reports"),
+            Some(&reader()),
+        )
+        .json(&json!({"reason": "abuse"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(report.status(), StatusCode::ACCEPTED);
+    // Held after the report; the author tries to make it look harmless.
+    edit_as(&app, &author, &id, "harmless words").await;
+    let cookie = app.moderator_cookie("judge").await;
+    let queue: chime_shared::ModCommentList = app.mod_get("/comments?state=pending", &cookie).await;
+    assert_eq!(queue.comments[0].comment.body, "the words reported");
+    assert_eq!(
+        queue.comments[0].edit.as_ref().expect("edit").body,
+        "harmless words"
+    );
+    assert_eq!(app.list("review/reported", "", None).await.total, 0);
+    // Rejected: hidden, the edit dropped.
+    assert_eq!(
+        act_on(&app, &cookie, &id, "reject").await.status(),
+        StatusCode::OK
+    );
+    let hidden: chime_shared::ModCommentList = app.mod_get("/comments?state=hidden", &cookie).await;
+    assert_eq!(hidden.comments[0].comment.body, "the words reported");
+    assert!(hidden.comments[0].edit.is_none());
+
+    // A shown comment with a report (not enough to hold it) keeps its
+    // words for readers while its edit waits.
+    let app = spawn_with(|s| s.hold_after_reports = 0).await;
+    let posted = app
+        .comment("review/shown", &author, "first words", None)
+        .await;
+    let id = posted.id.as_str().to_owned();
+    app.request(
+        Method::POST,
+        &format!("/comments/{id}/reports"),
+        Some(&reader()),
+    )
+    .json(&json!({"reason": "spam"}))
+    .send()
+    .await
+    .expect("request");
+    edit_as(&app, &author, &id, "second words").await;
+    assert_eq!(
+        app.list("review/shown", "", None).await.comments[0].body,
+        "first words"
+    );
+    let cookie = app.moderator_cookie("judge").await;
+    assert_eq!(
+        act_on(&app, &cookie, &id, "approve").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.list("review/shown", "", None).await.comments[0].body,
+        "second words"
+    );
+}

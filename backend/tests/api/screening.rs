@@ -330,7 +330,7 @@ async fn robots_links_and_repeats_are_held_not_lost() {
 }
 
 #[tokio::test]
-async fn an_edit_that_adds_spam_sends_the_comment_back_for_review() {
+async fn an_edit_that_adds_spam_waits_for_review_while_readers_keep_the_old_words() {
     let app = spawn_with(|s| s.screening.suspect = WordList::parse("casino")).await;
     let author = reader();
     let posted = app.comment("e", &author, "an honest opinion", None).await;
@@ -346,8 +346,12 @@ async fn an_edit_that_adds_spam_sends_the_comment_back_for_review() {
     assert_eq!(edited.status(), StatusCode::OK);
     let edited: Comment = edited.json().await.expect("comment");
     assert_eq!(edited.state, CommentState::Pending);
-    assert_eq!(app.list("e", "", None).await.total, 0);
-    // The author can still fix it while it waits.
+    assert_eq!(edited.body, "visit my casino");
+    let everyone = app.list("e", "", None).await;
+    assert_eq!(everyone.total, 1);
+    assert_eq!(everyone.comments[0].body, "an honest opinion");
+    // The author can still fix it while it waits: an edit with nothing to
+    // review replaces the waiting one and is shown at once.
     let fixed = app
         .send(
             Method::PATCH,
@@ -359,7 +363,11 @@ async fn an_edit_that_adds_spam_sends_the_comment_back_for_review() {
     assert_eq!(fixed.status(), StatusCode::OK);
     let mine = app.list("e", "", Some(&author)).await;
     assert_eq!(mine.comments[0].body, "an honest opinion, again");
-    assert_eq!(mine.comments[0].state, CommentState::Pending);
+    assert_eq!(mine.comments[0].state, CommentState::Visible);
+    assert_eq!(
+        app.list("e", "", None).await.comments[0].body,
+        "an honest opinion, again"
+    );
     // And take it back.
     let deleted = app
         .send(

@@ -59,8 +59,8 @@ impl Queue {
     }
 
     /// Whether a comment that is not shown yet belongs in this queue after
-    /// `change` left it in `state`.
-    fn wants(self, change: ModChange, state: CommentState) -> bool {
+    /// `change` left it as `row`.
+    fn wants(self, change: ModChange, row: &ModComment) -> bool {
         matches!(
             (self, change),
             (Self::Recent, ModChange::Created)
@@ -68,8 +68,8 @@ impl Queue {
                 | (Self::Hidden, ModChange::Hidden | ModChange::Rejected)
                 | (Self::Pending, ModChange::Held)
         ) || (self == Self::Pending
-            && change == ModChange::Created
-            && state == CommentState::Pending)
+            && ((change == ModChange::Created && row.comment.state == CommentState::Pending)
+                || (change == ModChange::Edited && row.edit.is_some())))
     }
 }
 
@@ -83,20 +83,25 @@ pub enum Act {
 }
 
 impl Act {
-    /// Whether a comment in `state` can be acted on so.
-    pub fn applies_to(self, state: CommentState) -> bool {
+    /// Whether `row` can be acted on so: approving and rejecting are for
+    /// held comments and for shown ones whose edit waits.
+    pub fn applies_to(self, row: &ModComment) -> bool {
         use CommentState::{Hidden, Pending, Visible};
         matches!(
-            (self, state),
+            (self, row.comment.state),
             (Self::Hide, Visible | Pending)
                 | (Self::Restore, Hidden)
                 | (Self::Approve | Self::Reject, Pending)
-        )
+        ) || (matches!(self, Self::Approve | Self::Reject)
+            && row.comment.state == Visible
+            && row.edit.is_some())
     }
 
-    /// The state it leaves a comment in.
-    pub fn to(self) -> CommentState {
+    /// The state it leaves `row` in (judging a shown comment's edit leaves
+    /// it shown).
+    pub fn to(self, row: &ModComment) -> CommentState {
         match self {
+            Self::Reject if row.comment.state == CommentState::Visible => CommentState::Visible,
             Self::Hide | Self::Reject => CommentState::Hidden,
             Self::Restore | Self::Approve => CommentState::Visible,
         }
@@ -181,7 +186,7 @@ impl Desk {
             *row = event.comment;
             return Applied::Updated;
         }
-        if queue.wants(event.change, event.comment.comment.state) {
+        if queue.wants(event.change, &event.comment) {
             self.waiting.insert(0, event.comment);
             Applied::Waiting
         } else {
@@ -284,6 +289,7 @@ mod tests {
             reports: ReportSummary::default(),
             hidden_reason: None,
             parent_excerpt: None,
+            edit: None,
         }
     }
 
@@ -313,11 +319,38 @@ mod tests {
             desk.apply(Queue::Hidden, event(ModChange::Rejected, "x")),
             Applied::Waiting
         );
-        assert!(Act::Approve.applies_to(CommentState::Pending));
-        assert!(!Act::Approve.applies_to(CommentState::Hidden));
-        assert!(Act::Hide.applies_to(CommentState::Pending));
-        assert!(!Act::Restore.applies_to(CommentState::Pending));
-        assert_eq!(Act::Reject.to(), CommentState::Hidden);
+        let in_state = |state| {
+            let mut r = row("s");
+            r.comment.state = state;
+            r
+        };
+        assert!(Act::Approve.applies_to(&in_state(CommentState::Pending)));
+        assert!(!Act::Approve.applies_to(&in_state(CommentState::Hidden)));
+        assert!(!Act::Approve.applies_to(&in_state(CommentState::Visible)));
+        assert!(Act::Hide.applies_to(&in_state(CommentState::Pending)));
+        assert!(!Act::Restore.applies_to(&in_state(CommentState::Pending)));
+        assert_eq!(
+            Act::Reject.to(&in_state(CommentState::Pending)),
+            CommentState::Hidden
+        );
+        // A shown comment whose edit waits: judged, it stays shown.
+        let mut edited = in_state(CommentState::Visible);
+        edited.edit = Some(chime_shared::WaitingEdit {
+            body: "new".into(),
+            html: "<p>new</p>".into(),
+            at: edited.comment.created_at,
+        });
+        assert!(Act::Approve.applies_to(&edited));
+        assert!(Act::Reject.applies_to(&edited));
+        assert_eq!(Act::Reject.to(&edited), CommentState::Visible);
+        let mut desk = Desk::default();
+        let mut waits = event(ModChange::Edited, "e");
+        waits.comment = edited.clone();
+        assert_eq!(desk.apply(Queue::Pending, waits), Applied::Waiting);
+        assert_eq!(
+            desk.apply(Queue::Pending, event(ModChange::Edited, "plain")),
+            Applied::Ignored
+        );
         assert_eq!(
             Act::Approve.said(2),
             "2 comments approved: readers see them now."

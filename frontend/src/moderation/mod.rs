@@ -221,7 +221,7 @@ impl Room {
         let targets: Vec<_> = room.desk.with_untracked(|d| {
             d.targets()
                 .into_iter()
-                .filter(|id| d.get(id).is_some_and(|r| act.applies_to(r.comment.state)))
+                .filter(|id| d.get(id).is_some_and(|r| act.applies_to(r)))
                 .collect()
         });
         let reason = match act {
@@ -233,7 +233,10 @@ impl Room {
         for id in targets {
             let Some(before) = room
                 .desk
-                .try_update(|d| d.set_state(&id, act.to()))
+                .try_update(|d| {
+                    let to = act.to(d.get(&id)?);
+                    d.set_state(&id, to)
+                })
                 .flatten()
             else {
                 continue;

@@ -84,7 +84,7 @@ pub fn view(room: Room) -> impl IntoView {
         <ol class="mod-rows" aria-label="Comments" data-testid="mod-rows" aria-busy=move || room.loading.get().to_string()>
             <For
                 each=move || room.desk.with(|d| d.rows.clone())
-                key=|r| (r.comment.id.clone(), r.comment.state, r.reports.count, r.comment.body.clone(), r.hidden_reason.clone())
+                key=|r| (r.comment.id.clone(), r.comment.state, r.reports.count, r.comment.body.clone(), r.hidden_reason.clone(), r.edit.as_ref().map(|e| e.body.clone()))
                 let:row
             >
                 {row_view(room, row)}
@@ -189,6 +189,12 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
             </div>
             {row.parent_excerpt.clone().map(|p| view! { <p class="mod-context" data-testid="row-context">"In reply to: " {p}</p> })}
             <div class="mod-body" data-testid="row-body" inner_html=row.comment.html.clone()></div>
+            {row.edit.clone().map(|e| view! {
+                <div class="mod-edit" data-testid="row-edit">
+                    <p class="mod-muted">"Edited, awaiting review (readers see the words above until you approve):"</p>
+                    <div class="mod-body" inner_html=e.html></div>
+                </div>
+            })}
             {row.hidden_reason.clone().and_then(|r| match state {
                 CommentState::Hidden => Some(view! { <p class="mod-muted">"Hidden: " {r}</p> }),
                 CommentState::Pending => Some(view! { <p class="mod-muted" data-testid="row-held">"Held: " {r}</p> }),
@@ -196,6 +202,14 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
             })}
             <div class="mod-actions">
                 {match state {
+                    CommentState::Visible if row.edit.is_some() => {
+                        let (approve, reject) = (act.clone(), act.clone());
+                        view! {
+                            <button type="button" class="mod-primary" data-testid="approve-button" on:click=move |_| approve(Act::Approve)>"Approve edit"</button>
+                            <button type="button" class="mod-secondary" data-testid="reject-button" on:click=move |_| reject(Act::Reject)>"Reject edit"</button>
+                            <button type="button" class="mod-danger" data-testid="hide-button" on:click=move |_| act(Act::Hide)>"Hide"</button>
+                        }.into_any()
+                    }
                     CommentState::Visible => view! {
                         <button type="button" class="mod-danger" data-testid="hide-button" on:click=move |_| act(Act::Hide)>"Hide"</button>
                     }.into_any(),
