@@ -51,7 +51,7 @@ const THREAD: &[(Option<usize>, &str, &str, i64)] = &[
 /// Adds the demo thread when the demo article has no comments yet.
 pub async fn seed(store: &dyn CommentStore, now: i64) -> StoreResult<bool> {
     let page = store
-        .thread_page(DEMO_ARTICLE, SortOrder::Newest, None, 1, None)
+        .thread_page(DEMO_ARTICLE, SortOrder::Newest, None, 0, 1, None)
         .await?;
     if page.total > 0 {
         return Ok(false);

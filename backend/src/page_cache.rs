@@ -35,8 +35,10 @@ pub struct Page {
     pub total: u64,
     /// Top-level comments in order, at most `limit`.
     pub top_level: Vec<CommentRecord>,
-    /// Their shown replies, oldest first.
+    /// Their shown replies (each thread's first), oldest first.
     pub replies: Vec<CommentRecord>,
+    /// Threads with more replies than shown, and where they go on.
+    pub more_replies: HashMap<i64, Cursor>,
     pub next_cursor: Option<Cursor>,
     /// Each reader's reactions on the page's comments; `None` when there
     /// were too many to keep (readers then go to the store).
@@ -291,6 +293,7 @@ mod tests {
             total,
             top_level: Vec::new(),
             replies: Vec::new(),
+            more_replies: HashMap::new(),
             next_cursor: None,
             reactions: Some(HashMap::from([(
                 "reacted".to_owned(),
@@ -428,6 +431,7 @@ mod tests {
             anonymous: page.anonymous.clone(),
             top_level: Vec::new(),
             replies: Vec::new(),
+            more_replies: HashMap::new(),
             next_cursor: None,
             total: 1,
         };

@@ -48,6 +48,7 @@ async fn a_store_from_before_pending_comments_migrates_without_loss() {
             "old/a",
             SortOrder::Oldest,
             None,
+            10,
             20,
             Some(&ReaderHash("r2".into())),
         )

@@ -109,6 +109,7 @@ fn comment(id: &str, parent: Option<&str>, own: bool) -> Comment {
         own,
         reply_count: 0,
         replies: Vec::new(),
+        replies_cursor: None,
     }
 }
 

@@ -85,8 +85,13 @@ pub struct Comment {
     pub own: bool,
     /// Visible replies beneath it, at any depth.
     pub reply_count: u64,
-    /// Its replies, oldest first, in listings; empty elsewhere.
+    /// Its replies, oldest first, in listings; empty elsewhere. A thread's
+    /// first replies only: see `replies_cursor`.
     pub replies: Vec<Comment>,
+    /// On a top-level comment in a listing whose thread has more replies
+    /// than were sent: where `GET /comments/{id}/replies` goes on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replies_cursor: Option<Cursor>,
 }
 
 /// Order of top-level comments in a listing.

@@ -970,3 +970,46 @@ async fn several_tabs_of_one_site_each_show_their_comments_live() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_thread_shows_its_first_replies_and_the_rest_on_asking() {
+    e2e("more-replies", "e2e/more", false, |w: Arc<World>| async move {
+        let root = post_as(&w, OTHER_READER, "e2e/more", "The root of a long thread").await?;
+        for n in 1..=14 {
+            let (status, reply) = w
+                .http
+                .call(
+                    "POST",
+                    "/api/v1/articles/e2e%2Fmore/comments",
+                    Some(json!({"author_name": "Replier", "body": format!("Reply number {n}"), "parent_id": root})),
+                    &[("x-chime-reader", OTHER_READER)],
+                )
+                .await?;
+            assert_eq!(status, 201, "{reply}");
+        }
+        w.open().await?;
+        w.count_until("[data-testid=comment]", 11).await?;
+        let more = w.find("[data-testid=more-replies]").await?;
+        assert_eq!(more.text().await?, "Show 4 more replies");
+        more.click().await?;
+        w.count_until("[data-testid=comment]", 15).await?;
+        let bodies: Vec<String> = serde_json::from_value(
+            w.eval(
+                "return [...document.querySelector('chime-comments').shadowRoot \
+                 .querySelectorAll('[data-testid=comment-body]')].map(e => e.textContent.trim())",
+            )
+            .await?,
+        )?;
+        assert_eq!(bodies.last().map(String::as_str), Some("Reply number 14"));
+        until(|| async {
+            w.find_all("[data-testid=more-replies]")
+                .await
+                .ok()?
+                .is_empty()
+                .then_some(())
+        })
+        .await?;
+        w.assert_no_errors().await
+    })
+    .await;
+}

@@ -22,6 +22,38 @@ pub fn router() -> Router<AppState> {
         .route("/articles/{article}/comments", get(list).post(create))
         .route("/comments/{id}", patch(edit).delete(remove))
         .route("/comments/{id}/reports", post(report))
+        .route("/comments/{id}/replies", get(replies))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RepliesParams {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// A thread's further replies, after the first ones a listing shows.
+async fn replies(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<RepliesParams>,
+    MaybeReader(reader): MaybeReader,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let limit = parse_limit(params.limit.as_deref())?;
+    let list = comments::replies(
+        &state,
+        &id,
+        params.cursor.as_deref(),
+        limit,
+        reader.as_ref(),
+    )
+    .await?;
+    let policy = if reader.is_some() {
+        Policy::Reader
+    } else {
+        Policy::Shared
+    };
+    Ok(crate::caching::Prepared::of(&list)?.respond(&headers, policy))
 }
 
 /// Query parameters stay text here so each bad one gets its own message.

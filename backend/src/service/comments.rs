@@ -11,9 +11,9 @@ use crate::screening::{Post, Premoderation};
 use crate::state::AppState;
 use crate::store::{CommentRecord, EditMode, Keyset, NewCommentRecord, ReaderHash};
 use chime_shared::{
-    ArticleId, AuthorName, Comment, CommentBody, CommentList, CommentRemoved, CommentState, Cursor,
-    EditComment, ErrorCode, IdempotencyKey, LiveEvent, ModChange, NewComment, NewReport, Note,
-    PageLimit, ReactionKind, ReportReason, SortOrder,
+    ArticleId, AuthorName, Comment, CommentBody, CommentId, CommentList, CommentRemoved,
+    CommentState, Cursor, EditComment, ErrorCode, IdempotencyKey, LiveEvent, ModChange, NewComment,
+    NewReport, Note, PageLimit, ReactionKind, ReportReason, SortOrder,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,6 +29,44 @@ pub struct ListRequest {
 /// Reactions kept per first page before readers' marks are left to the
 /// store (a page of very popular comments).
 const KEPT_REACTIONS: usize = 20_000;
+
+/// Replies a listing shows per thread; the rest come from
+/// `GET /comments/{id}/replies`. A thread of 1,200 replies of 5,000
+/// characters is then ~100 KB of a first page, not 12 MB.
+pub const REPLIES_PER_THREAD: u32 = 10;
+
+/// Each thread's first `REPLIES_PER_THREAD` replies of those the store
+/// read (one more per thread, oldest first), and where each thread with
+/// more goes on.
+fn first_replies(read: Vec<CommentRecord>) -> (Vec<CommentRecord>, HashMap<i64, Cursor>) {
+    let mut shown: HashMap<i64, u32> = HashMap::new();
+    let mut more = HashMap::new();
+    let mut kept = Vec::with_capacity(read.len());
+    for reply in read {
+        let n = shown.entry(reply.root_id).or_default();
+        if *n < REPLIES_PER_THREAD {
+            *n += 1;
+            kept.push(reply);
+        } else if !more.contains_key(&reply.root_id)
+            && let Some(last) = kept.iter().rev().find(|r| r.root_id == reply.root_id)
+        {
+            more.insert(reply.root_id, replies_cursor(last));
+        }
+    }
+    (kept, more)
+}
+
+/// The cursor that continues a thread's replies after `last`.
+fn replies_cursor(last: &CommentRecord) -> Cursor {
+    cursor::encode(
+        Listing::Replies,
+        Keyset {
+            score: 0,
+            created_at: last.created_at,
+            id: last.id,
+        },
+    )
+}
 
 /// One page of an article's thread, replies nested under their parents, as
 /// JSON ready to send. First pages come from the page cache when they can.
@@ -66,6 +104,7 @@ pub async fn list(
                         total: page.total,
                         top_level: &page.top_level,
                         replies: &page.replies,
+                        more_replies: &page.more_replies,
                         next_cursor: page.next_cursor.clone(),
                     },
                     mine.iter().copied(),
@@ -77,15 +116,24 @@ pub async fn list(
     }
     let page = state
         .store
-        .thread_page(article.as_str(), request.sort, after, limit, reader)
+        .thread_page(
+            article.as_str(),
+            request.sort,
+            after,
+            REPLIES_PER_THREAD,
+            limit,
+            reader,
+        )
         .await?;
     let (top_level, next_cursor) = cut(&page.top_level, request.sort, limit);
+    let (replies, more_replies) = first_replies(page.replies);
     Prepared::of(&assemble(
         article,
         Parts {
             total: page.total,
             top_level,
-            replies: &page.replies,
+            replies: &replies,
+            more_replies: &more_replies,
             next_cursor,
         },
         page.mine,
@@ -98,12 +146,20 @@ pub async fn list(
 async fn first_page(state: &AppState, article: &ArticleId, key: PageKey) -> ApiResult<Page> {
     let page = state
         .store
-        .thread_page(article.as_str(), key.sort, None, key.limit, None)
+        .thread_page(
+            article.as_str(),
+            key.sort,
+            None,
+            REPLIES_PER_THREAD,
+            key.limit,
+            None,
+        )
         .await?;
     let (top_level, next_cursor) = cut(&page.top_level, key.sort, key.limit);
+    let (replies, more_replies) = first_replies(page.replies);
     let ids: Vec<i64> = top_level
         .iter()
-        .chain(&page.replies)
+        .chain(&replies)
         .filter(|c| c.state == CommentState::Visible)
         .map(|c| c.id)
         .collect();
@@ -120,7 +176,7 @@ async fn first_page(state: &AppState, article: &ArticleId, key: PageKey) -> ApiR
         });
     let authors = top_level
         .iter()
-        .chain(&page.replies)
+        .chain(&replies)
         .filter(|c| c.state == CommentState::Visible)
         .map(|c| c.author_reader.clone())
         .collect();
@@ -129,7 +185,8 @@ async fn first_page(state: &AppState, article: &ArticleId, key: PageKey) -> ApiR
         Parts {
             total: page.total,
             top_level,
-            replies: &page.replies,
+            replies: &replies,
+            more_replies: &more_replies,
             next_cursor: next_cursor.clone(),
         },
         std::iter::empty(),
@@ -138,7 +195,8 @@ async fn first_page(state: &AppState, article: &ArticleId, key: PageKey) -> ApiR
     Ok(Page {
         total: page.total,
         top_level: top_level.to_vec(),
-        replies: page.replies,
+        replies,
+        more_replies,
         next_cursor,
         reactions,
         authors,
@@ -174,6 +232,8 @@ struct Parts<'a> {
     total: u64,
     top_level: &'a [CommentRecord],
     replies: &'a [CommentRecord],
+    /// Threads with more replies than shown, and where they go on.
+    more_replies: &'a HashMap<i64, Cursor>,
     next_cursor: Option<Cursor>,
 }
 
@@ -193,11 +253,20 @@ fn assemble(
         kinds.sort();
         for_reader(record, reader, kinds)
     };
-    let replies: Vec<Comment> = parts.replies.iter().map(&mut view_of).collect();
+    let mut children: HashMap<CommentId, Vec<Comment>> = HashMap::new();
+    for reply in parts.replies.iter().map(&mut view_of) {
+        if let Some(parent) = reply.parent_id.clone() {
+            children.entry(parent).or_default().push(reply);
+        }
+    }
     let comments = parts
         .top_level
         .iter()
-        .map(|record| nest(view_of(record), &replies))
+        .map(|record| {
+            let mut comment = nest(view_of(record), &mut children);
+            comment.replies_cursor = parts.more_replies.get(&record.id).cloned();
+            comment
+        })
         .collect();
     CommentList {
         article: article.clone(),
@@ -207,15 +276,62 @@ fn assemble(
     }
 }
 
-/// Puts every reply under its parent, oldest first, recursively. Replies
-/// arrive oldest first, so a stable pass keeps that order.
-fn nest(mut comment: Comment, replies: &[Comment]) -> Comment {
-    comment.replies = replies
-        .iter()
-        .filter(|r| r.parent_id.as_ref() == Some(&comment.id))
-        .map(|r| nest(r.clone(), replies))
-        .collect();
+/// Puts each reply under its parent, oldest first (they arrive so, and
+/// each list keeps that order), in one pass over the replies.
+fn nest(mut comment: Comment, children: &mut HashMap<CommentId, Vec<Comment>>) -> Comment {
+    if let Some(replies) = children.remove(&comment.id) {
+        comment.replies = replies
+            .into_iter()
+            .map(|reply| nest(reply, children))
+            .collect();
+    }
     comment
+}
+
+/// One thread's further replies, oldest first, flat (each names its
+/// parent), after `cursor`: what "show more replies" asks for.
+pub async fn replies(
+    state: &AppState,
+    raw_id: &str,
+    raw_cursor: Option<&str>,
+    limit: PageLimit,
+    reader: Option<&ReaderHash>,
+) -> ApiResult<CommentList> {
+    let missing = || ApiError::not_found("There is no such comment.");
+    let root = match stored_id(raw_id) {
+        Some(id) => state.store.comment(id).await?,
+        None => None,
+    }
+    .filter(|r| r.parent_id.is_none() && r.shown_to_readers())
+    .ok_or_else(missing)?;
+    let after = cursor::decode(Listing::Replies, raw_cursor)?;
+    let limit = limit.get();
+    let page = state
+        .store
+        .replies_page(root.id, after, limit + 1, reader)
+        .await?;
+    let shown = &page.replies[..page.replies.len().min(limit as usize)];
+    let next_cursor = match shown.last() {
+        Some(last) if page.replies.len() > shown.len() => Some(replies_cursor(last)),
+        _ => None,
+    };
+    let mut mine_of: HashMap<i64, Vec<ReactionKind>> = HashMap::new();
+    for (id, kind) in page.mine {
+        mine_of.entry(id).or_default().push(kind);
+    }
+    Ok(CommentList {
+        article: for_reader(&root, None, Vec::new()).article,
+        total: u64::try_from(root.visible_descendants).unwrap_or(0),
+        comments: shown
+            .iter()
+            .map(|record| {
+                let mut kinds = mine_of.remove(&record.id).unwrap_or_default();
+                kinds.sort();
+                for_reader(record, reader, kinds)
+            })
+            .collect(),
+        next_cursor,
+    })
 }
 
 /// Who is posting: their reader hash and their address's.

@@ -13,6 +13,8 @@ pub enum Listing {
     /// The reported queue: most reports first.
     ModerationReported,
     Audit,
+    /// One thread's replies, oldest first.
+    Replies,
 }
 
 impl Listing {
@@ -24,6 +26,7 @@ impl Listing {
             Self::Moderation => "m",
             Self::ModerationReported => "r",
             Self::Audit => "a",
+            Self::Replies => "p",
         }
     }
 }

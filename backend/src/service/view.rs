@@ -93,6 +93,7 @@ pub fn for_reader(
         own,
         reply_count: u64::try_from(record.visible_descendants).unwrap_or(0),
         replies: Vec::new(),
+        replies_cursor: None,
     }
 }
 
@@ -116,5 +117,6 @@ pub fn for_moderator(record: &CommentRecord) -> Comment {
         own: false,
         reply_count: u64::try_from(record.visible_descendants).unwrap_or(0),
         replies: Vec::new(),
+        replies_cursor: None,
     }
 }

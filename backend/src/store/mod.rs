@@ -285,12 +285,24 @@ pub trait CommentStore: Send + Sync + 'static {
         at: i64,
     ) -> StoreResult<Option<StateChange>>;
 
-    /// One page of an article's thread.
+    /// One thread's replies after `after` (oldest first), at most `limit`,
+    /// with the reader's own reactions and waiting replies.
+    async fn replies_page(
+        &self,
+        root: i64,
+        after: Option<Keyset>,
+        limit: u32,
+        reader: Option<&ReaderHash>,
+    ) -> StoreResult<ThreadPage>;
+
+    /// One page of an article's thread: at most `limit + 1` top-level
+    /// comments, and the first `per_thread + 1` replies of each.
     async fn thread_page(
         &self,
         article: &str,
         sort: SortOrder,
         after: Option<Keyset>,
+        per_thread: u32,
         limit: u32,
         reader: Option<&ReaderHash>,
     ) -> StoreResult<ThreadPage>;

@@ -215,10 +215,21 @@ impl CommentStore for PgStore {
         article: &str,
         sort: SortOrder,
         after: Option<Keyset>,
+        per_thread: u32,
         limit: u32,
         reader: Option<&ReaderHash>,
     ) -> StoreResult<ThreadPage> {
-        thread_page_in(&self.pool, article, sort, after, limit, reader).await
+        thread_page_in(&self.pool, article, sort, after, per_thread, limit, reader).await
+    }
+
+    async fn replies_page(
+        &self,
+        root: i64,
+        after: Option<Keyset>,
+        limit: u32,
+        reader: Option<&ReaderHash>,
+    ) -> StoreResult<ThreadPage> {
+        replies_page_in(&self.pool, root, after, limit, reader).await
     }
 
     async fn reactions_on(

@@ -635,6 +635,7 @@ macro_rules! shared_sql {
             article: &str,
             sort: SortOrder,
             after: Option<Keyset>,
+            per_thread: u32,
             limit: u32,
             reader: Option<&ReaderHash>,
         ) -> StoreResult<ThreadPage> {
@@ -709,13 +710,20 @@ macro_rules! shared_sql {
                         ..ThreadPage::default()
                     });
                 }
+                // Each thread's oldest replies only (a reply is newer than
+                // its parent, so the oldest of a thread hang together):
+                // one long thread cannot make every page huge.
                 let mut qb = QueryBuilder::<$db>::new(format!(
-                    "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.root_id IN "
+                    "SELECT * FROM (SELECT {COMMENT_COLUMNS}, ROW_NUMBER() OVER \
+                     (PARTITION BY c.root_id ORDER BY c.created_at, c.id) AS thread_rank\
+                     {COMMENT_FROM} WHERE c.root_id IN "
                 ));
                 push_id_list(&mut qb, &roots);
                 qb.push(" AND c.id <> c.root_id AND ");
                 push_shown(&mut qb, own_pending);
-                qb.push(" ORDER BY c.created_at ASC, c.id ASC");
+                qb.push(") AS t WHERE t.thread_rank <= ")
+                    .push_bind(i64::from(per_thread) + 1)
+                    .push(" ORDER BY t.created_at ASC, t.id ASC");
                 let replies = comments_of(&qb.build().fetch_all(&mut *conn).await?)
                     .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
 
@@ -742,6 +750,52 @@ macro_rules! shared_sql {
             };
             run.await.map_err(map_err)
         }
+        async fn replies_page_in(
+            pool: &sqlx::Pool<$db>,
+            root: i64,
+            after: Option<Keyset>,
+            limit: u32,
+            reader: Option<&ReaderHash>,
+        ) -> StoreResult<ThreadPage> {
+            let run = async {
+                let mut conn = pool.acquire().await?;
+                let mut qb = QueryBuilder::<$db>::new(format!(
+                    "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.root_id = "
+                ));
+                qb.push_bind(root).push(" AND c.id <> c.root_id AND ");
+                push_shown(&mut qb, reader);
+                if let Some(k) = after {
+                    qb.push(" AND (c.created_at, c.id) > (").push_bind(k.created_at);
+                    qb.push(", ").push_bind(k.id).push(")");
+                }
+                qb.push(" ORDER BY c.created_at ASC, c.id ASC LIMIT ")
+                    .push_bind(i64::from(limit));
+                let replies = comments_of(&qb.build().fetch_all(&mut *conn).await?)
+                    .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+                let mut mine = Vec::new();
+                if let Some(reader) = reader
+                    && !replies.is_empty()
+                {
+                    let ids: Vec<i64> = replies.iter().map(|c| c.id).collect();
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "SELECT comment_id, kind FROM comment_reactions WHERE reader = ",
+                    );
+                    qb.push_bind(&reader.0).push(" AND comment_id IN ");
+                    push_id_list(&mut qb, &ids);
+                    for row in qb.build().fetch_all(&mut *conn).await? {
+                        let kind: String = row.try_get("kind")?;
+                        mine.push((row.try_get("comment_id")?, kind_of(&kind)?));
+                    }
+                }
+                Ok(ThreadPage {
+                    replies,
+                    mine,
+                    ..ThreadPage::default()
+                })
+            };
+            run.await.map_err(map_err)
+        }
+
         async fn mod_comments_in(
             pool: &sqlx::Pool<$db>,
             query: &ModQuery,

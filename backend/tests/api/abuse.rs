@@ -674,3 +674,133 @@ async fn an_edit_does_not_erase_what_was_reported() {
         "second words"
     );
 }
+
+/// Every comment in a listing's trees.
+fn flatten(comments: &[chime_shared::Comment]) -> Vec<&chime_shared::Comment> {
+    let mut all = Vec::new();
+    for c in comments {
+        all.push(c);
+        all.extend(flatten(&c.replies));
+    }
+    all
+}
+
+async fn more_replies(
+    app: &TestApp,
+    id: &str,
+    cursor: &str,
+    reader: Option<&str>,
+) -> chime_shared::CommentList {
+    let response = app
+        .request(
+            Method::GET,
+            &format!("/comments/{id}/replies?cursor={cursor}"),
+            reader,
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("json")
+}
+
+#[tokio::test]
+async fn a_long_thread_is_listed_a_slice_at_a_time_in_every_sort() {
+    let app = spawn_app().await;
+    let me = reader();
+    let root = app.comment("paged/replies", &me, "the root", None).await;
+    let root_id = root.id.as_str().to_owned();
+    let mut parent = root_id.clone();
+    for n in 0..25 {
+        // Every fifth replies to the one before: the slices hold trees.
+        let to = if n % 5 == 4 {
+            parent.clone()
+        } else {
+            root_id.clone()
+        };
+        let reply = app
+            .comment("paged/replies", &me, &format!("reply {n}"), Some(&to))
+            .await;
+        parent = reply.id.as_str().to_owned();
+    }
+    for sort in ["newest", "oldest", "top"] {
+        let list = app
+            .list("paged/replies", &format!("?sort={sort}"), None)
+            .await;
+        let thread = &list.comments[0];
+        assert_eq!(thread.reply_count, 25);
+        let shown = flatten(&thread.replies);
+        assert_eq!(shown.len(), 10, "{sort}");
+        assert_eq!(shown[0].body, "reply 0");
+        assert!(thread.replies_cursor.is_some(), "{sort}");
+    }
+    let list = app.list("paged/replies", "", Some(&me)).await;
+    let mut seen: Vec<String> = flatten(&list.comments[0].replies)
+        .iter()
+        .map(|c| c.body.clone())
+        .collect();
+    let mut cursor = list.comments[0].replies_cursor.clone();
+    let mut known: std::collections::HashSet<String> = flatten(&list.comments)
+        .iter()
+        .map(|c| c.id.as_str().to_owned())
+        .collect();
+    while let Some(next) = cursor {
+        let page = more_replies(&app, &root_id, next.as_str(), Some(&me)).await;
+        for c in &page.comments {
+            // Each reply's parent is already shown: it can be hung in place.
+            let parent = c.parent_id.as_ref().expect("a reply");
+            assert!(
+                known.contains(parent.as_str()),
+                "{} before its parent",
+                c.body
+            );
+            assert!(c.own);
+            known.insert(c.id.as_str().to_owned());
+            seen.push(c.body.clone());
+        }
+        cursor = page.next_cursor;
+    }
+    let expected: Vec<String> = (0..25).map(|n| format!("reply {n}")).collect();
+    assert_eq!(seen, expected);
+
+    // Cursors of other listings, and comments that are no thread's root.
+    let bad = app
+        .request(
+            Method::GET,
+            &format!("/comments/{root_id}/replies?cursor=n.0.0.1"),
+            None,
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_error(bad, StatusCode::BAD_REQUEST, ErrorCode::ValidationFailed).await;
+    let not_root = app
+        .request(Method::GET, &format!("/comments/{parent}/replies"), None)
+        .send()
+        .await
+        .expect("request");
+    assert_error(not_root, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+}
+
+#[tokio::test]
+async fn a_thread_of_1200_long_replies_keeps_the_first_page_small() {
+    let app = spawn_with(|s| {
+        s.writes_per_minute_per_reader = 10_000;
+        s.writes_per_minute_per_address = 10_000;
+    })
+    .await;
+    let me = reader();
+    let long = "x".repeat(4_900);
+    let root = app.comment("paged/huge", &me, "root", None).await;
+    for _ in 0..1_200 {
+        app.comment("paged/huge", &me, &long, Some(root.id.as_str()))
+            .await;
+    }
+    let response = app
+        .request(Method::GET, "/articles/paged%2Fhuge/comments", None)
+        .send()
+        .await
+        .expect("request");
+    let bytes = response.bytes().await.expect("body").len();
+    assert!(bytes < 200_000, "the first page is {bytes} bytes");
+}

@@ -109,6 +109,17 @@ impl Api {
         Self::answer(self.with_reader(Request::get(&url)).send().await).await
     }
 
+    /// A thread's further replies, after `cursor`.
+    pub async fn replies(&self, id: &str, cursor: &str) -> Result<CommentList, ApiFailure> {
+        let url = format!(
+            "{}/comments/{}/replies?cursor={}",
+            self.base,
+            encode(id),
+            encode(cursor)
+        );
+        Self::answer(self.with_reader(Request::get(&url)).send().await).await
+    }
+
     /// Posts a comment or reply; retries reuse `idempotency_key`.
     pub async fn post(
         &self,

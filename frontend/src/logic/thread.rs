@@ -4,7 +4,8 @@
 //! being typed somewhere else is never disturbed.
 
 use chime_shared::{
-    Comment, CommentId, CommentRemoved, CommentState, ReactionCounts, ReactionKind, SortOrder,
+    Comment, CommentId, CommentRemoved, CommentState, Cursor, ReactionCounts, ReactionKind,
+    SortOrder,
 };
 use std::collections::HashMap;
 
@@ -112,6 +113,41 @@ impl Thread {
         }
     }
 
+    /// Adds a thread's further replies (flat, oldest first, each after its
+    /// parent) beneath their parents, and notes where the thread goes on.
+    pub fn append_replies(
+        &mut self,
+        root: &CommentId,
+        replies: Vec<Comment>,
+        next: Option<Cursor>,
+    ) -> Changes {
+        let mut changes = Changes::default();
+        for reply in replies {
+            let placed = reply.parent_id.as_ref().is_some_and(|p| self.contains(p));
+            if placed && !self.contains(&reply.id) {
+                self.insert_tree(reply, false, &mut changes);
+            }
+        }
+        if let Some(comment) = self.comments.get_mut(root) {
+            comment.replies_cursor = next;
+            changes.comment(root);
+        }
+        changes
+    }
+
+    /// Visible replies shown beneath a comment, at any depth.
+    pub fn shown_below(&self, id: &CommentId) -> u64 {
+        self.children(&Some(id.clone()))
+            .iter()
+            .map(|c| {
+                let shown = self
+                    .get(c)
+                    .is_some_and(|c| c.state == CommentState::Visible);
+                u64::from(shown) + self.shown_below(c)
+            })
+            .sum()
+    }
+
     /// Adds one new comment: a top-level one at the front (newest first) or
     /// the end, a reply at the end of its parent's replies. A reply to a
     /// comment not shown is left out.
@@ -159,11 +195,17 @@ impl Thread {
                 std::mem::take(&mut existing.mine)
             };
             let reply_count = existing.reply_count.max(updated.reply_count);
+            // Where the thread's replies go on is this listing's to know.
+            let replies_cursor = updated
+                .replies_cursor
+                .clone()
+                .or_else(|| existing.replies_cursor.take());
             *existing = Comment {
                 replies: Vec::new(),
                 own,
                 mine,
                 reply_count,
+                replies_cursor,
                 ..updated
             };
             changes.comment(&existing.id.clone());
@@ -331,6 +373,7 @@ pub(crate) mod tests {
             own: false,
             reply_count: 0,
             replies: Vec::new(),
+            replies_cursor: None,
         }
     }
 
@@ -346,6 +389,40 @@ pub(crate) mod tests {
             state: CommentState::Hidden,
             reply_count: 0,
         }
+    }
+
+    #[test]
+    fn further_replies_hang_beneath_their_parents_and_the_cursor_moves_on() {
+        let mut t = Thread::default();
+        let mut root = comment("1", None);
+        root.reply_count = 4;
+        root.replies = vec![comment("2", Some("1"))];
+        root.replies_cursor = Some(Cursor::parse("p.0.0.2").expect("cursor"));
+        t.append_page(vec![root]);
+        assert_eq!(t.shown_below(&cid("1")), 1);
+        let next = Some(Cursor::parse("p.0.0.4").expect("cursor"));
+        let more = vec![
+            comment("3", Some("2")),
+            comment("4", Some("1")),
+            comment("9", Some("8")),
+        ];
+        t.append_replies(&cid("1"), more, next.clone());
+        assert_eq!(t.children(&Some(cid("2"))), vec![cid("3")]);
+        assert_eq!(t.children(&Some(cid("1"))), vec![cid("2"), cid("4")]);
+        assert!(!t.contains(&cid("9")), "its parent is not shown");
+        assert_eq!(t.shown_below(&cid("1")), 3);
+        assert_eq!(
+            t.get(&cid("1")).and_then(|c| c.replies_cursor.clone()),
+            next
+        );
+        // A broadcast update of the root keeps where its replies go on.
+        t.update(comment("1", None));
+        assert_eq!(
+            t.get(&cid("1")).and_then(|c| c.replies_cursor.clone()),
+            next
+        );
+        t.append_replies(&cid("1"), Vec::new(), None);
+        assert!(t.get(&cid("1")).is_some_and(|c| c.replies_cursor.is_none()));
     }
 
     #[test]

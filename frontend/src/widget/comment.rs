@@ -60,6 +60,21 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
         });
     };
 
+    // The thread's next replies, hung beneath their parents.
+    let more_replies = move |_| {
+        let Some(cursor) = data.with_untracked(|c| c.replies_cursor.clone()) else {
+            return;
+        };
+        let id = stored_id.get_value();
+        leptos::task::spawn_local(async move {
+            let api = ctx.api.get_value();
+            match api.replies(id.as_str(), cursor.as_str()).await {
+                Ok(page) => ctx.change(|t| t.append_replies(&id, page.comments, page.next_cursor)),
+                Err(failure) => ctx.failed(&failure),
+            }
+        });
+    };
+
     view! {
         <article
             class=format!("chime-comment chime-depth-{depth}")
@@ -144,6 +159,18 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
                     {item(ctx, child)}
                 </For>
             </div>
+            {move || data.with(|c| c.replies_cursor.is_some()).then(|| {
+                let n = data.with(|c| c.reply_count).saturating_sub(ctx.shown_below(&stored_id.get_value()));
+                view! {
+                    <button type="button" class="chime-link chime-more-replies" data-testid="more-replies" on:click=more_replies>
+                        {match n {
+                            0 => "Show more replies".to_owned(),
+                            1 => "Show 1 more reply".to_owned(),
+                            n => format!("Show {n} more replies"),
+                        }}
+                    </button>
+                }
+            })}
         </article>
     }
     .into_any()

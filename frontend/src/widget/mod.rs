@@ -135,6 +135,11 @@ impl Ctx {
         self.thread.with_value(|t| t.get(id).cloned())
     }
 
+    /// Visible replies shown beneath a comment.
+    pub fn shown_below(&self, id: &CommentId) -> u64 {
+        self.thread.with_value(|t| t.shown_below(id))
+    }
+
     /// How deep a comment sits.
     pub fn depth(&self, id: &CommentId) -> usize {
         self.thread.with_value(|t| t.depth(id))
