@@ -193,40 +193,39 @@ async fn list(
     Ok(Json(moderation::list(&state, request).await?))
 }
 
-/// `hide` and `reject` take an optional `{reason}` as JSON (a body of any
-/// other type is refused, as on every JSON route: a cross-site form cannot
-/// send JSON); `unhide` and `approve` take no body.
+/// The optional `{reason}` of `hide` and `reject`, as JSON: a body of any
+/// other type is refused, as on every JSON route (a cross-site form cannot
+/// send JSON).
+fn reason_of(headers: &HeaderMap, body: &Bytes) -> ApiResult<Option<String>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .is_some_and(|v| {
+            v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+        });
+    if !json {
+        return Err(ApiError::new(
+            chime_shared::ErrorCode::UnsupportedMediaType,
+            "Send the request body as JSON (Content-Type: application/json).",
+        ));
+    }
+    Ok(serde_json::from_slice::<HideRequest>(body)
+        .map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))?
+        .reason)
+}
+
 async fn act_with(
     state: AppState,
     moderator: Moderator,
     id: String,
     action: AuditAction,
-    body: &Bytes,
-    headers: &HeaderMap,
+    reason: Option<String>,
 ) -> ApiResult<Json<ModComment>> {
-    let reason = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        let json = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                let v = v.trim();
-                v.eq_ignore_ascii_case("application/json")
-                    || (v.to_ascii_lowercase().starts_with("application/")
-                        && v.to_ascii_lowercase().ends_with("+json"))
-            });
-        if !json {
-            return Err(ApiError::new(
-                chime_shared::ErrorCode::UnsupportedMediaType,
-                "Send the request body as JSON (Content-Type: application/json).",
-            ));
-        }
-        serde_json::from_slice::<HideRequest>(body)
-            .map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))?
-            .reason
-    };
     Ok(Json(
         moderation::act(&state, &moderator, &id, action, reason).await?,
     ))
@@ -239,7 +238,8 @@ async fn hide(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<ModComment>> {
-    act_with(state, moderator, id, AuditAction::Hide, &body, &headers).await
+    let reason = reason_of(&headers, &body)?;
+    act_with(state, moderator, id, AuditAction::Hide, reason).await
 }
 
 async fn reject(
@@ -249,7 +249,8 @@ async fn reject(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<ModComment>> {
-    act_with(state, moderator, id, AuditAction::Reject, &body, &headers).await
+    let reason = reason_of(&headers, &body)?;
+    act_with(state, moderator, id, AuditAction::Reject, reason).await
 }
 
 async fn unhide(
@@ -257,15 +258,7 @@ async fn unhide(
     Extension(moderator): Extension<Moderator>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ModComment>> {
-    act_with(
-        state,
-        moderator,
-        id,
-        AuditAction::Unhide,
-        &Bytes::new(),
-        &HeaderMap::new(),
-    )
-    .await
+    act_with(state, moderator, id, AuditAction::Unhide, None).await
 }
 
 async fn approve(
@@ -273,15 +266,7 @@ async fn approve(
     Extension(moderator): Extension<Moderator>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ModComment>> {
-    act_with(
-        state,
-        moderator,
-        id,
-        AuditAction::Approve,
-        &Bytes::new(),
-        &HeaderMap::new(),
-    )
-    .await
+    act_with(state, moderator, id, AuditAction::Approve, None).await
 }
 
 async fn article(

@@ -322,13 +322,7 @@ async fn settle(
         .settle_edit(current.id, accept, Some(note), now)
         .await?
         .ok_or_else(gone)?;
-    state.metrics.moderation_actions.inc();
-    tracing::info!(
-        moderator,
-        action = action.as_str(),
-        comment = current.id,
-        "moderation of an edit"
-    );
+    counted(state, moderator, action, current.id);
     if accept && after.state == CommentState::Visible {
         state.publish(
             &after.article,
@@ -345,6 +339,12 @@ async fn settle(
     };
     announce(state, current.id, change).await;
     Ok(())
+}
+
+/// Counts and logs a moderation act.
+fn counted(state: &AppState, moderator: &str, action: AuditAction, comment: i64) {
+    state.metrics.moderation_actions.inc();
+    tracing::info!(moderator, action = action.as_str(), comment, "moderation");
 }
 
 /// Holds a visible comment for review on Chime's own account (reports);
@@ -387,13 +387,7 @@ async fn apply(
     else {
         return Ok(false);
     };
-    state.metrics.moderation_actions.inc();
-    tracing::info!(
-        moderator,
-        action = action.as_str(),
-        comment = current.id,
-        "moderation"
-    );
+    counted(state, moderator, action, current.id);
     if changed.after.state == CommentState::Visible {
         state.publish(
             &changed.after.article,

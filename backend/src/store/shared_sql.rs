@@ -19,6 +19,30 @@ macro_rules! shared_sql {
             qb.push(")");
         }
 
+        /// Writes one moderation act to the audit log.
+        async fn record_audit<'e, E>(
+            executor: E,
+            at: i64,
+            comment_id: i64,
+            note: &AuditNote,
+        ) -> Result<(), sqlx::Error>
+        where
+            E: sqlx::Executor<'e, Database = $db>,
+        {
+            sqlx::query(
+                "INSERT INTO audit_log (at, moderator, action, comment_id, reason) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(at)
+            .bind(&note.moderator)
+            .bind(note.action.as_str())
+            .bind(comment_id)
+            .bind(&note.reason)
+            .execute(executor)
+            .await?;
+            Ok(())
+        }
+
         fn comments_of(rows: &[$row]) -> StoreResult<Vec<CommentRecord>> {
             rows.iter()
                 .map(comment_of)
@@ -288,17 +312,7 @@ macro_rules! shared_sql {
                     return Ok(None);
                 }
                 if let Some(note) = audit {
-                    sqlx::query(
-                        "INSERT INTO audit_log (at, moderator, action, comment_id, reason) \
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(at)
-                    .bind(&note.moderator)
-                    .bind(note.action.as_str())
-                    .bind(id)
-                    .bind(&note.reason)
-                    .execute(&mut *tx)
-                    .await?;
+                    record_audit(&mut *tx, at, id, &note).await?;
                 }
                 let record = comment_by_id(&mut *tx, id).await?;
                 tx.commit().await?;
@@ -713,17 +727,19 @@ macro_rules! shared_sql {
                 // Each thread's oldest replies only (a reply is newer than
                 // its parent, so the oldest of a thread hang together):
                 // one long thread cannot make every page huge.
+                // Ranked by id alone, so that only the replies kept are
+                // read whole.
                 let mut qb = QueryBuilder::<$db>::new(format!(
-                    "SELECT * FROM (SELECT {COMMENT_COLUMNS}, ROW_NUMBER() OVER \
-                     (PARTITION BY c.root_id ORDER BY c.created_at, c.id) AS thread_rank\
-                     {COMMENT_FROM} WHERE c.root_id IN "
+                    "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.id IN (SELECT ranked.id FROM \
+                     (SELECT c.id, ROW_NUMBER() OVER (PARTITION BY c.root_id \
+                     ORDER BY c.created_at, c.id) AS thread_rank FROM comments c WHERE c.root_id IN "
                 ));
                 push_id_list(&mut qb, &roots);
                 qb.push(" AND c.id <> c.root_id AND ");
                 push_shown(&mut qb, own_pending);
-                qb.push(") AS t WHERE t.thread_rank <= ")
+                qb.push(") AS ranked WHERE ranked.thread_rank <= ")
                     .push_bind(i64::from(per_thread) + 1)
-                    .push(" ORDER BY t.created_at ASC, t.id ASC");
+                    .push(") ORDER BY c.created_at ASC, c.id ASC");
                 let replies = comments_of(&qb.build().fetch_all(&mut *conn).await?)
                     .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
 

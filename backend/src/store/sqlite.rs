@@ -275,16 +275,7 @@ impl CommentStore for SqliteStore {
                 }
             }
             if let Some(note) = audit {
-                sqlx::query(
-                    "INSERT INTO audit_log (at, moderator, action, comment_id, reason) VALUES (?, ?, ?, ?, ?)",
-                )
-                .bind(at)
-                .bind(&note.moderator)
-                .bind(note.action.as_str())
-                .bind(id)
-                .bind(&note.reason)
-                .execute(&mut *tx)
-                .await?;
+                record_audit(&mut *tx, at, id, &note).await?;
             }
             let after = comment_by_id(&mut *tx, id)
                 .await?

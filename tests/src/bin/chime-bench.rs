@@ -21,6 +21,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "../bench/attacks.rs"]
+mod attacks;
+
 type Http = Client<HttpConnector, Full<Bytes>>;
 
 /// How long each measurement runs, after a warm-up.
@@ -47,6 +50,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // `chime-bench scale`: one server on SQLite against two on PostgreSQL.
     if args.get(1).map(String::as_str) == Some("scale") {
         return runtime.block_on(scale());
+    }
+    // `chime-bench attacks`: what three attacks do to the server.
+    if args.get(1).map(String::as_str) == Some("attacks") {
+        let chime = std::env::var_os("CHIME_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root().join("target/release/chime"));
+        return runtime.block_on(attacks::run(&chime, root().join("target/bench")));
     }
     runtime.block_on(bench())
 }
