@@ -90,8 +90,7 @@ async fn sign_in(app: &TestApp) -> String {
         .await
         .expect("request");
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let cookie = response.headers()["set-cookie"].to_str().expect("ascii");
-    cookie.split(';').next().expect("name=value").to_owned()
+    session_cookie(&response)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

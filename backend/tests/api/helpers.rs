@@ -331,15 +331,7 @@ impl TestApp {
             .await
             .expect("request");
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
-        response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .filter_map(|v| v.split(';').next())
-            .find(|c| c.starts_with("chime_mod="))
-            .expect("session cookie set")
-            .to_owned()
+        session_cookie(&response)
     }
 
     /// A moderation read, decoded.
@@ -359,6 +351,20 @@ impl TestApp {
             .header("Cookie", cookie)
             .header("Origin", &self.url)
     }
+}
+
+/// The session cookie a sign-in set, as `name=value` (it also sets a
+/// device cookie).
+pub fn session_cookie(response: &Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|c| c.starts_with("chime_mod="))
+        .expect("session cookie set")
+        .to_owned()
 }
 
 /// Asserts an error answer: status, JSON shape and code.
