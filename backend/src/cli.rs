@@ -130,6 +130,12 @@ struct ServeArgs {
     #[arg(long, env = "CHIME_MAX_CONNECTIONS", default_value_t = 20_000,
           value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
+    /// Connections one client address (IPv6: network) may hold at once;
+    /// trusted proxies are not counted. Past it, its new connections are
+    /// answered 503.
+    #[arg(long, env = "CHIME_CONNECTIONS_PER_ADDRESS", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    connections_per_address: u32,
     /// IPv6 clients are counted by this prefix in per-address limits (a
     /// household or machine usually has a whole /64).
     #[arg(long, env = "CHIME_IPV6_PREFIX", default_value_t = 64,
@@ -263,6 +269,7 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
     settings.streams_per_address = args.streams_per_address as usize;
     settings.idle_timeout = std::time::Duration::from_secs(args.idle_timeout_secs);
     settings.max_connections = args.max_connections as usize;
+    settings.connections_per_address = args.connections_per_address as usize;
     settings.ipv6_prefix = args.ipv6_prefix;
     settings.hold_after_reports = args.hold_after_reports;
     settings.screening = crate::screening::Rules {
@@ -302,8 +309,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
 
 /// Tells the operator the first admin password: on their terminal, or,
 /// when standard output is not one (a service whose output goes to its
-/// logs), in a file only they can read, beside the SQLite database (or in
-/// the working directory), naming the file but not the password.
+/// logs), in a file only they can read beside the SQLite database, naming
+/// the file but not the password. With PostgreSQL and no terminal there is
+/// no place of the operator's own to put it: they set one with `chime
+/// moderator passwd admin`.
 fn show_admin_password(url: &str, password: &str, database: &str) {
     if std::io::stdout().is_terminal() {
         println!("Made the first moderator. Sign in at {url}/moderate as:");
@@ -312,13 +321,20 @@ fn show_admin_password(url: &str, password: &str, database: &str) {
         println!("(shown only this once; change it with `chime moderator passwd admin`)");
         return;
     }
-    let dir = database
+    let Some(dir) = database
         .strip_prefix("sqlite://")
         .or_else(|| database.strip_prefix("sqlite:"))
         .map(|file| file.split('?').next().unwrap_or(file))
-        .and_then(|file| std::path::Path::new(file).parent())
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
+        .map(|file| match std::path::Path::new(file).parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+            _ => std::path::PathBuf::from("."),
+        })
+    else {
+        println!(
+            "Made the first moderator, admin (sign in at {url}/moderate); set its password with `chime moderator passwd admin`"
+        );
+        return;
+    };
     let path = dir.join("chime-admin-password");
     let written = crate::files::create_private(&path).and_then(|mut file| {
         use std::io::Write;

@@ -38,6 +38,9 @@ pub struct Settings {
     pub idle_timeout: Duration,
     /// Connections held open at once; past it, new ones are answered 503.
     pub max_connections: usize,
+    /// Connections one client network may hold at once (trusted proxies
+    /// are not counted), so that one client cannot take every place.
+    pub connections_per_address: usize,
     /// The prefix by which IPv6 clients are counted in per-address limits:
     /// one household or machine usually gets a whole /64.
     pub ipv6_prefix: u8,
@@ -107,6 +110,7 @@ impl Settings {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             max_connections: 20_000,
+            connections_per_address: 256,
             ipv6_prefix: 64,
             writes_per_minute_per_reader: 30,
             writes_per_minute_per_address: 300,

@@ -3,7 +3,9 @@
 //! HTTP/2 preface) is closed after `first_request` time; one that has been
 //! answered and asks nothing more, after `idle`. A request being handled,
 //! or an answer still being sent (a live event stream is one long answer),
-//! keeps its connection busy, never idle.
+//! keeps its connection busy, never idle. One client network may hold only
+//! so many of the places (trusted proxies, which carry everyone's
+//! connections, are not counted).
 
 use axum::body::Body;
 use axum::http::Response;
@@ -40,6 +42,10 @@ impl Slots {
         self.0.clone().try_acquire_owned().ok()
     }
 }
+
+/// Refusals being written at once; past it, a connection over the cap is
+/// closed without an answer (the refusal must not cost more than the cap).
+pub const REFUSALS_AT_ONCE: usize = 64;
 
 /// The answer to a connection over the cap: a plain HTTP/1.1 503 in API.md's
 /// error shape, written without reading the request, then the connection

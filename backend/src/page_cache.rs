@@ -98,16 +98,35 @@ pub struct PageCache {
 }
 
 impl Page {
-    /// About how much memory the page holds: its JSON, and the records it
-    /// was made from (each comment's text and HTML again).
+    /// About how much memory the page holds: its JSON, the records it was
+    /// made from (each comment's text and HTML again, and any waiting
+    /// edit), and who reacted and wrote on it.
     pub fn bytes(&self) -> usize {
         let records: usize = self
             .top_level
             .iter()
             .chain(&self.replies)
-            .map(|c| c.body.len() + c.html.len() + 256)
+            .map(|c| {
+                let edit = c
+                    .proposed
+                    .as_ref()
+                    .map_or(0, |e| e.body.len() + e.html.len());
+                c.body.len() + c.html.len() + edit + 256
+            })
             .sum();
-        self.anonymous.body().len() + records
+        let reactions: usize = self.reactions.as_ref().map_or(0, |by_reader| {
+            by_reader
+                .iter()
+                .map(|(reader, kinds)| reader.len() + 64 + kinds.len() * 16)
+                .sum()
+        });
+        let readers: usize = self
+            .authors
+            .iter()
+            .chain(&self.pending_authors)
+            .map(|r| r.len() + 48)
+            .sum();
+        self.anonymous.body().len() + records + reactions + readers
     }
 }
 
@@ -404,6 +423,18 @@ mod tests {
         // Dropped pages give their bytes back.
         cache.clear();
         assert_eq!(cache.lock().bytes, 0);
+    }
+
+    #[test]
+    fn a_page_s_bytes_count_who_reacted_on_it() {
+        let plain = page(1).bytes();
+        let mut busy = Arc::into_inner(page(1)).expect("one owner");
+        busy.reactions = Some(
+            (0..1_000)
+                .map(|n| (format!("reader{n:026}"), vec![(1, ReactionKind::Like)]))
+                .collect(),
+        );
+        assert!(busy.bytes() >= plain + 1_000 * 32, "{} bytes", busy.bytes());
     }
 
     #[test]

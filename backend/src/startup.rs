@@ -198,6 +198,13 @@ impl Application {
             idle: settings.idle_timeout,
         };
         let slots = Slots::new(policy.max);
+        let per_address = crate::ratelimit::StreamLimits::new(
+            settings.connections_per_address,
+            settings.ipv6_prefix,
+        );
+        let refusals = Arc::new(tokio::sync::Semaphore::new(
+            crate::connections::REFUSALS_AT_ONCE,
+        ));
         let request_timeout = settings.request_timeout;
         let purge = tokio::spawn(purge_loop(state.clone()));
         let shutdown = state.shutdown.clone();
@@ -230,9 +237,16 @@ impl Application {
                 },
                 () = &mut stop => break,
             };
-            let Some(slot) = slots.take() else {
+            let counted = (!settings.trusted_proxies.trusts(peer.ip())).then_some(peer.ip());
+            let place = per_address.open(counted).ok().zip(slots.take());
+            let Some((address_place, slot)) = place else {
                 tracing::debug!(%peer, "connection refused: at the connection limit");
-                connections.spawn(crate::connections::refuse(stream));
+                if let Ok(refusing) = refusals.clone().try_acquire_owned() {
+                    connections.spawn(async move {
+                        crate::connections::refuse(stream).await;
+                        drop(refusing);
+                    });
+                }
                 continue;
             };
             let _ = stream.set_nodelay(true);
@@ -255,7 +269,7 @@ impl Application {
                 .into_owned();
             let closing = closing.clone();
             connections.spawn(async move {
-                let _slot = slot;
+                let _places = (slot, address_place);
                 let mut connection = std::pin::pin!(connection);
                 let (why, grace) = tokio::select! {
                     ended = connection.as_mut() => {

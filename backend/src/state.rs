@@ -65,6 +65,15 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Drops the kept pages of an article that changed for some readers
+    /// only (nobody is sent an event), here and on every other server.
+    pub fn invalidate(&self, article: &str) {
+        self.pages.invalidate(article);
+        self.events.invalidate_elsewhere(article);
+    }
+}
+
 /// Whether an event changes an article's comment pages (its own reactions
 /// are not on them).
 pub fn on_pages(event: &LiveEvent) -> bool {

@@ -191,12 +191,20 @@ pub struct ModCommentList {
     pub next_cursor: Option<Cursor>,
 }
 
-/// `POST /mod/comments/{id}/hide`.
+/// The body of `POST /mod/comments/{id}/hide`, `reject` and `approve`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HideRequest {
-    /// Why, for the audit log (up to 500 characters).
+    /// Why, for the audit log (up to 500 characters): `hide`, `reject`.
     #[serde(default)]
     pub reason: Option<String>,
+    /// `approve` of a waiting edit: the `at` of the edit the moderator was
+    /// shown, so that a later edit is never approved unseen.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub edit_at: Option<time::OffsetDateTime>,
 }
 
 /// A moderation act.

@@ -181,7 +181,7 @@ async fn others_comments_wait_behind_a_button_and_removals_are_live() {
             },
             &kept,
             chime_shared::AuditAction::Hide,
-            None,
+            chime_shared::HideRequest::default(),
         )
         .await;
         assert!(hidden.is_ok());

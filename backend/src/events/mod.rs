@@ -33,6 +33,11 @@ pub trait EventBus: Send + Sync + 'static {
     /// Tells other servers (if any) that comment `id` changed so, when no
     /// moderator here is watching and the event was not built.
     fn announce_elsewhere(&self, _id: i64, _change: ModChange) {}
+
+    /// Tells other servers (if any) to drop the pages they keep of
+    /// `article`: it changed in a way only some of its readers are told of
+    /// (a comment or an edit that waits for review is its author's alone).
+    fn invalidate_elsewhere(&self, _article: &str) {}
 }
 
 /// One broadcast channel per watched article, in this process.

@@ -15,7 +15,9 @@
 //! and readers' widgets show an event's HTML as it comes. So every
 //! notification is signed with the installation's key (which only roles
 //! that can read Chime's tables know), and one whose signature does not
-//! hold is dropped and logged.
+//! hold is dropped and logged. The signature covers when it was sent: one
+//! older than `FRESH_MS`, or seen before, is a replay (any role may also
+//! `LISTEN`) and is dropped too.
 
 use super::{EventBus, LocalBus};
 use crate::page_cache::PageCache;
@@ -41,6 +43,15 @@ const MAX_PAYLOAD: usize = 7_900;
 /// The purpose under which notifications are signed.
 const SIGNED_AS: &str = "bus";
 
+/// How old a notification may be (servers' clocks differ a little).
+const FRESH_MS: i64 = 60_000;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// What travels in a notification.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "k")]
@@ -62,6 +73,8 @@ enum Wire {
         change: ModChange,
         id: i64,
     },
+    /// Drop the kept pages of article `a`.
+    Pages { o: String, a: String },
 }
 
 impl Wire {
@@ -70,7 +83,8 @@ impl Wire {
             Self::Live { o, .. }
             | Self::LiveRef { o, .. }
             | Self::Mod { o, .. }
-            | Self::ModRef { o, .. } => o,
+            | Self::ModRef { o, .. }
+            | Self::Pages { o, .. } => o,
         }
     }
 }
@@ -94,6 +108,15 @@ pub struct PgBus {
     outbox: mpsc::UnboundedSender<String>,
     /// Signs what this server sends and checks what others send.
     keys: ReaderHasher,
+    /// Signatures received within `FRESH_MS`, to refuse replays.
+    seen: std::sync::Mutex<Seen>,
+}
+
+/// Signatures received lately, and when they were last thinned.
+#[derive(Debug, Default)]
+struct Seen {
+    sent_at: std::collections::HashMap<String, i64>,
+    thinned_at: i64,
 }
 
 impl PgBus {
@@ -111,6 +134,7 @@ impl PgBus {
             origin: crate::service::auth::random_token(),
             outbox,
             keys,
+            seen: std::sync::Mutex::default(),
         });
         tokio::spawn(send(pool.clone(), queued, shutdown.clone()));
         tokio::spawn(listen(pool, Arc::downgrade(&bus), store, pages, shutdown));
@@ -121,8 +145,9 @@ impl PgBus {
         let Ok(json) = serde_json::to_string(wire) else {
             return 0;
         };
-        let signature = self.keys.sign(SIGNED_AS, json.as_bytes());
-        let payload = format!("{signature} {json}");
+        let signed = format!("{} {json}", now_ms());
+        let signature = self.keys.sign(SIGNED_AS, signed.as_bytes());
+        let payload = format!("{signature} {signed}");
         let len = payload.len();
         if len <= MAX_PAYLOAD {
             let _ = self.outbox.send(payload);
@@ -130,15 +155,36 @@ impl PgBus {
         len
     }
 
-    /// The event in a notification, if this installation signed it.
+    /// The event in a notification, if this installation signed it lately
+    /// and it was not received before.
     fn open(&self, payload: &str) -> Option<Wire> {
-        let Some((signature, json)) = payload.split_once(' ') else {
+        let Some((signature, signed)) = payload.split_once(' ') else {
             tracing::warn!("an unsigned notification on {CHANNEL} was dropped");
             return None;
         };
-        if !self.keys.verify(SIGNED_AS, json.as_bytes(), signature) {
+        if !self.keys.verify(SIGNED_AS, signed.as_bytes(), signature) {
             tracing::warn!("a notification on {CHANNEL} with a wrong signature was dropped");
             return None;
+        }
+        let (sent, json) = signed.split_once(' ')?;
+        let sent: i64 = sent.parse().ok()?;
+        let now = now_ms();
+        if (now - sent).abs() > FRESH_MS {
+            tracing::warn!("a stale notification on {CHANNEL} (a replay?) was dropped");
+            return None;
+        }
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            if now - seen.thinned_at > FRESH_MS / 6 {
+                seen.sent_at.retain(|_, at| (now - *at).abs() <= FRESH_MS);
+                seen.thinned_at = now;
+            }
+            if seen.sent_at.insert(signature.to_owned(), sent).is_some() {
+                tracing::warn!(
+                    "a notification on {CHANNEL} received twice (a replay?) was dropped"
+                );
+                return None;
+            }
         }
         match serde_json::from_str::<Wire>(json) {
             Ok(wire) => Some(wire),
@@ -166,6 +212,7 @@ impl PgBus {
                 self.deliver(&a, event, pages);
             }
             Wire::Mod { e, .. } => self.local.publish_mod(e),
+            Wire::Pages { a, .. } => pages.invalidate(&a),
             Wire::ModRef { change, id, .. } => {
                 if self.local.mod_subscribers() == 0 {
                     return;
@@ -257,6 +304,13 @@ impl EventBus for PgBus {
 
     fn mod_subscribers(&self) -> usize {
         self.local.mod_subscribers()
+    }
+
+    fn invalidate_elsewhere(&self, article: &str) {
+        self.notify(&Wire::Pages {
+            o: self.origin.clone(),
+            a: article.to_owned(),
+        });
     }
 
     fn announce_elsewhere(&self, id: i64, change: ModChange) {

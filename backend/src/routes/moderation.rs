@@ -38,24 +38,53 @@ pub const DEVICE_COOKIE: &str = "chime_device";
 /// How long a device cookie is believed.
 const DEVICE_DAYS: i64 = 365;
 
-/// A device cookie's value for `name`: a random nonce and its signature.
-fn device_cookie_value(state: &AppState, name: &str) -> String {
-    let nonce = crate::service::auth::random_token();
-    let signature = state
+/// What ties a device cookie to a moderator's password as it is now: a new
+/// password (or removing the moderator) makes every device cookie for the
+/// name worthless.
+fn password_mark(state: &AppState, password_hash: &str) -> String {
+    state
         .readers
-        .sign("device", format!("{name}\n{nonce}").as_bytes());
-    format!("{nonce}.{signature}")
+        .sign("device-password", password_hash.as_bytes())
 }
 
-/// Whether the browser's device cookie was made for `name`.
-fn known_browser(state: &AppState, jar: &CookieJar, name: &str) -> bool {
-    jar.get(DEVICE_COOKIE)
-        .and_then(|cookie| cookie.value().split_once('.'))
-        .is_some_and(|(nonce, signature)| {
-            state
-                .readers
-                .verify("device", format!("{name}\n{nonce}").as_bytes(), signature)
-        })
+/// A device cookie's value for `name`: a random nonce, when it was made,
+/// the password's mark, and their signature.
+fn device_cookie_value(state: &AppState, name: &str, password_hash: &str) -> String {
+    let nonce = crate::service::auth::random_token();
+    let made = state.now_ms();
+    let mark = password_mark(state, password_hash);
+    let signature = state.readers.sign(
+        "device",
+        format!("{name}\n{nonce}\n{made}\n{mark}").as_bytes(),
+    );
+    format!("{nonce}.{made}.{mark}.{signature}")
+}
+
+/// Whether the browser's device cookie was made for `name`, less than a
+/// year ago, under the password the moderator has now. The signature is
+/// checked first, so a made-up cookie costs no store read.
+async fn known_browser(state: &AppState, jar: &CookieJar, name: &str) -> bool {
+    let Some(cookie) = jar.get(DEVICE_COOKIE) else {
+        return false;
+    };
+    let parts: Vec<&str> = cookie.value().split('.').collect();
+    let [nonce, made, mark, signature] = parts[..] else {
+        return false;
+    };
+    let signed = format!("{name}\n{nonce}\n{made}\n{mark}");
+    if !state.readers.verify("device", signed.as_bytes(), signature) {
+        return false;
+    }
+    let young = made
+        .parse::<i64>()
+        .is_ok_and(|made| state.now_ms() - made < DEVICE_DAYS * 24 * 3600 * 1000);
+    if !young {
+        return false;
+    }
+    match state.store.moderator(name).await {
+        Ok(Some(record)) => password_mark(state, &record.password_hash) == mark,
+        _ => false,
+    }
 }
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -109,7 +138,7 @@ async fn sign_in(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<(CookieJar, StatusCode)> {
     // Before the password is even hashed: guessing stays slow.
-    let known = known_browser(&state, &jar, &body.username);
+    let known = known_browser(&state, &jar, &body.username).await;
     state.sign_in_limits.check(&body.username, addr, known)?;
     // A new session on every sign-in; the old one, if any, ends.
     if let Some(old) = jar.get(SESSION_COOKIE) {
@@ -133,12 +162,21 @@ async fn sign_in(
         .secure(state.settings.https())
         .path("/")
         .max_age(ttl);
-    let device = Cookie::build((DEVICE_COOKIE, device_cookie_value(&state, &name)))
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(state.settings.https())
-        .path("/")
-        .max_age(time::Duration::days(DEVICE_DAYS));
+    let password_hash = state
+        .store
+        .moderator(&name)
+        .await?
+        .map(|r| r.password_hash)
+        .unwrap_or_default();
+    let device = Cookie::build((
+        DEVICE_COOKIE,
+        device_cookie_value(&state, &name, &password_hash),
+    ))
+    .http_only(true)
+    .same_site(SameSite::Strict)
+    .secure(state.settings.https())
+    .path("/")
+    .max_age(time::Duration::days(DEVICE_DAYS));
     Ok((jar.add(cookie).add(device), StatusCode::NO_CONTENT))
 }
 
@@ -193,12 +231,12 @@ async fn list(
     Ok(Json(moderation::list(&state, request).await?))
 }
 
-/// The optional `{reason}` of `hide` and `reject`, as JSON: a body of any
-/// other type is refused, as on every JSON route (a cross-site form cannot
-/// send JSON).
-fn reason_of(headers: &HeaderMap, body: &Bytes) -> ApiResult<Option<String>> {
+/// The optional body of `hide`, `reject` and `approve`, as JSON: a body of
+/// any other type is refused, as on every JSON route (a cross-site form
+/// cannot send JSON).
+fn act_body(headers: &HeaderMap, body: &Bytes) -> ApiResult<HideRequest> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
+        return Ok(HideRequest::default());
     }
     let json = headers
         .get(header::CONTENT_TYPE)
@@ -214,9 +252,8 @@ fn reason_of(headers: &HeaderMap, body: &Bytes) -> ApiResult<Option<String>> {
             "Send the request body as JSON (Content-Type: application/json).",
         ));
     }
-    Ok(serde_json::from_slice::<HideRequest>(body)
-        .map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))?
-        .reason)
+    serde_json::from_slice::<HideRequest>(body)
+        .map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))
 }
 
 async fn act_with(
@@ -224,10 +261,10 @@ async fn act_with(
     moderator: Moderator,
     id: String,
     action: AuditAction,
-    reason: Option<String>,
+    body: HideRequest,
 ) -> ApiResult<Json<ModComment>> {
     Ok(Json(
-        moderation::act(&state, &moderator, &id, action, reason).await?,
+        moderation::act(&state, &moderator, &id, action, body).await?,
     ))
 }
 
@@ -238,8 +275,8 @@ async fn hide(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<ModComment>> {
-    let reason = reason_of(&headers, &body)?;
-    act_with(state, moderator, id, AuditAction::Hide, reason).await
+    let body = act_body(&headers, &body)?;
+    act_with(state, moderator, id, AuditAction::Hide, body).await
 }
 
 async fn reject(
@@ -249,8 +286,8 @@ async fn reject(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<ModComment>> {
-    let reason = reason_of(&headers, &body)?;
-    act_with(state, moderator, id, AuditAction::Reject, reason).await
+    let body = act_body(&headers, &body)?;
+    act_with(state, moderator, id, AuditAction::Reject, body).await
 }
 
 async fn unhide(
@@ -258,15 +295,25 @@ async fn unhide(
     Extension(moderator): Extension<Moderator>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ModComment>> {
-    act_with(state, moderator, id, AuditAction::Unhide, None).await
+    act_with(
+        state,
+        moderator,
+        id,
+        AuditAction::Unhide,
+        HideRequest::default(),
+    )
+    .await
 }
 
 async fn approve(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
     ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> ApiResult<Json<ModComment>> {
-    act_with(state, moderator, id, AuditAction::Approve, None).await
+    let body = act_body(&headers, &body)?;
+    act_with(state, moderator, id, AuditAction::Approve, body).await
 }
 
 async fn article(

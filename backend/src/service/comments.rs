@@ -405,7 +405,7 @@ pub async fn post(
     } else {
         // Nobody else is told; the author's next listing must show it.
         state.metrics.comments_held.inc();
-        state.pages.invalidate(article.as_str());
+        state.invalidate(article.as_str());
     }
     moderation::announce(state, record.id, ModChange::Created).await;
     Ok(for_reader(&record, Some(reader), Vec::new()))
@@ -512,22 +512,29 @@ pub async fn edit(
         || record.report_count > 0
         || state.screening.rules.premoderation == Premoderation::All
         || state.store.article_premoderated(&record.article).await?;
-    let mode = if review {
-        EditMode::ForReview
-    } else {
-        EditMode::InPlace
-    };
-    let updated = state
-        .store
-        .edit_comment(record.id, body.as_str(), &render(body.as_str()), now, mode)
-        .await?
-        .ok_or_else(|| ApiError::not_found("There is no such comment."))?;
+    let html = render(body.as_str());
+    let mut edited = None;
+    if !review {
+        edited = state
+            .store
+            .edit_comment(record.id, body.as_str(), &html, now, EditMode::InPlace)
+            .await?;
+    }
+    // Held or reported since it was read: the edit waits after all.
+    let review = review || edited.is_none();
+    if edited.is_none() {
+        edited = state
+            .store
+            .edit_comment(record.id, body.as_str(), &html, now, EditMode::ForReview)
+            .await?;
+    }
+    let updated = edited.ok_or_else(|| ApiError::not_found("There is no such comment."))?;
     if review {
         if let Some(reason) = screened {
             tracing::info!(comment = updated.id, reason, "edit held for review");
         }
         // Only its author sees the edit: their listing must show it.
-        state.pages.invalidate(&updated.article);
+        state.invalidate(&updated.article);
     } else if updated.state == CommentState::Visible {
         state.publish(
             &updated.article,
@@ -562,7 +569,7 @@ pub async fn delete(state: &AppState, raw_id: &str, reader: &ReaderHash) -> ApiR
     match change.before {
         CommentState::Visible => publish_removed(state, &change.after),
         // Only its author saw it; their listing must drop it.
-        CommentState::Pending => state.pages.invalidate(&record.article),
+        CommentState::Pending => state.invalidate(&record.article),
         CommentState::Hidden | CommentState::Deleted => {}
     }
     moderation::announce(state, record.id, ModChange::Deleted).await;

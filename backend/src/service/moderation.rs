@@ -5,7 +5,7 @@ use super::auth::{hash_password_blocking, random_token, token_hash, verify_passw
 use super::comments::publish_removed;
 use super::cursor::{self, Listing};
 use super::view::{comment_id, for_moderator, for_reader, stored_id};
-use crate::clock::from_millis;
+use crate::clock::{from_millis, to_millis};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{
@@ -13,9 +13,9 @@ use crate::store::{
     StoreError,
 };
 use chime_shared::{
-    ArticleId, ArticleModeration, AuditAction, AuditEntry, AuditList, CommentState, LiveEvent,
-    LoginRequest, ModChange, ModComment, ModCommentList, ModEvent, ModStateFilter, Note, PageLimit,
-    ReportSummary, Role, WaitingEdit,
+    ArticleId, ArticleModeration, AuditAction, AuditEntry, AuditList, CommentState, HideRequest,
+    LiveEvent, LoginRequest, ModChange, ModComment, ModCommentList, ModEvent, ModStateFilter, Note,
+    PageLimit, ReportSummary, Role, WaitingEdit,
 };
 
 /// A signed-in moderator, as the guard hands it to handlers.
@@ -216,20 +216,22 @@ pub async fn act(
     moderator: &Moderator,
     raw_id: &str,
     action: AuditAction,
-    reason: Option<String>,
+    body: HideRequest,
 ) -> ApiResult<ModComment> {
     if action == AuditAction::Hold {
         return Err(ApiError::bad_request(
             "Comments are held by Chime itself, not by moderators.",
         ));
     }
-    let reason = Note::parse_optional("reason", reason.as_deref())?;
+    let reason = Note::parse_optional("reason", body.reason.as_deref())?;
+    let seen_edit = body.edit_at.map(to_millis);
     change_state(
         state,
         moderator,
         raw_id,
         action,
         reason.as_ref().map(|n| n.as_str().to_owned()),
+        seen_edit,
     )
     .await
 }
@@ -253,6 +255,7 @@ async fn change_state(
     raw_id: &str,
     action: AuditAction,
     reason: Option<String>,
+    seen_edit: Option<i64>,
 ) -> ApiResult<ModComment> {
     let not_found = || ApiError::not_found("There is no such comment.");
     let id = stored_id(raw_id).ok_or_else(not_found)?;
@@ -262,7 +265,15 @@ async fn change_state(
         return Err(ApiError::conflict("Its author deleted this comment."));
     }
     if matches!(action, AuditAction::Approve | AuditAction::Reject) && current.proposed.is_some() {
-        settle(state, &moderator.username, &current, action, reason).await?;
+        settle(
+            state,
+            &moderator.username,
+            &current,
+            action,
+            reason,
+            seen_edit,
+        )
+        .await?;
         return fetch(state, id).await?.ok_or_else(not_found);
     }
     // Hiding a hidden comment (or restoring a visible one) is already done.
@@ -285,20 +296,38 @@ async fn change_state(
 /// shown comment only the edit is judged: approved, readers get the new
 /// words at once; rejected, they keep the old ones. On a held comment the
 /// edit goes with it: approved, readers get the comment with the new
-/// words; rejected, it is hidden and the edit dropped.
+/// words; rejected, it is hidden and the edit dropped. Approving names the
+/// edit the moderator saw (`seen_edit`, its time): an edit made since is
+/// never approved unseen.
 async fn settle(
     state: &AppState,
     moderator: &str,
     current: &CommentRecord,
     action: AuditAction,
     reason: Option<String>,
+    seen_edit: Option<i64>,
 ) -> ApiResult<()> {
     let accept = action == AuditAction::Approve;
     let gone = || ApiError::conflict("This comment is not waiting for review.");
+    let changed = || {
+        ApiError::conflict(
+            "Its author changed the edit since you looked at it (or the request did not say \
+             which edit you saw): look at it again.",
+        )
+    };
+    let waiting_at = current.proposed.as_ref().map(|e| e.at);
+    if accept && (seen_edit.is_none() || seen_edit != waiting_at) {
+        return Err(changed());
+    }
+    let expected = if accept { seen_edit } else { None };
     let now = state.now_ms();
     if current.state == CommentState::Pending {
         if accept {
-            state.store.settle_edit(current.id, true, None, now).await?;
+            state
+                .store
+                .settle_edit(current.id, true, expected, None, now)
+                .await?
+                .ok_or_else(changed)?;
         }
         let current = state.store.comment(current.id).await?.ok_or_else(gone)?;
         if !apply(state, moderator, &current, action, reason).await? {
@@ -307,7 +336,7 @@ async fn settle(
         if !accept {
             state
                 .store
-                .settle_edit(current.id, false, None, now)
+                .settle_edit(current.id, false, None, None, now)
                 .await?;
         }
         return Ok(());
@@ -319,18 +348,19 @@ async fn settle(
     };
     let after = state
         .store
-        .settle_edit(current.id, accept, Some(note), now)
+        .settle_edit(current.id, accept, expected, Some(note), now)
         .await?
-        .ok_or_else(gone)?;
+        .ok_or_else(if accept { changed } else { gone })?;
     counted(state, moderator, action, current.id);
-    if accept && after.state == CommentState::Visible {
+    // Readers get the words now shown (the same ones, after a rejection:
+    // then it is its author's widget that drops the edit it showed).
+    if after.state == CommentState::Visible {
         state.publish(
             &after.article,
             LiveEvent::CommentUpdated(for_reader(&after, None, Vec::new())),
         );
     } else {
-        // Its author's own listing showed the edit.
-        state.pages.invalidate(&after.article);
+        state.invalidate(&after.article);
     }
     let change = if accept {
         ModChange::Approved

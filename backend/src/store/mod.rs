@@ -253,6 +253,8 @@ pub trait CommentStore: Send + Sync + 'static {
     async fn comment(&self, id: i64) -> StoreResult<Option<CommentRecord>>;
 
     /// Replaces a comment's body, or sets the edit that waits for review.
+    /// `None` when there is no such comment, or, in place, when it is no
+    /// longer shown and unreported (it needs review now).
     async fn edit_comment(
         &self,
         id: i64,
@@ -263,12 +265,14 @@ pub trait CommentStore: Send + Sync + 'static {
     ) -> StoreResult<Option<CommentRecord>>;
 
     /// Settles an edit that waits for review: accepted, its words become
-    /// the comment's; refused, they are dropped. Audited when `audit` is
-    /// given. `None` when no edit was waiting.
+    /// the comment's; refused, they are dropped. Only the edit made at
+    /// `expected_at`, when given. Audited when `audit` is given. `None`
+    /// when no such edit was waiting.
     async fn settle_edit(
         &self,
         id: i64,
         accept: bool,
+        expected_at: Option<i64>,
         audit: Option<AuditNote>,
         at: i64,
     ) -> StoreResult<Option<CommentRecord>>;

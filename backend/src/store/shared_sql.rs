@@ -268,21 +268,27 @@ macro_rules! shared_sql {
             at: i64,
             mode: EditMode,
         ) -> StoreResult<Option<CommentRecord>> {
+            // In place only while nothing about it asks for review (a hold or
+            // a report may have landed since the caller looked).
             let sql = match mode {
                 EditMode::InPlace => "UPDATE comments SET body = $1, html = $2, edited_at = $3, \
-                     proposed_body = NULL, proposed_html = NULL, proposed_at = NULL WHERE id = $4",
+                     proposed_body = NULL, proposed_html = NULL, proposed_at = NULL \
+                     WHERE id = $4 AND state = 'visible' AND report_count = 0",
                 EditMode::ForReview => "UPDATE comments SET proposed_body = $1, proposed_html = $2, \
                      proposed_at = $3 WHERE id = $4",
             };
             let run = async {
                 let mut tx = pool.begin().await?;
-                sqlx::query(sql)
+                let changed = sqlx::query(sql)
                     .bind(body)
                     .bind(html)
                     .bind(at)
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
+                if changed.rows_affected() == 0 {
+                    return Ok(None);
+                }
                 let record = comment_by_id(&mut *tx, id).await?;
                 tx.commit().await?;
                 Ok(record)
@@ -294,20 +300,26 @@ macro_rules! shared_sql {
             pool: &sqlx::Pool<$db>,
             id: i64,
             accept: bool,
+            expected_at: Option<i64>,
             audit: Option<AuditNote>,
             at: i64,
         ) -> StoreResult<Option<CommentRecord>> {
-            let sql = if accept {
+            let set = if accept {
                 "UPDATE comments SET body = proposed_body, html = proposed_html, \
                  edited_at = proposed_at, proposed_body = NULL, proposed_html = NULL, \
-                 proposed_at = NULL WHERE id = $1 AND proposed_body IS NOT NULL"
+                 proposed_at = NULL"
             } else {
-                "UPDATE comments SET proposed_body = NULL, proposed_html = NULL, \
-                 proposed_at = NULL WHERE id = $1 AND proposed_body IS NOT NULL"
+                "UPDATE comments SET proposed_body = NULL, proposed_html = NULL, proposed_at = NULL"
             };
+            let only = if expected_at.is_some() { " AND proposed_at = $2" } else { "" };
+            let sql = format!("{set} WHERE id = $1 AND proposed_body IS NOT NULL{only}");
             let run = async {
                 let mut tx = pool.begin().await?;
-                let changed = sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+                let mut update = sqlx::query(&sql).bind(id);
+                if let Some(expected) = expected_at {
+                    update = update.bind(expected);
+                }
+                let changed = update.execute(&mut *tx).await?;
                 if changed.rows_affected() == 0 {
                     return Ok(None);
                 }

@@ -227,10 +227,11 @@ impl CommentStore for SqliteStore {
         &self,
         id: i64,
         accept: bool,
+        expected_at: Option<i64>,
         audit: Option<AuditNote>,
         at: i64,
     ) -> StoreResult<Option<CommentRecord>> {
-        settle_edit_in(&self.writer, id, accept, audit, at).await
+        settle_edit_in(&self.writer, id, accept, expected_at, audit, at).await
     }
 
     async fn set_state(

@@ -137,6 +137,40 @@ async fn connections_over_the_cap_get_a_clear_answer() {
     assert!(served);
 }
 
+#[tokio::test]
+async fn one_address_cannot_take_every_connection() {
+    let app = spawn_with(|s| s.connections_per_address = 2).await;
+    let _one = TcpStream::connect(host(&app)).await.expect("connects");
+    let _two = TcpStream::connect(host(&app)).await.expect("connects");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut third = TcpStream::connect(host(&app)).await.expect("connects");
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(3), third.read_to_end(&mut answer))
+        .await
+        .expect("answered and closed")
+        .expect("read");
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 503"));
+    // Behind a trusted proxy, its connections carry everyone's: not counted.
+    let app = spawn_with(|s| {
+        s.connections_per_address = 2;
+        s.trusted_proxies = TrustedProxies::parse("127.0.0.1").expect("parses");
+    })
+    .await;
+    let _held: Vec<TcpStream> =
+        futures_util::future::join_all((0..3).map(|_| TcpStream::connect(host(&app))))
+            .await
+            .into_iter()
+            .map(|c| c.expect("connects"))
+            .collect();
+    let response = app
+        .client
+        .get(format!("{}/healthz", app.url))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
 /// Whether a moderation stream ends within `limit`.
 async fn ends_within(events: &mut Events, limit: Duration) -> bool {
     tokio::time::timeout(limit, async {
@@ -447,14 +481,43 @@ async fn guessing_at_a_name_does_not_lock_its_moderator_out() {
     // or a forged one, does not help.
     let boss = sign_in("203.0.113.10".into(), Some(device), password_of()).await;
     assert_eq!(boss.status(), StatusCode::NO_CONTENT);
+    let device = set_cookies(&boss)
+        .into_iter()
+        .find(|c| c.starts_with("chime_device="))
+        .expect("a fresh device cookie");
     let forged = sign_in(
         "203.0.113.11".into(),
-        Some("chime_device=00.00000000000000000000000000000000".into()),
+        Some("chime_device=00.0.00.00000000000000000000000000000000".into()),
         password_of(),
     )
     .await;
     assert_error(
         forged,
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+    )
+    .await;
+    // A year on, the cookie is believed no more.
+    app.clock.advance(time::Duration::days(366));
+    let old = sign_in("203.0.113.12".into(), Some(device.clone()), password_of()).await;
+    assert_error(old, StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited).await;
+    app.clock.advance(-time::Duration::days(366));
+    // A new password ends every device cookie of the name.
+    chime_backend::service::moderation::set_password(
+        app.state.store.as_ref(),
+        "boss",
+        "the boss's new long password".into(),
+    )
+    .await
+    .expect("set");
+    let revoked = sign_in(
+        "203.0.113.13".into(),
+        Some(device),
+        "the boss's new long password",
+    )
+    .await;
+    assert_error(
+        revoked,
         StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::RateLimited,
     )
@@ -490,8 +553,32 @@ async fn events_forged_with_notify_do_not_reach_readers() {
         .await;
     }
     // What a real server sends still arrives, and nothing before it.
+    let mut listener = sqlx::postgres::PgListener::connect(&a.database)
+        .await
+        .expect("listens");
+    listener.listen("chime_events").await.expect("listens");
     b.comment(article, &reader(), "real", None).await;
     assert_eq!(on_a.next().await.0, "comment_created");
+
+    // A real notification, replayed by anyone who listened: dropped.
+    let captured = loop {
+        let n = tokio::time::timeout(Duration::from_secs(5), listener.recv())
+            .await
+            .expect("a notification")
+            .expect("received");
+        if n.payload().contains("comment_created") {
+            break n.payload().to_owned();
+        }
+    };
+    execute(
+        &a.database,
+        &format!("NOTIFY chime_events, '{}'", captured.replace('\'', "''")),
+    )
+    .await;
+    b.comment(article, &reader(), "second", None).await;
+    let (name, data) = on_a.next().await;
+    assert_eq!(name, "comment_created");
+    assert!(data.contains("second"), "a replay arrived: {data}");
 }
 
 #[tokio::test]
@@ -518,6 +605,26 @@ async fn the_database_and_its_backups_are_their_owner_s_alone() {
 
 async fn act_on(app: &TestApp, cookie: &str, id: &str, act: &str) -> reqwest::Response {
     app.moderation(Method::POST, &format!("/comments/{id}/{act}"), cookie)
+        .send()
+        .await
+        .expect("request")
+}
+
+/// Approves the waiting edit of comment `id` a moderator is shown in the
+/// review queue (naming it, as the moderation view does).
+async fn approve_seen(app: &TestApp, cookie: &str, id: &str) -> reqwest::Response {
+    let queue: chime_shared::ModCommentList = app.mod_get("/comments?state=pending", cookie).await;
+    let row = queue
+        .comments
+        .iter()
+        .find(|r| r.comment.id.as_str() == id)
+        .expect("in the review queue");
+    let seen = row.edit.as_ref().expect("an edit waits").at;
+    app.moderation(Method::POST, &format!("/comments/{id}/approve"), cookie)
+        .json(&chime_shared::HideRequest {
+            reason: None,
+            edit_at: Some(seen),
+        })
         .send()
         .await
         .expect("request")
@@ -587,10 +694,33 @@ async fn an_approved_comment_edited_under_review_rules_waits_for_review_again() 
         chime_shared::CommentState::Visible
     );
 
-    // Edited again and approved: everyone gets the new words.
+    // Edited again: approving needs the edit the moderator saw, and an
+    // edit made after they looked is not approved unseen.
+    edit_as(&app, &author, &id, "harmless words").await;
+    let unnamed = act_on(&app, &cookie, &id, "approve").await;
+    assert_error(unnamed, StatusCode::CONFLICT, ErrorCode::Conflict).await;
+    let queue: chime_shared::ModCommentList = app.mod_get("/comments?state=pending", &cookie).await;
+    let seen = queue.comments[0].edit.as_ref().expect("edit").at;
+    app.clock.advance(time::Duration::seconds(1));
+    edit_as(&app, &author, &id, "spam slipped in after the look").await;
+    let stale = app
+        .moderation(Method::POST, &format!("/comments/{id}/approve"), &cookie)
+        .json(&chime_shared::HideRequest {
+            reason: None,
+            edit_at: Some(seen),
+        })
+        .send()
+        .await
+        .expect("request");
+    assert_error(stale, StatusCode::CONFLICT, ErrorCode::Conflict).await;
+    assert_eq!(
+        app.list("review/edit", "", None).await.comments[0].body,
+        "approved words"
+    );
+    // Approved as seen: everyone gets the new words.
     edit_as(&app, &author, &id, "better words").await;
     assert_eq!(
-        act_on(&app, &cookie, &id, "approve").await.status(),
+        approve_seen(&app, &cookie, &id).await.status(),
         StatusCode::OK
     );
     assert_eq!(
@@ -666,7 +796,7 @@ async fn an_edit_does_not_erase_what_was_reported() {
     );
     let cookie = app.moderator_cookie("judge").await;
     assert_eq!(
-        act_on(&app, &cookie, &id, "approve").await.status(),
+        approve_seen(&app, &cookie, &id).await.status(),
         StatusCode::OK
     );
     assert_eq!(

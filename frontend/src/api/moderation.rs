@@ -86,22 +86,27 @@ impl ModApi {
     pub async fn hide(&self, id: &str, reason: Option<String>) -> Result<ModComment, ApiFailure> {
         let request = Request::post(&format!("{}/comments/{}/hide", self.base, encode(id)))
             .header("Content-Type", "application/json")
-            .body(encode_json(&HideRequest { reason }))
+            .body(encode_json(&HideRequest {
+                reason,
+                edit_at: None,
+            }))
             .map_err(|_| ApiFailure::offline())?;
         Api::answer(request.send().await).await
     }
 
-    /// `unhide`, `approve` or `reject` a comment (the last with a reason).
+    /// `unhide`, `approve` or `reject` a comment (the last with a reason;
+    /// approving a waiting edit names the one shown).
     pub async fn act(
         &self,
         id: &str,
         action: &str,
         reason: Option<String>,
+        edit_at: Option<time::OffsetDateTime>,
     ) -> Result<ModComment, ApiFailure> {
         let url = format!("{}/comments/{}/{action}", self.base, encode(id));
         let request = Request::post(&url)
             .header("Content-Type", "application/json")
-            .body(encode_json(&HideRequest { reason }))
+            .body(encode_json(&HideRequest { reason, edit_at }))
             .map_err(|_| ApiFailure::offline())?;
         Api::answer(request.send().await).await
     }

@@ -114,10 +114,12 @@ impl Thread {
     }
 
     /// Adds a thread's further replies (flat, oldest first, each after its
-    /// parent) beneath their parents, and notes where the thread goes on.
+    /// parent) beneath their parents, read `from` a cursor, and notes where
+    /// the thread goes on (unless the thread moved on meanwhile).
     pub fn append_replies(
         &mut self,
         root: &CommentId,
+        from: &Cursor,
         replies: Vec<Comment>,
         next: Option<Cursor>,
     ) -> Changes {
@@ -128,7 +130,9 @@ impl Thread {
                 self.insert_tree(reply, false, &mut changes);
             }
         }
-        if let Some(comment) = self.comments.get_mut(root) {
+        if let Some(comment) = self.comments.get_mut(root)
+            && comment.replies_cursor.as_ref() == Some(from)
+        {
             comment.replies_cursor = next;
             changes.comment(root);
         }
@@ -406,7 +410,8 @@ pub(crate) mod tests {
             comment("4", Some("1")),
             comment("9", Some("8")),
         ];
-        t.append_replies(&cid("1"), more, next.clone());
+        let first = Cursor::parse("p.0.0.2").expect("cursor");
+        t.append_replies(&cid("1"), &first, more, next.clone());
         assert_eq!(t.children(&Some(cid("2"))), vec![cid("3")]);
         assert_eq!(t.children(&Some(cid("1"))), vec![cid("2"), cid("4")]);
         assert!(!t.contains(&cid("9")), "its parent is not shown");
@@ -421,7 +426,14 @@ pub(crate) mod tests {
             t.get(&cid("1")).and_then(|c| c.replies_cursor.clone()),
             next
         );
-        t.append_replies(&cid("1"), Vec::new(), None);
+        // A late answer to an earlier request does not move it back.
+        t.append_replies(&cid("1"), &first, Vec::new(), None);
+        assert_eq!(
+            t.get(&cid("1")).and_then(|c| c.replies_cursor.clone()),
+            next
+        );
+        let last = next.clone().expect("a cursor");
+        t.append_replies(&cid("1"), &last, Vec::new(), None);
         assert!(t.get(&cid("1")).is_some_and(|c| c.replies_cursor.is_none()));
     }
 

@@ -242,13 +242,15 @@ impl Room {
                 continue;
             };
             let reason = reason.clone();
+            // The edit on screen is the one approved, never a later one.
+            let edit_at = before.edit.as_ref().map(|e| e.at);
             leptos::task::spawn_local(async move {
                 let api = room.api.get_value();
                 let answer = match act {
                     Act::Hide => api.hide(id.as_str(), reason).await,
-                    Act::Restore => api.act(id.as_str(), "unhide", None).await,
-                    Act::Approve => api.act(id.as_str(), "approve", None).await,
-                    Act::Reject => api.act(id.as_str(), "reject", reason).await,
+                    Act::Restore => api.act(id.as_str(), "unhide", None, None).await,
+                    Act::Approve => api.act(id.as_str(), "approve", None, edit_at).await,
+                    Act::Reject => api.act(id.as_str(), "reject", reason, None).await,
                 };
                 match answer {
                     Ok(row) => room.desk.update(|d| d.put(row)),

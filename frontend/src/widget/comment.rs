@@ -60,18 +60,27 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
         });
     };
 
-    // The thread's next replies, hung beneath their parents.
+    // The thread's next replies, hung beneath their parents; one request
+    // at a time.
+    let fetching = StoredValue::new(false);
     let more_replies = move |_| {
         let Some(cursor) = data.with_untracked(|c| c.replies_cursor.clone()) else {
             return;
         };
+        if fetching.get_value() {
+            return;
+        }
+        fetching.set_value(true);
         let id = stored_id.get_value();
         leptos::task::spawn_local(async move {
             let api = ctx.api.get_value();
             match api.replies(id.as_str(), cursor.as_str()).await {
-                Ok(page) => ctx.change(|t| t.append_replies(&id, page.comments, page.next_cursor)),
+                Ok(page) => {
+                    ctx.change(|t| t.append_replies(&id, &cursor, page.comments, page.next_cursor))
+                }
                 Err(failure) => ctx.failed(&failure),
             }
+            fetching.set_value(false);
         });
     };
 
