@@ -225,6 +225,8 @@ async fn the_hostile_corpus_runs_nothing_in_the_widget_or_the_moderation_view() 
             let n = w
                 .eval(
                     "const root = document.querySelector('chime-comments').shadowRoot;
+                     const list = root.querySelector('.chime-list');
+                     if (!list || list.getAttribute('aria-busy') !== 'false') return -1;
                      const more = root.querySelector('[data-testid=load-more]');
                      if (more && !more.disabled) more.click();
                      return more ? -1 : root.querySelectorAll('.chime-list > [data-testid=comment]').length;",
