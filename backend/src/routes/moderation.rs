@@ -145,8 +145,8 @@ async fn sign_in(
         moderation::sign_out(&state, old.value()).await?;
     }
     let name = body.username.clone();
-    let token = match moderation::sign_in(&state, body).await {
-        Ok(token) => token,
+    let (token, password_hash) = match moderation::sign_in(&state, body).await {
+        Ok(signed_in) => signed_in,
         Err(e) => {
             // For the operator's eyes: who is being guessed, from where.
             let shown: String = name.chars().take(64).collect();
@@ -162,12 +162,6 @@ async fn sign_in(
         .secure(state.settings.https())
         .path("/")
         .max_age(ttl);
-    let password_hash = state
-        .store
-        .moderator(&name)
-        .await?
-        .map(|r| r.password_hash)
-        .unwrap_or_default();
     let device = Cookie::build((
         DEVICE_COOKIE,
         device_cookie_value(&state, &name, &password_hash),

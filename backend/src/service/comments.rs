@@ -6,7 +6,7 @@ use super::view::{self, for_reader, stored_id};
 use crate::caching::Prepared;
 use crate::error::{ApiError, ApiResult};
 use crate::page_cache::{Page, PageKey, Stake};
-use crate::render::render;
+use crate::render::{links, render};
 use crate::screening::{Post, Premoderation};
 use crate::state::AppState;
 use crate::store::{CommentRecord, EditMode, Keyset, NewCommentRecord, ReaderHash};
@@ -361,9 +361,11 @@ pub async fn post(
         Some(raw) => place_reply(state, article, raw).await?,
     };
     let now = state.now_ms();
+    let html = render(body.as_str());
     let mut hold = state.screening.check(&Post {
         author_name: author.as_str(),
         body: body.as_str(),
+        links: links(&html),
         honeypot: request.website.as_deref(),
         form_ms: request.form_ms,
         senders: [&reader.0, poster.address],
@@ -385,7 +387,7 @@ pub async fn post(
             author_name: author.as_str().to_owned(),
             author_reader: reader.0.clone(),
             body: body.as_str().to_owned(),
-            html: render(body.as_str()),
+            html,
             created_at: now,
             idempotency_key: key.map(|k| k.as_str().to_owned()),
             hold,
@@ -502,7 +504,8 @@ pub async fn edit(
         ));
     }
     let body = CommentBody::parse(&request.body, state.settings.limits.body_max_chars)?;
-    let screened = state.screening.check_edit(body.as_str())?;
+    let html = render(body.as_str());
+    let screened = state.screening.check_edit(body.as_str(), links(&html))?;
     // An edit of words a moderator looks at, or would have looked at,
     // waits for one: readers keep the words let through (or, for a held
     // comment, see nothing), and a reported or held comment keeps what
@@ -512,7 +515,6 @@ pub async fn edit(
         || record.report_count > 0
         || state.screening.rules.premoderation == Premoderation::All
         || state.store.article_premoderated(&record.article).await?;
-    let html = render(body.as_str());
     let mut edited = None;
     if !review {
         edited = state

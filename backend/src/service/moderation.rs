@@ -36,9 +36,10 @@ impl From<ModeratorRecord> for Moderator {
     }
 }
 
-/// Checks credentials and starts a session; returns the cookie's token.
-/// The error never says which half was wrong.
-pub async fn sign_in(state: &AppState, request: LoginRequest) -> ApiResult<String> {
+/// Checks credentials and starts a session; returns the cookie's token and
+/// the moderator's password hash as stored (device cookies are tied to
+/// it). The error never says which half was wrong.
+pub async fn sign_in(state: &AppState, request: LoginRequest) -> ApiResult<(String, String)> {
     if request.username.len() > 100 || request.password.len() > 1024 {
         return Err(wrong_credentials());
     }
@@ -56,7 +57,7 @@ pub async fn sign_in(state: &AppState, request: LoginRequest) -> ApiResult<Strin
         .create_session(&token_hash(&token), record.id, now, now.saturating_add(ttl))
         .await?;
     tracing::info!(moderator = %record.username, "moderator signed in");
-    Ok(token)
+    Ok((token, record.password_hash))
 }
 
 fn wrong_credentials() -> ApiError {

@@ -107,24 +107,30 @@ async fn a_kept_alive_connection_is_closed_when_idle_but_a_live_stream_is_not() 
     assert_eq!(events.next().await.0, "comment_created");
 }
 
-#[tokio::test]
-async fn connections_over_the_cap_get_a_clear_answer() {
-    let app = spawn_with(|s| s.max_connections = 2).await;
-    let _one = TcpStream::connect(host(&app)).await.expect("connects");
-    let _two = TcpStream::connect(host(&app)).await.expect("connects");
+/// Opens two idle connections, then a third, and reads what the server
+/// says to the third before it closes it.
+async fn third_connection(app: &TestApp) -> (TcpStream, TcpStream, String) {
+    let one = TcpStream::connect(host(app)).await.expect("connects");
+    let two = TcpStream::connect(host(app)).await.expect("connects");
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let mut third = TcpStream::connect(host(&app)).await.expect("connects");
+    let mut third = TcpStream::connect(host(app)).await.expect("connects");
     let mut answer = Vec::new();
     tokio::time::timeout(Duration::from_secs(3), third.read_to_end(&mut answer))
         .await
         .expect("answered and closed")
         .expect("read");
-    let answer = String::from_utf8_lossy(&answer);
+    (one, two, String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_get_a_clear_answer() {
+    let app = spawn_with(|s| s.max_connections = 2).await;
+    let (one, _two, answer) = third_connection(&app).await;
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(answer.contains(r#""code":"unavailable""#), "{answer}");
     assert!(answer.to_lowercase().contains("retry-after:"), "{answer}");
     // A place comes free when a connection closes.
-    drop(_one);
+    drop(one);
     let mut served = false;
     for _ in 0..50 {
         let response = app.client.get(format!("{}/healthz", app.url)).send().await;
@@ -140,16 +146,8 @@ async fn connections_over_the_cap_get_a_clear_answer() {
 #[tokio::test]
 async fn one_address_cannot_take_every_connection() {
     let app = spawn_with(|s| s.connections_per_address = 2).await;
-    let _one = TcpStream::connect(host(&app)).await.expect("connects");
-    let _two = TcpStream::connect(host(&app)).await.expect("connects");
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let mut third = TcpStream::connect(host(&app)).await.expect("connects");
-    let mut answer = Vec::new();
-    tokio::time::timeout(Duration::from_secs(3), third.read_to_end(&mut answer))
-        .await
-        .expect("answered and closed")
-        .expect("read");
-    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 503"));
+    let (_one, _two, answer) = third_connection(&app).await;
+    assert!(answer.starts_with("HTTP/1.1 503"));
     // Behind a trusted proxy, its connections carry everyone's: not counted.
     let app = spawn_with(|s| {
         s.connections_per_address = 2;
