@@ -5,7 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chime_shared::{ErrorBody, ErrorCode, ErrorDetail, ParseError};
 
-use crate::store::StoreError;
+use crate::store::{Conflict, StoreError};
 
 /// A failed request.
 #[derive(Debug, thiserror::Error)]
@@ -82,9 +82,11 @@ impl From<ParseError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Unavailable(cause) => Self::Unavailable(cause),
-            StoreError::Conflict(message) => Self::conflict(message),
-            StoreError::Internal(cause) => Self::Internal(cause),
+            StoreError::Conflict(Conflict::KeyReused) => {
+                Self::conflict("This Idempotency-Key was already used for another comment.")
+            }
+            StoreError::Unavailable(_) => Self::Unavailable(err.to_string()),
+            StoreError::Internal(_) => Self::Internal(err.to_string()),
         }
     }
 }

@@ -2,11 +2,10 @@
 //! SQLite default and a PostgreSQL store can stand in for each other.
 
 pub mod postgres;
-mod rows;
-mod shared_sql;
+pub mod sql;
 pub mod sqlite;
 
-pub use rows::PREMODERATED;
+pub use sql::PREMODERATED;
 
 use async_trait::async_trait;
 use chime_shared::{
@@ -16,15 +15,32 @@ use chime_shared::{
 /// Why storage failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database cannot be reached or is busy: retryable.
+    /// The database cannot be reached or is busy: nothing was written, and
+    /// the same request may succeed later.
     #[error("storage unavailable: {0}")]
-    Unavailable(String),
-    /// The write contradicts what is stored (a reused key, say).
+    Unavailable(#[source] sqlx::Error),
+    /// The write contradicts what is stored.
     #[error("{0}")]
-    Conflict(String),
-    /// Anything else.
+    Conflict(Conflict),
+    /// Anything else: a failed statement, a row this version cannot read,
+    /// a file that cannot be written.
     #[error("storage error: {0}")]
-    Internal(String),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// An internal failure described in words (no error to keep).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Internal(message.into().into())
+    }
+}
+
+/// What a write contradicted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    /// The reader used this idempotency key for another comment.
+    #[error("the idempotency key was used for another comment")]
+    KeyReused,
 }
 
 /// Store results.

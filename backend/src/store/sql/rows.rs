@@ -1,8 +1,8 @@
-//! What both SQL stores share: the columns a comment is read with, rows
-//! decoded into records, and where reactions are kept. Generic over the
-//! database, so the SQLite and PostgreSQL stores cannot drift apart.
+//! The columns a comment is read with, rows decoded into records, and where
+//! reactions are kept.
 
-use super::{CommentRecord, ModeratorRecord, ProposedEdit};
+use super::errors::undecodable;
+use crate::store::{CommentRecord, ModeratorRecord, ProposedEdit};
 use chime_shared::{CommentState, ReactionKind, Role};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -74,7 +74,7 @@ where
         html: row.try_get("html")?,
         created_at: row.try_get("created_at")?,
         edited_at: row.try_get("edited_at")?,
-        state: CommentState::parse(&state).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        state: CommentState::parse(&state).map_err(undecodable)?,
         hidden_reason: row.try_get("hidden_reason")?,
         visible_descendants: row.try_get("visible_descendants")?,
         report_count: row.try_get("report_count")?,
@@ -95,13 +95,13 @@ where
         id: row.try_get("id")?,
         username: row.try_get("username")?,
         password_hash: row.try_get("password_hash")?,
-        role: Role::parse(&role).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        role: Role::parse(&role).map_err(undecodable)?,
         created_at: row.try_get("created_at")?,
     })
 }
 
 pub fn kind_of(raw: &str) -> Result<ReactionKind, sqlx::Error> {
-    ReactionKind::parse(raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    ReactionKind::parse(raw).map_err(undecodable)
 }
 
 /// Where the reactions on one kind of target live.
