@@ -54,6 +54,23 @@ pub fn matches(headers: &HeaderMap, tag: &str) -> bool {
         .any(|candidate| candidate.trim() == "*" || bare(candidate) == tag)
 }
 
+/// An answer that could not be serialised (a bug, never the request's).
+#[derive(Debug, thiserror::Error)]
+#[error("preparing an answer: {0}")]
+pub struct Unprepared(String);
+
+impl From<Unprepared> for ApiError {
+    fn from(err: Unprepared) -> Self {
+        Self::Internal(err.to_string())
+    }
+}
+
+impl From<Unprepared> for crate::service::Error {
+    fn from(err: Unprepared) -> Self {
+        Self::Internal(err.to_string())
+    }
+}
+
 /// A JSON body with its ETag, made once and sent as often as asked.
 #[derive(Debug, Clone)]
 pub struct Prepared {
@@ -63,11 +80,9 @@ pub struct Prepared {
 
 impl Prepared {
     /// Serialises `value` and tags it.
-    pub fn of<T: Serialize>(value: &T) -> Result<Self, ApiError> {
-        let body = serde_json::to_vec(value)
-            .map_err(|e| ApiError::Internal(format!("serialising an answer: {e}")))?;
-        let etag = HeaderValue::from_str(&etag(&body))
-            .map_err(|e| ApiError::Internal(format!("an ETag that is no header: {e}")))?;
+    pub fn of<T: Serialize>(value: &T) -> Result<Self, Unprepared> {
+        let body = serde_json::to_vec(value).map_err(|e| Unprepared(e.to_string()))?;
+        let etag = HeaderValue::from_str(&etag(&body)).map_err(|e| Unprepared(e.to_string()))?;
         Ok(Self {
             body: Bytes::from(body),
             etag,
@@ -113,7 +128,7 @@ impl Prepared {
 pub fn json<T: Serialize>(request: &HeaderMap, value: &T, policy: Policy) -> Response {
     match Prepared::of(value) {
         Ok(prepared) => prepared.respond(request, policy),
-        Err(e) => e.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 

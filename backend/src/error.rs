@@ -5,6 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chime_shared::{ErrorBody, ErrorCode, ErrorDetail, ParseError};
 
+use crate::service::Error as ServiceError;
 use crate::store::{Conflict, StoreError};
 
 /// A failed request.
@@ -75,6 +76,81 @@ impl From<ParseError> for ApiError {
             code: ErrorCode::ValidationFailed,
             message: err.message,
             field: Some(err.field.to_owned()),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> Self {
+        use ErrorCode::{Conflict, EditWindowClosed, Forbidden, NotFound, Unauthenticated};
+        let (code, message) = match err {
+            ServiceError::Invalid(e) => return e.into(),
+            ServiceError::Store(e) => return e.into(),
+            ServiceError::Internal(cause) => return Self::Internal(cause),
+            ServiceError::BannedWord { word, field } => {
+                return Self::Client {
+                    code: ErrorCode::ValidationFailed,
+                    message: format!("This site does not allow “{word}” in comments."),
+                    field: Some(field.into()),
+                };
+            }
+            ServiceError::NoSuchParent => {
+                return Self::Client {
+                    code: NotFound,
+                    message: "The comment you are replying to does not exist.".into(),
+                    field: Some("parent_id".into()),
+                };
+            }
+            ServiceError::EditWindowClosed { minutes } => (
+                EditWindowClosed,
+                format!(
+                    "Comments can only be edited in the first {minutes} minutes after posting."
+                ),
+            ),
+            ServiceError::NoSuchComment => (NotFound, "There is no such comment.".into()),
+            ServiceError::ParentElsewhere => (
+                Conflict,
+                "The comment you are replying to belongs to another article.".into(),
+            ),
+            ServiceError::ParentPending => (
+                Conflict,
+                "The comment you are replying to is waiting for a moderator's review.".into(),
+            ),
+            ServiceError::ParentRemoved => (
+                Conflict,
+                "The comment you are replying to has been removed.".into(),
+            ),
+            ServiceError::NotAuthor => (Forbidden, "You can only change your own comments.".into()),
+            ServiceError::HoldIsAutomatic => (
+                ErrorCode::BadRequest,
+                "Comments are held by Chime itself, not by moderators.".into(),
+            ),
+            ServiceError::DeletedByAuthor => (Conflict, "Its author deleted this comment.".into()),
+            ServiceError::NotAwaitingReview => {
+                (Conflict, "This comment is not waiting for review.".into())
+            }
+            ServiceError::NoSuchChange => {
+                (Conflict, "This comment cannot be changed that way.".into())
+            }
+            ServiceError::EditChanged => (
+                Conflict,
+                "Its author changed the edit since you looked at it (or the request did not say \
+                 which edit you saw): look at it again."
+                    .into(),
+            ),
+            ServiceError::WrongCredentials => (
+                Unauthenticated,
+                "That user name and password do not match.".into(),
+            ),
+        };
+        Self::new(code, message)
+    }
+}
+
+impl From<crate::ratelimit::Limited> for ApiError {
+    fn from(limited: crate::ratelimit::Limited) -> Self {
+        Self::RateLimited {
+            retry_after_secs: limited.retry_after_secs,
         }
     }
 }

@@ -161,7 +161,7 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
                 .trusted_proxies
                 .of(request.extensions(), request.headers());
             if let Err(e) = state.write_limits.check(&state.readers.hash(&token), addr) {
-                return e.into_response();
+                return crate::error::ApiError::from(e).into_response();
             }
         }
     }

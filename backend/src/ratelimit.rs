@@ -4,7 +4,6 @@
 //! allowances.
 
 use crate::client::network_of;
-use crate::error::ApiError;
 use crate::store::ReaderHash;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -13,17 +12,24 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
+/// Over a limit: wait this many seconds before trying again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("over the limit; retry after {retry_after_secs} s")]
+pub struct Limited {
+    pub retry_after_secs: u64,
+}
+
 /// `n` a minute, `n` at once (at least 1).
 fn per_minute(n: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
 }
 
-/// The 429 for a refused check, with the seconds until it would pass.
+/// A refused check, with the seconds until it would pass.
 fn too_many(
     clock: &DefaultClock,
     not_until: &governor::NotUntil<<DefaultClock as Clock>::Instant>,
-) -> ApiError {
-    ApiError::RateLimited {
+) -> Limited {
+    Limited {
         retry_after_secs: not_until.wait_time_from(clock.now()).as_secs() + 1,
     }
 }
@@ -52,7 +58,7 @@ impl WriteLimits {
     }
 
     /// Takes one write from both allowances, or says how long to wait.
-    pub fn check(&self, reader: &ReaderHash, addr: Option<IpAddr>) -> Result<(), ApiError> {
+    pub fn check(&self, reader: &ReaderHash, addr: Option<IpAddr>) -> Result<(), Limited> {
         let wait = |not_until| too_many(&self.clock, &not_until);
         if let Some(addr) = addr {
             let network = network_of(addr, self.v6_prefix);
@@ -106,7 +112,7 @@ impl SignInLimits {
         name: &str,
         addr: Option<IpAddr>,
         known_browser: bool,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Limited> {
         let wait = |not_until| too_many(&self.clock, &not_until);
         if let Some(addr) = addr {
             let network = network_of(addr, self.v6_prefix);
@@ -153,13 +159,13 @@ impl StreamLimits {
     }
 
     /// A place for one more stream from `addr`, or a 429.
-    pub fn open(&self, addr: Option<IpAddr>) -> Result<StreamPermit, ApiError> {
+    pub fn open(&self, addr: Option<IpAddr>) -> Result<StreamPermit, Limited> {
         let addr = addr.map(|a| network_of(a, self.v6_prefix));
         if let Some(addr) = addr {
             let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
             let count = open.entry(addr).or_default();
             if *count >= self.per_addr {
-                return Err(ApiError::RateLimited {
+                return Err(Limited {
                     retry_after_secs: 30,
                 });
             }
@@ -204,7 +210,7 @@ mod tests {
         assert!(limits.check(&reader, None).is_ok());
         assert!(limits.check(&reader, None).is_ok());
         match limits.check(&reader, None) {
-            Err(ApiError::RateLimited { retry_after_secs }) => assert!(retry_after_secs >= 1),
+            Err(Limited { retry_after_secs }) => assert!(retry_after_secs >= 1),
             other => panic!("expected a rate limit, got {other:?}"),
         }
         assert!(limits.check(&ReaderHash("other".into()), None).is_ok());

@@ -5,8 +5,7 @@
 //! it for a moderator instead, so a wrong guess costs a delay, never a
 //! reader's words.
 
-use crate::error::ApiError;
-use chime_shared::ErrorCode;
+use crate::service::Error;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Mutex;
@@ -126,11 +125,10 @@ impl Repeats {
     }
 }
 
-fn banned(word: &str, field: &str) -> ApiError {
-    ApiError::Client {
-        code: ErrorCode::ValidationFailed,
-        message: format!("This site does not allow “{word}” in comments."),
-        field: Some(field.into()),
+fn banned(word: &str, field: &'static str) -> Error {
+    Error::BannedWord {
+        word: word.to_owned(),
+        field,
     }
 }
 
@@ -195,7 +193,7 @@ impl Screening {
 
     /// Screens an edited body: banned words are refused; suspect words or
     /// too many links (added after approval, a known trick) hold it.
-    pub fn check_edit(&self, body: &str, links: usize) -> Result<Option<String>, ApiError> {
+    pub fn check_edit(&self, body: &str, links: usize) -> Result<Option<String>, Error> {
         let rules = &self.rules;
         if let Some(word) = rules.banned.find(body) {
             return Err(banned(word, "body"));
@@ -208,7 +206,7 @@ impl Screening {
 
     /// Refuses a post with a banned word; otherwise says why it should wait
     /// for a moderator, if it should.
-    pub fn check(&self, post: &Post<'_>) -> Result<Option<String>, ApiError> {
+    pub fn check(&self, post: &Post<'_>) -> Result<Option<String>, Error> {
         let rules = &self.rules;
         for (field, text) in [("author_name", post.author_name), ("body", post.body)] {
             if let Some(word) = rules.banned.find(text) {
@@ -316,7 +314,13 @@ mod tests {
         let mut named = post("fine", "r", 0);
         named.author_name = "Darn Fan";
         let err = screening.check(&named).expect_err("banned");
-        assert!(matches!(err, ApiError::Client { field: Some(ref f), .. } if f == "author_name"));
+        assert!(matches!(
+            err,
+            Error::BannedWord {
+                field: "author_name",
+                ..
+            }
+        ));
         assert!(screening.check(&post("darn it", "r", 0)).is_err());
         assert_eq!(screening.check(&post("fine", "r2", 0)).expect("ok"), None);
     }

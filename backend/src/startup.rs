@@ -8,7 +8,7 @@ use crate::events::postgres::PgBus;
 use crate::events::{EventBus, LocalBus};
 use crate::metrics::Metrics;
 use crate::page_cache::PageCache;
-use crate::service::readers::ReaderHasher;
+use crate::readers::ReaderHasher;
 use crate::state::{AppState, Shared};
 use crate::store::CommentStore;
 use crate::store::postgres::PgStore;

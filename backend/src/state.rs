@@ -5,7 +5,7 @@ use crate::config::Settings;
 use crate::events::EventBus;
 use crate::metrics::Metrics;
 use crate::page_cache::PageCache;
-use crate::service::readers::ReaderHasher;
+use crate::readers::ReaderHasher;
 use crate::store::CommentStore;
 use chime_shared::LiveEvent;
 use std::sync::Arc;

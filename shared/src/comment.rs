@@ -12,7 +12,8 @@ use time::OffsetDateTime;
 pub struct Author {
     /// The display name as typed.
     pub name: String,
-    /// Whether the site vouches for this author (no sign-in yet: false).
+    /// Whether the site vouches for this author. Always false until readers
+    /// can sign in with the site's own accounts.
     pub verified: bool,
 }
 

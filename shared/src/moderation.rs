@@ -16,13 +16,15 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// What a moderator may do.
+/// A moderator's role. Recorded and shown, not yet enforced: every
+/// signed-in moderator may do everything the moderation view offers
+/// (managing moderators is done on the command line).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Runs the site: made by the first start.
     Admin,
-    /// Hides and restores comments.
+    /// Moderates comments.
     Moderator,
 }
 

@@ -179,7 +179,7 @@ async fn others_comments_wait_behind_a_button_and_removals_are_live() {
                 username: "mo".into(),
                 role: chime_shared::Role::Moderator,
             },
-            &kept,
+            chime_backend::view::StoredId::parse(&kept).expect("an id the server made"),
             chime_shared::AuditAction::Hide,
             chime_shared::HideRequest::default(),
         )

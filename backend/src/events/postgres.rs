@@ -21,10 +21,9 @@
 
 use super::{EventBus, LocalBus};
 use crate::page_cache::PageCache;
-use crate::service::moderation::mod_comment;
-use crate::service::readers::ReaderHasher;
-use crate::service::view::for_reader;
+use crate::readers::ReaderHasher;
 use crate::store::{CommentStore, ModQuery};
+use crate::view::{for_reader, mod_comment};
 use chime_shared::{LiveEvent, ModChange, ModEvent, ModStateFilter};
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::{PgListener, PgPool};
@@ -131,7 +130,12 @@ impl PgBus {
         let (outbox, queued) = mpsc::unbounded_channel();
         let bus = Arc::new(Self {
             local: LocalBus::default(),
-            origin: crate::service::auth::random_token(),
+            // Random, so that this server knows its own notifications.
+            origin: {
+                let mut bytes = [0u8; 16];
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+                hex::encode(bytes)
+            },
             outbox,
             keys,
             seen: std::sync::Mutex::default(),

@@ -42,7 +42,7 @@ async fn replies(
     let limit = parse_limit(params.limit.as_deref())?;
     let list = comments::replies(
         &state,
-        &id,
+        super::comment_key(&id)?,
         params.cursor.as_deref(),
         limit,
         reader.as_ref(),
@@ -133,7 +133,9 @@ async fn edit(
     Reader(reader): Reader,
     ApiJson(body): ApiJson<EditComment>,
 ) -> ApiResult<Json<Comment>> {
-    Ok(Json(comments::edit(&state, &id, body, &reader).await?))
+    Ok(Json(
+        comments::edit(&state, super::comment_key(&id)?, body, &reader).await?,
+    ))
 }
 
 async fn remove(
@@ -141,7 +143,7 @@ async fn remove(
     ApiPath(id): ApiPath<String>,
     Reader(reader): Reader,
 ) -> ApiResult<StatusCode> {
-    comments::delete(&state, &id, &reader).await?;
+    comments::delete(&state, super::comment_key(&id)?, &reader).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -153,6 +155,6 @@ async fn report(
     ApiJson(body): ApiJson<NewReport>,
 ) -> ApiResult<StatusCode> {
     let address = state.readers.address(addr);
-    comments::report(&state, &id, body, &reader, &address).await?;
+    comments::report(&state, super::comment_key(&id)?, body, &reader, &address).await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -126,3 +126,9 @@ fn reader_api(state: &AppState) -> Router<AppState> {
 async fn not_found() -> ApiError {
     ApiError::not_found("There is nothing at this address.")
 }
+
+/// The stored comment a path names; no comment for an id this server never
+/// made.
+fn comment_key(raw: &str) -> Result<crate::view::StoredId, crate::service::Error> {
+    crate::view::StoredId::parse(raw).ok_or(crate::service::Error::NoSuchComment)
+}

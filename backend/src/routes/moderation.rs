@@ -127,7 +127,7 @@ async fn require_moderator(
             next.run(request).await
         }
         Ok(None) => ApiError::unauthenticated().into_response(),
-        Err(e) => e.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 
@@ -151,7 +151,7 @@ async fn sign_in(
             // For the operator's eyes: who is being guessed, from where.
             let shown: String = name.chars().take(64).collect();
             tracing::warn!(name = ?shown, address = ?addr, known_browser = known, "moderator sign-in failed");
-            return Err(e);
+            return Err(e.into());
         }
     };
     let ttl =
@@ -258,7 +258,7 @@ async fn act_with(
     body: HideRequest,
 ) -> ApiResult<Json<ModComment>> {
     Ok(Json(
-        moderation::act(&state, &moderator, &id, action, body).await?,
+        moderation::act(&state, &moderator, super::comment_key(&id)?, action, body).await?,
     ))
 }
 

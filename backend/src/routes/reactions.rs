@@ -80,7 +80,7 @@ async fn on_comment(
 ) -> ApiResult<Json<ReactionsResponse>> {
     let kind = ReactionKind::parse(&kind)?;
     Ok(Json(
-        reactions::set_on_comment(&state, &id, kind, on, &reader).await?,
+        reactions::set_on_comment(&state, super::comment_key(&id)?, kind, on, &reader).await?,
     ))
 }
 

@@ -1,7 +1,7 @@
 //! Moderator passwords (Argon2id, hashed off the async threads) and session
 //! tokens (random; only their SHA-256 is stored).
 
-use crate::error::{ApiError, ApiResult};
+use super::{Error, Outcome};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
@@ -25,7 +25,7 @@ static DECOY: LazyLock<String> =
 
 /// Checks a password against a stored hash (or the decoy), off the async
 /// threads.
-pub async fn verify_password(password: String, stored: Option<String>) -> ApiResult<bool> {
+pub async fn verify_password(password: String, stored: Option<String>) -> Outcome<bool> {
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| DECOY.clone());
@@ -39,15 +39,15 @@ pub async fn verify_password(password: String, stored: Option<String>) -> ApiRes
         known && ok
     })
     .await
-    .map_err(|e| ApiError::Internal(format!("password check failed: {e}")))
+    .map_err(|e| Error::Internal(format!("password check failed: {e}")))
 }
 
 /// Hashes a password off the async threads.
-pub async fn hash_password_blocking(password: String) -> ApiResult<String> {
+pub async fn hash_password_blocking(password: String) -> Outcome<String> {
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await
-        .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))?
-        .map_err(ApiError::Internal)
+        .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))?
+        .map_err(Error::Internal)
 }
 
 /// A fresh random token of 32 bytes, in hex.

@@ -1,19 +1,19 @@
 //! Listing, posting, editing and deleting comments, and reader reports.
 
 use super::cursor::{self, Listing};
-use super::moderation;
-use super::view::{self, for_reader, stored_id};
+use super::lifecycle::{self, announce};
+use super::{Error, Outcome};
 use crate::caching::Prepared;
-use crate::error::{ApiError, ApiResult};
 use crate::page_cache::{Page, PageKey, Stake};
 use crate::render::{links, render};
 use crate::screening::{Post, Premoderation};
 use crate::state::AppState;
 use crate::store::{CommentRecord, EditMode, Keyset, NewCommentRecord, ReaderHash};
+use crate::view::{StoredId, for_reader};
 use chime_shared::{
-    ArticleId, AuthorName, Comment, CommentBody, CommentId, CommentList, CommentRemoved,
-    CommentState, Cursor, EditComment, ErrorCode, IdempotencyKey, LiveEvent, ModChange, NewComment,
-    NewReport, Note, PageLimit, ReactionKind, ReportReason, SortOrder,
+    ArticleId, AuthorName, Comment, CommentBody, CommentId, CommentList, CommentState, Cursor,
+    EditComment, IdempotencyKey, LiveEvent, ModChange, NewComment, NewReport, Note, PageLimit,
+    ReactionKind, ReportReason, SortOrder,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -75,7 +75,7 @@ pub async fn list(
     article: &ArticleId,
     request: ListRequest,
     reader: Option<&ReaderHash>,
-) -> ApiResult<Prepared> {
+) -> Outcome<Prepared> {
     let after = cursor::decode(Listing::Thread(request.sort), request.cursor.as_deref())?;
     let limit = request.limit.get();
     if after.is_none() {
@@ -98,7 +98,7 @@ pub async fn list(
         match page.stake(reader) {
             Stake::None => return Ok(page.anonymous.clone()),
             Stake::Known(mine) => {
-                return Prepared::of(&assemble(
+                return Ok(Prepared::of(&assemble(
                     article,
                     Parts {
                         total: page.total,
@@ -109,7 +109,7 @@ pub async fn list(
                     },
                     mine.iter().copied(),
                     reader,
-                ));
+                ))?);
             }
             Stake::Unknown => {}
         }
@@ -127,7 +127,7 @@ pub async fn list(
         .await?;
     let (top_level, next_cursor) = cut(&page.top_level, request.sort, limit);
     let (replies, more_replies) = first_replies(page.replies);
-    Prepared::of(&assemble(
+    Ok(Prepared::of(&assemble(
         article,
         Parts {
             total: page.total,
@@ -138,12 +138,12 @@ pub async fn list(
         },
         page.mine,
         reader,
-    ))
+    ))?)
 }
 
 /// Reads an article's first page from the store, with everyone's reactions
 /// on it, for the page cache.
-async fn first_page(state: &AppState, article: &ArticleId, key: PageKey) -> ApiResult<Page> {
+async fn first_page(state: &AppState, article: &ArticleId, key: PageKey) -> Outcome<Page> {
     let page = state
         .store
         .thread_page(
@@ -292,18 +292,18 @@ fn nest(mut comment: Comment, children: &mut HashMap<CommentId, Vec<Comment>>) -
 /// parent), after `cursor`: what "show more replies" asks for.
 pub async fn replies(
     state: &AppState,
-    raw_id: &str,
+    id: StoredId,
     raw_cursor: Option<&str>,
     limit: PageLimit,
     reader: Option<&ReaderHash>,
-) -> ApiResult<CommentList> {
-    let missing = || ApiError::not_found("There is no such comment.");
-    let root = match stored_id(raw_id) {
-        Some(id) => state.store.comment(id).await?,
-        None => None,
-    }
-    .filter(|r| r.parent_id.is_none() && r.shown_to_readers())
-    .ok_or_else(missing)?;
+) -> Outcome<CommentList> {
+    let missing = || Error::NoSuchComment;
+    let root = state
+        .store
+        .comment(id.get())
+        .await?
+        .filter(|r| r.parent_id.is_none() && r.shown_to_readers())
+        .ok_or_else(missing)?;
     let after = cursor::decode(Listing::Replies, raw_cursor)?;
     let limit = limit.get();
     let page = state
@@ -351,7 +351,7 @@ pub async fn post(
     request: NewComment,
     poster: Poster<'_>,
     key: Option<&IdempotencyKey>,
-) -> ApiResult<Comment> {
+) -> Outcome<Comment> {
     let reader = poster.reader;
     let limits = state.settings.limits;
     let author = AuthorName::parse(&request.author_name, limits.author_name_max_chars)?;
@@ -409,7 +409,7 @@ pub async fn post(
         state.metrics.comments_held.inc();
         state.invalidate(article.as_str());
     }
-    moderation::announce(state, record.id, ModChange::Created).await;
+    announce(state, record.id, ModChange::Created).await;
     Ok(for_reader(&record, Some(reader), Vec::new()))
 }
 
@@ -420,28 +420,18 @@ async fn place_reply(
     state: &AppState,
     article: &ArticleId,
     raw_parent: &str,
-) -> ApiResult<(Option<i64>, Option<i64>, i64)> {
-    let missing = || ApiError::Client {
-        code: ErrorCode::NotFound,
-        message: "The comment you are replying to does not exist.".into(),
-        field: Some("parent_id".into()),
-    };
-    let parent_id = stored_id(raw_parent).ok_or_else(missing)?;
+) -> Outcome<(Option<i64>, Option<i64>, i64)> {
+    let missing = || Error::NoSuchParent;
+    let parent_id = StoredId::parse(raw_parent).ok_or_else(missing)?.get();
     let parent = state.store.comment(parent_id).await?.ok_or_else(missing)?;
     if parent.article != article.as_str() {
-        return Err(ApiError::conflict(
-            "The comment you are replying to belongs to another article.",
-        ));
+        return Err(Error::ParentElsewhere);
     }
     if parent.state == CommentState::Pending {
-        return Err(ApiError::conflict(
-            "The comment you are replying to is waiting for a moderator's review.",
-        ));
+        return Err(Error::ParentPending);
     }
     if parent.state != CommentState::Visible {
-        return Err(ApiError::conflict(
-            "The comment you are replying to has been removed.",
-        ));
+        return Err(Error::ParentRemoved);
     }
     let max_depth = i64::from(state.settings.limits.max_reply_depth);
     if parent.depth >= max_depth && parent.parent_id.is_some() {
@@ -452,24 +442,18 @@ async fn place_reply(
 }
 
 /// A comment the reader can see, by API id.
-pub async fn visible(state: &AppState, raw_id: &str) -> ApiResult<CommentRecord> {
-    let record = match stored_id(raw_id) {
-        Some(id) => state.store.comment(id).await?,
-        None => None,
-    };
+pub async fn visible(state: &AppState, id: StoredId) -> Outcome<CommentRecord> {
+    let record = state.store.comment(id.get()).await?;
     record
         .filter(|r| r.state == CommentState::Visible)
-        .ok_or_else(|| ApiError::not_found("There is no such comment."))
+        .ok_or(Error::NoSuchComment)
 }
 
-fn ensure_own(record: &CommentRecord, reader: &ReaderHash) -> ApiResult<()> {
+fn ensure_own(record: &CommentRecord, reader: &ReaderHash) -> Outcome<()> {
     if record.author_reader == reader.0 {
         Ok(())
     } else {
-        Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "You can only change your own comments.",
-        ))
+        Err(Error::NotAuthor)
     }
 }
 
@@ -478,30 +462,26 @@ fn ensure_own(record: &CommentRecord, reader: &ReaderHash) -> ApiResult<()> {
 /// visible comment back for review.
 pub async fn edit(
     state: &AppState,
-    raw_id: &str,
+    id: StoredId,
     request: EditComment,
     reader: &ReaderHash,
-) -> ApiResult<Comment> {
-    let record = match stored_id(raw_id) {
-        Some(id) => state.store.comment(id).await?,
-        None => None,
-    }
-    .filter(|r| {
-        r.state == CommentState::Visible
-            || (r.state == CommentState::Pending && r.author_reader == reader.0)
-    })
-    .ok_or_else(|| ApiError::not_found("There is no such comment."))?;
+) -> Outcome<Comment> {
+    let record = state
+        .store
+        .comment(id.get())
+        .await?
+        .filter(|r| {
+            r.state == CommentState::Visible
+                || (r.state == CommentState::Pending && r.author_reader == reader.0)
+        })
+        .ok_or(Error::NoSuchComment)?;
     ensure_own(&record, reader)?;
     let window = i64::try_from(state.settings.edit_window.as_millis()).unwrap_or(i64::MAX);
     let now = state.now_ms();
     if now - record.created_at > window {
-        return Err(ApiError::new(
-            ErrorCode::EditWindowClosed,
-            format!(
-                "Comments can only be edited in the first {} minutes after posting.",
-                window / 60_000
-            ),
-        ));
+        return Err(Error::EditWindowClosed {
+            minutes: window / 60_000,
+        });
     }
     let body = CommentBody::parse(&request.body, state.settings.limits.body_max_chars)?;
     let html = render(body.as_str());
@@ -530,7 +510,7 @@ pub async fn edit(
             .edit_comment(record.id, body.as_str(), &html, now, EditMode::ForReview)
             .await?;
     }
-    let updated = edited.ok_or_else(|| ApiError::not_found("There is no such comment."))?;
+    let updated = edited.ok_or(Error::NoSuchComment)?;
     if review {
         if let Some(reason) = screened {
             tracing::info!(comment = updated.id, reason, "edit held for review");
@@ -543,53 +523,39 @@ pub async fn edit(
             LiveEvent::CommentUpdated(for_reader(&updated, None, Vec::new())),
         );
     }
-    moderation::announce(state, updated.id, ModChange::Edited).await;
+    announce(state, updated.id, ModChange::Edited).await;
     let mine = state.store.comment_mine(updated.id, reader).await?;
     Ok(for_reader(&updated, Some(reader), mine))
 }
 
 /// Deletes the reader's own comment. Unlike editing, this has no time limit:
 /// a reader may always take back what they wrote.
-pub async fn delete(state: &AppState, raw_id: &str, reader: &ReaderHash) -> ApiResult<()> {
-    let record = match stored_id(raw_id) {
-        Some(id) => state.store.comment(id).await?,
-        None => None,
-    }
-    // Others' hidden and waiting comments are not theirs to know of: the
-    // same 404 as for no comment at all, not a 403 that says one is there.
-    .filter(|r| {
-        r.state == CommentState::Visible
-            || (r.state != CommentState::Deleted && r.author_reader == reader.0)
-    })
-    .ok_or_else(|| ApiError::not_found("There is no such comment."))?;
+pub async fn delete(state: &AppState, id: StoredId, reader: &ReaderHash) -> Outcome<()> {
+    let record = state
+        .store
+        .comment(id.get())
+        .await?
+        // Others' hidden and waiting comments are not theirs to know of: the
+        // same 404 as for no comment at all, not a 403 that says one is there.
+        .filter(|r| {
+            r.state == CommentState::Visible
+                || (r.state != CommentState::Deleted && r.author_reader == reader.0)
+        })
+        .ok_or(Error::NoSuchComment)?;
     ensure_own(&record, reader)?;
     let change = state
         .store
         .set_state(record.id, CommentState::Deleted, None, None, state.now_ms())
         .await?
-        .ok_or_else(|| ApiError::not_found("There is no such comment."))?;
+        .ok_or(Error::NoSuchComment)?;
     match change.before {
-        CommentState::Visible => publish_removed(state, &change.after),
+        CommentState::Visible => lifecycle::publish_removed(state, &change.after),
         // Only its author saw it; their listing must drop it.
         CommentState::Pending => state.invalidate(&record.article),
         CommentState::Hidden | CommentState::Deleted => {}
     }
-    moderation::announce(state, record.id, ModChange::Deleted).await;
+    announce(state, record.id, ModChange::Deleted).await;
     Ok(())
-}
-
-/// Tells an article's readers that a comment left their view.
-pub fn publish_removed(state: &AppState, record: &CommentRecord) {
-    state.publish(
-        &record.article,
-        LiveEvent::CommentRemoved(CommentRemoved {
-            id: view::comment_id(record.id),
-            article: for_reader(record, None, Vec::new()).article,
-            parent_id: record.parent_id.map(view::comment_id),
-            state: record.state,
-            reply_count: u64::try_from(record.visible_descendants).unwrap_or(0),
-        }),
-    );
 }
 
 /// Files a reader's report; a second report by the same reader changes
@@ -601,14 +567,14 @@ pub fn publish_removed(state: &AppState, record: &CommentRecord) {
 /// keeps one machine minting reader tokens from holding comments alone.
 pub async fn report(
     state: &AppState,
-    raw_id: &str,
+    id: StoredId,
     request: NewReport,
     reader: &ReaderHash,
     address: &str,
-) -> ApiResult<()> {
+) -> Outcome<()> {
     let reason = ReportReason::parse(&request.reason)?;
     let note = Note::parse_optional("note", request.note.as_deref())?;
-    let record = visible(state, raw_id).await?;
+    let record = visible(state, id).await?;
     let Some(addresses) = state
         .store
         .add_report(
@@ -624,11 +590,11 @@ pub async fn report(
         return Ok(());
     };
     state.metrics.reports_filed.inc();
-    moderation::announce(state, record.id, ModChange::Reported).await;
+    announce(state, record.id, ModChange::Reported).await;
     let threshold = u64::from(state.settings.hold_after_reports);
     if threshold > 0 && addresses == threshold {
         let reason = format!("Held for review after reports from {addresses} addresses.");
-        if moderation::hold(state, &record, reason).await? {
+        if lifecycle::hold(state, &record, reason).await? {
             tracing::info!(comment = record.id, addresses, "held for review");
         }
     }

@@ -1,7 +1,6 @@
 //! Opaque cursors: a listing's position, encoded so that a cursor from one
 //! listing or order is refused by another.
 
-use crate::error::ApiError;
 use crate::store::Keyset;
 use chime_shared::{Cursor, ParseError, SortOrder};
 
@@ -44,10 +43,10 @@ pub fn encode(listing: Listing, key: Keyset) -> Cursor {
 }
 
 /// Reads a cursor sent back for `listing`.
-pub fn decode(listing: Listing, raw: Option<&str>) -> Result<Option<Keyset>, ApiError> {
+pub fn decode(listing: Listing, raw: Option<&str>) -> super::Outcome<Option<Keyset>> {
     let Some(raw) = raw else { return Ok(None) };
     let bad = || {
-        ApiError::from(ParseError::new(
+        super::Error::from(ParseError::new(
             "cursor",
             "The cursor is not valid for this listing.",
         ))

@@ -4,7 +4,9 @@
 pub mod auth;
 pub mod comments;
 pub mod cursor;
+mod error;
+pub mod lifecycle;
 pub mod moderation;
 pub mod reactions;
-pub mod readers;
-pub mod view;
+
+pub use error::{Error, Outcome};

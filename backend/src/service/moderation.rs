@@ -2,20 +2,19 @@
 //! approve and reject, with an audit trail, and managing moderators.
 
 use super::auth::{hash_password_blocking, random_token, token_hash, verify_password};
-use super::comments::publish_removed;
 use super::cursor::{self, Listing};
-use super::view::{comment_id, for_moderator, for_reader, stored_id};
+use super::lifecycle::{announce, apply, counted, fetch, transition};
+use super::{Error, Outcome};
 use crate::clock::{from_millis, to_millis};
-use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{
-    AuditNote, CommentRecord, CommentStore, Keyset, ModQuery, ModRecord, ModeratorRecord,
-    StoreError,
+    AuditNote, CommentRecord, CommentStore, Keyset, ModQuery, ModeratorRecord, StoreError,
 };
+use crate::view::{StoredId, comment_id, for_reader, mod_comment};
 use chime_shared::{
     ArticleId, ArticleModeration, AuditAction, AuditEntry, AuditList, CommentState, HideRequest,
-    LiveEvent, LoginRequest, ModChange, ModComment, ModCommentList, ModEvent, ModStateFilter, Note,
-    PageLimit, ReportSummary, Role, WaitingEdit,
+    LiveEvent, LoginRequest, ModChange, ModComment, ModCommentList, ModStateFilter, Note,
+    PageLimit, Role,
 };
 
 /// A signed-in moderator, as the guard hands it to handlers.
@@ -39,16 +38,16 @@ impl From<ModeratorRecord> for Moderator {
 /// Checks credentials and starts a session; returns the cookie's token and
 /// the moderator's password hash as stored (device cookies are tied to
 /// it). The error never says which half was wrong.
-pub async fn sign_in(state: &AppState, request: LoginRequest) -> ApiResult<(String, String)> {
+pub async fn sign_in(state: &AppState, request: LoginRequest) -> Outcome<(String, String)> {
     if request.username.len() > 100 || request.password.len() > 1024 {
-        return Err(wrong_credentials());
+        return Err(Error::WrongCredentials);
     }
     let record = state.store.moderator(&request.username).await?;
     let stored = record.as_ref().map(|r| r.password_hash.clone());
     if !verify_password(request.password, stored).await? {
-        return Err(wrong_credentials());
+        return Err(Error::WrongCredentials);
     }
-    let record = record.ok_or_else(wrong_credentials)?;
+    let record = record.ok_or(Error::WrongCredentials)?;
     let token = random_token();
     let now = state.now_ms();
     let ttl = i64::try_from(state.settings.session_ttl.as_millis()).unwrap_or(i64::MAX);
@@ -60,15 +59,8 @@ pub async fn sign_in(state: &AppState, request: LoginRequest) -> ApiResult<(Stri
     Ok((token, record.password_hash))
 }
 
-fn wrong_credentials() -> ApiError {
-    ApiError::new(
-        chime_shared::ErrorCode::Unauthenticated,
-        "That user name and password do not match.",
-    )
-}
-
 /// The moderator of a session token, if it is live.
-pub async fn session(state: &AppState, token: &str) -> ApiResult<Option<Moderator>> {
+pub async fn session(state: &AppState, token: &str) -> Outcome<Option<Moderator>> {
     Ok(state
         .store
         .session(&token_hash(token), state.now_ms())
@@ -77,7 +69,7 @@ pub async fn session(state: &AppState, token: &str) -> ApiResult<Option<Moderato
 }
 
 /// Ends a session.
-pub async fn sign_out(state: &AppState, token: &str) -> ApiResult<()> {
+pub async fn sign_out(state: &AppState, token: &str) -> Outcome<()> {
     state.store.delete_session(&token_hash(token)).await?;
     Ok(())
 }
@@ -94,7 +86,7 @@ pub struct ModListRequest {
 
 /// Comments across all articles, newest first (the reported queue: most
 /// reports first).
-pub async fn list(state: &AppState, request: ModListRequest) -> ApiResult<ModCommentList> {
+pub async fn list(state: &AppState, request: ModListRequest) -> Outcome<ModCommentList> {
     let listing = if request.state == ModStateFilter::Reported {
         Listing::ModerationReported
     } else {
@@ -141,95 +133,25 @@ pub async fn list(state: &AppState, request: ModListRequest) -> ApiResult<ModCom
     })
 }
 
-/// The longest reply context shown, in characters.
-const EXCERPT_CHARS: usize = 120;
-
-/// The first non-empty line of a body, shortened.
-fn excerpt(body: &str) -> String {
-    let line = body
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("");
-    if line.chars().count() > EXCERPT_CHARS {
-        let cut: String = line.chars().take(EXCERPT_CHARS - 1).collect();
-        format!("{}…", cut.trim_end())
-    } else {
-        line.to_owned()
-    }
-}
-
-pub fn mod_comment(record: &ModRecord) -> ModComment {
-    ModComment {
-        comment: for_moderator(&record.comment),
-        reports: ReportSummary {
-            count: u64::try_from(record.comment.report_count).unwrap_or(0),
-            reasons: record.reports.iter().copied().collect(),
-        },
-        hidden_reason: record.comment.hidden_reason.clone(),
-        parent_excerpt: record.parent_body.as_deref().map(excerpt),
-        edit: record.comment.proposed.as_ref().map(|e| WaitingEdit {
-            body: e.body.clone(),
-            html: e.html.clone(),
-            at: from_millis(e.at),
-        }),
-    }
-}
-
-/// One comment as moderators see it.
-async fn fetch(state: &AppState, id: i64) -> ApiResult<Option<ModComment>> {
-    let records = state
-        .store
-        .mod_comments(&ModQuery {
-            state: ModStateFilter::All,
-            only: Some(id),
-            article: None,
-            words: Vec::new(),
-            after: None,
-            limit: 1,
-        })
-        .await?;
-    Ok(records.first().map(mod_comment))
-}
-
-/// Tells the moderators' streams what happened to a comment. Best effort:
-/// the change itself is stored already, and a failure here must not undo
-/// or fail it (the view reloads on reconnect).
-pub async fn announce(state: &AppState, id: i64, change: ModChange) {
-    if state.events.mod_subscribers() == 0 {
-        // Nobody here is watching; other servers' moderators may be, and
-        // they read the comment themselves.
-        state.events.announce_elsewhere(id, change);
-        return;
-    }
-    match fetch(state, id).await {
-        Ok(Some(comment)) => state.events.publish_mod(ModEvent { change, comment }),
-        Ok(None) => {}
-        Err(e) => tracing::warn!(comment = id, "moderation event not sent: {e:?}"),
-    }
-}
-
 /// A moderator's act on a comment: hide (readers lose it at once) or
 /// restore it, approve or reject one held for review; with the reason given,
 /// for the audit log.
 pub async fn act(
     state: &AppState,
     moderator: &Moderator,
-    raw_id: &str,
+    id: StoredId,
     action: AuditAction,
     body: HideRequest,
-) -> ApiResult<ModComment> {
+) -> Outcome<ModComment> {
     if action == AuditAction::Hold {
-        return Err(ApiError::bad_request(
-            "Comments are held by Chime itself, not by moderators.",
-        ));
+        return Err(Error::HoldIsAutomatic);
     }
     let reason = Note::parse_optional("reason", body.reason.as_deref())?;
     let seen_edit = body.edit_at.map(to_millis);
     change_state(
         state,
         moderator,
-        raw_id,
+        id,
         action,
         reason.as_ref().map(|n| n.as_str().to_owned()),
         seen_edit,
@@ -237,33 +159,19 @@ pub async fn act(
     .await
 }
 
-/// What a moderation act does: the states it applies to, the state it
-/// leaves, and what the moderators' stream is told.
-fn transition(action: AuditAction) -> (&'static [CommentState], CommentState, ModChange) {
-    use CommentState::{Hidden, Pending, Visible};
-    match action {
-        AuditAction::Hide => (&[Visible, Pending], Hidden, ModChange::Hidden),
-        AuditAction::Unhide => (&[Hidden, Pending], Visible, ModChange::Unhidden),
-        AuditAction::Approve => (&[Pending], Visible, ModChange::Approved),
-        AuditAction::Reject => (&[Pending], Hidden, ModChange::Rejected),
-        AuditAction::Hold => (&[Visible], Pending, ModChange::Held),
-    }
-}
-
 async fn change_state(
     state: &AppState,
     moderator: &Moderator,
-    raw_id: &str,
+    id: StoredId,
     action: AuditAction,
     reason: Option<String>,
     seen_edit: Option<i64>,
-) -> ApiResult<ModComment> {
-    let not_found = || ApiError::not_found("There is no such comment.");
-    let id = stored_id(raw_id).ok_or_else(not_found)?;
-    let current = state.store.comment(id).await?.ok_or_else(not_found)?;
+) -> Outcome<ModComment> {
+    let id = id.get();
+    let current = state.store.comment(id).await?.ok_or(Error::NoSuchComment)?;
     let (_, to, _) = transition(action);
     if current.state == CommentState::Deleted {
-        return Err(ApiError::conflict("Its author deleted this comment."));
+        return Err(Error::DeletedByAuthor);
     }
     if matches!(action, AuditAction::Approve | AuditAction::Reject) && current.proposed.is_some() {
         settle(
@@ -275,22 +183,20 @@ async fn change_state(
             seen_edit,
         )
         .await?;
-        return fetch(state, id).await?.ok_or_else(not_found);
+        return fetch(state, id).await?.ok_or(Error::NoSuchComment);
     }
     // Hiding a hidden comment (or restoring a visible one) is already done.
     if current.state != to {
         if !apply(state, &moderator.username, &current, action, reason).await? {
-            return Err(ApiError::conflict(match action {
-                AuditAction::Approve | AuditAction::Reject => {
-                    "This comment is not waiting for review."
-                }
-                _ => "This comment cannot be changed that way.",
-            }));
+            return Err(match action {
+                AuditAction::Approve | AuditAction::Reject => Error::NotAwaitingReview,
+                _ => Error::NoSuchChange,
+            });
         }
     } else {
         announce(state, id, transition(action).2).await;
     }
-    fetch(state, id).await?.ok_or_else(not_found)
+    fetch(state, id).await?.ok_or(Error::NoSuchComment)
 }
 
 /// Approves or rejects a comment whose author's edit waits for review. On a
@@ -307,15 +213,10 @@ async fn settle(
     action: AuditAction,
     reason: Option<String>,
     seen_edit: Option<i64>,
-) -> ApiResult<()> {
+) -> Outcome<()> {
     let accept = action == AuditAction::Approve;
-    let gone = || ApiError::conflict("This comment is not waiting for review.");
-    let changed = || {
-        ApiError::conflict(
-            "Its author changed the edit since you looked at it (or the request did not say \
-             which edit you saw): look at it again.",
-        )
-    };
+    let gone = || Error::NotAwaitingReview;
+    let changed = || Error::EditChanged;
     let waiting_at = current.proposed.as_ref().map(|e| e.at);
     if accept && (seen_edit.is_none() || seen_edit != waiting_at) {
         return Err(changed());
@@ -372,68 +273,8 @@ async fn settle(
     Ok(())
 }
 
-/// Counts and logs a moderation act.
-fn counted(state: &AppState, moderator: &str, action: AuditAction, comment: i64) {
-    state.metrics.moderation_actions.inc();
-    tracing::info!(moderator, action = action.as_str(), comment, "moderation");
-}
-
-/// Holds a visible comment for review on Chime's own account (reports);
-/// false when it was not visible any more.
-pub async fn hold(state: &AppState, record: &CommentRecord, reason: String) -> ApiResult<bool> {
-    apply(state, AUTOMATIC, record, AuditAction::Hold, Some(reason)).await
-}
-
-/// Who the audit log names for what Chime does by itself; no moderator's
-/// name can look like it (names are letters, digits, `-`, `_` and `.`).
-pub const AUTOMATIC: &str = "(automatic)";
-
-/// Moves a comment as `action` says, audited, and tells readers and
-/// moderators; false when its state does not allow the act.
-async fn apply(
-    state: &AppState,
-    moderator: &str,
-    current: &CommentRecord,
-    action: AuditAction,
-    reason: Option<String>,
-) -> ApiResult<bool> {
-    let (from, to, change) = transition(action);
-    if !from.contains(&current.state) {
-        return Ok(false);
-    }
-    let Some(changed) = state
-        .store
-        .set_state(
-            current.id,
-            to,
-            reason.as_deref(),
-            Some(AuditNote {
-                moderator: moderator.to_owned(),
-                action,
-                reason: reason.clone(),
-            }),
-            state.now_ms(),
-        )
-        .await?
-    else {
-        return Ok(false);
-    };
-    counted(state, moderator, action, current.id);
-    if changed.after.state == CommentState::Visible {
-        state.publish(
-            &changed.after.article,
-            LiveEvent::CommentRestored(for_reader(&changed.after, None, Vec::new())),
-        );
-    } else {
-        // Readers who saw it drop it; its author stops seeing it pending.
-        publish_removed(state, &changed.after);
-    }
-    announce(state, current.id, change).await;
-    Ok(true)
-}
-
 /// How an article is moderated.
-pub async fn article(state: &AppState, article: &ArticleId) -> ApiResult<ArticleModeration> {
+pub async fn article(state: &AppState, article: &ArticleId) -> Outcome<ArticleModeration> {
     Ok(ArticleModeration {
         premoderate: state.store.article_premoderated(article.as_str()).await?,
     })
@@ -446,7 +287,7 @@ pub async fn set_article(
     moderator: &Moderator,
     article: &ArticleId,
     settings: ArticleModeration,
-) -> ApiResult<ArticleModeration> {
+) -> Outcome<ArticleModeration> {
     state
         .store
         .set_article_premoderated(article.as_str(), settings.premoderate, state.now_ms())
@@ -460,7 +301,7 @@ pub async fn audit(
     state: &AppState,
     limit: PageLimit,
     raw_cursor: Option<String>,
-) -> ApiResult<AuditList> {
+) -> Outcome<AuditList> {
     let before = cursor::decode(Listing::Audit, raw_cursor.as_deref())?.map(|k| k.id);
     let limit = limit.get();
     let records = state.store.audit(before, limit + 1).await?;

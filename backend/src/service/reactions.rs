@@ -1,10 +1,10 @@
 //! Reactions on articles and comments: one per kind per reader, idempotent.
 
 use super::comments::visible;
-use super::view::comment_id;
-use crate::error::ApiResult;
+use super::{Error, Outcome};
 use crate::state::AppState;
 use crate::store::ReaderHash;
+use crate::view::{StoredId, comment_id};
 use chime_shared::{
     ArticleId, LiveEvent, ReactionCounts, ReactionKind, ReactionsChanged, ReactionsResponse,
 };
@@ -14,7 +14,7 @@ pub async fn for_article(
     state: &AppState,
     article: &ArticleId,
     reader: Option<&ReaderHash>,
-) -> ApiResult<ReactionsResponse> {
+) -> Outcome<ReactionsResponse> {
     let (counts, mine) = state
         .store
         .article_reactions(article.as_str(), reader)
@@ -32,7 +32,7 @@ pub async fn set_on_article(
     kind: ReactionKind,
     on: bool,
     reader: &ReaderHash,
-) -> ApiResult<ReactionsResponse> {
+) -> Outcome<ReactionsResponse> {
     let (counts, mine, changed) = state
         .store
         .set_article_reaction(article.as_str(), reader, kind, on, state.now_ms())
@@ -55,21 +55,21 @@ pub async fn set_on_article(
 /// Adds or takes back a reaction on a visible comment.
 pub async fn set_on_comment(
     state: &AppState,
-    raw_id: &str,
+    id: StoredId,
     kind: ReactionKind,
     on: bool,
     reader: &ReaderHash,
-) -> ApiResult<ReactionsResponse> {
-    let record = visible(state, raw_id).await?;
+) -> Outcome<ReactionsResponse> {
+    let record = visible(state, id).await?;
     let (counts, mine, changed) = state
         .store
         .set_comment_reaction(record.id, reader, kind, on, state.now_ms())
         .await?
-        .ok_or_else(|| crate::error::ApiError::not_found("There is no such comment."))?;
+        .ok_or_else(|| Error::NoSuchComment)?;
     let counts = ReactionCounts::from_array(counts);
     if changed {
         state.metrics.reactions_changed.inc();
-        let article = super::view::for_moderator(&record).article;
+        let article = crate::view::for_moderator(&record).article;
         state.publish(
             &record.article,
             LiveEvent::ReactionsChanged(ReactionsChanged {

@@ -1,10 +1,12 @@
 //! Stored records turned into the API's Comment object, for readers (with
-//! tombstones) and for moderators (everything).
+//! tombstones) and for moderators (everything, with reports and the words
+//! replied to). Used by the rules and by the event bus alike.
 
 use crate::clock::from_millis;
-use crate::store::{CommentRecord, ReaderHash};
+use crate::store::{CommentRecord, ModRecord, ReaderHash};
 use chime_shared::{
-    ArticleId, Author, Comment, CommentId, CommentState, ParseError, ReactionCounts, ReactionKind,
+    ArticleId, Author, Comment, CommentId, CommentState, ModComment, ParseError, ReactionCounts,
+    ReactionKind, ReportSummary, WaitingEdit,
 };
 
 /// The API id of a stored comment.
@@ -12,9 +14,20 @@ pub fn comment_id(id: i64) -> CommentId {
     CommentId::parse(&id.to_string()).expect("decimal digits make a valid comment id")
 }
 
-/// The stored id behind an API comment id; `None` for ids we never made.
-pub fn stored_id(id: &str) -> Option<i64> {
-    id.parse::<i64>().ok().filter(|n| *n > 0)
+/// The stored row behind an API comment id, parsed where a request names
+/// it: an id this server never made (anything but a positive decimal
+/// number) names no comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredId(i64);
+
+impl StoredId {
+    pub fn parse(raw: &str) -> Option<Self> {
+        raw.parse::<i64>().ok().filter(|n| *n > 0).map(Self)
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
 }
 
 fn article_id(raw: &str) -> ArticleId {
@@ -118,5 +131,41 @@ pub fn for_moderator(record: &CommentRecord) -> Comment {
         reply_count: u64::try_from(record.visible_descendants).unwrap_or(0),
         replies: Vec::new(),
         replies_cursor: None,
+    }
+}
+
+/// The longest reply context shown, in characters.
+const EXCERPT_CHARS: usize = 120;
+
+/// The first non-empty line of a body, shortened.
+fn excerpt(body: &str) -> String {
+    let line = body
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    if line.chars().count() > EXCERPT_CHARS {
+        let cut: String = line.chars().take(EXCERPT_CHARS - 1).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        line.to_owned()
+    }
+}
+
+/// A comment with its reports, as moderators see it.
+pub fn mod_comment(record: &ModRecord) -> ModComment {
+    ModComment {
+        comment: for_moderator(&record.comment),
+        reports: ReportSummary {
+            count: u64::try_from(record.comment.report_count).unwrap_or(0),
+            reasons: record.reports.iter().copied().collect(),
+        },
+        hidden_reason: record.comment.hidden_reason.clone(),
+        parent_excerpt: record.parent_body.as_deref().map(excerpt),
+        edit: record.comment.proposed.as_ref().map(|e| WaitingEdit {
+            body: e.body.clone(),
+            html: e.html.clone(),
+            at: from_millis(e.at),
+        }),
     }
 }

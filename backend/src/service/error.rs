@@ -1,0 +1,65 @@
+//! Why the rules refuse or fail a request, in their own words. Only the
+//! HTTP edge (`crate::error`) turns these into API.md's answers, so the
+//! command line and background work can use the rules too.
+
+use crate::store::StoreError;
+use chime_shared::ParseError;
+
+/// A refusal or failure of the rules.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A value breaks its own rule (a body too long, a bad cursor).
+    #[error(transparent)]
+    Invalid(#[from] ParseError),
+    /// The site's word list refuses a word in a field.
+    #[error("the word {word:?} is not allowed in {field}")]
+    BannedWord { word: String, field: &'static str },
+    /// There is no such comment, or not one this reader may see.
+    #[error("there is no such comment")]
+    NoSuchComment,
+    /// The comment replied to does not exist.
+    #[error("the comment replied to does not exist")]
+    NoSuchParent,
+    /// The comment replied to is under another article.
+    #[error("the comment replied to belongs to another article")]
+    ParentElsewhere,
+    /// The comment replied to waits for review.
+    #[error("the comment replied to is waiting for review")]
+    ParentPending,
+    /// The comment replied to was hidden or deleted.
+    #[error("the comment replied to has been removed")]
+    ParentRemoved,
+    /// Only its author may change a comment.
+    #[error("the comment belongs to another reader")]
+    NotAuthor,
+    /// Edits are allowed for this many minutes after posting.
+    #[error("the edit window of {minutes} minutes has closed")]
+    EditWindowClosed { minutes: i64 },
+    /// Moderators do not hold comments; Chime does.
+    #[error("holding is done by Chime, not by moderators")]
+    HoldIsAutomatic,
+    /// Its author deleted the comment.
+    #[error("its author deleted the comment")]
+    DeletedByAuthor,
+    /// Approve or reject of a comment that does not wait.
+    #[error("the comment is not waiting for review")]
+    NotAwaitingReview,
+    /// The act does not apply to the comment's state.
+    #[error("the comment cannot be changed that way")]
+    NoSuchChange,
+    /// The waiting edit is not the one the moderator saw.
+    #[error("the waiting edit changed since it was seen")]
+    EditChanged,
+    /// A moderator's name and password do not match.
+    #[error("the user name and password do not match")]
+    WrongCredentials,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Something that should not fail did (hashing a password).
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Results of the rules.
+pub type Outcome<T> = Result<T, Error>;
