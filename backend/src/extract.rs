@@ -7,12 +7,25 @@ use crate::store::ReaderHash;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
-use chime_shared::{ErrorCode, READER_HEADER, ReaderToken};
+use chime_shared::{ErrorCode, JsonObject, READER_HEADER, ReaderToken};
 
-/// `Json` whose rejections are API errors.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `Json` whose rejections are API errors, and whose body must be a JSON
+/// object (not an array of the fields, which serde would also take).
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let axum::Json(JsonObject(body)) = axum::Json::from_request(request, state).await?;
+        Ok(Self(body))
+    }
+}
 
 /// `Path` whose rejections are API errors.
 #[derive(Debug, FromRequestParts)]

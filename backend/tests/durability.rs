@@ -4,74 +4,36 @@
 //! on PostgreSQL; and `chime backup` copies a store that is being written
 //! to.
 
+use chime_test_support::child::ChildServer;
+use chime_test_support::postgres;
 use rand::Rng;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::ConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Kill cycles in one run.
 const CYCLES: usize = 100;
 /// Clients posting at once.
 const WRITERS: usize = 8;
 
-/// A `chime serve` child, killed with SIGKILL when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // std's kill is SIGKILL on Unix: no shutdown code runs.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-async fn start(db: impl AsRef<std::ffi::OsStr>, http: &reqwest::Client) -> Server {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_chime"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .arg("--database")
-        .arg(db)
-        .args(["--writes-per-minute-per-reader", "1000000"])
-        .args(["--writes-per-minute-per-address", "1000000"])
-        .env("CHIME_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chime starts");
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let started = Instant::now();
-    loop {
-        if let Ok(r) = http.get(format!("{}/healthz", server.base)).send().await
-            && r.status() == StatusCode::OK
-        {
-            return server;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the server did not come back"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+/// `chime serve` on `db`, writes unlimited, once it answers. Dropping it
+/// kills it with SIGKILL (std's kill on Unix): no shutdown code runs.
+async fn start(db: impl AsRef<std::ffi::OsStr>) -> ChildServer {
+    let unlimited = [
+        "--writes-per-minute-per-reader",
+        "1000000",
+        "--writes-per-minute-per-address",
+        "1000000",
+    ];
+    ChildServer::start(Path::new(env!("CARGO_BIN_EXE_chime")), db, &unlimited)
+        .await
+        .expect("the server comes back")
 }
 
 /// Posts until told to stop or the server is gone; returns what got a 201.
@@ -130,13 +92,13 @@ async fn kill_cycles(database: &str, cycles: usize) -> Vec<(String, String)> {
     let parents = Arc::new(Mutex::new(Vec::new()));
     let mut acknowledged = Vec::new();
     for cycle in 0..cycles {
-        let server = start(database, &http).await;
+        let server = start(database).await;
         let stop = Arc::new(AtomicBool::new(false));
         let writers: Vec<_> = (0..WRITERS)
             .map(|w| {
                 tokio::spawn(post_until_stopped(
                     http.clone(),
-                    server.base.clone(),
+                    server.base(),
                     format!("c{cycle}-w{w}"),
                     stop.clone(),
                     parents.clone(),
@@ -157,7 +119,7 @@ async fn kill_cycles(database: &str, cycles: usize) -> Vec<(String, String)> {
         acknowledged.len()
     );
     // One more start: the server opens the store after the last kill.
-    drop(start(database, &http).await);
+    drop(start(database).await);
     acknowledged
 }
 
@@ -248,20 +210,11 @@ async fn sigkill_under_posting_load_loses_no_acknowledged_comment() {
 /// schema; PostgreSQL itself keeps running).
 const PG_CYCLES: usize = 50;
 
+#[ignore = "needs PostgreSQL (CHIME_TEST_POSTGRES): ./dev test runs it"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_on_postgres_loses_no_acknowledged_comment() {
     use sqlx::Connection;
-    let Ok(admin) = std::env::var("CHIME_TEST_POSTGRES") else {
-        eprintln!("needs the test PostgreSQL cluster (./dev test): skipped");
-        return;
-    };
-    let name = format!("chime_kill_{}", std::process::id());
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("cluster");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("database");
-    let url = format!("{}/{name}", admin.rsplit_once('/').expect("admin URL").0);
+    let url = postgres::database().await;
     let acknowledged = kill_cycles(&url, PG_CYCLES).await;
     let mut conn = sqlx::PgConnection::connect(&url).await.expect("store");
     check(PG_CYCLES, &acknowledged, read!(conn)).await;
@@ -283,11 +236,11 @@ async fn a_backup_taken_while_comments_are_posted_is_whole() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("chime.db");
     let http = reqwest::Client::new();
-    let server = start(&db, &http).await;
+    let server = start(&db).await;
     let stop = Arc::new(AtomicBool::new(false));
     let writer = tokio::spawn(post_until_stopped(
         http.clone(),
-        server.base.clone(),
+        server.base(),
         "b".into(),
         stop.clone(),
         Arc::new(Mutex::new(Vec::new())),
@@ -306,11 +259,11 @@ async fn a_backup_taken_while_comments_are_posted_is_whole() {
     assert!(said.contains("integrity check"), "{said}");
 
     // The copy is a store Chime serves, consistent in itself.
-    let restored = start(&copy, &http).await;
+    let restored = start(&copy).await;
     let list: Value = http
         .get(format!(
             "{}/api/v1/articles/crash/comments?limit=100",
-            restored.base
+            restored.base()
         ))
         .send()
         .await

@@ -8,11 +8,7 @@
 //! exports `CHIME_TEST_PG_CTL` (the cluster's `pg_ctl`, with its data
 //! directory).
 
-#[allow(dead_code)]
-#[path = "api/helpers.rs"]
-mod helpers;
-
-use helpers::*;
+use chime_test_support::app::*;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::sync::Arc;
@@ -30,12 +26,14 @@ async fn pg_ctl(args: &str) {
     assert!(status.success(), "pg_ctl {args}");
 }
 
+#[ignore = "restarts PostgreSQL: ./dev test runs it in its PostgreSQL pass"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn both_servers_recover_from_a_postgres_restart_and_lose_nothing() {
-    if !on_postgres() || std::env::var("CHIME_TEST_PG_CTL").is_err() {
-        eprintln!("needs the test PostgreSQL cluster (./dev test): skipped");
-        return;
-    }
+    assert!(
+        on_postgres() && std::env::var("CHIME_TEST_PG_CTL").is_ok(),
+        "this test restarts the test cluster: run it in the PostgreSQL pass \
+         (CHIME_TEST_STORE=postgres, CHIME_TEST_PG_CTL), as ./dev test does"
+    );
     let unlimited = |s: &mut chime_backend::config::Settings| {
         s.writes_per_minute_per_reader = 1_000_000;
         s.writes_per_minute_per_address = 1_000_000;

@@ -2,71 +2,28 @@
 //! by `chime migrate`: a reader streaming from one sees, within a second,
 //! what is posted through the other, and the other's listing has it.
 
+use chime_test_support::child::ChildServer;
+use chime_test_support::postgres;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::json;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const CHIME: &str = env!("CARGO_BIN_EXE_chime");
 
-/// A `chime serve` process, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
+/// `chime serve` on `database`, once it answers.
+async fn serve(database: &str) -> ChildServer {
+    ChildServer::start(Path::new(CHIME), database, &[])
+        .await
+        .expect("chime serve starts")
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn serve(database: &str, http: &reqwest::Client) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let child = Command::new(CHIME)
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .args(["--database", database])
-        .env("CHIME_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chime serve starts");
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let started = Instant::now();
-    loop {
-        if let Ok(r) = http.get(format!("{}/healthz", server.base)).send().await
-            && r.status() == StatusCode::OK
-        {
-            return server;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "no answer");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
+#[ignore = "needs PostgreSQL (CHIME_TEST_POSTGRES): ./dev test runs it"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_comment_posted_through_one_process_reaches_the_other_s_readers() {
-    use sqlx::Connection;
-    let Ok(admin) = std::env::var("CHIME_TEST_POSTGRES") else {
-        eprintln!("needs the test PostgreSQL cluster (./dev test): skipped");
-        return;
-    };
-    let name = format!("chime_processes_{}", std::process::id());
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("cluster");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("database");
-    let database = format!("{}/{name}", admin.rsplit_once('/').expect("admin URL").0);
+    let database = postgres::database().await;
     let migrated = Command::new(CHIME)
         .args(["migrate", "--database", &database])
         .output()
@@ -75,10 +32,13 @@ async fn a_comment_posted_through_one_process_reaches_the_other_s_readers() {
     assert!(String::from_utf8_lossy(&migrated.stdout).contains("up to date"));
 
     let http = reqwest::Client::new();
-    let a = serve(&database, &http).await;
-    let b = serve(&database, &http).await;
+    let a = serve(&database).await;
+    let b = serve(&database).await;
     let stream = http
-        .get(format!("{}/api/v1/articles/two%2Fprocesses/events", a.base))
+        .get(format!(
+            "{}/api/v1/articles/two%2Fprocesses/events",
+            a.base()
+        ))
         .send()
         .await
         .expect("stream opens");
@@ -93,7 +53,7 @@ async fn a_comment_posted_through_one_process_reaches_the_other_s_readers() {
     let posted = http
         .post(format!(
             "{}/api/v1/articles/two%2Fprocesses/comments",
-            b.base
+            b.base()
         ))
         .header("X-Chime-Reader", "0123456789abcdef0123456789abcdef")
         .json(&json!({"author_name": "B", "body": "through the other process"}))
@@ -126,7 +86,7 @@ async fn a_comment_posted_through_one_process_reaches_the_other_s_readers() {
     let listed: serde_json::Value = http
         .get(format!(
             "{}/api/v1/articles/two%2Fprocesses/comments",
-            a.base
+            a.base()
         ))
         .send()
         .await

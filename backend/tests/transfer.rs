@@ -3,12 +3,9 @@
 //! listing, moderation queue and audit entry the same afterwards, for the
 //! same readers (the reader key moves too).
 
-#[allow(dead_code)]
-#[path = "api/helpers.rs"]
-mod helpers;
-
 use chime_shared::{AuditList, CommentList, ModCommentList};
-use helpers::*;
+use chime_test_support::app::*;
+use chime_test_support::postgres;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::process::{Command, Stdio};
@@ -93,12 +90,10 @@ async fn sign_in(app: &TestApp) -> String {
     session_cookie(&response)
 }
 
+#[ignore = "needs PostgreSQL (CHIME_TEST_POSTGRES): ./dev test runs it"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings() {
-    let Some(postgres) = postgres_database().await else {
-        eprintln!("needs the test PostgreSQL cluster (./dev test): skipped");
-        return;
-    };
+    let postgres = postgres::database().await;
     let source = spawn_with(|s| {
         s.screening.suspect = chime_backend::screening::WordList::parse("casino");
         s.hold_after_reports = 0;

@@ -8,6 +8,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod moderation;
+pub mod object;
 pub mod reaction;
 pub mod text;
 
@@ -17,6 +18,7 @@ pub use error::*;
 pub use event::*;
 pub use ids::*;
 pub use moderation::*;
+pub use object::JsonObject;
 pub use reaction::*;
 pub use text::*;
 

@@ -172,13 +172,49 @@ fn check_words(raw: &str) {
     round_trip(raw, AuditAction::parse, |v| v.as_str().to_owned());
 }
 
-/// Any JSON, or any bytes, as each request body: a value or an error.
+/// A body decoded from `bytes` as the server decodes it, when it is one:
+/// then `bytes` were a JSON object, and the body prints to JSON that
+/// decodes to itself.
+fn body<T>(bytes: &[u8]) -> Option<(T, serde_json::Map<String, Value>)>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let JsonObject(decoded) = serde_json::from_slice::<JsonObject<T>>(bytes).ok()?;
+    let Ok(Value::Object(sent)) = serde_json::from_slice::<Value>(bytes) else {
+        panic!("a body decoded from what is not a JSON object: {bytes:?}");
+    };
+    let printed = serde_json::to_string(&decoded).expect("a body prints");
+    let JsonObject(again) =
+        serde_json::from_str::<JsonObject<T>>(&printed).expect("a printed body decodes");
+    assert_eq!(again, decoded, "{printed}");
+    Some((decoded, sent))
+}
+
+/// Any JSON, or any bytes, as each request body: a value or an error, and
+/// a value holds exactly the fields that were sent.
 fn check_bodies(bytes: &[u8]) {
-    let _ = serde_json::from_slice::<NewComment>(bytes);
-    let _ = serde_json::from_slice::<EditComment>(bytes);
-    let _ = serde_json::from_slice::<NewReport>(bytes);
-    let _ = serde_json::from_slice::<LoginRequest>(bytes);
-    let _ = serde_json::from_slice::<HideRequest>(bytes);
+    let text = |sent: &serde_json::Map<String, Value>, key: &str| {
+        sent.get(key).and_then(Value::as_str).map(str::to_owned)
+    };
+    if let Some((comment, sent)) = body::<NewComment>(bytes) {
+        assert_eq!(text(&sent, "author_name"), Some(comment.author_name));
+        assert_eq!(text(&sent, "body"), Some(comment.body));
+        assert_eq!(text(&sent, "parent_id"), comment.parent_id);
+    }
+    if let Some((edit, sent)) = body::<EditComment>(bytes) {
+        assert_eq!(text(&sent, "body"), Some(edit.body));
+    }
+    if let Some((report, sent)) = body::<NewReport>(bytes) {
+        assert_eq!(text(&sent, "reason"), Some(report.reason));
+        assert_eq!(text(&sent, "note"), report.note);
+    }
+    if let Some((login, sent)) = body::<LoginRequest>(bytes) {
+        assert_eq!(text(&sent, "username"), Some(login.username));
+        assert_eq!(text(&sent, "password"), Some(login.password));
+    }
+    if let Some((hide, sent)) = body::<HideRequest>(bytes) {
+        assert_eq!(text(&sent, "reason"), hide.reason);
+    }
     if let Ok(limit) = serde_json::from_slice::<PageLimit>(bytes) {
         assert!((1..=100).contains(&limit.get()));
     }

@@ -5,8 +5,8 @@
 
 use chime_backend::clock::SystemClock;
 use chime_backend::config::Settings;
-use chime_backend::startup::Application;
 use chime_backend::state::AppState;
+use chime_test_support::server::InProcess;
 use fantoccini::elements::{Element, ShadowRoot};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
@@ -87,13 +87,6 @@ pub struct Options {
     pub host_css: Option<&'static str>,
 }
 
-/// The running backend: its state and how to stop it.
-struct Backend {
-    state: AppState,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
 /// One test's world: backend, host page, browser.
 pub struct World {
     pub client: Client,
@@ -103,29 +96,14 @@ pub struct World {
     settings: Settings,
     capabilities: Value,
     profiles: std::sync::Mutex<Vec<tempfile::TempDir>>,
-    running: std::sync::Mutex<Option<Backend>>,
+    running: std::sync::Mutex<Option<InProcess>>,
     _dir: tempfile::TempDir,
     _driver: Driver,
 }
 
-impl Drop for World {
-    fn drop(&mut self) {
-        let running = self.running.get_mut().map(Option::take);
-        if let Ok(Some(backend)) = running {
-            let _ = backend.stop.send(());
-        }
-    }
-}
-
-async fn start_backend(settings: Settings) -> TestResult<(String, Backend)> {
-    let app = Application::build(settings, Arc::new(SystemClock)).await?;
-    let url = app.url();
-    let state = app.state().clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(app.run_until_stopped(async move {
-        let _ = stopped.await;
-    }));
-    Ok((url, Backend { state, stop, task }))
+async fn start_backend(settings: Settings) -> TestResult<(String, InProcess)> {
+    let backend = InProcess::start(settings, Arc::new(SystemClock)).await?;
+    Ok((backend.url.clone(), backend))
 }
 
 /// The host page: an article on another origin, embedding the widget the
@@ -281,9 +259,8 @@ impl World {
             .lock()
             .map_err(|_| "backend lock poisoned")?
             .take();
-        if let Some(old) = old {
-            let _ = old.stop.send(());
-            tokio::time::timeout(Duration::from_secs(10), old.task).await???;
+        if let Some(mut old) = old {
+            tokio::time::timeout(Duration::from_secs(10), old.stop()).await??;
         }
         Ok(())
     }

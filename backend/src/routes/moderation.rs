@@ -246,7 +246,8 @@ fn act_body(headers: &HeaderMap, body: &Bytes) -> ApiResult<HideRequest> {
             "Send the request body as JSON (Content-Type: application/json).",
         ));
     }
-    serde_json::from_slice::<HideRequest>(body)
+    serde_json::from_slice::<chime_shared::JsonObject<HideRequest>>(body)
+        .map(|object| object.0)
         .map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))
 }
 

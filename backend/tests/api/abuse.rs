@@ -3,9 +3,9 @@
 //! session, IPv6 neighbours, oddly spelt links, forged events between
 //! servers, locked-out moderators, and what 403 and 404 give away.
 
-use crate::helpers::*;
 use chime_backend::client::TrustedProxies;
 use chime_shared::ErrorCode;
+use chime_test_support::app::*;
 use futures_util::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

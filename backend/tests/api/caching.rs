@@ -1,4 +1,4 @@
-use crate::helpers::*;
+use chime_test_support::app::*;
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 

@@ -1,5 +1,5 @@
-use crate::helpers::*;
 use chime_shared::{Comment, CommentState, ErrorCode};
+use chime_test_support::app::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

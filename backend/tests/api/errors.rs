@@ -1,5 +1,5 @@
-use crate::helpers::*;
 use chime_shared::ErrorCode;
+use chime_test_support::app::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -103,6 +103,45 @@ async fn bodies_that_are_not_json_or_too_large_are_refused() {
     )
     .await;
     assert_eq!(app.list("a", "", None).await.total, 0);
+}
+
+#[tokio::test]
+async fn a_body_must_be_a_json_object_not_an_array_of_its_fields() {
+    let app = spawn_app().await;
+    let r = reader();
+    let response = app.post_comment("a", &r, json!(["Mei", "Hello"])).await;
+    assert_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    let posted = app.comment("a", &r, "Hi", None).await;
+    let response = app
+        .request(Method::PATCH, &format!("/comments/{}", posted.id), Some(&r))
+        .json(&json!(["Changed"]))
+        .send()
+        .await
+        .expect("request");
+    assert_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    let cookie = app.moderator_cookie("mo").await;
+    let response = app
+        .moderation(
+            Method::POST,
+            &format!("/comments/{}/hide", posted.id),
+            &cookie,
+        )
+        .json(&json!(["spam"]))
+        .send()
+        .await
+        .expect("request");
+    assert_error(response, StatusCode::BAD_REQUEST, ErrorCode::BadRequest).await;
+    assert_eq!(app.list("a", "", None).await.total, 1);
 }
 
 #[tokio::test]

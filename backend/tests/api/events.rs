@@ -1,7 +1,7 @@
-use crate::helpers::*;
 use chime_shared::{
     Comment, CommentRemoved, CommentState, ModChange, ModEvent, ReactionKind, ReactionsChanged,
 };
+use chime_test_support::app::*;
 use futures_util::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::json;

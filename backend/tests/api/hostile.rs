@@ -1,8 +1,8 @@
 //! Hostile input on every field: always a 4xx JSON error or a sanitised
 //! result, never a 500, never markup that runs.
 
-use crate::helpers::*;
 use chime_shared::{Comment, ErrorBody};
+use chime_test_support::app::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -2,9 +2,9 @@
 //! the client's address taken from `X-Forwarded-For` only behind a trusted
 //! proxy.
 
-use crate::helpers::*;
 use chime_backend::client::TrustedProxies;
 use chime_shared::ErrorCode;
+use chime_test_support::app::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

@@ -1,8 +1,6 @@
 //! API tests: the real app on port 0, a fresh SQLite database per test, and
 //! plain HTTP. All in one test binary.
 
-mod helpers;
-
 mod abuse;
 mod caching;
 mod cli;

@@ -1,7 +1,7 @@
-use crate::helpers::*;
 use chime_shared::{
     AuditAction, AuditList, CommentState, ErrorCode, MeResponse, ModComment, ModCommentList, Role,
 };
+use chime_test_support::app::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

@@ -1,5 +1,5 @@
-use crate::helpers::*;
 use chime_shared::{ErrorCode, ReactionKind, ReactionsResponse};
+use chime_test_support::app::*;
 use reqwest::{Method, StatusCode};
 
 async fn react(app: &TestApp, method: Method, path: &str, reader: &str) -> ReactionsResponse {

@@ -2,11 +2,11 @@
 //! holding a comment for review, shown to its author alone until a
 //! moderator approves or rejects it.
 
-use crate::helpers::*;
 use chime_backend::screening::{Premoderation, WordList};
 use chime_shared::{
     ArticleModeration, AuditAction, AuditList, Comment, CommentState, ErrorCode, ModCommentList,
 };
+use chime_test_support::app::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

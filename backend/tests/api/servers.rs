@@ -2,8 +2,8 @@
 //! of what happens on the others. (SQLite is one server's store: these
 //! tests run in the PostgreSQL pass of the suite.)
 
-use crate::helpers::*;
 use chime_shared::{Comment, CommentRemoved, ModChange, ModEvent, ReactionsChanged};
+use chime_test_support::app::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::time::{Duration, Instant};

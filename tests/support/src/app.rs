@@ -1,13 +1,14 @@
-//! `spawn_app` and small HTTP helpers shared by the API tests.
+//! The server in this process on a fresh database (`spawn_app`), and the
+//! HTTP helpers the API tests share.
 //!
 //! The same tests run against both stores: a fresh SQLite file per test by
 //! default, or, with `CHIME_TEST_STORE=postgres`, a fresh PostgreSQL
 //! database per test on the cluster at `CHIME_TEST_POSTGRES` (an admin
 //! URL; `./dev test` starts a throw-away cluster and runs the suite twice).
 
+use crate::server::InProcess;
 use chime_backend::clock::ManualClock;
 use chime_backend::config::Settings;
-use chime_backend::startup::Application;
 use chime_backend::state::AppState;
 use chime_shared::{Comment, CommentList, ErrorBody, ErrorCode, Role};
 use futures_util::StreamExt;
@@ -31,16 +32,7 @@ pub struct TestApp {
     _dir: TempDir,
     /// The app's database URL.
     pub database: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
+    server: InProcess,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -73,24 +65,17 @@ pub async fn spawn_on(
     settings.screening.repeat_window_ms = 0;
     configure(&mut settings);
     let clock = Arc::new(ManualClock::new(datetime!(2026-11-28 10:00 UTC)));
-    let app = Application::build(settings, clock.clone())
+    let server = InProcess::start(settings, clock.clone())
         .await
         .expect("app builds");
-    let url = app.url();
-    let state = app.state().clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until_stopped(async move {
-        let _ = stopped.await;
-    }));
     TestApp {
-        url,
+        url: server.url.clone(),
         client: reqwest::Client::new(),
         clock,
-        state,
+        state: server.state.clone(),
         _dir: dir,
         database,
-        stop: Some(stop),
-        server: Some(server),
+        server,
     }
 }
 
@@ -104,33 +89,9 @@ pub async fn fresh_database(dir: &TempDir) -> String {
     if !on_postgres() {
         return format!("sqlite://{}", dir.path().join("chime.db").display());
     }
-    postgres_database()
-        .await
-        .expect("CHIME_TEST_STORE=postgres needs CHIME_TEST_POSTGRES, an admin URL")
-}
-
-/// A new, empty PostgreSQL database on the test cluster, when there is one.
-pub async fn postgres_database() -> Option<String> {
-    use sqlx::Connection;
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    let admin = std::env::var("CHIME_TEST_POSTGRES").ok()?;
-    let name = format!(
-        "chime_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("the test cluster answers");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("a fresh database");
-    conn.close().await.expect("closed");
-    let (base, _) = admin
-        .rsplit_once('/')
-        .expect("an admin URL ends in /database");
-    Some(format!("{base}/{name}"))
+    let admin = std::env::var("CHIME_TEST_POSTGRES")
+        .expect("CHIME_TEST_STORE=postgres needs CHIME_TEST_POSTGRES, an admin URL");
+    crate::postgres::database_on(&admin, "chime").await
 }
 
 /// A connection to a database holding a write lock on the comments, as
@@ -227,13 +188,7 @@ pub fn enc(article: &str) -> String {
 impl TestApp {
     /// Asks the server to stop and waits until it has.
     pub async fn stop(&mut self) -> std::io::Result<()> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.server.take() {
-            Some(server) => server.await.expect("server task"),
-            None => Ok(()),
-        }
+        self.server.stop().await
     }
 
     pub fn api(&self, path: &str) -> String {

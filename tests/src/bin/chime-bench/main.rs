@@ -15,14 +15,14 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{Value, json};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-#[path = "../bench/attacks.rs"]
 mod attacks;
+
+use chime_test_support::child::{ChildServer as Server, free_port};
 
 type Http = Client<HttpConnector, Full<Bytes>>;
 
@@ -65,77 +65,38 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn free_port() -> Result<u16, std::io::Error> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// Starts `chime serve` on the SQLite file `db`, writes unlimited, and
+/// waits until it answers.
+async fn start(
+    chime: &Path,
+    db: &Path,
+    extra: &[&str],
+) -> Result<Server, Box<dyn std::error::Error>> {
+    start_on(chime, &format!("sqlite://{}", db.display()), extra).await
 }
 
-/// A child process killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// Resident memory now and at its peak, in bytes (from /proc).
-    fn memory(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-                .unwrap_or(0)
-                * 1024
-        };
-        (field("VmRSS:"), field("VmHWM:"))
-    }
-
-    /// The peak resident memory since the last call, which starts the next
-    /// period (Linux resets the peak when "5" is written to clear_refs).
-    fn peak(&self) -> u64 {
-        let (_, peak) = self.memory();
-        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
-        peak
-    }
-}
-
-/// Starts `chime serve` on the SQLite file `db`, writes unlimited.
-fn start(chime: &Path, db: &Path, extra: &[&str]) -> Result<Server, Box<dyn std::error::Error>> {
-    start_on(chime, &format!("sqlite://{}", db.display()), extra)
-}
-
-/// Starts `chime serve` on the database at `url`, writes unlimited.
-fn start_on(chime: &Path, url: &str, extra: &[&str]) -> Result<Server, Box<dyn std::error::Error>> {
-    let port = free_port()?;
-    let child = Command::new(chime)
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .arg("--database")
-        .arg(url)
-        .args(["--writes-per-minute-per-reader", "100000000"])
-        .args(["--writes-per-minute-per-address", "100000000"])
+/// Starts `chime serve` on the database at `url`, writes unlimited, and
+/// waits until it answers.
+async fn start_on(
+    chime: &Path,
+    url: &str,
+    extra: &[&str],
+) -> Result<Server, Box<dyn std::error::Error>> {
+    let mut args = vec![
+        "--writes-per-minute-per-reader",
+        "100000000",
+        "--writes-per-minute-per-address",
+        "100000000",
         // Every simulated reader comes from 127.0.0.1.
-        .args(["--streams-per-address", "1000000"])
-        .args(extra)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    Ok(Server { child, port })
+        "--streams-per-address",
+        "1000000",
+    ];
+    args.extend_from_slice(extra);
+    Ok(Server::start(chime, url, &args).await?)
 }
 
+/// Waits until `url` answers 200 (the fixed-answer server has no
+/// `/healthz`).
 async fn wait_ready(http: &Http, url: &str) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     loop {
@@ -431,12 +392,11 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("{} is missing: run ./dev bench", chime.display()).into());
     }
     let dir = tempfile::tempdir()?;
-    let server = start(&chime, &dir.path().join("bench.db"), &[])?;
+    let server = start(&chime, &dir.path().join("bench.db"), &[]).await?;
     let http: Http = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(256)
         .build_http();
     let base = server.base();
-    wait_ready(&http, &format!("{base}/healthz")).await?;
     server.peak();
     let mut report = serde_json::Map::new();
     let mut table = String::from(
@@ -590,8 +550,8 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
             &chime,
             &dir.path().join("bench.db"),
             &["--page-cache-articles", "0"],
-        )?;
-        wait_ready(&http, &format!("{}/healthz", server.base())).await?;
+        )
+        .await?;
         server.peak();
         let url = format!("{}/api/v1/articles/bench%2Ft1000/comments", server.base());
         let m = measure(16, listing(&http, &url, READERS)).await;
@@ -613,11 +573,10 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
     // first pages are not kept: the page cache holds 1,000 articles).
     if !only_live {
         let db = dir.path().join("million.db");
-        let written = fill_million(&chime, &http, &db).await?;
+        let written = fill_million(&chime, &db).await?;
         eprintln!("{MILLION} comments over {ARTICLES} articles written in {written:.0} s");
-        let server = start(&chime, &db, &[])?;
+        let server = start(&chime, &db, &[]).await?;
         let base = server.base();
-        wait_ready(&http, &format!("{base}/healthz")).await?;
         seed(&http, &base, "bench/t1000", 1_000).await?;
         server.peak();
         let url = format!("{base}/api/v1/articles/bench%2Ft1000/comments");
@@ -644,9 +603,8 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
             &mut report,
         );
         drop(server);
-        let server = start(&chime, &db, &["--page-cache-articles", "0"])?;
+        let server = start(&chime, &db, &["--page-cache-articles", "0"]).await?;
         let base = server.base();
-        wait_ready(&http, &format!("{base}/healthz")).await?;
         server.peak();
         let url = format!("{base}/api/v1/articles/bench%2Ft1000/comments");
         let m = measure(16, listing(&http, &url, READERS)).await;
@@ -670,7 +628,7 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
     // The limit: the same first-page bytes as a fixed answer.
     let fixed_file = dir.path().join("first-page.json");
     std::fs::write(&fixed_file, &first_page)?;
-    let fixed_port = free_port()?;
+    let fixed_port = free_port();
     let fixed = Server {
         child: Command::new(std::env::current_exe()?)
             .arg("--fixed")
@@ -757,15 +715,9 @@ const ARTICLES: usize = 10_000;
 /// through the API would take ten minutes. The schema is made by `chime
 /// serve` itself; the rows are what it would have written, counts included
 /// (the insert trigger keeps roots and article counts). Returns seconds.
-async fn fill_million(
-    chime: &Path,
-    http: &Http,
-    db: &Path,
-) -> Result<f64, Box<dyn std::error::Error>> {
-    {
-        let server = start(chime, db, &[])?;
-        wait_ready(http, &format!("{}/healthz", server.base())).await?;
-    }
+async fn fill_million(chime: &Path, db: &Path) -> Result<f64, Box<dyn std::error::Error>> {
+    // Started once, so that it makes the schema, then stopped.
+    drop(start(chime, db, &[]).await?);
     let started = Instant::now();
     let options = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(db)
@@ -1046,12 +998,9 @@ async fn scale() -> Result<(), Box<dyn std::error::Error>> {
         };
         let mut running = Vec::new();
         for _ in 0..servers {
-            running.push(start_on(&chime, url, &[])?);
+            running.push(start_on(&chime, url, &[]).await?);
         }
         let bases: Vec<String> = running.iter().map(Server::base).collect();
-        for base in &bases {
-            wait_ready(&http, &format!("{base}/healthz")).await?;
-        }
         let posted = seed_across(&http, &bases, "scale/thread", SCALE_COMMENTS).await?;
         row("post a comment", 16, &posted);
         if servers > 1 {
@@ -1070,12 +1019,9 @@ async fn scale() -> Result<(), Box<dyn std::error::Error>> {
         drop(running);
         let mut running = Vec::new();
         for _ in 0..servers {
-            running.push(start_on(&chime, url, &["--page-cache-articles", "0"])?);
+            running.push(start_on(&chime, url, &["--page-cache-articles", "0"]).await?);
         }
         let bases: Vec<String> = running.iter().map(Server::base).collect();
-        for base in &bases {
-            wait_ready(&http, &format!("{base}/healthz")).await?;
-        }
         let urls: Vec<String> = bases
             .iter()
             .map(|b| format!("{b}/api/v1/articles/scale%2Fthread/comments"))

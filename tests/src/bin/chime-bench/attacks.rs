@@ -4,7 +4,7 @@
 //! and one thread of 1,200 long replies (how big and slow is the article's
 //! first page?). Writes `target/bench/attacks.md`.
 
-use super::{Http, Server, call, reader_token, start, wait_ready};
+use super::{Http, Server, call, reader_token, start};
 use hyper::{Method, StatusCode};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -183,9 +183,8 @@ async fn long_thread(
 
 pub async fn run(chime: &Path, out_dir: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
-    let server = start(chime, &dir.path().join("attacks.db"), &[])?;
+    let server = start(chime, &dir.path().join("attacks.db"), &[]).await?;
     let http: Http = Client::builder(TokioExecutor::new()).build_http();
-    wait_ready(&http, &format!("{}/healthz", server.base())).await?;
     let mut table = String::from(
         "| attack (release server, defaults, writes unlimited) | before → after |\n| --- | --- |\n",
     );

@@ -1,0 +1,10 @@
+//! What every test binary and the benchmark share, so that none keeps a
+//! copy: the server in this process ([`server`]; on a fresh database with the
+//! API tests' helpers: [`app`]),
+//! `chime serve` as a child process ([`child`]), and a PostgreSQL database
+//! per test ([`postgres`]).
+
+pub mod app;
+pub mod child;
+pub mod postgres;
+pub mod server;
