@@ -13,4 +13,6 @@ pub mod browser;
 #[cfg(target_arch = "wasm32")]
 pub mod moderation;
 #[cfg(target_arch = "wasm32")]
+pub mod stream;
+#[cfg(target_arch = "wasm32")]
 pub mod widget;

@@ -1,7 +1,9 @@
 //! The widget's rules, free of the browser so they are tested natively.
 
+pub mod backoff;
 pub mod draft;
 pub mod keys;
+pub mod listing;
 pub mod queue;
 pub mod reactions;
 pub mod relative_time;

@@ -32,6 +32,16 @@ impl Changes {
         }
     }
 
+    /// Adds what another change touched.
+    pub fn merge(&mut self, other: Changes) {
+        for id in &other.comments {
+            self.comment(id);
+        }
+        for key in other.lists {
+            self.list(key);
+        }
+    }
+
     /// Whether anything changed.
     pub fn is_empty(&self) -> bool {
         self.comments.is_empty() && self.lists.is_empty()

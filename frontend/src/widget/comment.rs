@@ -4,7 +4,7 @@ use super::Ctx;
 use super::form::CommentForm;
 use super::reactions::comment_reactions;
 use crate::logic::relative_time::{exact, exact_readable, relative};
-use chime_shared::{CommentId, CommentState, EditComment, NewReport, ReportReason};
+use chime_shared::{Comment, CommentId, CommentState, EditComment, NewReport, ReportReason};
 use leptos::prelude::*;
 
 /// Visual indentation stops here; deeper replies line up at this level.
@@ -26,63 +26,12 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
     let live = move || data.with(|c| c.state == CommentState::Visible);
     let pending = move || data.with(|c| c.state == CommentState::Pending && c.own);
     let visible = move || live() || pending();
-    let own = move || data.with(|c| c.own) && visible();
-    let can_edit = move || {
-        let window =
-            time::Duration::seconds(i64::try_from(ctx.edit_window_secs.get()).unwrap_or(0));
-        own() && ctx.now.get() - data.with(|c| c.created_at) < window
-    };
     let stored_id = StoredValue::new(id.clone());
     // What readers wrote is in the page's language (when it says).
     let lang = StoredValue::new(Some(ctx.lang.get_value()).filter(|l| !l.is_empty()));
 
-    let delete = move |_| {
-        let id = stored_id.get_value();
-        leptos::task::spawn_local(async move {
-            let api = ctx.api.get_value();
-            match api.delete(id.as_str()).await {
-                Ok(()) => {
-                    let removed = data.with_untracked(|c| chime_shared::CommentRemoved {
-                        id: c.id.clone(),
-                        article: c.article.clone(),
-                        parent_id: c.parent_id.clone(),
-                        state: CommentState::Deleted,
-                        reply_count: c.reply_count,
-                    });
-                    ctx.change(|t| t.remove(&removed));
-                    if live() {
-                        ctx.total.update(|n| *n = n.saturating_sub(1));
-                    }
-                    ctx.say("Your comment is deleted.");
-                }
-                Err(failure) => ctx.failed(&failure),
-            }
-        });
-    };
-
-    // The thread's next replies, hung beneath their parents; one request
-    // at a time.
     let fetching = StoredValue::new(false);
-    let more_replies = move |_| {
-        let Some(cursor) = data.with_untracked(|c| c.replies_cursor.clone()) else {
-            return;
-        };
-        if fetching.get_value() {
-            return;
-        }
-        fetching.set_value(true);
-        let id = stored_id.get_value();
-        leptos::task::spawn_local(async move {
-            let api = ctx.api.get_value();
-            match api.replies(id.as_str(), cursor.as_str()).await {
-                Ok(page) => {
-                    ctx.change(|t| t.append_replies(&id, &cursor, page.comments, page.next_cursor))
-                }
-                Err(failure) => ctx.failed(&failure),
-            }
-            fetching.set_value(false);
-        });
-    };
+    let more_replies = move |_| load_more_replies(ctx, data, fetching);
 
     view! {
         <article
@@ -103,20 +52,7 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
                     </p>
                 }
             >
-                <header class="chime-meta">
-                    <span class="chime-author" lang=lang.get_value()>{move || data.with(|c| c.author.name.clone())}</span>
-                    <time
-                        tabindex="0"
-                        datetime=move || data.with(|c| exact(c.created_at))
-                        title=move || data.with(|c| exact_readable(c.created_at))
-                        aria-label=move || data.with(|c| format!("Posted {}, {}", relative(ctx.now.get(), c.created_at), exact_readable(c.created_at)))
-                    >
-                        {move || data.with(|c| relative(ctx.now.get(), c.created_at))}
-                    </time>
-                    <Show when=move || data.with(|c| c.edited_at.is_some())>
-                        <span class="chime-edited">"(edited)"</span>
-                    </Show>
-                </header>
+                {meta(ctx, data, lang)}
                 <Show
                     when=move || editing.get()
                     fallback=move || view! {
@@ -128,34 +64,7 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
                 <Show when=pending>
                     <p class="chime-pending" data-testid="pending-note">"Awaiting review: only you can see this until a moderator approves it."</p>
                 </Show>
-                <div class="chime-actions">
-                    <Show when=live>
-                        {comment_reactions(ctx, stored_id.get_value(), data)}
-                        <button type="button" class="chime-link" data-testid="reply-button" aria-expanded=move || replying.get().to_string() on:click=move |_| replying.update(|r| *r = !*r)>
-                            "Reply"
-                        </button>
-                        <button type="button" class="chime-link" data-testid="report-button" aria-expanded=move || reporting.get().to_string() on:click=move |_| reporting.update(|r| *r = !*r)>
-                            "Report"
-                        </button>
-                    </Show>
-                    <Show when=can_edit>
-                        <button type="button" class="chime-link" data-testid="edit-button" on:click=move |_| editing.set(true)>"Edit"</button>
-                    </Show>
-                    <Show when=own>
-                        <Show
-                            when=move || confirming.get()
-                            fallback=move || view! {
-                                <button type="button" class="chime-link" data-testid="delete-button" on:click=move |_| confirming.set(true)>"Delete"</button>
-                            }
-                        >
-                            <span class="chime-confirm" role="group" aria-label="Delete this comment?">
-                                "Delete it? "
-                                <button type="button" class="chime-danger" data-testid="confirm-delete" on:click=delete>"Delete"</button>
-                                <button type="button" class="chime-link" on:click=move |_| confirming.set(false)>"Keep"</button>
-                            </span>
-                        </Show>
-                    </Show>
-                </div>
+                {actions(ctx, data, Flags { replying, editing, reporting, confirming })}
                 <Show when=move || reporting.get()>
                     {report_form(ctx, stored_id.get_value(), reporting)}
                 </Show>
@@ -185,6 +94,134 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
     .into_any()
 }
 
+/// The switches of one comment's forms.
+#[derive(Clone, Copy)]
+struct Flags {
+    replying: RwSignal<bool>,
+    editing: RwSignal<bool>,
+    reporting: RwSignal<bool>,
+    confirming: RwSignal<bool>,
+}
+
+/// Who wrote it and when.
+fn meta(ctx: Ctx, data: RwSignal<Comment>, lang: StoredValue<Option<String>>) -> impl IntoView {
+    view! {
+        <header class="chime-meta">
+            <span class="chime-author" lang=lang.get_value()>{move || data.with(|c| c.author.name.clone())}</span>
+            <time
+                tabindex="0"
+                datetime=move || data.with(|c| exact(c.created_at))
+                title=move || data.with(|c| exact_readable(c.created_at))
+                aria-label=move || data.with(|c| format!("Posted {}, {}", relative(ctx.now.get(), c.created_at), exact_readable(c.created_at)))
+            >
+                {move || data.with(|c| relative(ctx.now.get(), c.created_at))}
+            </time>
+            <Show when=move || data.with(|c| c.edited_at.is_some())>
+                <span class="chime-edited">"(edited)"</span>
+            </Show>
+        </header>
+    }
+}
+
+/// React, reply, report; and on the reader's own comment, edit (in the
+/// edit window) and delete (after a confirmation).
+fn actions(ctx: Ctx, data: RwSignal<Comment>, flags: Flags) -> impl IntoView {
+    let Flags {
+        replying,
+        editing,
+        reporting,
+        confirming,
+    } = flags;
+    let live = move || data.with(|c| c.state == CommentState::Visible);
+    let own = move || {
+        data.with(|c| {
+            c.own && (c.state == CommentState::Visible || c.state == CommentState::Pending)
+        })
+    };
+    let can_edit = move || {
+        let window =
+            time::Duration::seconds(i64::try_from(ctx.edit_window_secs.get()).unwrap_or(0));
+        own() && ctx.now.get() - data.with(|c| c.created_at) < window
+    };
+    let delete = move |_| delete_own(ctx, data);
+    view! {
+                <div class="chime-actions">
+                    <Show when=live>
+                        {comment_reactions(ctx, data.with_untracked(|c| c.id.clone()), data)}
+                        <button type="button" class="chime-link" data-testid="reply-button" aria-expanded=move || replying.get().to_string() on:click=move |_| replying.update(|r| *r = !*r)>
+                            "Reply"
+                        </button>
+                        <button type="button" class="chime-link" data-testid="report-button" aria-expanded=move || reporting.get().to_string() on:click=move |_| reporting.update(|r| *r = !*r)>
+                            "Report"
+                        </button>
+                    </Show>
+                    <Show when=can_edit>
+                        <button type="button" class="chime-link" data-testid="edit-button" on:click=move |_| editing.set(true)>"Edit"</button>
+                    </Show>
+                    <Show when=own>
+                        <Show
+                            when=move || confirming.get()
+                            fallback=move || view! {
+                                <button type="button" class="chime-link" data-testid="delete-button" on:click=move |_| confirming.set(true)>"Delete"</button>
+                            }
+                        >
+                            <span class="chime-confirm" role="group" aria-label="Delete this comment?">
+                                "Delete it? "
+                                <button type="button" class="chime-danger" data-testid="confirm-delete" on:click=delete>"Delete"</button>
+                                <button type="button" class="chime-link" on:click=move |_| confirming.set(false)>"Keep"</button>
+                            </span>
+                        </Show>
+                    </Show>
+                </div>
+    }
+}
+
+/// Deletes the reader's own comment; it leaves the listing at once.
+fn delete_own(ctx: Ctx, data: RwSignal<Comment>) {
+    let id = data.with_untracked(|c| c.id.clone());
+    leptos::task::spawn_local(async move {
+        let api = ctx.api.get_value();
+        match api.delete(id.as_str()).await {
+            Ok(()) => {
+                let removed = data.with_untracked(|c| chime_shared::CommentRemoved {
+                    id: c.id.clone(),
+                    article: c.article.clone(),
+                    parent_id: c.parent_id.clone(),
+                    state: CommentState::Deleted,
+                    reply_count: c.reply_count,
+                });
+                ctx.change(|l| l.removed(&removed));
+                ctx.say("Your comment is deleted.");
+            }
+            Err(failure) => ctx.failed(&failure),
+        }
+    });
+}
+
+/// The thread's next replies, hung beneath their parents; one request at
+/// a time.
+fn load_more_replies(ctx: Ctx, data: RwSignal<Comment>, fetching: StoredValue<bool>) {
+    let Some(cursor) = data.with_untracked(|c| c.replies_cursor.clone()) else {
+        return;
+    };
+    if fetching.get_value() {
+        return;
+    }
+    fetching.set_value(true);
+    let id = data.with_untracked(|c| c.id.clone());
+    leptos::task::spawn_local(async move {
+        let api = ctx.api.get_value();
+        match api.replies(id.as_str(), cursor.as_str()).await {
+            Ok(page) => ctx.change(|l| {
+                l.thread
+                    .append_replies(&id, &cursor, page.comments, page.next_cursor)
+            }),
+            Err(failure) => ctx.failed(&failure),
+        }
+        fetching.set_value(false);
+    });
+}
+
 fn edit_form(
     ctx: Ctx,
     data: RwSignal<chime_shared::Comment>,
@@ -202,7 +239,7 @@ fn edit_form(
             let api = ctx.api.get_value();
             match api.edit(id.as_str(), &EditComment { body }).await {
                 Ok(updated) => {
-                    ctx.change(|t| t.update(updated));
+                    ctx.change(|l| l.updated(updated));
                     editing.set(false);
                     ctx.say("Your comment is updated.");
                 }

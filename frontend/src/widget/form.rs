@@ -5,33 +5,178 @@
 use super::Ctx;
 use crate::browser;
 use crate::logic::draft::{self, Draft, NAME_KEY};
-use chime_shared::{AuthorName, CommentBody, CommentId, CommentState, NewComment, SortOrder};
+use chime_shared::{
+    AuthorName, Comment, CommentBody, CommentId, CommentState, NewComment, SortOrder,
+};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
+/// The form's state: every field a handle, so it is `Copy` into each
+/// handler.
+#[derive(Clone, Copy)]
+struct Form {
+    ctx: Ctx,
+    /// Where the draft is kept.
+    key: StoredValue<String>,
+    name: RwSignal<String>,
+    body: RwSignal<String>,
+    idempotency: StoredValue<String>,
+    sending: RwSignal<bool>,
+    /// When the form opened: robots send at once, people take a moment.
+    opened: f64,
+    /// The field people never see and robots fill.
+    trap: RwSignal<String>,
+    /// (field, message) of the last refusal.
+    error: RwSignal<Option<(String, String)>>,
+    parent: StoredValue<Option<CommentId>>,
+    /// The reply form's switch (closed once the reply is posted).
+    open: Option<RwSignal<bool>>,
+}
+
+impl Form {
+    fn new(ctx: Ctx, parent: Option<CommentId>, open: Option<RwSignal<bool>>) -> Self {
+        let key = draft::key(
+            &ctx.article.get_value(),
+            parent.as_ref().map(CommentId::as_str),
+        );
+        let stored = Draft::load(browser::load(&key).as_deref()).unwrap_or_default();
+        Self {
+            ctx,
+            key: StoredValue::new(key),
+            name: RwSignal::new(browser::load(NAME_KEY).unwrap_or_default()),
+            body: RwSignal::new(stored.body),
+            idempotency: StoredValue::new(stored.idempotency_key),
+            sending: RwSignal::new(false),
+            opened: js_sys::Date::now(),
+            trap: RwSignal::new(String::new()),
+            error: RwSignal::new(None),
+            parent: StoredValue::new(parent),
+            open,
+        }
+    }
+
+    fn is_reply(&self) -> bool {
+        self.parent.with_value(Option::is_some)
+    }
+
+    /// Keeps what is typed, with the key its post will be sent with, until
+    /// the server has it.
+    fn keep_draft(&self) {
+        let text = self.body.get_untracked();
+        if text.trim().is_empty() {
+            browser::forget(&self.key.get_value());
+            return;
+        }
+        if self.idempotency.with_value(String::is_empty) {
+            self.idempotency.set_value(browser::random_hex(16));
+        }
+        let draft = Draft {
+            body: text,
+            idempotency_key: self.idempotency.get_value(),
+        };
+        browser::save(&self.key.get_value(), &draft.store());
+    }
+
+    /// The request, when the fields hold their rules (else the refusal is
+    /// shown beside its field).
+    fn request(&self) -> Option<NewComment> {
+        let limits = self.ctx.limits.get_untracked();
+        let checked = AuthorName::parse(&self.name.get_untracked(), limits.author_name_max_chars)
+            .and_then(|author| {
+                CommentBody::parse(&self.body.get_untracked(), limits.body_max_chars)
+                    .map(|body| (author, body))
+            });
+        let (author, text) = match checked {
+            Ok(fields) => fields,
+            Err(e) => {
+                self.error.set(Some((e.field.to_owned(), e.message)));
+                return None;
+            }
+        };
+        self.error.set(None);
+        Some(NewComment {
+            author_name: author.as_str().to_owned(),
+            body: text.as_str().to_owned(),
+            parent_id: self.parent.get_value().map(String::from),
+            website: Some(self.trap.get_untracked()).filter(|t| !t.is_empty()),
+            form_ms: Some((js_sys::Date::now() - self.opened).max(0.0) as u64),
+        })
+    }
+
+    fn submit(self) {
+        if self.sending.get_untracked() {
+            return;
+        }
+        let Some(request) = self.request() else {
+            return;
+        };
+        self.keep_draft();
+        self.sending.set(true);
+        leptos::task::spawn_local(async move {
+            let ctx = self.ctx;
+            let api = ctx.api.get_value();
+            let article = ctx.article.get_value();
+            match api
+                .post(&article, &request, &self.idempotency.get_value())
+                .await
+            {
+                Ok(comment) => self.posted(comment),
+                Err(failure) => {
+                    let field = failure
+                        .field
+                        .clone()
+                        .filter(|f| f == "author_name" || f == "body");
+                    let field = field.unwrap_or_else(|| "form".into());
+                    self.error.set(Some((field, failure.message.clone())));
+                    ctx.failed(&failure);
+                }
+            }
+            self.sending.set(false);
+        });
+    }
+
+    /// The server has the comment: the draft goes, the comment shows.
+    fn posted(&self, comment: Comment) {
+        let ctx = self.ctx;
+        browser::forget(&self.key.get_value());
+        self.idempotency.set_value(String::new());
+        self.body.set(String::new());
+        let id = comment.id.clone();
+        let held = comment.state == CommentState::Pending;
+        let first = ctx.sort.get_untracked() != SortOrder::Oldest;
+        ctx.change(|l| l.posted(comment, first));
+        ctx.say(match (held, self.is_reply()) {
+            (true, _) => "Thank you. Your comment will appear once a moderator has reviewed it; until then only you can see it.",
+            (false, true) => "Your reply is posted.",
+            (false, false) => "Your comment is posted.",
+        });
+        ctx.host.with_value(|host| {
+            browser::dispatch(host, "posted", &[("id", JsValue::from_str(id.as_str()))])
+        });
+        if let Some(open) = self.open {
+            open.set(false);
+        }
+    }
+}
+
+/// The form for a new comment, or (with `parent`) an inline reply. Most of
+/// its length is its markup.
 #[component]
 pub fn CommentForm(
     ctx: Ctx,
     parent: Option<CommentId>,
     #[prop(optional)] open: Option<RwSignal<bool>>,
 ) -> impl IntoView {
-    let key = draft::key(
-        &ctx.article.get_value(),
-        parent.as_ref().map(CommentId::as_str),
-    );
-    let stored = Draft::load(browser::load(&key).as_deref()).unwrap_or_default();
-    let key = StoredValue::new(key);
-    let name = RwSignal::new(browser::load(NAME_KEY).unwrap_or_default());
-    let body = RwSignal::new(stored.body.clone());
-    let idempotency = StoredValue::new(stored.idempotency_key);
-    let sending = RwSignal::new(false);
-    // Robots fill every field and send at once; people never see the trap
-    // field and take a moment. Both only hold a comment for review.
-    let opened = js_sys::Date::now();
-    let trap = RwSignal::new(String::new());
-    let error: RwSignal<Option<(String, String)>> = RwSignal::new(None);
-    let parent = StoredValue::new(parent);
-    let is_reply = parent.with_value(Option::is_some);
+    let form = Form::new(ctx, parent, open);
+    let Form {
+        name,
+        body,
+        sending,
+        trap,
+        error,
+        ..
+    } = form;
+    let is_reply = form.is_reply();
     // A reply form opens where the reader asked for it: the focus goes to
     // its text box, so keyboard and screen-reader users land in it.
     let textarea = NodeRef::<leptos::html::Textarea>::new();
@@ -42,22 +187,6 @@ pub fn CommentForm(
             }
         });
     }
-
-    let keep_draft = move || {
-        let text = body.get_untracked();
-        if text.trim().is_empty() {
-            browser::forget(&key.get_value());
-            return;
-        }
-        if idempotency.with_value(String::is_empty) {
-            idempotency.set_value(browser::random_hex(16));
-        }
-        let draft = Draft {
-            body: text,
-            idempotency_key: idempotency.get_value(),
-        };
-        browser::save(&key.get_value(), &draft.store());
-    };
     let field_error = move |field: &'static str| {
         move || {
             error.get().filter(|(f, _)| f == field).map(
@@ -67,78 +196,9 @@ pub fn CommentForm(
     };
     let count = move || body.with(|b| b.trim().chars().count());
     let max = move || ctx.limits.with(|l| l.body_max_chars);
-
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if sending.get_untracked() {
-            return;
-        }
-        let limits = ctx.limits.get_untracked();
-        let author = match AuthorName::parse(&name.get_untracked(), limits.author_name_max_chars) {
-            Ok(a) => a,
-            Err(e) => return error.set(Some((e.field.to_owned(), e.message))),
-        };
-        let text = match CommentBody::parse(&body.get_untracked(), limits.body_max_chars) {
-            Ok(b) => b,
-            Err(e) => return error.set(Some((e.field.to_owned(), e.message))),
-        };
-        error.set(None);
-        keep_draft();
-        sending.set(true);
-        let request = NewComment {
-            author_name: author.as_str().to_owned(),
-            body: text.as_str().to_owned(),
-            parent_id: parent.get_value().map(String::from),
-            website: Some(trap.get_untracked()).filter(|t| !t.is_empty()),
-            form_ms: Some((js_sys::Date::now() - opened).max(0.0) as u64),
-        };
-        leptos::task::spawn_local(async move {
-            let api = ctx.api.get_value();
-            let article = ctx.article.get_value();
-            match api.post(&article, &request, &idempotency.get_value()).await {
-                Ok(comment) => {
-                    browser::forget(&key.get_value());
-                    idempotency.set_value(String::new());
-                    body.set(String::new());
-                    let id = comment.id.clone();
-                    // The live stream may have brought it first.
-                    let was_waiting = ctx.waiting.with_untracked(|w| w.iter().any(|c| c.id == id));
-                    ctx.waiting.update(|w| w.retain(|c| c.id != id));
-                    let first = ctx.sort.get_untracked() != SortOrder::Oldest;
-                    let known = ctx.get(&id).is_some();
-                    let held = comment.state == CommentState::Pending;
-                    if known {
-                        ctx.change(|t| t.update(comment));
-                    } else {
-                        ctx.change(|t| t.add(comment, first));
-                        if !was_waiting && !held {
-                            ctx.total.update(|n| *n += 1);
-                        }
-                    }
-                    ctx.say(match (held, is_reply) {
-                        (true, _) => "Thank you. Your comment will appear once a moderator has reviewed it; until then only you can see it.",
-                        (false, true) => "Your reply is posted.",
-                        (false, false) => "Your comment is posted.",
-                    });
-                    ctx.host.with_value(|host| {
-                        browser::dispatch(host, "posted", &[("id", JsValue::from_str(id.as_str()))])
-                    });
-                    if let Some(open) = open {
-                        open.set(false);
-                    }
-                }
-                Err(failure) => {
-                    match failure.field.clone() {
-                        Some(field) if field == "author_name" || field == "body" => {
-                            error.set(Some((field, failure.message.clone())))
-                        }
-                        _ => error.set(Some(("form".into(), failure.message.clone()))),
-                    }
-                    ctx.failed(&failure);
-                }
-            }
-            sending.set(false);
-        });
+        form.submit();
     };
 
     view! {
@@ -174,7 +234,7 @@ pub fn CommentForm(
                     prop:value=move || body.get()
                     on:input=move |ev| {
                         body.set(event_target_value(&ev));
-                        keep_draft();
+                        form.keep_draft();
                     }
                 ></textarea>
             </label>

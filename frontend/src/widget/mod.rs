@@ -8,7 +8,8 @@ pub mod reactions;
 
 use crate::api::Api;
 use crate::browser;
-use crate::logic::thread::{Changes, ListKey, Thread};
+use crate::logic::listing::Listing;
+use crate::logic::thread::{Changes, ListKey};
 use chime_shared::{Comment, CommentId, Cursor, Limits, SortOrder};
 use leptos::prelude::*;
 use std::collections::HashMap;
@@ -34,19 +35,21 @@ pub struct Ctx {
     pub host: StoredValue<web_sys::HtmlElement, LocalStorage>,
     pub limits: RwSignal<Limits>,
     pub edit_window_secs: RwSignal<u64>,
-    thread: StoredValue<Thread>,
+    listing: StoredValue<Listing>,
     signals: StoredValue<Signals>,
     /// The widget's root owner: per-comment signals live as long as the
     /// widget, not as long as the row that first drew them, so a comment
     /// that leaves and comes back (a reload, a restore) keeps working.
     owner: StoredValue<Owner>,
     pub sort: RwSignal<SortOrder>,
+    /// The listing's count of shown comments (kept by `Listing`).
     pub total: RwSignal<u64>,
     pub cursor: RwSignal<Option<Cursor>>,
     pub loading: RwSignal<bool>,
     pub load_error: RwSignal<Option<String>>,
-    /// Others' new top-level comments, held back until asked for.
-    pub waiting: RwSignal<Vec<Comment>>,
+    /// How many of others' new comments are held back until asked for
+    /// (kept by `Listing`).
+    pub waiting: RwSignal<usize>,
     /// The article's own reactions.
     pub article_reactions: RwSignal<crate::logic::reactions::ReactionState>,
     /// The `aria-live` status line.
@@ -66,7 +69,7 @@ impl Ctx {
             host: StoredValue::new_local(host),
             limits: RwSignal::new(Limits::default()),
             edit_window_secs: RwSignal::new(15 * 60),
-            thread: StoredValue::new(Thread::default()),
+            listing: StoredValue::new(Listing::default()),
             signals: StoredValue::new(Signals::default()),
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
             sort: RwSignal::new(SortOrder::default()),
@@ -74,7 +77,7 @@ impl Ctx {
             cursor: RwSignal::new(None),
             loading: RwSignal::new(true),
             load_error: RwSignal::new(None),
-            waiting: RwSignal::new(Vec::new()),
+            waiting: RwSignal::new(0),
             article_reactions: RwSignal::new(Default::default()),
             status: RwSignal::new(String::new()),
             now: RwSignal::new(browser::now()),
@@ -86,7 +89,7 @@ impl Ctx {
         if let Some(signal) = self.signals.with_value(|s| s.comments.get(id).copied()) {
             return Some(signal);
         }
-        let comment = self.thread.with_value(|t| t.get(id).cloned())?;
+        let comment = self.listing.with_value(|l| l.thread.get(id).cloned())?;
         let signal = self
             .owner
             .with_value(|owner| owner.with(|| RwSignal::new(comment)));
@@ -101,7 +104,7 @@ impl Ctx {
         if let Some(signal) = self.signals.with_value(|s| s.lists.get(key).copied()) {
             return signal;
         }
-        let children = self.thread.with_value(|t| t.children(key));
+        let children = self.listing.with_value(|l| l.thread.children(key));
         let signal = self
             .owner
             .with_value(|owner| owner.with(|| RwSignal::new(children)));
@@ -111,19 +114,29 @@ impl Ctx {
         signal
     }
 
-    /// Changes the thread and redraws what the change touched.
-    pub fn change(&self, f: impl FnOnce(&mut Thread) -> Changes) {
+    /// Changes the listing and redraws what the change touched.
+    pub fn change(&self, f: impl FnOnce(&mut Listing) -> Changes) {
         let mut changes = Changes::default();
-        self.thread.update_value(|t| changes = f(t));
+        let mut counts = (0, 0);
+        self.listing.update_value(|l| {
+            changes = f(l);
+            counts = (l.total(), l.waiting());
+        });
+        if self.total.get_untracked() != counts.0 {
+            self.total.set(counts.0);
+        }
+        if self.waiting.get_untracked() != counts.1 {
+            self.waiting.set(counts.1);
+        }
         for id in &changes.comments {
-            let latest = self.thread.with_value(|t| t.get(id).cloned());
+            let latest = self.listing.with_value(|l| l.thread.get(id).cloned());
             let signal = self.signals.with_value(|s| s.comments.get(id).copied());
             if let (Some(comment), Some(signal)) = (latest, signal) {
                 signal.set(comment);
             }
         }
         for key in &changes.lists {
-            let children = self.thread.with_value(|t| t.children(key));
+            let children = self.listing.with_value(|l| l.thread.children(key));
             if let Some(signal) = self.signals.with_value(|s| s.lists.get(key).copied()) {
                 signal.set(children);
             }
@@ -132,17 +145,17 @@ impl Ctx {
 
     /// A comment as the thread has it now.
     pub fn get(&self, id: &CommentId) -> Option<Comment> {
-        self.thread.with_value(|t| t.get(id).cloned())
+        self.listing.with_value(|l| l.thread.get(id).cloned())
     }
 
     /// Visible replies shown beneath a comment.
     pub fn shown_below(&self, id: &CommentId) -> u64 {
-        self.thread.with_value(|t| t.shown_below(id))
+        self.listing.with_value(|l| l.thread.shown_below(id))
     }
 
     /// How deep a comment sits.
     pub fn depth(&self, id: &CommentId) -> usize {
-        self.thread.with_value(|t| t.depth(id))
+        self.listing.with_value(|l| l.thread.depth(id))
     }
 
     /// Says something in the status line (read out by screen readers).
@@ -176,15 +189,7 @@ impl Ctx {
             match api.list(&article, ctx.sort.get_untracked(), None).await {
                 Ok(page) => {
                     ctx.load_error.set(None);
-                    ctx.waiting.set(Vec::new());
-                    ctx.change(|t| {
-                        let mut changes = t.clear();
-                        let more = t.append_page(page.comments);
-                        changes.comments.extend(more.comments);
-                        changes.lists.extend(more.lists);
-                        changes
-                    });
-                    ctx.total.set(page.total);
+                    ctx.change(|l| l.first_page(page.comments, page.total));
                     ctx.cursor.set(page.next_cursor);
                     ctx.host.with_value(|host| {
                         browser::dispatch(
@@ -218,8 +223,7 @@ impl Ctx {
                 .await
             {
                 Ok(page) => {
-                    ctx.change(|t| t.append_page(page.comments));
-                    ctx.total.set(page.total);
+                    ctx.change(|l| l.next_page(page.comments, page.total));
                     ctx.cursor.set(page.next_cursor);
                 }
                 Err(failure) => ctx.failed(&failure),
@@ -277,18 +281,12 @@ fn Widget(ctx: Ctx, theme: String) -> impl IntoView {
         }
     };
     let show_waiting = move |_| {
-        let waiting = ctx.waiting.get_untracked();
-        ctx.waiting.set(Vec::new());
-        let n = waiting.len();
         let first = ctx.sort.get_untracked() != SortOrder::Oldest;
-        ctx.change(|t| {
-            let mut all = Changes::default();
-            for comment in waiting {
-                let c = t.add(comment, first);
-                all.comments.extend(c.comments);
-                all.lists.extend(c.lists);
-            }
-            all
+        let mut n = 0;
+        ctx.change(|l| {
+            let (changes, shown) = l.show_waiting(first);
+            n = shown;
+            changes
         });
         ctx.say(format!("Showing {n} new comments."));
     };
@@ -314,9 +312,9 @@ fn Widget(ctx: Ctx, theme: String) -> impl IntoView {
                         <option value="top">"Most reactions"</option>
                     </select>
                 </label>
-                <Show when=move || !ctx.waiting.with(Vec::is_empty)>
+                <Show when=move || ctx.waiting.get() != 0>
                     <button type="button" class="chime-new" data-testid="new-comments-button" on:click=show_waiting>
-                        {move || match ctx.waiting.with(Vec::len) {
+                        {move || match ctx.waiting.get() {
                             1 => "Show 1 new comment".to_owned(),
                             n => format!("Show {n} new comments"),
                         }}

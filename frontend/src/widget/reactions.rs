@@ -90,16 +90,22 @@ pub fn comment_reactions(
         let before = state.get_untracked();
         let (after, adding) = before.toggled(kind);
         let target = id.get_value();
-        ctx.change(|t| t.set_reactions(&target, after.counts.clone(), Some(after.mine.clone())));
+        ctx.change(|l| {
+            l.thread
+                .set_reactions(&target, after.counts.clone(), Some(after.mine.clone()))
+        });
         leptos::task::spawn_local(async move {
             let api = ctx.api.get_value();
             match api
                 .react(ReactionTarget::Comment(target.as_str()), kind, adding)
                 .await
             {
-                Ok(r) => ctx.change(|t| t.set_reactions(&target, r.counts, Some(r.mine))),
+                Ok(r) => ctx.change(|l| l.thread.set_reactions(&target, r.counts, Some(r.mine))),
                 Err(failure) => {
-                    ctx.change(|t| t.set_reactions(&target, before.counts, Some(before.mine)));
+                    ctx.change(|l| {
+                        l.thread
+                            .set_reactions(&target, before.counts, Some(before.mine))
+                    });
                     ctx.failed(&failure);
                 }
             }
