@@ -3,9 +3,9 @@
 //! percentiles and throughput; run with `cargo bench -p chime-backend`.
 
 use chime_backend::clock::SystemClock;
-use chime_backend::config::Settings;
-use chime_backend::render::render;
+use chime_backend::service::render::render;
 use chime_backend::startup::Application;
+use chime_backend::startup::config::Settings;
 use chime_backend::store::{NewCommentRecord, ReaderHash};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

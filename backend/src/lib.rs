@@ -1,28 +1,26 @@
 //! The Chime server as a library: `main.rs` and the tests drive it through
-//! [`startup::Application`] and [`cli`].
+//! [`startup::Application`] and [`startup::cli`]. The folders are the
+//! layers of docs/ARCHITECTURE.md:
+//!
+//! - [`http`]: the HTTP surface (routes, extractors, errors as API.md
+//!   answers them, caching headers, limits on requests and connections);
+//! - [`service`]: the rules, in their own words, free of HTTP;
+//! - [`store`]: storage, SQLite and PostgreSQL;
+//! - [`live`]: live events between readers and servers, and the page cache
+//!   they keep true;
+//! - [`startup`]: configuration, the command line, start and stop.
+//!
+//! Beside them: the state every layer is handed ([`state`]), the clock,
+//! the metrics, stored records as the API shows them ([`view`]) and the
+//! keyed hashes of readers ([`readers`]).
 
-pub mod caching;
-pub mod cli;
-pub mod client;
 pub mod clock;
-pub mod config;
-pub mod connections;
-pub mod demo;
-pub mod error;
-pub mod events;
-pub mod extract;
-pub mod files;
+pub mod http;
+pub mod live;
 pub mod metrics;
-pub mod middleware;
-pub mod page_cache;
-pub mod ratelimit;
 pub mod readers;
-pub mod render;
-pub mod routes;
-pub mod screening;
 pub mod service;
 pub mod startup;
 pub mod state;
 pub mod store;
-pub mod transfer;
 pub mod view;

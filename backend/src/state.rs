@@ -1,11 +1,11 @@
 //! `AppState`: what every handler is handed, passed explicitly with `State`.
 
 use crate::clock::Clock;
-use crate::config::Settings;
-use crate::events::EventBus;
+use crate::live::events::EventBus;
+use crate::live::page_cache::PageCache;
 use crate::metrics::Metrics;
-use crate::page_cache::PageCache;
 use crate::readers::ReaderHasher;
+use crate::startup::config::Settings;
 use crate::store::CommentStore;
 use chime_shared::LiveEvent;
 use std::sync::Arc;
@@ -23,15 +23,15 @@ pub struct Shared {
     pub settings: Arc<Settings>,
     pub readers: ReaderHasher,
     pub metrics: Arc<Metrics>,
-    pub write_limits: Arc<crate::ratelimit::WriteLimits>,
+    pub write_limits: Arc<crate::http::ratelimit::WriteLimits>,
     /// Moderator sign-in attempts.
-    pub sign_in_limits: crate::ratelimit::SignInLimits,
+    pub sign_in_limits: crate::http::ratelimit::SignInLimits,
     /// Live streams open per client address.
-    pub streams: crate::ratelimit::StreamLimits,
+    pub streams: crate::http::ratelimit::StreamLimits,
     /// First pages of recently read threads.
     pub pages: Arc<PageCache>,
     /// What new comments go through.
-    pub screening: crate::screening::Screening,
+    pub screening: crate::service::screening::Screening,
     /// Cancelled when the server stops, so open event streams end.
     pub shutdown: CancellationToken,
 }

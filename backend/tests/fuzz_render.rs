@@ -4,7 +4,7 @@
 //! `rel`, and nothing else has an attribute: no script, handler, style or
 //! other scheme can come through. `PROPTEST_CASES` sets the random cases.
 
-use chime_backend::render::render;
+use chime_backend::service::render::render;
 use proptest::prelude::*;
 
 const ALLOWED: [&str; 10] = [

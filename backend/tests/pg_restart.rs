@@ -34,7 +34,7 @@ async fn both_servers_recover_from_a_postgres_restart_and_lose_nothing() {
         "this test restarts the test cluster: run it in the PostgreSQL pass \
          (CHIME_TEST_STORE=postgres, CHIME_TEST_PG_CTL), as ./dev test does"
     );
-    let unlimited = |s: &mut chime_backend::config::Settings| {
+    let unlimited = |s: &mut chime_backend::startup::config::Settings| {
         s.writes_per_minute_per_reader = 1_000_000;
         s.writes_per_minute_per_address = 1_000_000;
     };

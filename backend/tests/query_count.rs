@@ -4,9 +4,9 @@
 //! a global tracing subscriber.
 
 use chime_backend::clock::SystemClock;
-use chime_backend::config::Settings;
 use chime_backend::service::comments::{self, ListRequest};
 use chime_backend::startup::Application;
+use chime_backend::startup::config::Settings;
 use chime_backend::state::AppState;
 use chime_shared::{ArticleId, CommentList, NewComment, PageLimit, ReaderToken, SortOrder};
 use std::sync::Arc;

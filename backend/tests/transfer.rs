@@ -95,7 +95,7 @@ async fn sign_in(app: &TestApp) -> String {
 async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings() {
     let postgres = postgres::database().await;
     let source = spawn_with(|s| {
-        s.screening.suspect = chime_backend::screening::WordList::parse("casino");
+        s.screening.suspect = chime_backend::service::screening::WordList::parse("casino");
         s.hold_after_reports = 0;
     })
     .await;

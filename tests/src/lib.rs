@@ -4,7 +4,7 @@
 //! browsers included, even when a test panics.
 
 use chime_backend::clock::SystemClock;
-use chime_backend::config::Settings;
+use chime_backend::startup::config::Settings;
 use chime_backend::state::AppState;
 use chime_test_support::server::InProcess;
 use fantoccini::elements::{Element, ShadowRoot};

@@ -415,7 +415,7 @@ async fn an_ended_session_undoes_the_act_and_keeps_the_place() {
 async fn a_held_comment_is_its_author_s_alone_until_a_moderator_approves_it() {
     let options = Options {
         tune: Some(|s| {
-            s.screening.suspect = chime_backend::screening::WordList::parse("casino");
+            s.screening.suspect = chime_backend::service::screening::WordList::parse("casino");
         }),
         ..Options::default()
     };

@@ -2,7 +2,7 @@
 //! Modified` when the client already has it, and a `Cache-Control` that says
 //! who may keep it and for how long.
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -147,8 +147,8 @@ impl From<ServiceError> for ApiError {
     }
 }
 
-impl From<crate::ratelimit::Limited> for ApiError {
-    fn from(limited: crate::ratelimit::Limited) -> Self {
+impl From<crate::http::ratelimit::Limited> for ApiError {
+    fn from(limited: crate::http::ratelimit::Limited) -> Self {
         Self::RateLimited {
             retry_after_secs: limited.retry_after_secs,
         }

@@ -1,7 +1,7 @@
 //! Extractors whose rejections are our JSON errors, and the reader's
 //! identity from `X-Chime-Reader`.
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::state::AppState;
 use crate::store::ReaderHash;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};

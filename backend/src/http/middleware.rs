@@ -1,7 +1,7 @@
 //! Cross-cutting layers: origin checks, JSON for every error, metrics, and
 //! idempotent replays of writes.
 
-use crate::error::{ApiError, error_response};
+use crate::http::error::{ApiError, error_response};
 use crate::metrics::{HttpLabels, RouteLabels};
 use crate::state::AppState;
 use crate::store::{IdempotencyClaim, IdempotencyTimes, StoredResponse};
@@ -161,7 +161,7 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
                 .trusted_proxies
                 .of(request.extensions(), request.headers());
             if let Err(e) = state.write_limits.check(&state.readers.hash(&token), addr) {
-                return crate::error::ApiError::from(e).into_response();
+                return crate::http::error::ApiError::from(e).into_response();
             }
         }
     }

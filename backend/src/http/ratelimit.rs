@@ -3,7 +3,7 @@
 //! IPv6 client by its /64 (`client::network_of`), or it would have 2^64
 //! allowances.
 
-use crate::client::network_of;
+use crate::http::client::network_of;
 use crate::store::ReaderHash;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};

@@ -3,10 +3,10 @@
 use super::cursor::{self, Listing};
 use super::lifecycle::{self, announce};
 use super::{Error, Outcome};
-use crate::caching::Prepared;
-use crate::page_cache::{Page, PageKey, Stake};
-use crate::render::{links, render};
-use crate::screening::{Post, Premoderation};
+use crate::http::caching::Prepared;
+use crate::live::page_cache::{Page, PageKey, Stake};
+use crate::service::render::{links, render};
+use crate::service::screening::{Post, Premoderation};
 use crate::state::AppState;
 use crate::store::{CommentRecord, EditMode, Keyset, NewCommentRecord, ReaderHash};
 use crate::view::{StoredId, for_reader};

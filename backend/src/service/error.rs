@@ -1,5 +1,5 @@
 //! Why the rules refuse or fail a request, in their own words. Only the
-//! HTTP edge (`crate::error`) turns these into API.md's answers, so the
+//! HTTP edge (`crate::http::error`) turns these into API.md's answers, so the
 //! command line and background work can use the rules too.
 
 use crate::store::StoreError;

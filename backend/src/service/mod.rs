@@ -8,5 +8,7 @@ mod error;
 pub mod lifecycle;
 pub mod moderation;
 pub mod reactions;
+pub mod render;
+pub mod screening;
 
 pub use error::{Error, Outcome};

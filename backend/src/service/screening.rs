@@ -255,7 +255,7 @@ mod tests {
 
     /// Links in a body, as the post and edit paths count them.
     fn links_in(body: &str) -> usize {
-        crate::render::links(&crate::render::render(body))
+        crate::service::render::links(&crate::service::render::render(body))
     }
 
     fn post<'a>(body: &'a str, sender: &'a str, now: i64) -> Post<'a> {

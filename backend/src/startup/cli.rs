@@ -3,8 +3,8 @@
 //! Every flag also reads a `CHIME_*` variable; flags win.
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::Settings;
 use crate::service::moderation::{add_moderator, set_password};
+use crate::startup::config::Settings;
 use crate::startup::{Application, open_store, shutdown_signal};
 use chime_shared::Role;
 use clap::{Parser, Subcommand};
@@ -264,7 +264,7 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
     settings.writes_per_minute_per_address = args.writes_per_minute_per_address;
     settings.page_cache_articles = args.page_cache_articles;
     settings.page_cache_bytes = (args.page_cache_mb as usize) << 20;
-    settings.trusted_proxies = crate::client::TrustedProxies::parse(&args.trusted_proxies)
+    settings.trusted_proxies = crate::http::client::TrustedProxies::parse(&args.trusted_proxies)
         .map_err(|e| format!("--trusted-proxies: {e}"))?;
     settings.streams_per_address = args.streams_per_address as usize;
     settings.idle_timeout = std::time::Duration::from_secs(args.idle_timeout_secs);
@@ -272,11 +272,11 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
     settings.connections_per_address = args.connections_per_address as usize;
     settings.ipv6_prefix = args.ipv6_prefix;
     settings.hold_after_reports = args.hold_after_reports;
-    settings.screening = crate::screening::Rules {
-        premoderation: crate::screening::Premoderation::parse(&args.premoderation)
+    settings.screening = crate::service::screening::Rules {
+        premoderation: crate::service::screening::Premoderation::parse(&args.premoderation)
             .map_err(|e| format!("--premoderation: {e}"))?,
-        banned: crate::screening::WordList::parse(&args.banned_words),
-        suspect: crate::screening::WordList::parse(&args.suspect_words),
+        banned: crate::service::screening::WordList::parse(&args.banned_words),
+        suspect: crate::service::screening::WordList::parse(&args.suspect_words),
         max_links: args.max_links,
         min_form_ms: args.min_form_ms,
         repeat_window_ms: i64::from(args.repeat_window_minutes) * 60_000,
@@ -336,7 +336,7 @@ fn show_admin_password(url: &str, password: &str, database: &str) {
         return;
     };
     let path = dir.join("chime-admin-password");
-    let written = crate::files::create_private(&path).and_then(|mut file| {
+    let written = crate::startup::files::create_private(&path).and_then(|mut file| {
         use std::io::Write;
         writeln!(file, "{password}")
     });
@@ -484,17 +484,17 @@ fn summary(rows: &[(String, u64)]) -> String {
 }
 
 async fn export(database: &str) -> ExitCode {
-    let db = match crate::transfer::Database::open(database).await {
+    let db = match crate::startup::transfer::Database::open(database).await {
         Ok(db) => db,
         Err(e) => return fail(&e, 2),
     };
     // An export holds the reader key: a file it is written to is private.
-    if let Err(e) = crate::files::private_stdout() {
+    if let Err(e) = crate::startup::files::private_stdout() {
         eprintln!("chime: could not make the export file private: {e}");
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match crate::transfer::export(&db, &mut out).await {
+    match crate::startup::transfer::export(&db, &mut out).await {
         Ok(rows) => {
             eprintln!("Exported {}.", summary(&rows));
             ExitCode::SUCCESS
@@ -504,12 +504,12 @@ async fn export(database: &str) -> ExitCode {
 }
 
 async fn import(database: &str) -> ExitCode {
-    let db = match crate::transfer::Database::open(database).await {
+    let db = match crate::startup::transfer::Database::open(database).await {
         Ok(db) => db,
         Err(e) => return fail(&e, 2),
     };
     let stdin = std::io::stdin();
-    match crate::transfer::import(&db, stdin.lock()).await {
+    match crate::startup::transfer::import(&db, stdin.lock()).await {
         Ok(rows) => {
             eprintln!(
                 "Imported {} into {}; every table holds what the export announced.",

@@ -51,12 +51,12 @@ pub struct Settings {
     /// Writes a minute allowed per client address (also the burst).
     pub writes_per_minute_per_address: u32,
     /// Proxies whose `X-Forwarded-For` names the client.
-    pub trusted_proxies: crate::client::TrustedProxies,
+    pub trusted_proxies: crate::http::client::TrustedProxies,
     /// Reports (from different addresses) after which a comment is held
     /// until a moderator looks; 0: never.
     pub hold_after_reports: u32,
     /// Which new comments are refused or held for review.
-    pub screening: crate::screening::Rules,
+    pub screening: crate::service::screening::Rules,
     /// Live streams one client address may hold open.
     pub streams_per_address: usize,
     /// Articles whose first pages are kept in memory (0: none).
@@ -116,10 +116,10 @@ impl Settings {
             writes_per_minute_per_address: 300,
             page_cache_articles: 1_000,
             page_cache_bytes: 128 << 20,
-            trusted_proxies: crate::client::TrustedProxies::default(),
+            trusted_proxies: crate::http::client::TrustedProxies::default(),
             streams_per_address: 100,
             hold_after_reports: 5,
-            screening: crate::screening::Rules::default(),
+            screening: crate::service::screening::Rules::default(),
             widget_dir: "frontend/dist".into(),
             bootstrap_admin: false,
             seed_demo: false,

@@ -1,7 +1,7 @@
 //! The demo article's opening conversation, added to an empty store by
 //! `chime serve --demo` so a new user sees a living thread.
 
-use crate::render::render;
+use crate::service::render::render;
 use crate::store::{CommentStore, NewCommentRecord, ReaderHash, StoreResult};
 use chime_shared::{ReactionKind, SortOrder};
 

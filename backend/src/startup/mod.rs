@@ -1,14 +1,20 @@
 //! `Application`: opens the store, binds the port, builds the router, and
 //! runs until told to stop.
 
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod files;
+pub mod transfer;
+
 use crate::clock::Clock;
-use crate::config::Settings;
-use crate::connections::{Activity, Policy, Slots};
-use crate::events::postgres::PgBus;
-use crate::events::{EventBus, LocalBus};
+use crate::http::connections::{Activity, Policy, Slots};
+use crate::live::events::postgres::PgBus;
+use crate::live::events::{EventBus, LocalBus};
+use crate::live::page_cache::PageCache;
 use crate::metrics::Metrics;
-use crate::page_cache::PageCache;
 use crate::readers::ReaderHasher;
+use crate::startup::config::Settings;
 use crate::state::{AppState, Shared};
 use crate::store::CommentStore;
 use crate::store::postgres::PgStore;
@@ -113,7 +119,7 @@ impl Application {
             None
         };
         if settings.seed_demo {
-            crate::demo::seed(store.as_ref(), now)
+            crate::startup::demo::seed(store.as_ref(), now)
                 .await
                 .map_err(|e| StartupError::Database(e.to_string()))?;
         }
@@ -134,15 +140,17 @@ impl Application {
             ),
             None => Arc::new(LocalBus::default()),
         };
-        let limits = crate::ratelimit::WriteLimits::new(
+        let limits = crate::http::ratelimit::WriteLimits::new(
             settings.writes_per_minute_per_reader,
             settings.writes_per_minute_per_address,
             settings.ipv6_prefix,
         );
-        let streams =
-            crate::ratelimit::StreamLimits::new(settings.streams_per_address, settings.ipv6_prefix);
-        let sign_in_limits = crate::ratelimit::SignInLimits::new(settings.ipv6_prefix);
-        let screening = crate::screening::Screening::new(settings.screening.clone());
+        let streams = crate::http::ratelimit::StreamLimits::new(
+            settings.streams_per_address,
+            settings.ipv6_prefix,
+        );
+        let sign_in_limits = crate::http::ratelimit::SignInLimits::new(settings.ipv6_prefix);
+        let screening = crate::service::screening::Screening::new(settings.screening.clone());
         let state = AppState::new(Shared {
             store,
             events,
@@ -198,17 +206,17 @@ impl Application {
             idle: settings.idle_timeout,
         };
         let slots = Slots::new(policy.max);
-        let per_address = crate::ratelimit::StreamLimits::new(
+        let per_address = crate::http::ratelimit::StreamLimits::new(
             settings.connections_per_address,
             settings.ipv6_prefix,
         );
         let refusals = Arc::new(tokio::sync::Semaphore::new(
-            crate::connections::REFUSALS_AT_ONCE,
+            crate::http::connections::REFUSALS_AT_ONCE,
         ));
         let request_timeout = settings.request_timeout;
         let purge = tokio::spawn(purge_loop(state.clone()));
         let shutdown = state.shutdown.clone();
-        let app = crate::routes::app(state);
+        let app = crate::http::routes::app(state);
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder
             .http1()
@@ -243,7 +251,7 @@ impl Application {
                 tracing::debug!(%peer, "connection refused: at the connection limit");
                 if let Ok(refusing) = refusals.clone().try_acquire_owned() {
                     connections.spawn(async move {
-                        crate::connections::refuse(stream).await;
+                        crate::http::connections::refuse(stream).await;
                         drop(refusing);
                     });
                 }

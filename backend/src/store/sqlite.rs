@@ -67,7 +67,7 @@ impl SqliteStore {
         // The file holds the reader key: its owner's alone.
         let path = options.get_filename();
         if path.as_os_str() != ":memory:" && !path.as_os_str().is_empty() {
-            crate::files::private_database(path).map_err(|e| {
+            crate::startup::files::private_database(path).map_err(|e| {
                 StoreError::internal(format!("making {} private: {e}", path.display()))
             })?;
         }
@@ -108,7 +108,7 @@ impl SqliteStore {
     pub async fn backup(&self, path: &std::path::Path) -> StoreResult<Backup> {
         // Made empty and private first (VACUUM INTO fills an empty file):
         // the copy holds the reader key too.
-        if let Err(e) = crate::files::create_private(path) {
+        if let Err(e) = crate::startup::files::create_private(path) {
             return Err(StoreError::internal(
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
                     format!(

@@ -3,7 +3,7 @@
 //! session, IPv6 neighbours, oddly spelt links, forged events between
 //! servers, locked-out moderators, and what 403 and 404 give away.
 
-use chime_backend::client::TrustedProxies;
+use chime_backend::http::client::TrustedProxies;
 use chime_shared::ErrorCode;
 use chime_test_support::app::*;
 use futures_util::StreamExt;
@@ -61,7 +61,7 @@ async fn made_up_methods_do_not_grow_the_metrics() {
     assert!(text.len() < 100_000, "metrics are {} bytes", text.len());
 }
 
-fn short_timeouts(s: &mut chime_backend::config::Settings) {
+fn short_timeouts(s: &mut chime_backend::startup::config::Settings) {
     s.header_read_timeout = Duration::from_secs(1);
     s.idle_timeout = Duration::from_secs(2);
 }
@@ -642,7 +642,7 @@ async fn edit_as(app: &TestApp, reader: &str, id: &str, body: &str) -> Value {
 #[tokio::test]
 async fn an_approved_comment_edited_under_review_rules_waits_for_review_again() {
     let app = spawn_with(|s| {
-        s.screening.premoderation = chime_backend::screening::Premoderation::All;
+        s.screening.premoderation = chime_backend::service::screening::Premoderation::All;
     })
     .await;
     let author = reader();

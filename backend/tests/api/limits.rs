@@ -2,7 +2,7 @@
 //! the client's address taken from `X-Forwarded-For` only behind a trusted
 //! proxy.
 
-use chime_backend::client::TrustedProxies;
+use chime_backend::http::client::TrustedProxies;
 use chime_shared::ErrorCode;
 use chime_test_support::app::*;
 use reqwest::{Method, StatusCode};

@@ -450,7 +450,7 @@ async fn a_comment_reported_from_enough_addresses_is_held_for_review() {
     let app = spawn_with(|s| {
         s.hold_after_reports = 2;
         s.trusted_proxies =
-            chime_backend::client::TrustedProxies::parse("127.0.0.1").expect("parses");
+            chime_backend::http::client::TrustedProxies::parse("127.0.0.1").expect("parses");
     })
     .await;
     let posted = app

@@ -2,7 +2,7 @@
 //! holding a comment for review, shown to its author alone until a
 //! moderator approves or rejects it.
 
-use chime_backend::screening::{Premoderation, WordList};
+use chime_backend::service::screening::{Premoderation, WordList};
 use chime_shared::{
     ArticleModeration, AuditAction, AuditList, Comment, CommentState, ErrorCode, ModCommentList,
 };

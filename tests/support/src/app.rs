@@ -8,7 +8,7 @@
 
 use crate::server::InProcess;
 use chime_backend::clock::ManualClock;
-use chime_backend::config::Settings;
+use chime_backend::startup::config::Settings;
 use chime_backend::state::AppState;
 use chime_shared::{Comment, CommentList, ErrorBody, ErrorCode, Role};
 use futures_util::StreamExt;

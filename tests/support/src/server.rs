@@ -3,7 +3,7 @@
 //! and stopping it is graceful.
 
 use chime_backend::clock::Clock;
-use chime_backend::config::Settings;
+use chime_backend::startup::config::Settings;
 use chime_backend::startup::{Application, StartupError};
 use chime_backend::state::AppState;
 use std::sync::Arc;

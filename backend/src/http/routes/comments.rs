@@ -1,8 +1,8 @@
 //! `/articles/{article}/comments`, `/comments/{id}` and reports.
 
-use crate::caching::Policy;
-use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientAddr, MaybeReader, Reader};
+use crate::http::caching::Policy;
+use crate::http::error::ApiResult;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, ClientAddr, MaybeReader, Reader};
 use crate::service::comments::{self, ListRequest, Poster};
 use crate::state::AppState;
 use axum::extract::State;
@@ -53,7 +53,7 @@ async fn replies(
     } else {
         Policy::Shared
     };
-    Ok(crate::caching::Prepared::of(&list)?.respond(&headers, policy))
+    Ok(crate::http::caching::Prepared::of(&list)?.respond(&headers, policy))
 }
 
 /// Query parameters stay text here so each bad one gets its own message.

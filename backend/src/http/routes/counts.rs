@@ -1,7 +1,7 @@
 //! `/counts` (visible comments for many articles at once) and `/config`.
 
-use crate::caching::{self, Policy};
-use crate::error::{ApiError, ApiResult};
+use crate::http::caching::{self, Policy};
+use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{RawQuery, State};

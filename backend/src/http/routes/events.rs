@@ -1,8 +1,8 @@
 //! `/articles/{article}/events`: live events as server-sent events.
 
-use crate::error::ApiResult;
-use crate::extract::{ApiPath, ClientAddr};
-use crate::ratelimit::StreamPermit;
+use crate::http::error::ApiResult;
+use crate::http::extract::{ApiPath, ClientAddr};
+use crate::http::ratelimit::StreamPermit;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;

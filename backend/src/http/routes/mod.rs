@@ -9,8 +9,8 @@ mod ops;
 mod pages;
 mod reactions;
 
-use crate::error::ApiError;
-use crate::middleware;
+use crate::http::error::ApiError;
+use crate::http::middleware;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

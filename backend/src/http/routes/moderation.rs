@@ -2,9 +2,9 @@
 //! guard, all state-changing ones behind the own-origin check.
 
 use super::comments::parse_limit;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientAddr};
-use crate::middleware::own_origin;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, ClientAddr};
+use crate::http::middleware::own_origin;
 use crate::service::moderation::{self, ModListRequest, Moderator};
 use crate::state::AppState;
 use axum::body::Bytes;

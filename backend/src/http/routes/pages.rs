@@ -63,19 +63,19 @@ fn page(html: &'static str) -> Response {
 }
 
 async fn demo() -> Response {
-    page(include_str!("../../pages/demo.html"))
+    page(include_str!("../../../pages/demo.html"))
 }
 
 async fn demo_script() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../../pages/demo.js"),
+        include_str!("../../../pages/demo.js"),
     )
         .into_response()
 }
 
 async fn moderate() -> Response {
-    let mut response = Html(include_str!("../../pages/moderate.html")).into_response();
+    let mut response = Html(include_str!("../../../pages/moderate.html")).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -88,7 +88,7 @@ async fn moderate() -> Response {
 async fn moderate_script() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../../pages/moderate.js"),
+        include_str!("../../../pages/moderate.js"),
     )
         .into_response()
 }
@@ -96,7 +96,7 @@ async fn moderate_script() -> Response {
 async fn moderate_style() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../../pages/moderate.css"),
+        include_str!("../../../pages/moderate.css"),
     )
         .into_response()
 }

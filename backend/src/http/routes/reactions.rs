@@ -1,8 +1,8 @@
 //! Reactions on `/articles/{article}` and `/comments/{id}`.
 
-use crate::caching::{self, Policy};
-use crate::error::ApiResult;
-use crate::extract::{ApiPath, MaybeReader, Reader};
+use crate::http::caching::{self, Policy};
+use crate::http::error::ApiResult;
+use crate::http::extract::{ApiPath, MaybeReader, Reader};
 use crate::service::reactions;
 use crate::state::AppState;
 use axum::extract::State;

@@ -20,7 +20,7 @@
 //! `LISTEN`) and is dropped too.
 
 use super::{EventBus, LocalBus};
-use crate::page_cache::PageCache;
+use crate::live::page_cache::PageCache;
 use crate::readers::ReaderHasher;
 use crate::store::{CommentStore, ModQuery};
 use crate::view::{for_reader, mod_comment};
