@@ -18,6 +18,7 @@ pub mod clock;
 pub mod http;
 pub mod live;
 pub mod metrics;
+pub mod prepared;
 pub mod readers;
 pub mod service;
 pub mod startup;

@@ -1,8 +1,9 @@
 //! The Chime reader widget and the moderation view in Leptos. Each has its
 //! own binary and bundle; the library exports nothing to JavaScript itself.
 //!
-//! `logic` is plain Rust with ordinary tests: threading, relative times,
-//! drafts, optimistic reactions. The rest runs only in the browser.
+//! `logic` is plain Rust with ordinary tests: the thread and the listing,
+//! relative times, drafts, optimistic reactions, the stream's back-off,
+//! the moderation queues and their keys. The rest runs only in the browser.
 
 pub mod logic;
 

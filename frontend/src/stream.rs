@@ -17,12 +17,17 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{Event, EventSource, MessageEvent};
 
+/// One named event: its name and data.
+pub type OnEvent = Box<dyn Fn(&str, &str)>;
+type MessageListener = Closure<dyn FnMut(MessageEvent)>;
+type StateListener = Closure<dyn FnMut(Event)>;
+
 /// What a stream is for.
 pub struct Handlers {
     /// The named events to listen for.
     pub events: &'static [&'static str],
     /// One named event: its name and data.
-    pub on_event: Box<dyn Fn(&str, &str)>,
+    pub on_event: OnEvent,
     /// The stream opened again after a drop or a pause: reload what it
     /// feeds.
     pub on_reopen: Box<dyn Fn()>,
@@ -52,8 +57,8 @@ pub struct Stream {
     /// Made once and given to every stream opened (each closure is code in
     /// the bundle): one for the named events, one for the stream's `open`
     /// and `error` and the page's showing and hiding.
-    on_message: RefCell<Option<Closure<dyn FnMut(MessageEvent)>>>,
-    on_state: RefCell<Option<Closure<dyn FnMut(Event)>>>,
+    on_message: RefCell<Option<MessageListener>>,
+    on_state: RefCell<Option<StateListener>>,
 }
 
 impl Stream {
@@ -192,10 +197,12 @@ impl Stream {
             move || {
                 let Some(this) = this.upgrade() else { return };
                 let current = this.generation.get() == generation;
-                if current && !this.paused.get() && !this.stopped.get() {
-                    if (this.handlers.keep_trying)() {
-                        this.connect();
-                    }
+                if current
+                    && !this.paused.get()
+                    && !this.stopped.get()
+                    && (this.handlers.keep_trying)()
+                {
+                    this.connect();
                 }
             },
             std::time::Duration::from_millis(backoff::delay_ms(attempt, js_sys::Math::random())),

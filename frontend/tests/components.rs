@@ -122,7 +122,7 @@ fn mount_item(article: &str, comments: Vec<Comment>) -> (HtmlElement, Ctx) {
     leptos::mount::mount_to(root.clone(), move || {
         let ctx = Ctx::new(NOWHERE, article, host);
         let first = comments[0].id.clone();
-        ctx.change(|t| t.append_page(comments));
+        ctx.change(|l| l.thread.append_page(comments));
         let _ = tx.send(ctx);
         item(ctx, first)
     })

@@ -147,7 +147,9 @@ impl World {
         Self::start_with(article, Options::default()).await
     }
 
-    /// Starts everything as `options` say.
+    /// Starts everything as `options` say: driver, backend, host page and
+    /// browser, in the order each needs the one before. (Long for that
+    /// reason: one start-up, read top to bottom.)
     pub async fn start_with(article: &str, options: Options) -> TestResult<Self> {
         let dir = tempfile::tempdir()?;
         let host_port = free_port();

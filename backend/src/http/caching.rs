@@ -3,11 +3,11 @@
 //! who may keep it and for how long.
 
 use crate::http::error::ApiError;
-use axum::body::{Body, Bytes};
+pub use crate::prepared::{Prepared, Unprepared, etag};
+use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 /// Who may keep an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,13 +35,6 @@ impl Policy {
     }
 }
 
-/// The ETag of a body: weak, because the compression layer may send the
-/// same JSON gzip- or brotli-encoded, and a weak tag covers all of them.
-pub fn etag(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    format!("W/\"{}\"", hex::encode(&digest[..16]))
-}
-
 /// Whether `If-None-Match` names `tag` (weak comparison, lists, `*`).
 pub fn matches(headers: &HeaderMap, tag: &str) -> bool {
     let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
@@ -54,54 +47,22 @@ pub fn matches(headers: &HeaderMap, tag: &str) -> bool {
         .any(|candidate| candidate.trim() == "*" || bare(candidate) == tag)
 }
 
-/// An answer that could not be serialised (a bug, never the request's).
-#[derive(Debug, thiserror::Error)]
-#[error("preparing an answer: {0}")]
-pub struct Unprepared(String);
-
 impl From<Unprepared> for ApiError {
     fn from(err: Unprepared) -> Self {
         Self::Internal(err.to_string())
     }
 }
 
-impl From<Unprepared> for crate::service::Error {
-    fn from(err: Unprepared) -> Self {
-        Self::Internal(err.to_string())
-    }
-}
-
-/// A JSON body with its ETag, made once and sent as often as asked.
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    body: Bytes,
-    etag: HeaderValue,
-}
-
 impl Prepared {
-    /// Serialises `value` and tags it.
-    pub fn of<T: Serialize>(value: &T) -> Result<Self, Unprepared> {
-        let body = serde_json::to_vec(value).map_err(|e| Unprepared(e.to_string()))?;
-        let etag = HeaderValue::from_str(&etag(&body)).map_err(|e| Unprepared(e.to_string()))?;
-        Ok(Self {
-            body: Bytes::from(body),
-            etag,
-        })
-    }
-
-    /// The JSON text.
-    pub fn body(&self) -> &[u8] {
-        &self.body
-    }
-
     /// The answer to a request with these headers: the body, or `304` when
     /// the client has it already.
     pub fn respond(&self, request: &HeaderMap, policy: Policy) -> Response {
-        let fresh = self.etag.to_str().is_ok_and(|tag| matches(request, tag));
+        let etag = self.etag();
+        let fresh = std::str::from_utf8(&etag).is_ok_and(|tag| matches(request, tag));
         let mut response = if fresh {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
-            Response::new(Body::from(self.body.clone()))
+            Response::new(Body::from(self.bytes()))
         };
         let headers = response.headers_mut();
         if !fresh {
@@ -110,7 +71,9 @@ impl Prepared {
                 HeaderValue::from_static("application/json"),
             );
         }
-        headers.insert(header::ETAG, self.etag.clone());
+        if let Ok(tag) = HeaderValue::from_maybe_shared(etag) {
+            headers.insert(header::ETAG, tag);
+        }
         headers.insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static(policy.header()),

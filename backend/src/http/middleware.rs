@@ -212,14 +212,7 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
             None,
         );
     };
-    let mut hasher = Sha256::new();
-    hasher.update(parts.method.as_str());
-    hasher.update(b" ");
-    hasher.update(parts.uri.path());
-    hasher.update(b"\n");
-    hasher.update(&bytes);
-    let request_hash = hex::encode(hasher.finalize());
-
+    let request_hash = request_hash(&parts, &bytes);
     let now = state.now_ms();
     let times = IdempotencyTimes {
         now,
@@ -248,34 +241,56 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
             let response = next
                 .run(Request::from_parts(parts, Body::from(bytes)))
                 .await;
-            let (parts, body) = response.into_parts();
-            // Our answers to writes are small JSON; a failure to read one
-            // is treated like a server error (nothing stored, key released).
-            let body = axum::body::to_bytes(body, 1 << 20)
-                .await
-                .unwrap_or_default();
-            let stored = StoredResponse {
-                status: parts.status.as_u16(),
-                body: String::from_utf8_lossy(&body).into_owned(),
-            };
-            // Only answers that a retry would get again are kept; a 429,
-            // a timeout or a server error leave the key free for the retry.
-            let transient =
-                parts.status.is_server_error() || matches!(parts.status.as_u16(), 408 | 409 | 429);
-            let outcome = if transient {
-                state.store.release_idempotency(&reader, key.as_str()).await
-            } else {
-                state
-                    .store
-                    .finish_idempotency(&reader, key.as_str(), &stored)
-                    .await
-            };
-            if let Err(e) = outcome {
-                tracing::warn!(error = %e, "could not record an idempotency key");
-            }
-            Response::from_parts(parts, Body::from(body))
+            keep_answer(&state, &reader, &key, response).await
         }
     }
+}
+
+/// What tells two requests apart: method, path and body.
+fn request_hash(parts: &axum::http::request::Parts, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(parts.method.as_str());
+    hasher.update(b" ");
+    hasher.update(parts.uri.path());
+    hasher.update(b"\n");
+    hasher.update(body);
+    hex::encode(hasher.finalize())
+}
+
+/// Records the first answer to a claimed key (or frees the key, when a
+/// retry would be answered otherwise), and passes the answer on.
+async fn keep_answer(
+    state: &AppState,
+    reader: &crate::store::ReaderHash,
+    key: &IdempotencyKey,
+    response: Response,
+) -> Response {
+    let (parts, body) = response.into_parts();
+    // Our answers to writes are small JSON; a failure to read one is
+    // treated like a server error (nothing stored, key released).
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let stored = StoredResponse {
+        status: parts.status.as_u16(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    };
+    // Only answers that a retry would get again are kept; a 429, a timeout
+    // or a server error leave the key free for the retry.
+    let transient =
+        parts.status.is_server_error() || matches!(parts.status.as_u16(), 408 | 409 | 429);
+    let outcome = if transient {
+        state.store.release_idempotency(reader, key.as_str()).await
+    } else {
+        state
+            .store
+            .finish_idempotency(reader, key.as_str(), &stored)
+            .await
+    };
+    if let Err(e) = outcome {
+        tracing::warn!(error = %e, "could not record an idempotency key");
+    }
+    Response::from_parts(parts, Body::from(body))
 }
 
 fn replay(stored: &StoredResponse) -> Response {

@@ -12,7 +12,7 @@
 //! being made is not kept (the ticket of `get` goes stale), so no page older
 //! than the last change is ever served.
 
-use crate::http::caching::Prepared;
+use crate::prepared::Prepared;
 use crate::store::{CommentRecord, ReaderHash};
 use chime_shared::{Cursor, ReactionKind, SortOrder};
 use std::collections::{HashMap, HashSet};

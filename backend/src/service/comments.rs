@@ -3,8 +3,8 @@
 use super::cursor::{self, Listing};
 use super::lifecycle::{self, announce};
 use super::{Error, Outcome};
-use crate::http::caching::Prepared;
 use crate::live::page_cache::{Page, PageKey, Stake};
+use crate::prepared::Prepared;
 use crate::service::render::{links, render};
 use crate::service::screening::{Post, Premoderation};
 use crate::state::AppState;

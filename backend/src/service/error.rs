@@ -63,3 +63,9 @@ pub enum Error {
 
 /// Results of the rules.
 pub type Outcome<T> = Result<T, Error>;
+
+impl From<crate::prepared::Unprepared> for Error {
+    fn from(err: crate::prepared::Unprepared) -> Self {
+        Self::Internal(err.to_string())
+    }
+}

@@ -24,6 +24,7 @@ use axum::http::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulConnection;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -87,7 +88,8 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the store, binds the address and prepares the state.
+    /// Opens the store, binds the address and prepares the state. (Long:
+    /// every part of the state is made here, in the order each needs.)
     pub async fn build(
         mut settings: Settings,
         clock: Arc<dyn Clock>,
@@ -194,6 +196,8 @@ impl Application {
     /// axum does not expose: the connection policy (`connections`): a cap
     /// on open connections, a client that must send its request headers
     /// within `header_read_timeout`, and connections closed when idle.
+    /// (Long: the accept loop and its shutdown, kept in one place so the
+    /// order of the stopping steps is plain.)
     pub async fn run_until_stopped(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
@@ -217,18 +221,7 @@ impl Application {
         let purge = tokio::spawn(purge_loop(state.clone()));
         let shutdown = state.shutdown.clone();
         let app = crate::http::routes::app(state);
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder
-            .http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(settings.header_read_timeout);
-        // A peer that stops answering pings is gone; its connection closes.
-        builder
-            .http2()
-            .timer(TokioTimer::new())
-            .keep_alive_interval(Some(Duration::from_secs(20)))
-            .keep_alive_timeout(Duration::from_secs(10))
-            .max_concurrent_streams(Some(200));
+        let builder = protocols(&settings);
         let connections = TaskTracker::new();
         let closing = CancellationToken::new();
         let mut stop = std::pin::pin!(stop);
@@ -278,28 +271,13 @@ impl Application {
             let closing = closing.clone();
             connections.spawn(async move {
                 let _places = (slot, address_place);
-                let mut connection = std::pin::pin!(connection);
-                let (why, grace) = tokio::select! {
-                    ended = connection.as_mut() => {
-                        if let Err(e) = ended {
-                            tracing::debug!(error = %e, "connection ended");
-                        }
-                        return;
-                    }
-                    // Nothing in flight: a peer that does not answer the
-                    // goodbye (HTTP/2 waits for a ping's answer) is cut off.
-                    () = activity.idle_too_long(policy) => ("idle", Duration::from_secs(1)),
-                    () = closing.cancelled() => ("shutting down", request_timeout),
+                let ending = Ending {
+                    activity,
+                    policy,
+                    closing,
+                    request_timeout,
                 };
-                tracing::trace!(%peer, why, "closing a connection");
-                // Finishes what is in flight and closes; HTTP/2 peers are
-                // told with GOAWAY.
-                connection.as_mut().graceful_shutdown();
-                match tokio::time::timeout(grace, connection).await {
-                    Ok(Err(e)) => tracing::debug!(error = %e, "connection ended"),
-                    Ok(Ok(())) => {}
-                    Err(_) => tracing::debug!(%peer, why, "connection cut off"),
-                }
+                serve_until_done(connection, ending, peer).await;
             });
         }
         // Event streams end, so the connections holding them can close.
@@ -309,6 +287,70 @@ impl Application {
         connections.wait().await;
         purge.abort();
         Ok(())
+    }
+}
+
+/// HTTP/1.1 and HTTP/2, with the timers the connection policy needs.
+fn protocols(settings: &Settings) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(settings.header_read_timeout);
+    // A peer that stops answering pings is gone; its connection closes.
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(Duration::from_secs(20)))
+        .keep_alive_timeout(Duration::from_secs(10))
+        .max_concurrent_streams(Some(200));
+    builder
+}
+
+/// What ends a connection before its peer does.
+struct Ending {
+    activity: Activity,
+    policy: Policy,
+    /// The server is stopping.
+    closing: CancellationToken,
+    request_timeout: Duration,
+}
+
+/// Serves one connection until its peer closes it, it idles too long, or
+/// the server stops; then closes it gracefully, and cuts it off when the
+/// peer does not go.
+async fn serve_until_done<C>(connection: C, ending: Ending, peer: SocketAddr)
+where
+    C: GracefulConnection,
+    C::Error: std::fmt::Display,
+{
+    let Ending {
+        activity,
+        policy,
+        closing,
+        request_timeout,
+    } = ending;
+    let mut connection = std::pin::pin!(connection);
+    let (why, grace) = tokio::select! {
+        ended = connection.as_mut() => {
+            if let Err(e) = ended {
+                tracing::debug!(error = %e, "connection ended");
+            }
+            return;
+        }
+        // Nothing in flight: a peer that does not answer the goodbye
+        // (HTTP/2 waits for a ping's answer) is cut off.
+        () = activity.idle_too_long(policy) => ("idle", Duration::from_secs(1)),
+        () = closing.cancelled() => ("shutting down", request_timeout),
+    };
+    tracing::trace!(%peer, why, "closing a connection");
+    // Finishes what is in flight and closes; HTTP/2 peers are told with
+    // GOAWAY.
+    connection.as_mut().graceful_shutdown();
+    match tokio::time::timeout(grace, connection).await {
+        Ok(Err(e)) => tracing::debug!(error = %e, "connection ended"),
+        Ok(Ok(())) => {}
+        Err(_) => tracing::debug!(%peer, why, "connection cut off"),
     }
 }
 

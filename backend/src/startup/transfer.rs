@@ -354,7 +354,8 @@ pub async fn export(
 const BATCH: usize = 500;
 
 /// Reads an export from `input` into an empty store; returns the rows per
-/// table, checked against the export's own count.
+/// table, checked against the export's own count. (Long: one transaction,
+/// table by table in the order references need.)
 pub async fn import(
     db: &Database,
     input: impl BufRead,

@@ -6,6 +6,8 @@ use crate::logic::relative_time::{exact, exact_readable, relative};
 use chime_shared::{CommentState, ModComment, ReportReason};
 use leptos::prelude::*;
 
+/// The open queue: filters, bulk acts, rows and paging. Most of its length
+/// is markup.
 pub fn view(room: Room) -> impl IntoView {
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -129,6 +131,8 @@ fn reason_label(reason: ReportReason) -> &'static str {
     }
 }
 
+/// One comment's row: its article, author, state, reports, words and the
+/// acts that apply. Most of its length is markup.
 fn row_view(room: Room, row: ModComment) -> impl IntoView {
     let id = row.comment.id.clone();
     let current = {

@@ -160,7 +160,7 @@ impl Form {
 }
 
 /// The form for a new comment, or (with `parent`) an inline reply. Most of
-/// its length is its markup.
+/// its length is markup; what it does is `Form`'s.
 #[component]
 pub fn CommentForm(
     ctx: Ctx,

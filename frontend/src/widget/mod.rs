@@ -257,6 +257,9 @@ pub fn mount(
     .forget();
 }
 
+/// The widget: header with the count and the article's reactions, the
+/// form, the sort, the listing and its paging. Most of its length is
+/// markup.
 #[component]
 fn Widget(ctx: Ctx, theme: String) -> impl IntoView {
     ctx.reload();

@@ -29,28 +29,11 @@ where
         reader: Option<&ReaderHash>,
     ) -> StoreResult<ThreadPage> {
         let mut conn = self.reader.acquire().await?;
-        // Who waits for review here: a partial index of pending comments
-        // only, so this costs nothing on most articles.
-        let sql = format!(
-            "SELECT a.id, a.visible_count, (SELECT {} \
-             FROM comments c WHERE c.article_id = a.id AND c.state = 'pending') AS pending \
-             FROM articles a WHERE a.key = $1",
-            D::PENDING_AUTHORS
-        );
-        let Some(row) = sqlx::query(&sql)
-            .bind(article)
-            .fetch_optional(&mut *conn)
-            .await?
+        let Some((article_id, total, pending_authors)) =
+            Self::article_row(&mut conn, article).await?
         else {
             return Ok(ThreadPage::default());
         };
-        let article_id: i64 = row.try_get("id")?;
-        let total: i64 = row.try_get("visible_count")?;
-        let total = u64::try_from(total).unwrap_or(0);
-        let pending: Option<String> = row.try_get("pending")?;
-        let pending_authors: Vec<String> = pending
-            .map(|all| all.split(',').map(str::to_owned).collect())
-            .unwrap_or_default();
         let own_pending = reader.filter(|r| pending_authors.contains(&r.0));
 
         let mut qb = QueryBuilder::<D>::new(format!(
@@ -82,33 +65,9 @@ where
                 ..ThreadPage::default()
             });
         }
-        // Each thread's oldest replies only (a reply is newer than its
-        // parent, so the oldest of a thread hang together): one long
-        // thread cannot make every page huge. Ranked by id alone, so that
-        // only the replies kept are read whole.
-        let mut qb = QueryBuilder::<D>::new(format!(
-            "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.id IN (SELECT ranked.id FROM \
-             (SELECT c.id, ROW_NUMBER() OVER (PARTITION BY c.root_id \
-             ORDER BY c.created_at, c.id) AS thread_rank FROM comments c WHERE c.root_id IN "
-        ));
-        push_id_list(&mut qb, &roots);
-        qb.push(" AND c.id <> c.root_id AND ");
-        push_shown(&mut qb, own_pending);
-        qb.push(") AS ranked WHERE ranked.thread_rank <= ")
-            .push_bind(i64::from(per_thread) + 1)
-            .push(") ORDER BY c.created_at ASC, c.id ASC");
-        let replies = comments_of(&D::fetch_all(&mut qb, &mut *conn).await?)?;
-
+        let replies = Self::first_replies(&mut conn, &roots, own_pending, per_thread).await?;
         let mine = match reader {
-            Some(reader) => {
-                let mut qb = QueryBuilder::<D>::new(
-                    "SELECT r.comment_id, r.kind FROM comment_reactions r \
-                     JOIN comments c ON c.id = r.comment_id WHERE r.reader = ",
-                );
-                qb.push_bind(reader.0.as_str()).push(" AND c.root_id IN ");
-                push_id_list(&mut qb, &roots);
-                chosen(&D::fetch_all(&mut qb, &mut *conn).await?)?
-            }
+            Some(reader) => Self::chosen_in_threads(&mut conn, reader, &roots).await?,
             None => Vec::new(),
         };
         Ok(ThreadPage {
@@ -118,6 +77,126 @@ where
             mine,
             pending_authors,
         })
+    }
+
+    /// The article's id, its count of shown comments, and who waits for
+    /// review in it (a partial index of pending comments only, so this
+    /// costs nothing on most articles); `None` for an unknown article.
+    async fn article_row(
+        conn: &mut D::Connection,
+        article: &str,
+    ) -> StoreResult<Option<(i64, u64, Vec<String>)>> {
+        let sql = format!(
+            "SELECT a.id, a.visible_count, (SELECT {} \
+             FROM comments c WHERE c.article_id = a.id AND c.state = 'pending') AS pending \
+             FROM articles a WHERE a.key = $1",
+            D::PENDING_AUTHORS
+        );
+        let Some(row) = sqlx::query(&sql)
+            .bind(article)
+            .fetch_optional(&mut *conn)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let total: i64 = row.try_get("visible_count")?;
+        let pending: Option<String> = row.try_get("pending")?;
+        let pending_authors = pending
+            .map(|all| all.split(',').map(str::to_owned).collect())
+            .unwrap_or_default();
+        Ok(Some((
+            row.try_get("id")?,
+            u64::try_from(total).unwrap_or(0),
+            pending_authors,
+        )))
+    }
+
+    /// Each thread's oldest replies only, `per_thread + 1` of them (a reply
+    /// is newer than its parent, so the oldest of a thread hang together):
+    /// one long thread cannot make every page huge. Ranked by id alone, so
+    /// that only the replies kept are read whole.
+    async fn first_replies(
+        conn: &mut D::Connection,
+        roots: &[i64],
+        own_pending: Option<&ReaderHash>,
+        per_thread: u32,
+    ) -> StoreResult<Vec<CommentRecord>> {
+        let mut qb = QueryBuilder::<D>::new(format!(
+            "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.id IN (SELECT ranked.id FROM \
+             (SELECT c.id, ROW_NUMBER() OVER (PARTITION BY c.root_id \
+             ORDER BY c.created_at, c.id) AS thread_rank FROM comments c WHERE c.root_id IN "
+        ));
+        push_id_list(&mut qb, roots);
+        qb.push(" AND c.id <> c.root_id AND ");
+        push_shown(&mut qb, own_pending);
+        qb.push(") AS ranked WHERE ranked.thread_rank <= ")
+            .push_bind(i64::from(per_thread) + 1)
+            .push(") ORDER BY c.created_at ASC, c.id ASC");
+        Ok(comments_of(&D::fetch_all(&mut qb, &mut *conn).await?)?)
+    }
+
+    /// (comment id, kind) the reader chose in these threads.
+    async fn chosen_in_threads(
+        conn: &mut D::Connection,
+        reader: &ReaderHash,
+        roots: &[i64],
+    ) -> StoreResult<Vec<(i64, ReactionKind)>> {
+        let mut qb = QueryBuilder::<D>::new(
+            "SELECT r.comment_id, r.kind FROM comment_reactions r \
+             JOIN comments c ON c.id = r.comment_id WHERE r.reader = ",
+        );
+        qb.push_bind(reader.0.as_str()).push(" AND c.root_id IN ");
+        push_id_list(&mut qb, roots);
+        Ok(chosen(&D::fetch_all(&mut qb, &mut *conn).await?)?)
+    }
+
+    /// (comment id, reason, how many) of the reports on these comments.
+    async fn report_reasons(
+        conn: &mut D::Connection,
+        comments: &[CommentRecord],
+    ) -> StoreResult<Vec<(i64, ReportReason, u64)>> {
+        let reported: Vec<i64> = comments
+            .iter()
+            .filter(|c| c.report_count > 0)
+            .map(|c| c.id)
+            .collect();
+        let mut reasons = Vec::new();
+        if reported.is_empty() {
+            return Ok(reasons);
+        }
+        let mut qb = QueryBuilder::<D>::new(
+            "SELECT comment_id, reason, COUNT(*) AS n FROM reports WHERE comment_id IN ",
+        );
+        push_id_list(&mut qb, &reported);
+        qb.push(" GROUP BY comment_id, reason");
+        for row in D::fetch_all(&mut qb, &mut *conn).await? {
+            let reason: String = row.try_get("reason")?;
+            let n: i64 = row.try_get("n")?;
+            reasons.push((
+                row.try_get("comment_id")?,
+                ReportReason::parse(&reason).map_err(undecodable)?,
+                u64::try_from(n).unwrap_or(0),
+            ));
+        }
+        Ok(reasons)
+    }
+
+    /// (id, body) of the comments these reply to.
+    async fn parent_bodies(
+        conn: &mut D::Connection,
+        comments: &[CommentRecord],
+    ) -> StoreResult<Vec<(i64, String)>> {
+        let parents: Vec<i64> = comments.iter().filter_map(|c| c.parent_id).collect();
+        let mut bodies = Vec::new();
+        if parents.is_empty() {
+            return Ok(bodies);
+        }
+        let mut qb = QueryBuilder::<D>::new("SELECT id, body FROM comments WHERE id IN ");
+        push_id_list(&mut qb, &parents);
+        for row in D::fetch_all(&mut qb, &mut *conn).await? {
+            bodies.push((row.try_get("id")?, row.try_get("body")?));
+        }
+        Ok(bodies)
     }
 
     /// One thread's replies after `after`, oldest first.
@@ -204,37 +283,8 @@ where
         .push_bind(i64::from(query.limit));
         let comments = comments_of(&D::fetch_all(&mut qb, &mut *conn).await?)?;
 
-        let reported: Vec<i64> = comments
-            .iter()
-            .filter(|c| c.report_count > 0)
-            .map(|c| c.id)
-            .collect();
-        let mut reasons: Vec<(i64, ReportReason, u64)> = Vec::new();
-        if !reported.is_empty() {
-            let mut qb = QueryBuilder::<D>::new(
-                "SELECT comment_id, reason, COUNT(*) AS n FROM reports WHERE comment_id IN ",
-            );
-            push_id_list(&mut qb, &reported);
-            qb.push(" GROUP BY comment_id, reason");
-            for row in D::fetch_all(&mut qb, &mut *conn).await? {
-                let reason: String = row.try_get("reason")?;
-                let n: i64 = row.try_get("n")?;
-                reasons.push((
-                    row.try_get("comment_id")?,
-                    ReportReason::parse(&reason).map_err(undecodable)?,
-                    u64::try_from(n).unwrap_or(0),
-                ));
-            }
-        }
-        let parents: Vec<i64> = comments.iter().filter_map(|c| c.parent_id).collect();
-        let mut parent_bodies: Vec<(i64, String)> = Vec::new();
-        if !parents.is_empty() {
-            let mut qb = QueryBuilder::<D>::new("SELECT id, body FROM comments WHERE id IN ");
-            push_id_list(&mut qb, &parents);
-            for row in D::fetch_all(&mut qb, &mut *conn).await? {
-                parent_bodies.push((row.try_get("id")?, row.try_get("body")?));
-            }
-        }
+        let reasons = Self::report_reasons(&mut conn, &comments).await?;
+        let parent_bodies = Self::parent_bodies(&mut conn, &comments).await?;
         Ok(comments
             .into_iter()
             .map(|comment| {

@@ -384,31 +384,46 @@ fn spread(
     }
 }
 
-async fn bench() -> Result<(), Box<dyn std::error::Error>> {
-    let chime = std::env::var_os("CHIME_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/release/chime"));
-    if !chime.exists() {
-        return Err(format!("{} is missing: run ./dev bench", chime.display()).into());
+/// One benchmark run: its tools, and the rows it has measured.
+struct Run {
+    chime: PathBuf,
+    dir: tempfile::TempDir,
+    http: Http,
+    report: serde_json::Map<String, Value>,
+    table: String,
+    /// The highest resident memory of a Chime server in the run.
+    chime_peak: u64,
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1_048_576.0
+}
+
+impl Run {
+    fn new() -> Result<Self, Box<dyn std::error::Error>> {
+        let chime = std::env::var_os("CHIME_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root().join("target/release/chime"));
+        if !chime.exists() {
+            return Err(format!("{} is missing: run ./dev bench", chime.display()).into());
+        }
+        Ok(Self {
+            chime,
+            dir: tempfile::tempdir()?,
+            http: Client::builder(TokioExecutor::new())
+                .pool_max_idle_per_host(256)
+                .build_http(),
+            report: serde_json::Map::new(),
+            table: String::from(
+                "| measurement | concurrency | requests/s | p50 ms | p99 ms | server peak RSS MB |\n| --- | ---: | ---: | ---: | ---: | ---: |\n",
+            ),
+            chime_peak: 0,
+        })
     }
-    let dir = tempfile::tempdir()?;
-    let server = start(&chime, &dir.path().join("bench.db"), &[]).await?;
-    let http: Http = Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(256)
-        .build_http();
-    let base = server.base();
-    server.peak();
-    let mut report = serde_json::Map::new();
-    let mut table = String::from(
-        "| measurement | concurrency | requests/s | p50 ms | p99 ms | server peak RSS MB |\n| --- | ---: | ---: | ---: | ---: | ---: |\n",
-    );
-    let mb = |b: u64| b as f64 / 1_048_576.0;
-    let mut row = |name: &str,
-                   c: usize,
-                   m: &Measured,
-                   rss: u64,
-                   report: &mut serde_json::Map<String, Value>| {
-        table.push_str(&format!(
+
+    /// Records one measurement: a table row, a JSON entry, a line now.
+    fn row(&mut self, name: &str, c: usize, m: &Measured, rss: u64) {
+        self.table.push_str(&format!(
             "| {name} | {c} | {:.0} | {:.2} | {:.2} | {:.1} |\n",
             m.per_second,
             m.p50_ms,
@@ -418,108 +433,133 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         let mut entry = m.json();
         entry["concurrency"] = json!(c);
         entry["peak_rss_bytes"] = json!(rss);
-        report.insert(format!("{name} c{c}"), entry);
+        self.report.insert(format!("{name} c{c}"), entry);
         eprintln!(
             "{name} c{c}: {:.0}/s p50 {:.2} ms p99 {:.2} ms ({} errors)",
             m.per_second, m.p50_ms, m.p99_ms, m.errors
         );
-    };
-
-    // Posting, while seeding the threads.
-    let mut posting = None;
-    for size in THREADS {
-        let m = seed(&http, &base, &format!("bench/t{size}"), size).await?;
-        if size == 10_000 {
-            posting = Some(m);
-        }
-    }
-    if let Some(m) = posting {
-        row("post a comment", 16, &m, server.peak(), &mut report);
     }
 
+    /// A row measured on a Chime server, whose peak counts for the run.
+    fn chime_row(&mut self, name: &str, c: usize, m: &Measured, server: &Server) {
+        let peak = server.peak();
+        self.chime_peak = self.chime_peak.max(peak);
+        self.row(name, c, m, peak);
+    }
+}
+
+/// What the live-stream measurement found.
+struct LiveFound {
+    live: Streams,
+    per_reader: f64,
+}
+
+async fn bench() -> Result<(), Box<dyn std::error::Error>> {
+    let mut run = Run::new()?;
     // `chime-bench live` measures only the live streams (and posting).
     let only_live = std::env::args().nth(1).as_deref() == Some("live");
-    let mut first_page = Bytes::new();
+    let server = start(&run.chime, &run.dir.path().join("bench.db"), &[]).await?;
+    server.peak();
+    posting(&mut run, &server).await?;
+    let first_page = if only_live {
+        Bytes::new()
+    } else {
+        listings(&mut run, &server).await?
+    };
+    let live = live_readers(&mut run, &server).await?;
+    drop(server);
     if !only_live {
-        // Listing the first page, as the widget asks for it (with a reader).
-        for size in THREADS {
-            let url = format!("{base}/api/v1/articles/bench%2Ft{size}/comments");
-            if size == 1_000 {
-                first_page = call(&http, Method::GET, &url, Some(&reader_token(READERS)), None)
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .1;
-            }
-            for c in CONCURRENCY {
-                let m = measure(c, listing(&http, &url, READERS)).await;
-                row(
-                    &format!("first page of {size} comments"),
-                    c,
-                    &m,
-                    server.peak(),
-                    &mut report,
-                );
-            }
-        }
+        cache_off(&mut run).await?;
+        million(&mut run).await?;
+    }
+    let fraction = the_limit(&mut run, &first_page).await?;
+    finish(run, &live, first_page.len(), &fraction)
+}
 
-        // The same page for readers with comments of their own on it: rebuilt
-        // for each of them from the kept page.
-        {
-            let url = format!("{base}/api/v1/articles/bench%2Ft1000/comments");
-            let m = measure(16, listing(&http, &url, AUTHORS)).await;
-            row(
-                "first page of 1000 comments, to its authors",
-                16,
-                &m,
-                server.peak(),
-                &mut report,
-            );
-        }
-
-        // Toggling reactions: each request turns one on or off.
-        let (_, page) = call(
-            &http,
-            Method::GET,
-            &format!("{base}/api/v1/articles/bench%2Ft1000/comments"),
-            None,
-            None,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        let ids: Arc<Vec<String>> = Arc::new(
-            serde_json::from_slice::<Value>(&page)?["comments"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|c| c["id"].as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        );
-        {
-            let (http, base, ids) = (http.clone(), Arc::new(base.clone()), ids.clone());
-            let m = measure(16, move |worker, n| {
-                let (http, base, ids) = (http.clone(), base.clone(), ids.clone());
-                async move {
-                    let id = &ids[n / 2 % ids.len().max(1)];
-                    let method = if n % 2 == 0 {
-                        Method::PUT
-                    } else {
-                        Method::DELETE
-                    };
-                    let url = format!("{base}/api/v1/comments/{id}/reactions/like");
-                    matches!(
-                        call(&http, method, &url, Some(&reader_token(worker)), None).await,
-                        Ok((StatusCode::OK, _))
-                    )
-                }
-            })
-            .await;
-            row("toggle a reaction", 16, &m, server.peak(), &mut report);
+/// Posting, while seeding the threads the listings read.
+async fn posting(run: &mut Run, server: &Server) -> Result<(), Box<dyn std::error::Error>> {
+    let base = server.base();
+    for size in THREADS {
+        let m = seed(&run.http, &base, &format!("bench/t{size}"), size).await?;
+        if size == 10_000 {
+            run.chime_row("post a comment", 16, &m, server);
         }
     }
-    // Many readers on one article, holding the live stream.
-    let live = streams(&server, &http, SSE_READERS).await?;
+    Ok(())
+}
+
+/// First pages as the widget asks for them (with a reader), for readers
+/// with comments of their own on them, and toggling reactions. Returns the
+/// first page of 1,000 comments, for the limit.
+async fn listings(run: &mut Run, server: &Server) -> Result<Bytes, Box<dyn std::error::Error>> {
+    let base = server.base();
+    let http = run.http.clone();
+    let mut first_page = Bytes::new();
+    for size in THREADS {
+        let url = format!("{base}/api/v1/articles/bench%2Ft{size}/comments");
+        if size == 1_000 {
+            first_page = call(&http, Method::GET, &url, Some(&reader_token(READERS)), None)
+                .await
+                .map_err(|e| e.to_string())?
+                .1;
+        }
+        for c in CONCURRENCY {
+            let m = measure(c, listing(&http, &url, READERS)).await;
+            run.chime_row(&format!("first page of {size} comments"), c, &m, server);
+        }
+    }
+    // Rebuilt for each of its authors from the kept page.
+    let url = format!("{base}/api/v1/articles/bench%2Ft1000/comments");
+    let m = measure(16, listing(&http, &url, AUTHORS)).await;
+    run.chime_row(
+        "first page of 1000 comments, to its authors",
+        16,
+        &m,
+        server,
+    );
+
+    // Toggling reactions: each request turns one on or off.
+    let (_, page) = call(&http, Method::GET, &url, None, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let ids: Arc<Vec<String>> = Arc::new(
+        serde_json::from_slice::<Value>(&page)?["comments"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c["id"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    );
+    let base = Arc::new(base);
+    let m = measure(16, move |worker, n| {
+        let (http, base, ids) = (http.clone(), base.clone(), ids.clone());
+        async move {
+            let id = &ids[n / 2 % ids.len().max(1)];
+            let method = if n % 2 == 0 {
+                Method::PUT
+            } else {
+                Method::DELETE
+            };
+            let url = format!("{base}/api/v1/comments/{id}/reactions/like");
+            matches!(
+                call(&http, method, &url, Some(&reader_token(worker)), None).await,
+                Ok((StatusCode::OK, _))
+            )
+        }
+    })
+    .await;
+    run.chime_row("toggle a reaction", 16, &m, server);
+    Ok(first_page)
+}
+
+/// Many readers on one article, holding the live stream.
+async fn live_readers(
+    run: &mut Run,
+    server: &Server,
+) -> Result<LiveFound, Box<dyn std::error::Error>> {
+    let live = streams(server, &run.http, SSE_READERS).await?;
     let per_reader = (live.rss_after.saturating_sub(live.rss_before)) as f64 / live.readers as f64;
     eprintln!(
         "{} live readers opened in {:.1} s; RSS {:.1} → {:.1} MB ({:.1} KB a reader); post to last reader {:?} ms",
@@ -530,7 +570,9 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         per_reader / 1024.0,
         live.delays_ms
     );
-    report.insert(
+    let peak = server.peak();
+    run.chime_peak = run.chime_peak.max(peak);
+    run.report.insert(
         "live readers".into(),
         json!({
             "readers": live.readers,
@@ -539,95 +581,89 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
             "rss_after_bytes": live.rss_after,
             "bytes_per_reader": per_reader.round(),
             "post_to_last_reader_ms": live.delays_ms,
+            "peak_rss_bytes": peak,
         }),
     );
-    let live_peak = server.peak();
+    Ok(LiveFound { live, per_reader })
+}
+
+/// Without the page cache every page is read from the store: the cost of
+/// a listing in SQL, for comparison with the big store's below.
+async fn cache_off(run: &mut Run) -> Result<(), Box<dyn std::error::Error>> {
+    let db = run.dir.path().join("bench.db");
+    let server = start(&run.chime, &db, &["--page-cache-articles", "0"]).await?;
+    server.peak();
+    let url = format!("{}/api/v1/articles/bench%2Ft1000/comments", server.base());
+    let m = measure(16, listing(&run.http, &url, READERS)).await;
+    run.row(
+        "first page of 1000 comments, page cache off",
+        16,
+        &m,
+        server.peak(),
+    );
+    Ok(())
+}
+
+/// The same listing in a store of 1,000,000 comments over 10,000
+/// articles, and readers spread over all those articles (most of whose
+/// first pages are not kept: the page cache holds 1,000 articles); then
+/// both with the page cache off.
+async fn million(run: &mut Run) -> Result<(), Box<dyn std::error::Error>> {
+    let db = run.dir.path().join("million.db");
+    let written = fill_million(&run.chime, &db).await?;
+    eprintln!("{MILLION} comments over {ARTICLES} articles written in {written:.0} s");
+    let http = run.http.clone();
+    let server = start(&run.chime, &db, &[]).await?;
+    let base = server.base();
+    seed(&http, &base, "bench/t1000", 1_000).await?;
+    server.peak();
+    let url = format!("{base}/api/v1/articles/bench%2Ft1000/comments");
+    for c in CONCURRENCY {
+        let m = measure(c, listing(&http, &url, READERS)).await;
+        run.chime_row(
+            "first page of 1000 comments, 1,000,000 in the store",
+            c,
+            &m,
+            &server,
+        );
+    }
+    let m = measure(16, spread(&http, &base)).await;
+    run.chime_row(
+        "first pages of 10,000 articles (100 comments each), spread",
+        16,
+        &m,
+        &server,
+    );
     drop(server);
-    // Without the page cache every page is read from the store: the cost
-    // of a listing in SQL, for comparison with the big store's below.
-    if !only_live {
-        let server = start(
-            &chime,
-            &dir.path().join("bench.db"),
-            &["--page-cache-articles", "0"],
-        )
-        .await?;
-        server.peak();
-        let url = format!("{}/api/v1/articles/bench%2Ft1000/comments", server.base());
-        let m = measure(16, listing(&http, &url, READERS)).await;
-        row(
-            "first page of 1000 comments, page cache off",
-            16,
-            &m,
-            server.peak(),
-            &mut report,
-        );
-    }
-    if let Some(entry) = report.get_mut("live readers") {
-        entry["peak_rss_bytes"] = json!(live_peak);
-    }
-    let mut chime_peak = live_peak;
+    let server = start(&run.chime, &db, &["--page-cache-articles", "0"]).await?;
+    let base = server.base();
+    server.peak();
+    let url = format!("{base}/api/v1/articles/bench%2Ft1000/comments");
+    let m = measure(16, listing(&http, &url, READERS)).await;
+    run.row(
+        "first page of 1000 comments, 1,000,000 in the store, page cache off",
+        16,
+        &m,
+        server.peak(),
+    );
+    let m = measure(16, spread(&http, &base)).await;
+    run.row(
+        "first pages of 10,000 articles, spread, page cache off",
+        16,
+        &m,
+        server.peak(),
+    );
+    Ok(())
+}
 
-    // The same listing in a store of 1,000,000 comments over 10,000
-    // articles, and readers spread over all those articles (most of whose
-    // first pages are not kept: the page cache holds 1,000 articles).
-    if !only_live {
-        let db = dir.path().join("million.db");
-        let written = fill_million(&chime, &db).await?;
-        eprintln!("{MILLION} comments over {ARTICLES} articles written in {written:.0} s");
-        let server = start(&chime, &db, &[]).await?;
-        let base = server.base();
-        seed(&http, &base, "bench/t1000", 1_000).await?;
-        server.peak();
-        let url = format!("{base}/api/v1/articles/bench%2Ft1000/comments");
-        for c in CONCURRENCY {
-            let m = measure(c, listing(&http, &url, READERS)).await;
-            let peak = server.peak();
-            chime_peak = chime_peak.max(peak);
-            row(
-                "first page of 1000 comments, 1,000,000 in the store",
-                c,
-                &m,
-                peak,
-                &mut report,
-            );
-        }
-        let m = measure(16, spread(&http, &base)).await;
-        let peak = server.peak();
-        chime_peak = chime_peak.max(peak);
-        row(
-            "first pages of 10,000 articles (100 comments each), spread",
-            16,
-            &m,
-            peak,
-            &mut report,
-        );
-        drop(server);
-        let server = start(&chime, &db, &["--page-cache-articles", "0"]).await?;
-        let base = server.base();
-        server.peak();
-        let url = format!("{base}/api/v1/articles/bench%2Ft1000/comments");
-        let m = measure(16, listing(&http, &url, READERS)).await;
-        row(
-            "first page of 1000 comments, 1,000,000 in the store, page cache off",
-            16,
-            &m,
-            server.peak(),
-            &mut report,
-        );
-        let m = measure(16, spread(&http, &base)).await;
-        row(
-            "first pages of 10,000 articles, spread, page cache off",
-            16,
-            &m,
-            server.peak(),
-            &mut report,
-        );
-    }
-
-    // The limit: the same first-page bytes as a fixed answer.
-    let fixed_file = dir.path().join("first-page.json");
-    std::fs::write(&fixed_file, &first_page)?;
+/// The limit: the same first-page bytes as a fixed answer. Returns Chime's
+/// first page as a fraction of it, per concurrency.
+async fn the_limit(
+    run: &mut Run,
+    first_page: &Bytes,
+) -> Result<serde_json::Map<String, Value>, Box<dyn std::error::Error>> {
+    let fixed_file = run.dir.path().join("first-page.json");
+    std::fs::write(&fixed_file, first_page)?;
     let fixed_port = free_port();
     let fixed = Server {
         child: Command::new(std::env::current_exe()?)
@@ -639,33 +675,37 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
             .spawn()?,
         port: fixed_port,
     };
-    wait_ready(&http, &format!("{}/", fixed.base())).await?;
+    wait_ready(&run.http, &format!("{}/", fixed.base())).await?;
     fixed.peak();
     let mut fraction = serde_json::Map::new();
     for c in CONCURRENCY {
-        let m = measure(c, listing(&http, &format!("{}/", fixed.base()), READERS)).await;
-        row(
-            "the limit: same bytes, fixed answer",
-            c,
-            &m,
-            fixed.peak(),
-            &mut report,
-        );
-        if let (Some(chime), Some(limit)) = (
-            report
-                .get(&format!("first page of 1000 comments c{c}"))
-                .and_then(|v| v["per_second"].as_f64()),
-            Some(m.per_second),
-        ) {
+        let url = format!("{}/", fixed.base());
+        let m = measure(c, listing(&run.http, &url, READERS)).await;
+        run.row("the limit: same bytes, fixed answer", c, &m, fixed.peak());
+        let chime = run
+            .report
+            .get(&format!("first page of 1000 comments c{c}"))
+            .and_then(|v| v["per_second"].as_f64());
+        if let Some(chime) = chime {
             fraction.insert(
                 format!("c{c}"),
-                json!((chime / limit * 100.0).round() / 100.0),
+                json!((chime / m.per_second * 100.0).round() / 100.0),
             );
         }
     }
-    drop(fixed);
+    Ok(fraction)
+}
 
-    table.push_str(&format!(
+/// Writes the tables to `target/bench/latest.md` and `latest.json`, and
+/// prints them.
+fn finish(
+    mut run: Run,
+    live: &LiveFound,
+    first_page_bytes: usize,
+    fraction: &serde_json::Map<String, Value>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let LiveFound { live, per_reader } = live;
+    run.table.push_str(&format!(
         "\n{} readers holding the live stream: server RSS {:.1} MB (was {:.1} MB before they came: {:.1} KB a reader); from a post's 201 to its event at the last reader: {} ms.\n",
         live.readers,
         mb(live.rss_after),
@@ -677,10 +717,10 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
             .collect::<Vec<_>>()
             .join(", "),
     ));
-    table.push_str(&format!(
+    run.table.push_str(&format!(
         "\nChime's peak RSS: {:.1} MB. First page of 1,000 comments ({} bytes) as a fraction of the limit: {}.\n",
-        mb(chime_peak),
-        first_page.len(),
+        mb(run.chime_peak),
+        first_page_bytes,
         fraction
             .iter()
             .map(|(k, v)| format!("{k} {v}"))
@@ -690,9 +730,9 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
     let out = root().join("target/bench");
     std::fs::create_dir_all(&out)?;
     let document = json!({
-        "measurements": report,
-        "chime_peak_rss_bytes": chime_peak,
-        "first_page_bytes": first_page.len(),
+        "measurements": run.report,
+        "chime_peak_rss_bytes": run.chime_peak,
+        "first_page_bytes": first_page_bytes,
         "fraction_of_limit": fraction,
         "run_seconds": RUN.as_secs_f64(),
         "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
@@ -701,8 +741,8 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         out.join("latest.json"),
         serde_json::to_string_pretty(&document)?,
     )?;
-    std::fs::write(out.join("latest.md"), &table)?;
-    println!("{table}");
+    std::fs::write(out.join("latest.md"), &run.table)?;
+    println!("{}", run.table);
     Ok(())
 }
 
@@ -796,7 +836,8 @@ struct Streams {
 
 /// Opens `n` event streams on one article (raw HTTP/1.1 over TCP, as
 /// light as a load generator can be), then posts comments and times how
-/// long the slowest reader waits for each.
+/// long the slowest reader waits for each. (Long: one measurement, in the
+/// order it happens, reads best in one piece.)
 async fn streams(
     server: &Server,
     http: &Http,
@@ -948,7 +989,8 @@ const SCALE_COMMENTS: usize = 8_000;
 /// way: 16 writers posting, then 16 readers listing a first page, with the
 /// page cache and without, the load spread evenly over the servers. Needs
 /// `CHIME_TEST_POSTGRES`, an admin URL of a cluster to make a database in
-/// (`./dev bench` starts one). Writes `target/bench/scale.md`.
+/// (`./dev bench` starts one). Writes `target/bench/scale.md`. (Long: the
+/// same steps for both set-ups, in one loop.)
 async fn scale() -> Result<(), Box<dyn std::error::Error>> {
     use sqlx::Connection;
     let chime = std::env::var_os("CHIME_BIN")
