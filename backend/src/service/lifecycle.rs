@@ -9,7 +9,6 @@ use crate::store::{AuditNote, CommentRecord, ModQuery};
 use crate::view::{comment_id, for_reader, mod_comment};
 use chime_shared::{
     AuditAction, CommentRemoved, CommentState, LiveEvent, ModChange, ModComment, ModEvent,
-    ModStateFilter,
 };
 
 /// What a moderation act does: the states it applies to, the state it
@@ -27,17 +26,7 @@ pub fn transition(action: AuditAction) -> (&'static [CommentState], CommentState
 
 /// One comment as moderators see it.
 pub async fn fetch(state: &AppState, id: i64) -> Outcome<Option<ModComment>> {
-    let records = state
-        .store
-        .mod_comments(&ModQuery {
-            state: ModStateFilter::All,
-            only: Some(id),
-            article: None,
-            words: Vec::new(),
-            after: None,
-            limit: 1,
-        })
-        .await?;
+    let records = state.store.mod_comments(&ModQuery::one(id)).await?;
     Ok(records.first().map(mod_comment))
 }
 

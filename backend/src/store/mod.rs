@@ -188,6 +188,20 @@ pub struct ModQuery {
     pub limit: u32,
 }
 
+impl ModQuery {
+    /// Just one comment, in whatever state.
+    pub fn one(id: i64) -> Self {
+        Self {
+            state: ModStateFilter::All,
+            only: Some(id),
+            article: None,
+            words: Vec::new(),
+            after: None,
+            limit: 1,
+        }
+    }
+}
+
 /// A comment with its reports, for moderators.
 #[derive(Debug, Clone)]
 pub struct ModRecord {

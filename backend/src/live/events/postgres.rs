@@ -24,7 +24,7 @@ use crate::live::page_cache::PageCache;
 use crate::readers::ReaderHasher;
 use crate::store::{CommentStore, ModQuery};
 use crate::view::{for_reader, mod_comment};
-use chime_shared::{LiveEvent, ModChange, ModEvent, ModStateFilter};
+use chime_shared::{LiveEvent, ModChange, ModEvent};
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::{PgListener, PgPool};
 use std::sync::Arc;
@@ -221,15 +221,7 @@ impl PgBus {
                 if self.local.mod_subscribers() == 0 {
                     return;
                 }
-                let query = ModQuery {
-                    state: ModStateFilter::All,
-                    only: Some(id),
-                    article: None,
-                    words: Vec::new(),
-                    after: None,
-                    limit: 1,
-                };
-                if let Ok(records) = store.mod_comments(&query).await
+                if let Ok(records) = store.mod_comments(&ModQuery::one(id)).await
                     && let Some(record) = records.first()
                 {
                     self.local.publish_mod(ModEvent {

@@ -1076,8 +1076,9 @@ async fn scale() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     let out = root().join("target/bench");
     std::fs::create_dir_all(&out)?;
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let text = format!(
-        "One server on SQLite and two on one PostgreSQL (15, on the same machine), measured the same way: {SCALE_COMMENTS} comments posted by 16 writers spread over the servers, then the first page of that thread read by 16 readers spread over them, 4 s after 0.5 s of warm-up. 2 cores for everything: servers, PostgreSQL and the load generator.\n\n{table}"
+        "One server on SQLite and two on one PostgreSQL (15, on the same machine), measured the same way: {SCALE_COMMENTS} comments posted by 16 writers spread over the servers, then the first page of that thread read by 16 readers spread over them, 4 s after 0.5 s of warm-up. {cores} cores for everything: servers, PostgreSQL and the load generator.\n\n{table}"
     );
     std::fs::write(out.join("scale.md"), &text)?;
     println!("{text}");
