@@ -14,11 +14,12 @@
 //! recounts what it derived (comment counts, thread counts) and compares
 //! every table's rows with what the export announced.
 
+use crate::store::sql::Dialect;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
-use sqlx::{QueryBuilder, Row};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, QueryBuilder, Row, Type};
 use std::io::{BufRead, Write};
 use std::str::FromStr;
 
@@ -237,25 +238,54 @@ impl Database {
 }
 
 /// Reads one row's columns into JSON.
-macro_rules! row_to_json {
-    ($row:expr, $table:expr) => {{
-        let mut out = Map::new();
-        for (name, kind) in $table.columns {
-            let value = match kind {
-                Int => Value::from($row.try_get::<i64, _>(*name)?),
-                OptInt => $row
-                    .try_get::<Option<i64>, _>(*name)?
-                    .map_or(Value::Null, Value::from),
-                Text => Value::from($row.try_get::<String, _>(*name)?),
-                OptText => $row
-                    .try_get::<Option<String>, _>(*name)?
-                    .map_or(Value::Null, Value::from),
-                Bool => Value::from($row.try_get::<bool, _>(*name)?),
-            };
-            out.insert((*name).to_owned(), value);
-        }
-        out
-    }};
+fn row_to_json<R>(row: &R, table: &Table) -> Result<Map<String, Value>, sqlx::Error>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let mut out = Map::new();
+    for (name, kind) in table.columns {
+        let value = match kind {
+            Int => Value::from(row.try_get::<i64, _>(*name)?),
+            OptInt => row
+                .try_get::<Option<i64>, _>(*name)?
+                .map_or(Value::Null, Value::from),
+            Text => Value::from(row.try_get::<String, _>(*name)?),
+            OptText => row
+                .try_get::<Option<String>, _>(*name)?
+                .map_or(Value::Null, Value::from),
+            Bool => Value::from(row.try_get::<bool, _>(*name)?),
+        };
+        out.insert((*name).to_owned(), value);
+    }
+    Ok(out)
+}
+
+/// Streams one table's rows, in `sql`'s order, to `each`.
+async fn each_row<D>(
+    pool: &Pool<D>,
+    sql: &str,
+    table: &Table,
+    mut each: impl FnMut(Map<String, Value>) -> Result<(), TransferError>,
+) -> Result<(), TransferError>
+where
+    D: sqlx::Database,
+    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
+    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
+    for<'a> &'a str: ColumnIndex<D::Row>,
+    for<'r> i64: Decode<'r, D> + Type<D>,
+    for<'r> String: Decode<'r, D> + Type<D>,
+    for<'r> bool: Decode<'r, D> + Type<D>,
+{
+    use futures_util::TryStreamExt;
+    let mut stream = sqlx::query(sql).fetch(pool);
+    while let Some(row) = stream.try_next().await? {
+        each(row_to_json(&row, table)?)?;
+    }
+    Ok(())
 }
 
 /// Reports progress on a terminal (never into a pipe or a log).
@@ -291,7 +321,6 @@ pub async fn export(
     db: &Database,
     out: &mut impl Write,
 ) -> Result<Vec<(String, u64)>, TransferError> {
-    use futures_util::TryStreamExt;
     let mut rows = Vec::new();
     for table in TABLES {
         rows.push((table.name.to_owned(), db.count(table.name).await?));
@@ -321,23 +350,19 @@ pub async fn export(
             table.name
         );
         let mut done = 0;
-        macro_rules! stream_rows {
-            ($pool:expr) => {{
-                let mut stream = sqlx::query(&sql).fetch($pool);
-                while let Some(row) = stream.try_next().await? {
-                    let line = Line {
-                        t: table.name.to_owned(),
-                        r: row_to_json!(row, table),
-                    };
-                    writeln!(out, "{}", serde_json::to_string(&line).unwrap_or_default())?;
-                    done += 1;
-                    progress.tick(table.name, done, *total);
-                }
-            }};
-        }
+        let write = |row: Map<String, Value>| -> Result<(), TransferError> {
+            let line = Line {
+                t: table.name.to_owned(),
+                r: row,
+            };
+            writeln!(out, "{}", serde_json::to_string(&line).unwrap_or_default())?;
+            done += 1;
+            progress.tick(table.name, done, *total);
+            Ok(())
+        };
         match db {
-            Database::Sqlite(pool) => stream_rows!(pool),
-            Database::Postgres(pool) => stream_rows!(pool),
+            Database::Sqlite(pool) => each_row(pool, &sql, table, write).await?,
+            Database::Postgres(pool) => each_row(pool, &sql, table, write).await?,
         }
         if done != *total {
             return Err(TransferError::Refused(format!(
@@ -462,56 +487,71 @@ async fn insert(
         line,
         message: format!("{}.{name} is missing or of the wrong type", table.name),
     };
-    macro_rules! run {
-        ($db:ty, $pool:expr) => {{
-            let mut qb = QueryBuilder::<$db>::new(&head);
-            let mut failed = None;
-            qb.push_values(rows, |mut b, row| {
-                for (name, kind) in table.columns {
-                    let value = row.get(*name).unwrap_or(&Value::Null);
-                    match kind {
-                        Int => match value.as_i64() {
-                            Some(v) => {
-                                b.push_bind(v);
-                            }
-                            None => {
-                                failed.get_or_insert(*name);
-                                b.push_bind(0i64);
-                            }
-                        },
-                        OptInt => {
-                            b.push_bind(value.as_i64());
-                        }
-                        Text => match value.as_str() {
-                            Some(v) => {
-                                b.push_bind(v.to_owned());
-                            }
-                            None => {
-                                failed.get_or_insert(*name);
-                                b.push_bind(String::new());
-                            }
-                        },
-                        OptText => {
-                            b.push_bind(value.as_str().map(str::to_owned));
-                        }
-                        Bool => {
-                            b.push_bind(value.as_bool().unwrap_or(false));
-                        }
-                    }
+    let failed = match db {
+        Database::Sqlite(pool) => insert_rows(pool, &head, tail, table, rows).await?,
+        Database::Postgres(pool) => insert_rows(pool, &head, tail, table, rows).await?,
+    };
+    match failed {
+        Some(name) => Err(bad(name)),
+        None => Ok(()),
+    }
+}
+
+/// One statement inserting `rows`; the first column a row lacks (or holds
+/// with the wrong type), when one does, and then nothing is inserted.
+async fn insert_rows<D>(
+    pool: &Pool<D>,
+    head: &str,
+    tail: &str,
+    table: &Table,
+    rows: &[Map<String, Value>],
+) -> Result<Option<&'static str>, sqlx::Error>
+where
+    D: Dialect,
+    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
+    for<'q> i64: Encode<'q, D> + Type<D>,
+    for<'q> Option<i64>: Encode<'q, D>,
+    for<'q> String: Encode<'q, D> + Type<D>,
+    for<'q> Option<String>: Encode<'q, D>,
+    for<'q> bool: Encode<'q, D> + Type<D>,
+{
+    let mut qb = QueryBuilder::<D>::new(head);
+    let mut failed = None;
+    qb.push_values(rows, |mut b, row| {
+        for (name, kind) in table.columns {
+            let value = row.get(*name).unwrap_or(&Value::Null);
+            match kind {
+                Int => {
+                    b.push_bind(value.as_i64().unwrap_or_else(|| {
+                        failed.get_or_insert(*name);
+                        0
+                    }));
                 }
-            });
-            if let Some(name) = failed {
-                return Err(bad(name));
+                OptInt => {
+                    b.push_bind(value.as_i64());
+                }
+                Text => {
+                    let text = value.as_str().unwrap_or_else(|| {
+                        failed.get_or_insert(*name);
+                        ""
+                    });
+                    b.push_bind(text.to_owned());
+                }
+                OptText => {
+                    b.push_bind(value.as_str().map(str::to_owned));
+                }
+                Bool => {
+                    b.push_bind(value.as_bool().unwrap_or(false));
+                }
             }
-            qb.push(tail);
-            qb.build().execute($pool).await?;
-        }};
+        }
+    });
+    if failed.is_some() {
+        return Ok(failed);
     }
-    match db {
-        Database::Sqlite(pool) => run!(sqlx::Sqlite, pool),
-        Database::Postgres(pool) => run!(sqlx::Postgres, pool),
-    }
-    Ok(())
+    qb.push(tail);
+    D::execute(&mut qb, pool).await?;
+    Ok(None)
 }
 
 /// What the store derives from the rows is derived again; sequences move

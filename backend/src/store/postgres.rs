@@ -41,6 +41,17 @@ impl Dialect for Postgres {
         result.rows_affected()
     }
 
+    fn execute<'a, E>(
+        qb: &'a mut QueryBuilder<'_, Self>,
+        executor: E,
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'a
+    where
+        E: Executor<'a, Database = Self> + 'a,
+    {
+        let run = qb.build().execute(executor);
+        async move { Ok(run.await?.rows_affected()) }
+    }
+
     fn fetch_all<'a, E>(
         qb: &'a mut QueryBuilder<'_, Self>,
         executor: E,

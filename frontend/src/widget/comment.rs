@@ -10,7 +10,8 @@ use leptos::prelude::*;
 /// Visual indentation stops here; deeper replies line up at this level.
 const MAX_INDENT: usize = 6;
 
-/// A comment and its replies. Type-erased: comments nest.
+/// A comment and its replies. Type-erased: comments nest. Most of its
+/// length is markup; what it does is in the functions below.
 pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
     let Some(data) = ctx.comment(&id) else {
         return ().into_any();

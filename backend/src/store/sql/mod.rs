@@ -49,6 +49,15 @@ pub trait Dialect: Database {
     where
         E: Executor<'a, Database = Self> + 'a;
 
+    /// Runs a built statement; how many rows it changed. (Per database for
+    /// the same reason as `fetch_all`.)
+    fn execute<'a, E>(
+        qb: &'a mut QueryBuilder<'_, Self>,
+        executor: E,
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'a
+    where
+        E: Executor<'a, Database = Self> + 'a;
+
     /// How many rows a statement changed (each database's result type has
     /// its own method; sqlx has no trait for it).
     fn rows_affected(result: &Self::QueryResult) -> u64;

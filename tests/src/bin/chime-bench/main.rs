@@ -90,6 +90,8 @@ async fn start_on(
         // Every simulated reader comes from 127.0.0.1.
         "--streams-per-address",
         "1000000",
+        "--connections-per-address",
+        "1000000",
     ];
     args.extend_from_slice(extra);
     Ok(Server::start(chime, url, &args).await?)
