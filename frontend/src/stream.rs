@@ -38,9 +38,7 @@ pub struct Handlers {
     pub follow_page: bool,
 }
 
-/// A live stream; `stop` ends it for good. It lives as long as its `Rc`:
-/// one that follows the page must be kept for the page's life (the page's
-/// listeners call into it).
+/// A live stream; `stop` ends it for good, and dropping it closes it.
 pub struct Stream {
     url: String,
     handlers: Handlers,
@@ -59,6 +57,29 @@ pub struct Stream {
     /// and `error` and the page's showing and hiding.
     on_message: RefCell<Option<MessageListener>>,
     on_state: RefCell<Option<StateListener>>,
+}
+
+impl Drop for Stream {
+    /// Closes the source and takes the page's listeners back, so no
+    /// listener outlives the closure it calls.
+    fn drop(&mut self) {
+        self.close();
+        let Some(on_state) = self.on_state.borrow_mut().take() else {
+            return;
+        };
+        if !self.handlers.follow_page {
+            return;
+        }
+        if let Some(window) = web_sys::window() {
+            let listener = on_state.as_ref().unchecked_ref();
+            if let Some(document) = window.document() {
+                let _ = document.remove_event_listener_with_callback("visibilitychange", listener);
+            }
+            for name in ["pagehide", "pageshow"] {
+                let _ = window.remove_event_listener_with_callback(name, listener);
+            }
+        }
+    }
 }
 
 impl Stream {

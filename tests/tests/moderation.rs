@@ -387,6 +387,12 @@ async fn an_ended_session_undoes_the_act_and_keeps_the_place() {
                 .await?;
             assert!(said.contains("session has ended"), "{said}");
 
+            // The moderator comes back later: long enough for the ended
+            // stream's own retries to have given up (they run only while
+            // someone is signed in). A fixed wait on purpose: it stands for
+            // the moderator's absence.
+            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+
             // Signed in again: same queue, same filter, the row as it was.
             sign_in(&w.client, "ida", PASSWORD).await?;
             attr_until(
@@ -405,6 +411,11 @@ async fn an_ended_session_undoes_the_act_and_keeps_the_place() {
                 .call("GET", "/api/v1/articles/e2e%2Fexpiry/comments", None, &[])
                 .await?;
             assert_eq!(list["total"], json!(1), "not hidden: {list}");
+
+            // And the desk is live again: a new comment is announced.
+            post_as(&w, "e2e/expiry", "Posted after the new sign-in").await?;
+            let notice = find(&w.client, "[data-testid=mod-new-button]").await?;
+            assert!(notice.text().await?.contains("1 new comment"));
             Ok(())
         },
     )

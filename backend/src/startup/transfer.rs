@@ -379,8 +379,10 @@ pub async fn export(
 const BATCH: usize = 500;
 
 /// Reads an export from `input` into an empty store; returns the rows per
-/// table, checked against the export's own count. (Long: one transaction,
-/// table by table in the order references need.)
+/// table, checked against the export's own count. (Long: one pass, table
+/// by table in the order references need. Not one transaction: a failed
+/// import leaves a partly filled store, which a second import refuses;
+/// start again on a new, empty database.)
 pub async fn import(
     db: &Database,
     input: impl BufRead,

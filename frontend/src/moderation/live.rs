@@ -16,11 +16,10 @@ thread_local! {
     static STREAM: RefCell<Option<Rc<Stream>>> = const { RefCell::new(None) };
 }
 
-/// Opens the stream (once).
+/// Opens the stream, in place of any earlier one (a session that ended
+/// leaves its stream given up).
 pub fn connect(room: Room) {
-    if STREAM.with(|s| s.borrow().is_some()) {
-        return;
-    }
+    disconnect();
     let url = room.api.with_value(|api| api.events_url());
     let stream = Stream::open(
         url,

@@ -92,6 +92,9 @@ impl Room {
     /// said plainly.
     pub fn failed(&self, failure: &ApiFailure) {
         if failure.code == ErrorCode::Unauthenticated {
+            // The stream ended with the session; signing in again opens
+            // a new one.
+            live::disconnect();
             self.me.set(None);
             self.say("Your session has ended. Sign in again to carry on where you were.");
         } else {
