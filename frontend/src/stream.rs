@@ -39,6 +39,8 @@ pub struct Handlers {
 }
 
 /// A live stream; `stop` ends it for good, and dropping it closes it.
+/// One that follows the page must be kept for the page's life: the page's
+/// listeners call into it.
 pub struct Stream {
     url: String,
     handlers: Handlers,
@@ -60,25 +62,11 @@ pub struct Stream {
 }
 
 impl Drop for Stream {
-    /// Closes the source and takes the page's listeners back, so no
-    /// listener outlives the closure it calls.
+    /// Closes the source. (The page's listeners of a stream that follows
+    /// the page are never taken back: such a stream is kept for the page's
+    /// life, and the code to take them back would cost every reader bytes.)
     fn drop(&mut self) {
         self.close();
-        let Some(on_state) = self.on_state.borrow_mut().take() else {
-            return;
-        };
-        if !self.handlers.follow_page {
-            return;
-        }
-        if let Some(window) = web_sys::window() {
-            let listener = on_state.as_ref().unchecked_ref();
-            if let Some(document) = window.document() {
-                let _ = document.remove_event_listener_with_callback("visibilitychange", listener);
-            }
-            for name in ["pagehide", "pageshow"] {
-                let _ = window.remove_event_listener_with_callback(name, listener);
-            }
-        }
     }
 }
 
