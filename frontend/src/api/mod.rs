@@ -4,25 +4,47 @@
 pub mod moderation;
 
 use chime_shared::{
-    Comment, CommentList, EditComment, ErrorBody, ErrorCode, IDEMPOTENCY_HEADER, NewComment,
-    NewReport, READER_HEADER, ReactionKind, ReactionsResponse, SortOrder,
+    Comment, CommentList, EditComment, ErrorCode, IDEMPOTENCY_HEADER, NewComment, NewReport,
+    READER_HEADER, ReactionKind, ReactionsResponse, SortOrder,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Why a call failed: the server's error, or no answer at all.
+/// Why a call failed: the server's error, or no answer at all. The code
+/// is kept as the server spelled it (API.md's `code`): the widget only
+/// passes it on, and decoding it into `ErrorCode` would put every code's
+/// name and decoder into the reader's WebAssembly.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiFailure {
-    pub code: ErrorCode,
+    pub code: String,
     pub message: String,
     pub field: Option<String>,
 }
 
+/// API.md's error body, read with the code as text (see `ApiFailure`).
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorDetail {
+    code: String,
+    message: String,
+    #[serde(default)]
+    field: Option<String>,
+}
+
 impl ApiFailure {
+    /// Whether the server answered with `code`.
+    pub fn is(&self, code: ErrorCode) -> bool {
+        self.code == code.as_str()
+    }
+
     pub(crate) fn offline() -> Self {
         Self {
-            code: ErrorCode::Unavailable,
+            code: "unavailable".into(),
             message: "Could not reach the comments server. Check your connection and try again."
                 .into(),
             field: None,
@@ -77,7 +99,7 @@ impl Api {
                 field: body.error.field,
             },
             None => ApiFailure {
-                code: ErrorCode::from_status(response.status()),
+                code: ErrorCode::from_status(response.status()).as_str().into(),
                 message: "The comments server could not answer. Please try again.".into(),
                 field: None,
             },

@@ -91,7 +91,7 @@ impl Room {
     /// (the queue, filters and place are kept for after); anything else is
     /// said plainly.
     pub fn failed(&self, failure: &ApiFailure) {
-        if failure.code == ErrorCode::Unauthenticated {
+        if failure.is(ErrorCode::Unauthenticated) {
             // The stream ended with the session; signing in again opens
             // a new one.
             live::disconnect();
