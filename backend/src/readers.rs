@@ -20,6 +20,19 @@ impl ReaderHasher {
     }
 
     /// The stored form of a token: 128 bits of HMAC, in hex.
+    /// The reader a site's account is, on every device: keyed like a
+    /// token, in a namespace no token can reach (tokens are hex).
+    pub fn account(&self, site_id: &str) -> ReaderHash {
+        let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.key) {
+            Ok(mac) => mac,
+            Err(_) => return ReaderHash(String::new()),
+        };
+        mac.update(b"account:");
+        mac.update(site_id.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        ReaderHash(hex::encode(&digest[..16]))
+    }
+
     pub fn hash(&self, token: &ReaderToken) -> ReaderHash {
         // HMAC takes keys of any length, so this cannot fail.
         let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.key) {

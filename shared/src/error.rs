@@ -15,6 +15,24 @@ pub enum ErrorCode {
     MissingReader,
     /// 401: a moderation route without a valid session.
     Unauthenticated,
+    /// 401: a site's sign-in token that is not a JWT of JSON parts.
+    TokenMalformed,
+    /// 401: a site's sign-in token with an `alg` other than HS256.
+    TokenAlgorithm,
+    /// 401: a site's sign-in token no configured secret signed.
+    TokenSignature,
+    /// 401: a site's sign-in token past its `exp`.
+    TokenExpired,
+    /// 401: a site's sign-in token before its `iat` or `nbf`.
+    TokenNotYetValid,
+    /// 401: a site's sign-in token issued longer ago than the maximum age.
+    TokenTooOld,
+    /// 401: a site's sign-in token without `user.id`.
+    TokenMissingUser,
+    /// 401: a site's sign-in token whose `jti` was exchanged before.
+    TokenReplayed,
+    /// 401: an `X-Chime-Session` that is unknown or has ended.
+    SessionExpired,
     /// 403: not yours.
     Forbidden,
     /// 403: the edit window of a comment has closed.
@@ -23,6 +41,8 @@ pub enum ErrorCode {
     OriginNotAllowed,
     /// 404: unknown comment, article or route.
     NotFound,
+    /// 404: sign-in with the site's accounts, on a server without a secret.
+    SsoOff,
     /// 405: the route exists but not with this method.
     MethodNotAllowed,
     /// 408: the request took too long.
@@ -43,15 +63,25 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tests and documentation.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 26] = [
         Self::BadRequest,
         Self::ValidationFailed,
         Self::MissingReader,
         Self::Unauthenticated,
+        Self::TokenMalformed,
+        Self::TokenAlgorithm,
+        Self::TokenSignature,
+        Self::TokenExpired,
+        Self::TokenNotYetValid,
+        Self::TokenTooOld,
+        Self::TokenMissingUser,
+        Self::TokenReplayed,
+        Self::SessionExpired,
         Self::Forbidden,
         Self::EditWindowClosed,
         Self::OriginNotAllowed,
         Self::NotFound,
+        Self::SsoOff,
         Self::MethodNotAllowed,
         Self::Timeout,
         Self::Conflict,
@@ -70,10 +100,20 @@ impl ErrorCode {
             Self::ValidationFailed => "validation_failed",
             Self::MissingReader => "missing_reader",
             Self::Unauthenticated => "unauthenticated",
+            Self::TokenMalformed => "token_malformed",
+            Self::TokenAlgorithm => "token_algorithm",
+            Self::TokenSignature => "token_signature",
+            Self::TokenExpired => "token_expired",
+            Self::TokenNotYetValid => "token_not_yet_valid",
+            Self::TokenTooOld => "token_too_old",
+            Self::TokenMissingUser => "token_missing_user",
+            Self::TokenReplayed => "token_replayed",
+            Self::SessionExpired => "session_expired",
             Self::Forbidden => "forbidden",
             Self::EditWindowClosed => "edit_window_closed",
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::NotFound => "not_found",
+            Self::SsoOff => "sso_off",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Timeout => "timeout",
             Self::Conflict => "conflict",
@@ -89,9 +129,18 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         match self {
             Self::BadRequest | Self::ValidationFailed | Self::MissingReader => 400,
-            Self::Unauthenticated => 401,
+            Self::Unauthenticated
+            | Self::TokenMalformed
+            | Self::TokenAlgorithm
+            | Self::TokenSignature
+            | Self::TokenExpired
+            | Self::TokenNotYetValid
+            | Self::TokenTooOld
+            | Self::TokenMissingUser
+            | Self::TokenReplayed
+            | Self::SessionExpired => 401,
             Self::Forbidden | Self::EditWindowClosed | Self::OriginNotAllowed => 403,
-            Self::NotFound => 404,
+            Self::NotFound | Self::SsoOff => 404,
             Self::MethodNotAllowed => 405,
             Self::Timeout => 408,
             Self::Conflict => 409,

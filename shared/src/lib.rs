@@ -10,6 +10,7 @@ pub mod ids;
 pub mod moderation;
 pub mod object;
 pub mod reaction;
+pub mod sso;
 pub mod text;
 
 pub use comment::*;
@@ -20,11 +21,14 @@ pub use ids::*;
 pub use moderation::*;
 pub use object::JsonObject;
 pub use reaction::*;
+pub use sso::*;
 pub use text::*;
 
 /// Every API route lives under this path.
 pub const API_BASE: &str = "/api/v1";
 /// The header carrying the reader's random token.
 pub const READER_HEADER: &str = "x-chime-reader";
+/// The header carrying a signed-in reader's session (single sign-on).
+pub const SESSION_HEADER: &str = "x-chime-session";
 /// The header carrying a client's idempotency key on writes.
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";

@@ -138,6 +138,19 @@ impl From<ServiceError> for ApiError {
                  which edit you saw): look at it again."
                     .into(),
             ),
+            ServiceError::SsoOff => (
+                ErrorCode::SsoOff,
+                "This site does not sign readers in with its own accounts.".into(),
+            ),
+            ServiceError::Token(refused) => token_refusal(&refused),
+            ServiceError::TokenReplayed => (
+                ErrorCode::TokenReplayed,
+                "This sign-in token was used before; sign in again.".into(),
+            ),
+            ServiceError::SessionExpired => (
+                ErrorCode::SessionExpired,
+                "Your sign-in has ended; sign in again.".into(),
+            ),
             ServiceError::WrongCredentials => (
                 Unauthenticated,
                 "That user name and password do not match.".into(),
@@ -153,6 +166,39 @@ impl From<crate::http::ratelimit::Limited> for ApiError {
             retry_after_secs: limited.retry_after_secs,
         }
     }
+}
+
+/// The code and words for a refused sign-in token.
+fn token_refusal(refused: &crate::service::sso::Refused) -> (ErrorCode, String) {
+    use crate::service::sso::Refused;
+    let (code, words) = match refused {
+        Refused::Malformed => (
+            ErrorCode::TokenMalformed,
+            "The sign-in token is not a valid token.",
+        ),
+        Refused::Algorithm(_) => (
+            ErrorCode::TokenAlgorithm,
+            "The sign-in token is not signed with HS256.",
+        ),
+        Refused::Signature => (
+            ErrorCode::TokenSignature,
+            "The sign-in token's signature does not match this site's secret.",
+        ),
+        Refused::Expired => (ErrorCode::TokenExpired, "The sign-in token has expired."),
+        Refused::NotYetValid => (
+            ErrorCode::TokenNotYetValid,
+            "The sign-in token is not valid yet.",
+        ),
+        Refused::TooOld { .. } => (
+            ErrorCode::TokenTooOld,
+            "The sign-in token was issued too long ago.",
+        ),
+        Refused::MissingUser => (
+            ErrorCode::TokenMissingUser,
+            "The sign-in token does not name the reader (user.id).",
+        ),
+    };
+    (code, words.to_owned())
 }
 
 impl From<StoreError> for ApiError {

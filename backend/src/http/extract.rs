@@ -86,6 +86,10 @@ impl From<QueryRejection> for ApiError {
 }
 
 fn reader_of(parts: &Parts, state: &AppState) -> Result<Option<ReaderHash>, ApiError> {
+    // A signed-in reader is their account, whatever device they are on.
+    if let Some(signed_in) = parts.extensions.get::<crate::service::sso::SignedIn>() {
+        return Ok(Some(signed_in.reader.clone()));
+    }
     let Some(value) = parts.headers.get(READER_HEADER) else {
         return Ok(None);
     };

@@ -21,6 +21,32 @@ fn is_write(method: &Method) -> bool {
     )
 }
 
+/// A signed-in reader's session (`X-Chime-Session`) is looked up once and
+/// handed to the extractors; an unknown or ended one is refused.
+pub async fn reader_session(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let raw = request
+        .headers()
+        .get(chime_shared::SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // Signing in (or out) is where a stale session is replaced: it is not
+    // refused there.
+    let signing_in = request.uri().path().ends_with("/sso/session");
+    if let Some(raw) = raw.filter(|_| !signing_in) {
+        match crate::service::sso::session(&state, &raw).await {
+            Ok(signed_in) => {
+                request.extensions_mut().insert(signed_in);
+            }
+            Err(e) => return ApiError::from(e).into_response(),
+        }
+    }
+    next.run(request).await
+}
+
 /// Reader routes: a browser on a site that is not allowed is refused (the
 /// CORS layer already keeps such a browser from reading the answer; this
 /// keeps it from writing too).

@@ -339,6 +339,8 @@ pub async fn replies(
 pub struct Poster<'a> {
     pub reader: &'a ReaderHash,
     pub address: &'a str,
+    /// A signed-in reader posts under the name the site gives them.
+    pub site_name: Option<&'a str>,
 }
 
 /// Posts a comment or a reply. With the post's Idempotency-Key, a retry of
@@ -354,7 +356,8 @@ pub async fn post(
 ) -> Outcome<Comment> {
     let reader = poster.reader;
     let limits = state.settings.limits;
-    let author = AuthorName::parse(&request.author_name, limits.author_name_max_chars)?;
+    let name = poster.site_name.unwrap_or(&request.author_name);
+    let author = AuthorName::parse(name, limits.author_name_max_chars)?;
     let body = CommentBody::parse(&request.body, limits.body_max_chars)?;
     let (parent_id, root_id, depth) = match request.parent_id.as_deref() {
         None => (None, None, 0),

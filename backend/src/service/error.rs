@@ -53,6 +53,18 @@ pub enum Error {
     /// A moderator's name and password do not match.
     #[error("the user name and password do not match")]
     WrongCredentials,
+    /// Sign-in with the site's accounts is not set up on this server.
+    #[error("single sign-on is off")]
+    SsoOff,
+    /// A site's sign-in token was refused.
+    #[error(transparent)]
+    Token(#[from] crate::service::sso::Refused),
+    /// A site's sign-in token whose `jti` was exchanged before.
+    #[error("the token was used before")]
+    TokenReplayed,
+    /// A reader session that is unknown or has ended.
+    #[error("the reader's session has ended")]
+    SessionExpired,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -10,5 +10,6 @@ pub mod moderation;
 pub mod reactions;
 pub mod render;
 pub mod screening;
+pub mod sso;
 
 pub use error::{Error, Outcome};

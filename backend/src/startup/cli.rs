@@ -78,6 +78,13 @@ struct ServeArgs {
     /// file.
     #[arg(long, env = "CHIME_DATABASE_URL", default_value = "sqlite://chime.db")]
     database: String,
+    /// A secret the site signs its readers' tokens with (HS256); give it
+    /// twice while rotating. None: sign-in with the site's accounts is off.
+    #[arg(long = "sso-secret", env = "CHIME_SSO_SECRET", value_delimiter = ',')]
+    sso_secrets: Vec<String>,
+    /// Site tokens issued longer ago than this are refused.
+    #[arg(long, env = "CHIME_SSO_MAX_AGE_SECS", default_value_t = 3600)]
+    sso_max_age_secs: u64,
     /// Connections this server keeps to PostgreSQL (all servers together
     /// must stay under the database's max_connections).
     #[arg(long, env = "CHIME_DATABASE_CONNECTIONS", default_value_t = 10,
@@ -254,6 +261,12 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
         .with_allowed_origins(&args.allowed_origins)
         .map_err(|e| format!("--allowed-origins: {e}"))?;
     settings.database_connections = args.database_connections;
+    settings.sso_secrets = args
+        .sso_secrets
+        .iter()
+        .map(|raw| crate::startup::config::SsoSecret::parse(raw))
+        .collect::<Result<_, _>>()?;
+    settings.sso_max_age = std::time::Duration::from_secs(args.sso_max_age_secs);
     if let Some(url) = &args.public_url {
         settings = settings
             .with_public_url(url)

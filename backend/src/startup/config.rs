@@ -6,6 +6,33 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use url::Url;
 
+/// A secret a site signs its readers' tokens with; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SsoSecret(String);
+
+impl SsoSecret {
+    /// A secret of at least 32 characters.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.chars().count() < 32 {
+            return Err(format!(
+                "an --sso-secret must be at least 32 characters (one has {})",
+                raw.chars().count()
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SsoSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SsoSecret(…)")
+    }
+}
+
 /// Everything the server needs to know to start.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -30,6 +57,14 @@ pub struct Settings {
     pub edit_window: Duration,
     /// How long a moderator's session lasts.
     pub session_ttl: Duration,
+    /// The secrets a site signs its readers' tokens with (several while
+    /// one is rotated); none: sign-in with the site's accounts is off.
+    pub sso_secrets: Vec<SsoSecret>,
+    /// Site tokens issued longer ago than this are refused, whatever their
+    /// `exp`.
+    pub sso_max_age: Duration,
+    /// How long a signed-in reader's session lasts.
+    pub reader_session_ttl: Duration,
     /// How long a client has to send a request's headers before the
     /// connection is closed.
     pub header_read_timeout: Duration,
@@ -106,6 +141,9 @@ impl Settings {
             limits: Limits::default(),
             edit_window: Duration::from_secs(15 * 60),
             session_ttl: Duration::from_secs(12 * 60 * 60),
+            sso_secrets: Vec::new(),
+            sso_max_age: Duration::from_secs(60 * 60),
+            reader_session_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             request_timeout: Duration::from_secs(15),
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),

@@ -230,6 +230,30 @@ pub struct AuditNote {
     pub reason: Option<String>,
 }
 
+/// A reader the site vouches for, as its last token said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRecord {
+    pub id: i64,
+    /// The site's own id for the reader.
+    pub site_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub badges: Vec<String>,
+    pub url: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What a site's token says of its reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteAccount {
+    pub site_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub badges: Vec<String>,
+    pub url: Option<String>,
+}
+
 /// The first answer to an idempotent write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResponse {
@@ -475,6 +499,33 @@ pub trait CommentStore: Send + Sync + 'static {
 
     /// Gives a claimed key back (the write failed and may be retried).
     async fn release_idempotency(&self, reader: &ReaderHash, key: &str) -> StoreResult<()>;
+
+    /// Records a site token's id until the token expires; false when it
+    /// was exchanged before (a replay).
+    async fn claim_site_token(&self, jti: &str, expires_at: i64) -> StoreResult<bool>;
+
+    /// Makes the site's reader, or brings their name, email, badges and
+    /// link up to date.
+    async fn upsert_account(&self, account: &SiteAccount, at: i64) -> StoreResult<AccountRecord>;
+
+    /// Starts a signed-in reader's session.
+    async fn create_reader_session(
+        &self,
+        token_hash: &str,
+        account_id: i64,
+        at: i64,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+
+    /// The account of a live reader session.
+    async fn reader_session(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<AccountRecord>>;
+
+    /// Ends a reader session.
+    async fn delete_reader_session(&self, token_hash: &str) -> StoreResult<()>;
 
     /// Forgets keys and sessions that have run out.
     async fn purge_expired(&self, idempotency_before: i64, now: i64) -> StoreResult<()>;

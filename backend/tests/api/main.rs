@@ -13,3 +13,4 @@ mod moderation;
 mod reactions;
 mod screening;
 mod servers;
+mod sso;

@@ -110,6 +110,7 @@ async fn create(
     Reader(reader): Reader,
     ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
+    signed_in: Option<axum::Extension<crate::service::sso::SignedIn>>,
     ApiJson(body): ApiJson<NewComment>,
 ) -> ApiResult<(StatusCode, Json<Comment>)> {
     let article = ArticleId::parse(&article)?;
@@ -122,6 +123,7 @@ async fn create(
     let poster = Poster {
         reader: &reader,
         address: &address,
+        site_name: signed_in.as_ref().map(|s| s.account.name.as_str()),
     };
     let comment = comments::post(&state, &article, body, poster, key.as_ref()).await?;
     Ok((StatusCode::CREATED, Json(comment)))

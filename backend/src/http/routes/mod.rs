@@ -8,6 +8,7 @@ mod moderation;
 mod ops;
 mod pages;
 mod reactions;
+mod sso;
 
 use crate::http::error::ApiError;
 use crate::http::middleware;
@@ -15,7 +16,7 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, header};
-use chime_shared::{IDEMPOTENCY_HEADER, READER_HEADER};
+use chime_shared::{IDEMPOTENCY_HEADER, READER_HEADER, SESSION_HEADER};
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -94,6 +95,7 @@ fn reader_api(state: &AppState) -> Router<AppState> {
         .allow_headers([
             header::CONTENT_TYPE,
             HeaderName::from_static(READER_HEADER),
+            HeaderName::from_static(SESSION_HEADER),
             HeaderName::from_static(IDEMPOTENCY_HEADER),
         ])
         .expose_headers([header::RETRY_AFTER, header::ETAG])
@@ -103,6 +105,7 @@ fn reader_api(state: &AppState) -> Router<AppState> {
         .merge(reactions::router())
         .merge(events::router())
         .merge(counts::router())
+        .merge(sso::router())
         .layer(
             ServiceBuilder::new()
                 .layer(cors)
@@ -119,6 +122,10 @@ fn reader_api(state: &AppState) -> Router<AppState> {
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     middleware::idempotency,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    middleware::reader_session,
                 )),
         )
 }

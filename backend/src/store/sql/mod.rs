@@ -638,8 +638,87 @@ where
             .bind(idempotency_before)
             .execute(&self.writer)
             .await?;
-        sqlx::query("DELETE FROM mod_sessions WHERE expires_at <= $1")
-            .bind(now)
+        for table in ["mod_sessions", "reader_sessions", "site_tokens_seen"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1"))
+                .bind(now)
+                .execute(&self.writer)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn claim_site_token(&self, jti: &str, expires_at: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO site_tokens_seen (jti, expires_at) VALUES ($1, $2) \
+             ON CONFLICT (jti) DO NOTHING",
+        )
+        .bind(jti)
+        .bind(expires_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(D::rows_affected(&done) == 1)
+    }
+
+    async fn upsert_account(&self, account: &SiteAccount, at: i64) -> StoreResult<AccountRecord> {
+        let badges =
+            serde_json::to_string(&account.badges).map_err(|e| StoreError::Internal(e.into()))?;
+        let row = sqlx::query(
+            "INSERT INTO accounts (site_id, name, email, badges, url, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) \
+             ON CONFLICT (site_id) DO UPDATE SET name = excluded.name, email = excluded.email, \
+             badges = excluded.badges, url = excluded.url, updated_at = excluded.updated_at \
+             RETURNING *",
+        )
+        .bind(account.site_id.as_str())
+        .bind(account.name.as_str())
+        .bind(account.email.as_deref())
+        .bind(badges.as_str())
+        .bind(account.url.as_deref())
+        .bind(at)
+        .fetch_one(&self.writer)
+        .await?;
+        Ok(account_of(&row)?)
+    }
+
+    async fn create_reader_session(
+        &self,
+        token_hash: &str,
+        account_id: i64,
+        at: i64,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO reader_sessions (token_hash, account_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(account_id)
+        .bind(at)
+        .bind(expires_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn reader_session(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<AccountRecord>> {
+        let row = sqlx::query(
+            "SELECT a.* FROM reader_sessions s JOIN accounts a ON a.id = s.account_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.as_ref().map(account_of).transpose()?)
+    }
+
+    async fn delete_reader_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM reader_sessions WHERE token_hash = $1")
+            .bind(token_hash)
             .execute(&self.writer)
             .await?;
         Ok(())

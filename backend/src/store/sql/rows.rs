@@ -2,7 +2,7 @@
 //! reactions are kept.
 
 use super::errors::undecodable;
-use crate::store::{CommentRecord, ModeratorRecord, ProposedEdit};
+use crate::store::{AccountRecord, CommentRecord, ModeratorRecord, ProposedEdit};
 use chime_shared::{CommentState, ReactionKind, Role};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -97,6 +97,26 @@ where
         password_hash: row.try_get("password_hash")?,
         role: Role::parse(&role).map_err(undecodable)?,
         created_at: row.try_get("created_at")?,
+    })
+}
+
+pub fn account_of<R>(row: &R) -> Result<AccountRecord, sqlx::Error>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let badges: String = row.try_get("badges")?;
+    Ok(AccountRecord {
+        id: row.try_get("id")?,
+        site_id: row.try_get("site_id")?,
+        name: row.try_get("name")?,
+        email: row.try_get("email")?,
+        badges: serde_json::from_str(&badges).map_err(undecodable)?,
+        url: row.try_get("url")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
     })
 }
 
