@@ -181,14 +181,18 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
             .get(READER_HEADER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| ReaderToken::parse(v).ok());
-        if let Some(token) = token {
-            let addr = state
-                .settings
-                .trusted_proxies
-                .of(request.extensions(), request.headers());
-            if let Err(e) = state.write_limits.check(&state.readers.hash(&token), addr) {
-                return crate::http::error::ApiError::from(e).into_response();
-            }
+        let addr = state
+            .settings
+            .trusted_proxies
+            .of(request.extensions(), request.headers());
+        // A write without a reader (a site's sign-in token exchanged) still
+        // counts against its address.
+        let checked = match token {
+            Some(token) => state.write_limits.check(&state.readers.hash(&token), addr),
+            None => state.write_limits.check_address(addr),
+        };
+        if let Err(e) = checked {
+            return crate::http::error::ApiError::from(e).into_response();
         }
     }
     next.run(request).await

@@ -68,6 +68,16 @@ impl WriteLimits {
         Ok(())
     }
 
+    /// A write that names no reader (signing in with a site's token):
+    /// held to its address's allowance alone.
+    pub fn check_address(&self, addr: Option<IpAddr>) -> Result<(), Limited> {
+        let Some(addr) = addr else { return Ok(()) };
+        let network = network_of(addr, self.v6_prefix);
+        self.by_addr
+            .check_key(&network)
+            .map_err(|not_until| too_many(&self.clock, &not_until))
+    }
+
     /// Forgets keys whose allowance is full again (bounds memory).
     pub fn forget_idle(&self) {
         self.by_reader.retain_recent();

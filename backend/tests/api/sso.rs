@@ -208,3 +208,23 @@ async fn without_a_secret_sign_in_is_off() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn signing_in_counts_against_the_address_write_limit() {
+    let app = spawn_with(|s| {
+        s.sso_secrets = vec![SsoSecret::parse(SECRET).expect("long enough")];
+        s.writes_per_minute_per_address = 3;
+    })
+    .await;
+    for _ in 0..3 {
+        let refused = exchange(&app, "not a token").await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    }
+    let limited = exchange(&app, "not a token").await;
+    assert_error(
+        limited,
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+    )
+    .await;
+}
