@@ -19,20 +19,13 @@ impl ReaderHasher {
         Self { key: key.into() }
     }
 
-    /// The stored form of a token: 128 bits of HMAC, in hex.
     /// The reader a site's account is, on every device: keyed like a
     /// token, in a namespace no token can reach (tokens are hex).
     pub fn account(&self, site_id: &str) -> ReaderHash {
-        let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.key) {
-            Ok(mac) => mac,
-            Err(_) => return ReaderHash(String::new()),
-        };
-        mac.update(b"account:");
-        mac.update(site_id.as_bytes());
-        let digest = mac.finalize().into_bytes();
-        ReaderHash(hex::encode(&digest[..16]))
+        ReaderHash(self.sign("account", site_id.as_bytes()))
     }
 
+    /// The stored form of a token: 128 bits of HMAC, in hex.
     pub fn hash(&self, token: &ReaderToken) -> ReaderHash {
         // HMAC takes keys of any length, so this cannot fail.
         let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.key) {
@@ -138,5 +131,14 @@ mod tests {
             h.address(ip("2001:db8:1:2::1")),
             h.address(ip("2001:db8:1:3::1"))
         );
+    }
+
+    #[test]
+    fn an_account_is_one_reader_and_never_a_token_s() {
+        let keys = ReaderHasher::new(b"key");
+        assert_eq!(keys.account("42"), keys.account("42"));
+        assert_ne!(keys.account("42"), keys.account("43"));
+        let token = ReaderToken::parse(&"4".repeat(32)).expect("token");
+        assert_ne!(keys.account(&"4".repeat(32)), keys.hash(&token));
     }
 }
