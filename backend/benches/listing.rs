@@ -51,6 +51,8 @@ async fn main() {
                 depth: i64::from(parent.is_some()),
                 author_name: format!("Reader {}", i % 97),
                 author_reader: reader.0.clone(),
+                author_account: None,
+                author_badges: Vec::new(),
                 html: render(&body),
                 body,
                 created_at: start + i as i64 * 1000,

@@ -73,10 +73,7 @@ pub fn for_reader(
         article: article_id(&record.article),
         parent_id: record.parent_id.map(comment_id),
         author: if visible {
-            Author {
-                name: record.author_name.clone(),
-                verified: false,
-            }
+            author_of(record)
         } else {
             Author::default()
         },
@@ -110,16 +107,22 @@ pub fn for_reader(
     }
 }
 
+/// Who wrote it: verified when a signed-in reader did.
+fn author_of(record: &CommentRecord) -> Author {
+    Author {
+        name: record.author_name.clone(),
+        verified: record.author_account.is_some(),
+        badges: record.author_badges.clone(),
+    }
+}
+
 /// The comment as moderators see it: author and body whatever its state.
 pub fn for_moderator(record: &CommentRecord) -> Comment {
     Comment {
         id: comment_id(record.id),
         article: article_id(&record.article),
         parent_id: record.parent_id.map(comment_id),
-        author: Author {
-            name: record.author_name.clone(),
-            verified: false,
-        },
+        author: author_of(record),
         body: record.body.clone(),
         html: record.html.clone(),
         created_at: from_millis(record.created_at),

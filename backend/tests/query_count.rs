@@ -73,7 +73,7 @@ async fn seed(state: &AppState, article: &ArticleId, n: usize) {
             comments::Poster {
                 reader: &reader,
                 address: "seed",
-                site_name: None,
+                account: None,
             },
             None,
         )

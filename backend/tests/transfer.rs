@@ -3,9 +3,10 @@
 //! listing, moderation queue and audit entry the same afterwards, for the
 //! same readers (the reader key moves too).
 
-use chime_shared::{AuditList, CommentList, ModCommentList};
+use chime_backend::startup::config::SsoSecret;
+use chime_shared::{AuditList, CommentList, ModCommentList, SsoSession};
 use chime_test_support::app::*;
-use chime_test_support::postgres;
+use chime_test_support::{postgres, sso};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::process::{Command, Stdio};
@@ -97,6 +98,7 @@ async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings(
     let source = spawn_with(|s| {
         s.screening.suspect = chime_backend::service::screening::WordList::parse("casino");
         s.hold_after_reports = 0;
+        s.sso_secrets = vec![SsoSecret::parse(sso::SECRET).expect("long enough")];
     })
     .await;
     // A conversation with everything a store keeps.
@@ -120,6 +122,36 @@ async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings(
     source
         .comment("move/two", &ann, "Élan, naïveté — ünïcödé 🎉", None)
         .await;
+    // A signed-in reader's comment, verified with badges.
+    let now = source.state.now_ms() / 1000;
+    let token = sso::token(now, "move", "site-1", "Ed Itor", &["Staff"]);
+    let session: SsoSession = source
+        .request(Method::POST, "/sso/session", None)
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("session");
+    let staff = source
+        .request(Method::POST, "/articles/move%2Ftwo/comments", Some(&bo))
+        .header("X-Chime-Session", &session.session)
+        .json(&json!({"author_name": "", "body": "From the desk"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(staff.status(), StatusCode::CREATED);
+    // An edit that waits for review beside the words readers see.
+    let edited = source
+        .send(
+            Method::PATCH,
+            &format!("/comments/{}", first.id),
+            Some(&ann),
+            Some(json!({"body": "First post, now about a casino"})),
+        )
+        .await;
+    assert_eq!(edited.status(), StatusCode::OK);
     for (path, who) in [
         (format!("/comments/{}/reactions/like", first.id), &bo),
         (format!("/comments/{}/reactions/love", first.id), &ann),
@@ -164,7 +196,8 @@ async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings(
     // SQLite → PostgreSQL, in one pipe.
     let (ok, said) = pipe(&source.database, &postgres);
     assert!(ok, "{said}");
-    assert!(said.contains("6 comments"), "{said}");
+    assert!(said.contains("7 comments"), "{said}");
+    assert!(said.contains("1 accounts"), "{said}");
     assert!(
         said.contains("every table holds what the export announced"),
         "{said}"
@@ -174,7 +207,7 @@ async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings(
     assert_eq!(views(&moved, &readers, &cookie).await, before);
     // The moved store takes new comments with new ids.
     let later = moved.comment("move/two", &bo, "after the move", None).await;
-    assert!(later.id.as_str().parse::<i64>().expect("id") > 6);
+    assert!(later.id.as_str().parse::<i64>().expect("id") > 7);
 
     // An import into a store that holds anything is refused.
     let (ok, said) = pipe(&source.database, &postgres);

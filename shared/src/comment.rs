@@ -12,9 +12,13 @@ use time::OffsetDateTime;
 pub struct Author {
     /// The display name as typed.
     pub name: String,
-    /// Whether the site vouches for this author. Always false until readers
-    /// can sign in with the site's own accounts.
+    /// Whether the site vouches for this author: a reader signed in with
+    /// the site's own account wrote it, under the name the site gave.
     pub verified: bool,
+    /// The site's labels for a signed-in author ("Subscriber", "Staff"),
+    /// as they were when the comment was posted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub badges: Vec<String>,
 }
 
 /// Whether a comment can be seen.

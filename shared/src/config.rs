@@ -12,6 +12,48 @@ pub struct ConfigResponse {
     pub reaction_kinds: Vec<ReactionKindInfo>,
     /// Seconds after posting during which the author may edit.
     pub edit_window_seconds: u64,
+    /// Whether readers can sign in with the site's own accounts.
+    #[serde(default)]
+    pub sign_in: bool,
+    /// Who may comment.
+    #[serde(default)]
+    pub posting: Audience,
+    /// Who may react.
+    #[serde(default)]
+    pub reacting: Audience,
+}
+
+/// Who may do something: every reader, or only those signed in with the
+/// site's own accounts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Audience {
+    #[default]
+    #[serde(rename = "anyone")]
+    Anyone,
+    #[serde(rename = "signed-in")]
+    SignedIn,
+}
+
+impl Audience {
+    /// The setting's name in flags and on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Anyone => "anyone",
+            Self::SignedIn => "signed-in",
+        }
+    }
+
+    /// Parses a flag's value.
+    pub fn parse(raw: &str) -> Result<Self, crate::ParseError> {
+        match raw {
+            "anyone" => Ok(Self::Anyone),
+            "signed-in" => Ok(Self::SignedIn),
+            _ => Err(crate::ParseError::new(
+                "audience",
+                "Say anyone or signed-in.",
+            )),
+        }
+    }
 }
 
 /// Size limits in force.

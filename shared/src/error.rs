@@ -39,6 +39,8 @@ pub enum ErrorCode {
     EditWindowClosed,
     /// 403: the request's `Origin` is not an allowed site.
     OriginNotAllowed,
+    /// 403: posting or reacting where only signed-in readers may.
+    SignInRequired,
     /// 404: unknown comment, article or route.
     NotFound,
     /// 404: sign-in with the site's accounts, on a server without a secret.
@@ -63,7 +65,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tests and documentation.
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 27] = [
         Self::BadRequest,
         Self::ValidationFailed,
         Self::MissingReader,
@@ -80,6 +82,7 @@ impl ErrorCode {
         Self::Forbidden,
         Self::EditWindowClosed,
         Self::OriginNotAllowed,
+        Self::SignInRequired,
         Self::NotFound,
         Self::SsoOff,
         Self::MethodNotAllowed,
@@ -112,6 +115,7 @@ impl ErrorCode {
             Self::Forbidden => "forbidden",
             Self::EditWindowClosed => "edit_window_closed",
             Self::OriginNotAllowed => "origin_not_allowed",
+            Self::SignInRequired => "sign_in_required",
             Self::NotFound => "not_found",
             Self::SsoOff => "sso_off",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -139,7 +143,10 @@ impl ErrorCode {
             | Self::TokenMissingUser
             | Self::TokenReplayed
             | Self::SessionExpired => 401,
-            Self::Forbidden | Self::EditWindowClosed | Self::OriginNotAllowed => 403,
+            Self::Forbidden
+            | Self::EditWindowClosed
+            | Self::OriginNotAllowed
+            | Self::SignInRequired => 403,
             Self::NotFound | Self::SsoOff => 404,
             Self::MethodNotAllowed => 405,
             Self::Timeout => 408,

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use chime_shared::{ErrorBody, ErrorCode, ErrorDetail, ParseError};
 
 use crate::service::Error as ServiceError;
+use crate::service::sso::Act;
 use crate::store::{Conflict, StoreError};
 
 /// A failed request.
@@ -146,6 +147,14 @@ impl From<ServiceError> for ApiError {
             ServiceError::TokenReplayed => (
                 ErrorCode::TokenReplayed,
                 "This sign-in token was used before; sign in again.".into(),
+            ),
+            ServiceError::SignInRequired(act) => (
+                ErrorCode::SignInRequired,
+                match act {
+                    Act::Post => "Sign in to comment on this site.",
+                    Act::React => "Sign in to react on this site.",
+                }
+                .into(),
             ),
             ServiceError::SessionExpired => (
                 ErrorCode::SessionExpired,

@@ -2,6 +2,7 @@
 
 use super::cursor::{self, Listing};
 use super::lifecycle::{self, announce};
+use super::sso::Act;
 use super::{Error, Outcome};
 use crate::live::page_cache::{Page, PageKey, Stake};
 use crate::prepared::Prepared;
@@ -339,8 +340,9 @@ pub async fn replies(
 pub struct Poster<'a> {
     pub reader: &'a ReaderHash,
     pub address: &'a str,
-    /// A signed-in reader posts under the name the site gives them.
-    pub site_name: Option<&'a str>,
+    /// A signed-in reader's account: they post under the name the site
+    /// gives them, verified, with its badges.
+    pub account: Option<&'a crate::store::AccountRecord>,
 }
 
 /// Posts a comment or a reply. With the post's Idempotency-Key, a retry of
@@ -355,8 +357,11 @@ pub async fn post(
     key: Option<&IdempotencyKey>,
 ) -> Outcome<Comment> {
     let reader = poster.reader;
+    super::sso::permit(state.settings.posting, poster.account.is_some(), Act::Post)?;
     let limits = state.settings.limits;
-    let name = poster.site_name.unwrap_or(&request.author_name);
+    let name = poster
+        .account
+        .map_or(request.author_name.as_str(), |a| &a.name);
     let author = AuthorName::parse(name, limits.author_name_max_chars)?;
     let body = CommentBody::parse(&request.body, limits.body_max_chars)?;
     let (parent_id, root_id, depth) = match request.parent_id.as_deref() {
@@ -389,6 +394,8 @@ pub async fn post(
             depth,
             author_name: author.as_str().to_owned(),
             author_reader: reader.0.clone(),
+            author_account: poster.account.map(|a| a.id),
+            author_badges: poster.account.map(|a| a.badges.clone()).unwrap_or_default(),
             body: body.as_str().to_owned(),
             html,
             created_at: now,

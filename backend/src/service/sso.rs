@@ -17,6 +17,7 @@
 use crate::startup::config::SsoSecret;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chime_shared::Audience;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
@@ -251,6 +252,30 @@ pub async fn session(state: &crate::state::AppState, raw: &str) -> super::Outcom
         reader: state.readers.account(&account.site_id),
         account,
     })
+}
+
+/// What a site may keep to its signed-in readers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    Post,
+    React,
+}
+
+impl std::fmt::Display for Act {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Post => "comment",
+            Self::React => "react",
+        })
+    }
+}
+
+/// Whether a reader may `act`, as the site's setting for it says.
+pub fn permit(audience: Audience, signed_in: bool, act: Act) -> super::Outcome<()> {
+    if audience == Audience::SignedIn && !signed_in {
+        return Err(super::Error::SignInRequired(act));
+    }
+    Ok(())
 }
 
 /// Ends a reader session.

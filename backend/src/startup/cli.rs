@@ -6,7 +6,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::service::moderation::{add_moderator, set_password};
 use crate::startup::config::Settings;
 use crate::startup::{Application, open_store, shutdown_signal};
-use chime_shared::Role;
+use chime_shared::{Audience, Role};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
@@ -85,6 +85,13 @@ struct ServeArgs {
     /// Site tokens issued longer ago than this are refused.
     #[arg(long, env = "CHIME_SSO_MAX_AGE_SECS", default_value_t = 3600)]
     sso_max_age_secs: u64,
+    /// Who may comment: anyone, or only readers signed in with the site's
+    /// accounts (signed-in).
+    #[arg(long, env = "CHIME_POSTING", default_value = "anyone")]
+    posting: String,
+    /// Who may react: anyone, or signed-in.
+    #[arg(long, env = "CHIME_REACTING", default_value = "anyone")]
+    reacting: String,
     /// Connections this server keeps to PostgreSQL (all servers together
     /// must stay under the database's max_connections).
     #[arg(long, env = "CHIME_DATABASE_CONNECTIONS", default_value_t = 10,
@@ -267,6 +274,18 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
         .map(|raw| crate::startup::config::SsoSecret::parse(raw))
         .collect::<Result<_, _>>()?;
     settings.sso_max_age = std::time::Duration::from_secs(args.sso_max_age_secs);
+    let audience = |flag: &str, raw: &str| {
+        Audience::parse(raw).map_err(|_| format!("--{flag} {raw:?}: say anyone or signed-in"))
+    };
+    settings.posting = audience("posting", &args.posting)?;
+    settings.reacting = audience("reacting", &args.reacting)?;
+    if settings.sso_secrets.is_empty()
+        && (settings.posting == Audience::SignedIn || settings.reacting == Audience::SignedIn)
+    {
+        return Err(
+            "--posting or --reacting signed-in needs --sso-secret: nobody could sign in".into(),
+        );
+    }
     if let Some(url) = &args.public_url {
         settings = settings
             .with_public_url(url)

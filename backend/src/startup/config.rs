@@ -1,7 +1,7 @@
 //! Typed settings of `chime serve`, parsed once from flags and `CHIME_*`
 //! variables. A bad value stops start-up with one clear line.
 
-use chime_shared::Limits;
+use chime_shared::{Audience, Limits};
 use std::net::SocketAddr;
 use std::time::Duration;
 use url::Url;
@@ -65,6 +65,10 @@ pub struct Settings {
     pub sso_max_age: Duration,
     /// How long a signed-in reader's session lasts.
     pub reader_session_ttl: Duration,
+    /// Who may comment.
+    pub posting: Audience,
+    /// Who may react.
+    pub reacting: Audience,
     /// How long a client has to send a request's headers before the
     /// connection is closed.
     pub header_read_timeout: Duration,
@@ -143,6 +147,8 @@ impl Settings {
             session_ttl: Duration::from_secs(12 * 60 * 60),
             sso_secrets: Vec::new(),
             sso_max_age: Duration::from_secs(60 * 60),
+            posting: Audience::Anyone,
+            reacting: Audience::Anyone,
             reader_session_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             request_timeout: Duration::from_secs(15),
             header_read_timeout: Duration::from_secs(10),

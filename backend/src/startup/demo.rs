@@ -68,6 +68,8 @@ pub async fn seed(store: &dyn CommentStore, now: i64) -> StoreResult<bool> {
                 depth: parent.map_or(0, |p| p.2 + 1),
                 author_name: (*author).to_owned(),
                 author_reader: reader.0.clone(),
+                author_account: None,
+                author_badges: Vec::new(),
                 body: (*body).to_owned(),
                 html: render(body),
                 created_at: now - minutes_ago * 60_000,

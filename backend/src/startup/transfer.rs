@@ -8,9 +8,10 @@
 //!
 //! Every row of every kept table travels with its ids (comment ids are in
 //! readers' links) and the installation's reader key (readers keep their
-//! comments and reactions as theirs). Moderator sessions and idempotency
-//! keys do not: moderators sign in again, and a retry older than the move
-//! is handled afresh. The import refuses a store that holds anything,
+//! comments and reactions as theirs), with the site's accounts (signed-in
+//! readers). Moderator and reader sessions, the ids of spent sign-in
+//! tokens and idempotency keys do not: moderators and readers sign in
+//! again, and a retry older than the move is handled afresh. The import refuses a store that holds anything,
 //! recounts what it derived (comment counts, thread counts) and compares
 //! every table's rows with what the export announced.
 
@@ -89,6 +90,20 @@ const TABLES: &[Table] = &[
         serial: true,
     },
     Table {
+        name: "accounts",
+        columns: &[
+            ("id", Int),
+            ("site_id", Text),
+            ("name", Text),
+            ("email", OptText),
+            ("badges", Text),
+            ("url", OptText),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+        serial: true,
+    },
+    Table {
         name: "comments",
         columns: &[
             ("id", Int),
@@ -114,6 +129,11 @@ const TABLES: &[Table] = &[
             REACTIONS[4],
             REACTIONS[5],
             ("idempotency_key", OptText),
+            ("proposed_body", OptText),
+            ("proposed_html", OptText),
+            ("proposed_at", OptInt),
+            ("author_account", OptInt),
+            ("author_badges", OptText),
         ],
         serial: true,
     },

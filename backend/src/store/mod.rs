@@ -60,6 +60,10 @@ pub struct CommentRecord {
     pub depth: i64,
     pub author_name: String,
     pub author_reader: String,
+    /// The site's account that wrote it (a signed-in reader), if any.
+    pub author_account: Option<i64>,
+    /// That account's badges when it was posted.
+    pub author_badges: Vec<String>,
     pub body: String,
     pub html: String,
     pub created_at: i64,
@@ -113,6 +117,10 @@ pub struct NewCommentRecord {
     pub depth: i64,
     pub author_name: String,
     pub author_reader: String,
+    /// The site's account posting it (a signed-in reader), if any.
+    pub author_account: Option<i64>,
+    /// That account's badges now.
+    pub author_badges: Vec<String>,
     pub body: String,
     pub html: String,
     pub created_at: i64,

@@ -53,6 +53,33 @@ fn a_zero_write_limit_is_refused() {
 }
 
 #[test]
+fn who_may_post_and_react_is_anyone_or_signed_in_and_signed_in_needs_a_secret() {
+    let secret = "a secret of the site that is long enough";
+    for (args, said) in [
+        (
+            vec!["--sso-secret", secret, "--posting", "everyone"],
+            "--posting \"everyone\"",
+        ),
+        (
+            vec!["--sso-secret", secret, "--reacting", "members"],
+            "--reacting \"members\"",
+        ),
+        (vec!["--posting", "signed-in"], "needs --sso-secret"),
+        (vec!["--reacting", "signed-in"], "needs --sso-secret"),
+    ] {
+        let out = chime()
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(&args)
+            .env_remove("CHIME_SSO_SECRET")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn moderators_are_added_listed_and_removed_with_passwords_from_stdin() {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("m.db");

@@ -2,26 +2,12 @@
 //! exchanged for a session, every bad token refused with its own code, and
 //! the same reader on every device.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chime_backend::startup::config::SsoSecret;
-use chime_shared::{ErrorCode, SsoSession};
+use chime_shared::{Audience, CommentList, ConfigResponse, ErrorCode, SsoSession};
 use chime_test_support::app::*;
-use hmac::{Hmac, Mac};
+use chime_test_support::sso::{SECRET, sign};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sha2::Sha256;
-
-const SECRET: &str = "the site's secret, long enough to be one";
-
-fn sign(header: Value, claims: Value, secret: &str) -> String {
-    let head = URL_SAFE_NO_PAD.encode(header.to_string());
-    let body = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key");
-    mac.update(format!("{head}.{body}").as_bytes());
-    let sig = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-    format!("{head}.{body}.{sig}")
-}
 
 /// Seconds on the test app's clock.
 fn now(app: &TestApp) -> i64 {
@@ -227,4 +213,163 @@ async fn signing_in_counts_against_the_address_write_limit() {
         ErrorCode::RateLimited,
     )
     .await;
+}
+
+/// A session for the site's user `id`, on `app`.
+async fn signed_in(app: &TestApp, jti: &str, id: &str, name: &str, badges: &[&str]) -> String {
+    let token = chime_test_support::sso::token(now(app), jti, id, name, badges);
+    let response = exchange(app, &token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let session: SsoSession = response.json().await.expect("session");
+    session.session
+}
+
+#[tokio::test]
+async fn comments_of_signed_in_readers_are_verified_with_their_badges() {
+    let app = signed_app().await;
+    let session = signed_in(&app, "v1", "site-9", "Ada Staff", &["Staff", "Subscriber"]).await;
+    let posted = app
+        .request(Method::POST, "/articles/verified/comments", Some(&reader()))
+        .header("X-Chime-Session", &session)
+        .json(&json!({"author_name": "ignored", "body": "From the newsroom"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(posted.status(), StatusCode::CREATED);
+    let anonymous = app
+        .comment("verified", &reader(), "From a reader", None)
+        .await;
+    assert!(!anonymous.author.verified);
+
+    // Everyone sees the mark and the badges; an anonymous comment has none
+    // (and no `badges` at all on the wire).
+    let listing: Value = app
+        .send(
+            Method::GET,
+            "/articles/verified/comments?sort=oldest",
+            None,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("listing");
+    let staff = &listing["comments"][0]["author"];
+    assert_eq!(staff["name"], "Ada Staff");
+    assert_eq!(staff["verified"], true);
+    assert_eq!(staff["badges"], json!(["Staff", "Subscriber"]));
+    let other = &listing["comments"][1]["author"];
+    assert_eq!(other["verified"], false);
+    assert!(other.get("badges").is_none(), "{other}");
+
+    // A comment keeps the badges it was posted with.
+    let renamed = signed_in(&app, "v2", "site-9", "Ada Editor", &[]).await;
+    let later = app
+        .request(Method::POST, "/articles/verified/comments", Some(&reader()))
+        .header("X-Chime-Session", &renamed)
+        .json(&json!({"author_name": "", "body": "After a promotion"}))
+        .send()
+        .await
+        .expect("request");
+    let later: Value = later.json().await.expect("comment");
+    assert_eq!(
+        later["author"],
+        json!({"name": "Ada Editor", "verified": true})
+    );
+    let listing: CommentList = app.list("verified", "?sort=oldest", None).await;
+    assert_eq!(
+        listing.comments[0].author.badges,
+        vec!["Staff", "Subscriber"]
+    );
+}
+
+#[tokio::test]
+async fn a_site_may_keep_posting_and_reacting_to_signed_in_readers() {
+    let app = spawn_with(|s| {
+        s.sso_secrets = vec![SsoSecret::parse(SECRET).expect("long enough")];
+        s.posting = Audience::SignedIn;
+        s.reacting = Audience::SignedIn;
+    })
+    .await;
+    let config: ConfigResponse = app
+        .send(Method::GET, "/config", None, None)
+        .await
+        .json()
+        .await
+        .expect("config");
+    assert!(config.sign_in);
+    assert_eq!(config.posting, Audience::SignedIn);
+    assert_eq!(config.reacting, Audience::SignedIn);
+
+    let anonymous = reader();
+    let refused = app
+        .post_comment(
+            "members",
+            &anonymous,
+            json!({"author_name": "Anon", "body": "Let me in"}),
+        )
+        .await;
+    let body = assert_error(refused, StatusCode::FORBIDDEN, ErrorCode::SignInRequired).await;
+    assert_eq!(body.error.message, "Sign in to comment on this site.");
+
+    let session = signed_in(&app, "m1", "member-1", "Member", &[]).await;
+    let posted = app
+        .request(Method::POST, "/articles/members/comments", Some(&anonymous))
+        .header("X-Chime-Session", &session)
+        .json(&json!({"author_name": "", "body": "Members only"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(posted.status(), StatusCode::CREATED);
+    let comment: Value = posted.json().await.expect("comment");
+    let id = comment["id"].as_str().expect("id");
+
+    // Reacting, on the article and on a comment, both ways.
+    for (method, path) in [
+        (Method::PUT, "/articles/members/reactions/like".to_owned()),
+        (
+            Method::DELETE,
+            "/articles/members/reactions/like".to_owned(),
+        ),
+        (Method::PUT, format!("/comments/{id}/reactions/love")),
+        (Method::DELETE, format!("/comments/{id}/reactions/love")),
+    ] {
+        let refused = app
+            .send(method.clone(), &path, Some(&anonymous), None)
+            .await;
+        assert_error(refused, StatusCode::FORBIDDEN, ErrorCode::SignInRequired).await;
+        let allowed = app
+            .request(method, &path, Some(&anonymous))
+            .header("X-Chime-Session", &session)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(allowed.status(), StatusCode::OK, "{path}");
+    }
+    // Reading and reporting stay open to everyone.
+    let list: CommentList = app.list("members", "", Some(&anonymous)).await;
+    assert_eq!(list.total, 1);
+    let report = app
+        .send(
+            Method::POST,
+            &format!("/comments/{id}/reports"),
+            Some(&anonymous),
+            Some(json!({"reason": "spam"})),
+        )
+        .await;
+    assert_eq!(report.status(), StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn by_default_anyone_may_post_and_react_and_config_says_so() {
+    let app = spawn_app().await;
+    let config: ConfigResponse = app
+        .send(Method::GET, "/config", None, None)
+        .await
+        .json()
+        .await
+        .expect("config");
+    assert!(!config.sign_in);
+    assert_eq!(config.posting, Audience::Anyone);
+    assert_eq!(config.reacting, Audience::Anyone);
 }

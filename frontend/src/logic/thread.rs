@@ -375,7 +375,7 @@ pub(crate) mod tests {
             parent_id: parent.map(cid),
             author: Author {
                 name: format!("author {id}"),
-                verified: false,
+                ..Author::default()
             },
             body: format!("body {id}"),
             html: format!("<p>body {id}</p>"),

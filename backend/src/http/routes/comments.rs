@@ -123,7 +123,7 @@ async fn create(
     let poster = Poster {
         reader: &reader,
         address: &address,
-        site_name: signed_in.as_ref().map(|s| s.account.name.as_str()),
+        account: signed_in.as_ref().map(|s| &s.account),
     };
     let comment = comments::post(&state, &article, body, poster, key.as_ref()).await?;
     Ok((StatusCode::CREATED, Json(comment)))

@@ -68,6 +68,9 @@ async fn config(State(state): State<AppState>, headers: HeaderMap) -> Response {
         limits: state.settings.limits,
         reaction_kinds: ReactionKind::ALL.into_iter().map(Into::into).collect(),
         edit_window_seconds: state.settings.edit_window.as_secs(),
+        sign_in: !state.settings.sso_secrets.is_empty(),
+        posting: state.settings.posting,
+        reacting: state.settings.reacting,
     };
     caching::json(&headers, &config, Policy::Config)
 }

@@ -1,16 +1,35 @@
 //! Reactions on `/articles/{article}` and `/comments/{id}`.
 
 use crate::http::caching::{self, Policy};
-use crate::http::error::ApiResult;
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiPath, MaybeReader, Reader};
 use crate::service::reactions;
+use crate::service::sso::{self, Act, SignedIn};
 use crate::state::AppState;
+use crate::store::ReaderHash;
+use axum::extract::FromRequestParts;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use chime_shared::{ArticleId, ReactionKind, ReactionsResponse};
+
+/// A reader who may react: anyone, or (as the site says) only a reader
+/// signed in with its accounts.
+struct Reactor(ReaderHash);
+
+impl FromRequestParts<AppState> for Reactor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Reader(reader) = Reader::from_request_parts(parts, state).await?;
+        let signed_in = parts.extensions.get::<SignedIn>().is_some();
+        sso::permit(state.settings.reacting, signed_in, Act::React)?;
+        Ok(Self(reader))
+    }
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -46,7 +65,7 @@ async fn on_article(
     article: String,
     kind: String,
     on: bool,
-    reader: crate::store::ReaderHash,
+    Reactor(reader): Reactor,
 ) -> ApiResult<Json<ReactionsResponse>> {
     let article = ArticleId::parse(&article)?;
     let kind = ReactionKind::parse(&kind)?;
@@ -58,17 +77,17 @@ async fn on_article(
 async fn add_to_article(
     State(state): State<AppState>,
     ApiPath((article, kind)): ApiPath<(String, String)>,
-    Reader(reader): Reader,
+    reactor: Reactor,
 ) -> ApiResult<Json<ReactionsResponse>> {
-    on_article(state, article, kind, true, reader).await
+    on_article(state, article, kind, true, reactor).await
 }
 
 async fn take_from_article(
     State(state): State<AppState>,
     ApiPath((article, kind)): ApiPath<(String, String)>,
-    Reader(reader): Reader,
+    reactor: Reactor,
 ) -> ApiResult<Json<ReactionsResponse>> {
-    on_article(state, article, kind, false, reader).await
+    on_article(state, article, kind, false, reactor).await
 }
 
 async fn on_comment(
@@ -76,7 +95,7 @@ async fn on_comment(
     id: String,
     kind: String,
     on: bool,
-    reader: crate::store::ReaderHash,
+    Reactor(reader): Reactor,
 ) -> ApiResult<Json<ReactionsResponse>> {
     let kind = ReactionKind::parse(&kind)?;
     Ok(Json(
@@ -87,15 +106,15 @@ async fn on_comment(
 async fn add_to_comment(
     State(state): State<AppState>,
     ApiPath((id, kind)): ApiPath<(String, String)>,
-    Reader(reader): Reader,
+    reactor: Reactor,
 ) -> ApiResult<Json<ReactionsResponse>> {
-    on_comment(state, id, kind, true, reader).await
+    on_comment(state, id, kind, true, reactor).await
 }
 
 async fn take_from_comment(
     State(state): State<AppState>,
     ApiPath((id, kind)): ApiPath<(String, String)>,
-    Reader(reader): Reader,
+    reactor: Reactor,
 ) -> ApiResult<Json<ReactionsResponse>> {
-    on_comment(state, id, kind, false, reader).await
+    on_comment(state, id, kind, false, reactor).await
 }

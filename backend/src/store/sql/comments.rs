@@ -97,12 +97,14 @@ where
     where
         E: Executor<'e, Database = D>,
     {
+        let badges = badges_column(&new.author_badges)?;
         let row = sqlx::query(
             "INSERT INTO comments (article_id, parent_id, root_id, depth, author_name, \
-             author_reader, body, html, created_at, idempotency_key, state, hidden_reason) \
+             author_reader, body, html, created_at, idempotency_key, state, hidden_reason, \
+             author_account, author_badges) \
              SELECT a.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, \
              CASE WHEN $10 IS NOT NULL OR a.premoderate THEN 'pending' ELSE 'visible' END, \
-             COALESCE($10, CASE WHEN a.premoderate THEN $11 END) \
+             COALESCE($10, CASE WHEN a.premoderate THEN $11 END), $13, $14 \
              FROM articles a WHERE a.key = $12 \
              RETURNING id, state, hidden_reason",
         )
@@ -118,6 +120,8 @@ where
         .bind(new.hold.as_deref())
         .bind(PREMODERATED)
         .bind(new.article.as_str())
+        .bind(new.author_account)
+        .bind(badges.as_deref())
         .fetch_optional(executor)
         .await?;
         let Some(row) = row else { return Ok(None) };
@@ -180,6 +184,8 @@ where
             depth: new.depth,
             author_name: new.author_name,
             author_reader: new.author_reader,
+            author_account: new.author_account,
+            author_badges: new.author_badges,
             body: new.body,
             html: new.html,
             created_at: new.created_at,
@@ -360,4 +366,15 @@ fn is_unique_violation(cause: &(dyn std::error::Error + 'static)) -> bool {
         Some(sqlx::Error::Database(db)) => db.is_unique_violation(),
         _ => false,
     }
+}
+
+/// How a comment's badges are stored: a JSON list, NULL for none (every
+/// anonymous comment), so reading them costs nothing for most comments.
+fn badges_column(badges: &[String]) -> StoreResult<Option<String>> {
+    if badges.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(badges)
+        .map(Some)
+        .map_err(|e| StoreError::Internal(e.into()))
 }

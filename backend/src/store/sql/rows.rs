@@ -8,7 +8,7 @@ use sqlx::{ColumnIndex, Decode, Row, Type};
 
 /// The columns of a comment, with its article's key.
 pub const COMMENT_COLUMNS: &str = "c.id, a.key AS article, c.parent_id, c.root_id, c.depth, \
-     c.author_name, c.author_reader, c.body, c.html, c.created_at, c.edited_at, c.state, \
+     c.author_name, c.author_reader, c.author_account, c.author_badges, c.body, c.html, c.created_at, c.edited_at, c.state, \
      c.hidden_reason, c.visible_descendants, c.report_count, \
      c.r_like, c.r_love, c.r_laugh, c.r_wow, c.r_sad, c.r_angry, \
      c.proposed_body, c.proposed_html, c.proposed_at";
@@ -70,6 +70,11 @@ where
         depth: row.try_get("depth")?,
         author_name: row.try_get("author_name")?,
         author_reader: row.try_get("author_reader")?,
+        author_account: row.try_get("author_account")?,
+        author_badges: match row.try_get::<Option<String>, _>("author_badges")? {
+            Some(list) => serde_json::from_str(&list).map_err(undecodable)?,
+            None => Vec::new(),
+        },
         body: row.try_get("body")?,
         html: row.try_get("html")?,
         created_at: row.try_get("created_at")?,

@@ -1,0 +1,5 @@
+-- A comment by a reader the site vouches for keeps which account wrote it
+-- (so it shows as verified) and the account's badges when it was posted
+-- (a JSON list; NULL when there were none, as for every anonymous comment).
+ALTER TABLE comments ADD COLUMN author_account INTEGER;
+ALTER TABLE comments ADD COLUMN author_badges TEXT;
