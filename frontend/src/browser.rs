@@ -60,8 +60,9 @@ pub fn now() -> time::OffsetDateTime {
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
-/// Dispatches `chime:{name}` on the host element with a JSON-ish detail.
-pub fn dispatch(host: &web_sys::HtmlElement, name: &str, detail: &[(&str, JsValue)]) {
+/// Dispatches `chime:{name}` on the host element with a JSON-ish detail;
+/// false when a listener canceled it.
+pub fn dispatch(host: &web_sys::HtmlElement, name: &str, detail: &[(&str, JsValue)]) -> bool {
     let object = js_sys::Object::new();
     for (key, value) in detail {
         let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), value);
@@ -70,11 +71,10 @@ pub fn dispatch(host: &web_sys::HtmlElement, name: &str, detail: &[(&str, JsValu
     init.set_detail(&object);
     init.set_bubbles(true);
     init.set_composed(true);
-    if let Ok(event) =
-        web_sys::CustomEvent::new_with_event_init_dict(&format!("chime:{name}"), &init)
-    {
-        let _ = host.dispatch_event(&event);
-    }
+    init.set_cancelable(true);
+    web_sys::CustomEvent::new_with_event_init_dict(&format!("chime:{name}"), &init)
+        .and_then(|event| host.dispatch_event(&event))
+        .unwrap_or(true)
 }
 
 /// Whether the reader asked for less motion.

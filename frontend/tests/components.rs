@@ -97,7 +97,7 @@ fn comment(id: &str, parent: Option<&str>, own: bool) -> Comment {
         parent_id: parent.map(|p| CommentId::parse(p).expect("an id")),
         author: Author {
             name: "Ada".into(),
-            verified: false,
+            ..Author::default()
         },
         body: "*hi* there".into(),
         html: "<p><em>hi</em> there</p>".into(),

@@ -21,6 +21,15 @@ function say(el, text) {
 }
 
 class ChimeComments extends HTMLElement {
+  static observedAttributes = ["sso-token"];
+  // The widget's own: called with the new token when the page signs its
+  // reader in or out.
+  #token;
+
+  attributeChangedCallback(name, old, value) {
+    if (old !== value) this.#token?.(value);
+  }
+
   connectedCallback() {
     if (this.shadowRoot) return;
     const root = this.attachShadow({ mode: "open" });
@@ -55,7 +64,7 @@ class ChimeComments extends HTMLElement {
     try {
       const m = await load();
       mount.textContent = "";
-      m.mount(
+      this.#token = m.mount(
         mount,
         this,
         this.getAttribute("article") || "",

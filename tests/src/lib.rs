@@ -85,6 +85,12 @@ pub struct Options {
     pub theme: Option<&'static str>,
     /// A style sheet of the host page's own.
     pub host_css: Option<&'static str>,
+    /// The site has its own accounts: the backend shares the site's secret
+    /// (`chime_test_support::sso::SECRET`), the element has an
+    /// `sso-login-url` (the host's `/login`), and the page signs its
+    /// reader in and out with `signIn(id, name, badges)` and `signOut()`,
+    /// its server signing the token (`/token`).
+    pub sso: bool,
 }
 
 /// One test's world: backend, host page, browser.
@@ -114,6 +120,11 @@ fn host_page(backend: &str, article: &str, options: &Options) -> String {
         .map(|t| format!(r#" theme="{t}""#))
         .unwrap_or_default();
     let css = options.host_css.unwrap_or_default();
+    let sso = if options.sso {
+        r#" sso-login-url="/login?from=article""#
+    } else {
+        ""
+    };
     let spacer = if options.spacer {
         r#"<div id="spacer" style="height:4000px">Scroll down</div>"#
     } else {
@@ -130,16 +141,48 @@ window.addEventListener("error", e => window.__errors.push(String(e.message)));
 window.addEventListener("unhandledrejection", e => window.__errors.push(String(e.reason)));
 const err = console.error; console.error = (...a) => {{ window.__errors.push(a.join(" ")); err(...a); }};
 window.__events = [];
-for (const n of ["chime:loaded", "chime:posted", "chime:error"]) document.addEventListener(n, e => window.__events.push([n, e.detail]));
+for (const n of ["chime:loaded", "chime:posted", "chime:error", "chime:signed-in", "chime:signed-out", "chime:login-request"]) document.addEventListener(n, e => window.__events.push([n, e.detail]));
+// The site's own sign-in: its server signs a token for its reader.
+window.signIn = async (id, name, badges = []) => {{
+  const q = new URLSearchParams({{ id, name, badges: badges.join(",") }});
+  const token = await (await fetch("/token?" + q)).text();
+  document.querySelector("chime-comments").setAttribute("sso-token", token);
+}};
+window.signOut = () => document.querySelector("chime-comments").removeAttribute("sso-token");
 </script></head><body>
 <h1>A host article</h1><p>Text of the article.</p>
 {spacer}
 <h2>Public Reaction</h2>
 <script type="module" src="{backend}/widget/chime.js"></script>
-<chime-comments article="{article}"{theme}></chime-comments>
+<chime-comments article="{article}"{theme}{sso}></chime-comments>
 </body></html>"#
     )
 }
+
+/// The host site's server signing a token for its reader (as EMBED.md
+/// tells a site to): `/token?id=…&name=…&badges=a,b`.
+async fn site_token(
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let badges: Vec<&str> = q
+        .get("badges")
+        .map(|b| b.split(',').filter(|b| !b.is_empty()).collect())
+        .unwrap_or_default();
+    let jti = format!(
+        "{now}-{}",
+        NEXT_JTI.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    chime_test_support::sso::token(
+        now,
+        &jti,
+        q.get("id").map_or("", String::as_str),
+        q.get("name").map_or("", String::as_str),
+        &badges,
+    )
+}
+
+static NEXT_JTI: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl World {
     /// Starts everything; the host page embeds `article`.
@@ -164,6 +207,12 @@ impl World {
         // tests of screening turn these rules back on.
         settings.screening.min_form_ms = 0;
         settings.screening.repeat_window_ms = 0;
+        if options.sso {
+            settings.sso_secrets = vec![
+                chime_backend::startup::config::SsoSecret::parse(chime_test_support::sso::SECRET)
+                    .map_err(|e| e.to_string())?,
+            ];
+        }
         if let Some(tune) = options.tune {
             tune(&mut settings);
         }
@@ -191,7 +240,16 @@ impl World {
                 "/",
                 axum::routing::get(move || async move { axum::response::Html(page) }),
             )
-            .route("/more/{n}", axum::routing::get(more));
+            .route("/more/{n}", axum::routing::get(more))
+            .route("/token", axum::routing::get(site_token))
+            .route(
+                "/login",
+                axum::routing::get(|| async {
+                    axum::response::Html(
+                        "<!doctype html><title>Sign in</title><h1>The site's sign-in page</h1>",
+                    )
+                }),
+            );
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", host_port)).await?;
         tokio::spawn(async move { axum::serve(listener, host_app).await });
 

@@ -78,11 +78,11 @@ impl Prepared {
             header::CACHE_CONTROL,
             HeaderValue::from_static(policy.header()),
         );
-        // Answers differ by reader; the CORS layer adds `Origin` itself.
-        headers.append(
-            header::VARY,
-            HeaderValue::from_static(chime_shared::READER_HEADER),
-        );
+        // Answers differ by reader (anonymous or signed in); the CORS layer
+        // adds `Origin` itself.
+        for by in [chime_shared::READER_HEADER, chime_shared::SESSION_HEADER] {
+            headers.append(header::VARY, HeaderValue::from_static(by));
+        }
         response
     }
 }

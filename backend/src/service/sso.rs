@@ -199,11 +199,13 @@ pub async fn exchange(
         }
     }
     let user = checked.user;
+    let longest = settings.limits.author_name_max_chars;
     let name = user
         .username
-        .clone()
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| checked.user_id.clone());
+        .as_deref()
+        .map(|n| shown_name(n, longest))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| shown_name(&checked.user_id, longest));
     let account = state
         .store
         .upsert_account(
@@ -252,6 +254,21 @@ pub async fn session(state: &crate::state::AppState, raw: &str) -> super::Outcom
         reader: state.readers.account(&account.site_id),
         account,
     })
+}
+
+/// The name a site's reader is shown under: as the site spelled it, less
+/// control characters (a name is one line), cut to the longest name
+/// Chime shows, so every account can post.
+fn shown_name(raw: &str, longest: usize) -> String {
+    raw.chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(longest)
+        .collect::<String>()
+        .trim_end()
+        .to_owned()
 }
 
 /// What a site may keep to its signed-in readers.

@@ -373,3 +373,28 @@ async fn by_default_anyone_may_post_and_react_and_config_says_so() {
     assert_eq!(config.posting, Audience::Anyone);
     assert_eq!(config.reacting, Audience::Anyone);
 }
+
+#[tokio::test]
+async fn a_site_name_too_long_or_with_control_characters_is_cut_to_one_chime_can_show() {
+    let app = signed_app().await;
+    let raw = format!("Mei\u{7}{}", "x".repeat(80));
+    let token = chime_test_support::sso::token(now(&app), "long", "site-long", &raw, &[]);
+    let session: SsoSession = exchange(&app, &token).await.json().await.expect("session");
+    let shown = format!("Mei{}", "x".repeat(47));
+    assert_eq!(session.reader.name, shown);
+    let posted = app
+        .request(Method::POST, "/articles/long/comments", Some(&reader()))
+        .header("X-Chime-Session", &session.session)
+        .json(&json!({"author_name": "", "body": "Posted under a long name"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(posted.status(), StatusCode::CREATED);
+    let comment: Value = posted.json().await.expect("comment");
+    assert_eq!(comment["author"]["name"], shown.as_str());
+
+    // Only control characters: the site's id stands in.
+    let token = chime_test_support::sso::token(now(&app), "blank", "site-8", "\u{1}\u{2} ", &[]);
+    let session: SsoSession = exchange(&app, &token).await.json().await.expect("session");
+    assert_eq!(session.reader.name, "site-8");
+}

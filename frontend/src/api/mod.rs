@@ -5,7 +5,7 @@ pub mod moderation;
 
 use chime_shared::{
     Comment, CommentList, EditComment, ErrorCode, IDEMPOTENCY_HEADER, NewComment, NewReport,
-    READER_HEADER, ReactionKind, ReactionsResponse, SortOrder,
+    READER_HEADER, ReactionKind, ReactionsResponse, SESSION_HEADER, SortOrder, SsoExchange,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
@@ -52,11 +52,13 @@ impl ApiFailure {
     }
 }
 
-/// Where the API is and who is asking.
+/// Where the API is and who is asking: this browser's reader, and the
+/// site's signed-in reader when there is one.
 #[derive(Debug, Clone)]
 pub struct Api {
     base: String,
     reader: String,
+    pub session: Option<String>,
 }
 
 fn encode(segment: &str) -> String {
@@ -69,6 +71,7 @@ impl Api {
         Self {
             base: format!("{}{}", origin.trim_end_matches('/'), chime_shared::API_BASE),
             reader,
+            session: None,
         }
     }
 
@@ -78,7 +81,39 @@ impl Api {
     }
 
     fn with_reader(&self, builder: RequestBuilder) -> RequestBuilder {
-        builder.header(READER_HEADER, &self.reader)
+        let builder = builder.header(READER_HEADER, &self.reader);
+        match &self.session {
+            Some(session) => builder.header(SESSION_HEADER, session),
+            None => builder,
+        }
+    }
+
+    /// Exchanges the site's token for a session (API.md, "Signed-in
+    /// readers"): the answer's JSON text, which the widget keeps as it is.
+    pub async fn sign_in(&self, token: &str) -> Result<String, ApiFailure> {
+        let body = SsoExchange {
+            token: token.to_owned(),
+        };
+        let response = Request::post(&format!("{}/sso/session", self.base))
+            .header("Content-Type", "application/json")
+            .body(encode_json(&body))
+            .map_err(|_| ApiFailure::offline())?
+            .send()
+            .await
+            .map_err(|_| ApiFailure::offline())?;
+        if !response.ok() {
+            return Err(Self::failure(response).await);
+        }
+        response.text().await.map_err(|_| ApiFailure::offline())
+    }
+
+    /// Ends a session on the server; a failure only leaves it to expire.
+    pub async fn sign_out(&self, session: &str) {
+        let url = format!("{}/sso/session", self.base);
+        let _ = Request::delete(&url)
+            .header(SESSION_HEADER, session)
+            .send()
+            .await;
     }
 
     pub(crate) async fn answer<T: DeserializeOwned>(

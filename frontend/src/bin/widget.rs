@@ -4,7 +4,8 @@
 
 fn main() {}
 
-/// Mounts the widget into `target` (inside the shadow root of `host`).
+/// Mounts the widget into `target` (inside the shadow root of `host`);
+/// returns what to call when the element's `sso-token` changes.
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn mount(
@@ -15,6 +16,6 @@ pub fn mount(
     sort: String,
     theme: String,
     lang: String,
-) {
-    chime_frontend::widget::mount(target, host, article, api, sort, theme, lang);
+) -> wasm_bindgen::JsValue {
+    chime_frontend::widget::mount(target, host, article, api, sort, theme, lang)
 }

@@ -109,6 +109,7 @@ fn meta(ctx: Ctx, data: RwSignal<Comment>, lang: StoredValue<Option<String>>) ->
     view! {
         <header class="chime-meta">
             <span class="chime-author" lang=lang.get_value()>{move || data.with(|c| c.author.name.clone())}</span>
+            {data.with_untracked(|c| super::sso::marks(c.author.verified, c.author.badges.clone()))}
             <time
                 tabindex="0"
                 datetime=move || data.with(|c| exact(c.created_at))

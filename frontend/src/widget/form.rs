@@ -2,7 +2,7 @@
 //! per article (and per reply) until the server has it; retries reuse one
 //! idempotency key, so nothing is posted twice.
 
-use super::Ctx;
+use super::{Ctx, sso};
 use crate::browser;
 use crate::logic::draft::{self, Draft, NAME_KEY};
 use chime_shared::{
@@ -81,11 +81,15 @@ impl Form {
     /// shown beside its field).
     fn request(&self) -> Option<NewComment> {
         let limits = self.ctx.limits.get_untracked();
-        let checked = AuthorName::parse(&self.name.get_untracked(), limits.author_name_max_chars)
-            .and_then(|author| {
-                CommentBody::parse(&self.body.get_untracked(), limits.body_max_chars)
-                    .map(|body| (author, body))
-            });
+        // A signed-in reader posts under the site's name (the server's).
+        let name = match self.ctx.me.get_untracked() {
+            Some(me) => me.name,
+            None => self.name.get_untracked(),
+        };
+        let checked = AuthorName::parse(&name, limits.author_name_max_chars).and_then(|author| {
+            CommentBody::parse(&self.body.get_untracked(), limits.body_max_chars)
+                .map(|body| (author, body))
+        });
         let (author, text) = match checked {
             Ok(fields) => fields,
             Err(e) => {
@@ -104,7 +108,8 @@ impl Form {
     }
 
     fn submit(self) {
-        if self.sending.get_untracked() {
+        if self.sending.get_untracked() || !sso::may(self.ctx, |a| a.posting, "Sign in to comment.")
+        {
             return;
         }
         let Some(request) = self.request() else {
@@ -203,13 +208,25 @@ pub fn CommentForm(
 
     view! {
         <form
-            class="chime-form"
-            class:chime-reply-form=is_reply
+            class=move || {
+                let mut class = String::from("chime-form");
+                for (on, name) in [
+                    (is_reply, " chime-reply-form"),
+                    (ctx.me.with(Option::is_some), " chime-signed-in"),
+                    (!sso::may_post(ctx), " chime-locked"),
+                ] {
+                    if on {
+                        class.push_str(name);
+                    }
+                }
+                class
+            }
             data-testid=if is_reply { "reply-form" } else { "comment-form" }
             on:submit=submit
             novalidate
         >
-            <label class="chime-field">
+            <div class="chime-identity">{sso::identity(ctx)}</div>
+            <label class="chime-field chime-name">
                 <span class="chime-label">"Your name"</span>
                 <input
                     type="text"

@@ -5,6 +5,7 @@ pub mod comment;
 pub mod form;
 mod live;
 pub mod reactions;
+pub mod sso;
 
 use crate::api::Api;
 use crate::browser;
@@ -34,6 +35,10 @@ pub struct Ctx {
     pub lang: StoredValue<String>,
     pub host: StoredValue<web_sys::HtmlElement, LocalStorage>,
     pub limits: RwSignal<Limits>,
+    /// Who may post and react, and whether readers can sign in.
+    pub access: RwSignal<sso::Access>,
+    /// The reader the site signed in, if any.
+    pub me: RwSignal<Option<chime_shared::SignedInReader>>,
     pub edit_window_secs: RwSignal<u64>,
     listing: StoredValue<Listing>,
     signals: StoredValue<Signals>,
@@ -68,6 +73,8 @@ impl Ctx {
             lang: StoredValue::new(String::new()),
             host: StoredValue::new_local(host),
             limits: RwSignal::new(Limits::default()),
+            access: RwSignal::new(sso::Access::default()),
+            me: RwSignal::new(None),
             edit_window_secs: RwSignal::new(15 * 60),
             listing: StoredValue::new(Listing::default()),
             signals: StoredValue::new(Signals::default()),
@@ -165,6 +172,9 @@ impl Ctx {
 
     /// Tells the page about a failure too.
     pub fn failed(&self, failure: &crate::api::ApiFailure) {
+        if failure.code == "session_expired" {
+            sso::session_ended(*self);
+        }
         self.say(failure.message.clone());
         let code = failure.code.as_str();
         self.host.with_value(|host| {
@@ -208,6 +218,22 @@ impl Ctx {
         });
     }
 
+    /// Loads the article's reactions (again: after signing in, "mine"
+    /// changes).
+    pub fn load_article_reactions(&self) {
+        let ctx = *self;
+        leptos::task::spawn_local(async move {
+            let api = ctx.api.get_value();
+            if let Ok(r) = api.article_reactions(&ctx.article.get_value()).await {
+                ctx.article_reactions
+                    .set(crate::logic::reactions::ReactionState {
+                        counts: r.counts,
+                        mine: r.mine,
+                    });
+            }
+        });
+    }
+
     /// Loads the next page.
     pub fn load_more(&self) {
         let ctx = *self;
@@ -235,6 +261,8 @@ impl Ctx {
 
 /// Mounts the widget into `target` (inside the shadow root of `host`).
 /// Exported to `chime.js` by the `chime-widget` binary.
+///
+/// Returns what `chime.js` calls when the element's `sso-token` changes.
 pub fn mount(
     target: web_sys::HtmlElement,
     host: web_sys::HtmlElement,
@@ -243,18 +271,27 @@ pub fn mount(
     sort: String,
     theme: String,
     lang: String,
-) {
+) -> JsValue {
     let theme = match theme.as_str() {
         "light" | "dark" => theme,
         _ => "auto".to_owned(),
     };
+    let mounted = std::rc::Rc::new(std::cell::Cell::new(None));
+    let slot = mounted.clone();
     leptos::mount::mount_to(target, move || {
         let ctx = Ctx::new(&api, article, host);
+        slot.set(Some(ctx));
         ctx.sort.set(SortOrder::parse(&sort).unwrap_or_default());
         ctx.lang.set_value(lang);
         view! { <Widget ctx=ctx theme=theme/> }
     })
     .forget();
+    Closure::<dyn Fn(Option<String>)>::new(move |token: Option<String>| {
+        if let Some(ctx) = mounted.get() {
+            sso::set_token(ctx, token);
+        }
+    })
+    .into_js_value()
 }
 
 /// The widget: header with the count and the article's reactions, the
@@ -262,12 +299,17 @@ pub fn mount(
 /// markup.
 #[component]
 fn Widget(ctx: Ctx, theme: String) -> impl IntoView {
-    ctx.reload();
+    sso::start(ctx);
     live::connect(ctx);
     leptos::task::spawn_local(async move {
         if let Ok(config) = ctx.api.get_value().config().await {
             ctx.limits.set(config.limits);
             ctx.edit_window_secs.set(config.edit_window_seconds);
+            ctx.access.set(sso::Access {
+                sign_in: config.sign_in,
+                posting: config.posting,
+                reacting: config.reacting,
+            });
         }
     });
     // Relative times are redrawn twice a minute.

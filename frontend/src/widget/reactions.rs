@@ -31,19 +31,18 @@ fn button(
     }
 }
 
+fn may_react(ctx: Ctx) -> bool {
+    super::sso::may(ctx, |a| a.reacting, "Sign in to react.")
+}
+
 /// The article's reactions bar.
 #[component]
 pub fn ArticleReactions(ctx: Ctx) -> impl IntoView {
-    leptos::task::spawn_local(async move {
-        let api = ctx.api.get_value();
-        if let Ok(r) = api.article_reactions(&ctx.article.get_value()).await {
-            ctx.article_reactions.set(ReactionState {
-                counts: r.counts,
-                mine: r.mine,
-            });
-        }
-    });
+    ctx.load_article_reactions();
     let toggle = move |kind: ReactionKind| {
+        if !may_react(ctx) {
+            return;
+        }
         let before = ctx.article_reactions.get_untracked();
         let (after, adding) = before.toggled(kind);
         ctx.article_reactions.set(after);
@@ -87,6 +86,9 @@ pub fn comment_reactions(
     });
     let id = StoredValue::new(id);
     let toggle = move |kind: ReactionKind| {
+        if !may_react(ctx) {
+            return;
+        }
         let before = state.get_untracked();
         let (after, adding) = before.toggled(kind);
         let target = id.get_value();
