@@ -148,6 +148,15 @@ impl From<ServiceError> for ApiError {
                 ErrorCode::TokenReplayed,
                 "This sign-in token was used before; sign in again.".into(),
             ),
+            ServiceError::NameTaken => {
+                return Self::Client {
+                    code: ErrorCode::ValidationFailed,
+                    message: "That name belongs to a reader signed in with this site's account; \
+                              please choose another."
+                        .into(),
+                    field: Some("author_name".into()),
+                };
+            }
             ServiceError::SignInRequired(act) => (
                 ErrorCode::SignInRequired,
                 match act {

@@ -363,6 +363,9 @@ pub async fn post(
         .account
         .map_or(request.author_name.as_str(), |a| &a.name);
     let author = AuthorName::parse(name, limits.author_name_max_chars)?;
+    if poster.account.is_none() && !state.settings.sso_secrets.is_empty() {
+        super::names::ensure_free(state, author.as_str()).await?;
+    }
     let body = CommentBody::parse(&request.body, limits.body_max_chars)?;
     let (parent_id, root_id, depth) = match request.parent_id.as_deref() {
         None => (None, None, 0),

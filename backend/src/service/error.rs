@@ -62,6 +62,9 @@ pub enum Error {
     /// A site's sign-in token whose `jti` was exchanged before.
     #[error("the token was used before")]
     TokenReplayed,
+    /// An anonymous reader's name is a signed-in reader's (folded).
+    #[error("the name is a signed-in reader's")]
+    NameTaken,
     /// Only readers signed in with the site's accounts may do this.
     #[error("only signed-in readers may {0}")]
     SignInRequired(crate::service::sso::Act),

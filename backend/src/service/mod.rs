@@ -7,6 +7,7 @@ pub mod cursor;
 mod error;
 pub mod lifecycle;
 pub mod moderation;
+pub mod names;
 pub mod reactions;
 pub mod render;
 pub mod screening;

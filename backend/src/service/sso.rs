@@ -211,6 +211,7 @@ pub async fn exchange(
         .upsert_account(
             &crate::store::SiteAccount {
                 site_id: checked.user_id.clone(),
+                name_key: super::names::fold(&name),
                 name,
                 email: user.email,
                 badges: user.badges,

@@ -100,6 +100,7 @@ const TABLES: &[Table] = &[
             ("url", OptText),
             ("created_at", Int),
             ("updated_at", Int),
+            ("name_key", OptText),
         ],
         serial: true,
     },

@@ -257,6 +257,8 @@ pub struct AccountRecord {
 pub struct SiteAccount {
     pub site_id: String,
     pub name: String,
+    /// The name folded for comparison (`service::names::fold`).
+    pub name_key: String,
     pub email: Option<String>,
     pub badges: Vec<String>,
     pub url: Option<String>,
@@ -515,6 +517,9 @@ pub trait CommentStore: Send + Sync + 'static {
     /// Makes the site's reader, or brings their name, email, badges and
     /// link up to date.
     async fn upsert_account(&self, account: &SiteAccount, at: i64) -> StoreResult<AccountRecord>;
+
+    /// Whether a signed-in reader's name folds to `name_key`.
+    async fn name_in_use(&self, name_key: &str) -> StoreResult<bool>;
 
     /// Starts a signed-in reader's session.
     async fn create_reader_session(

@@ -398,3 +398,66 @@ async fn a_site_name_too_long_or_with_control_characters_is_cut_to_one_chime_can
     let session: SsoSession = exchange(&app, &token).await.json().await.expect("session");
     assert_eq!(session.reader.name, "site-8");
 }
+
+#[tokio::test]
+async fn an_anonymous_reader_cannot_post_under_a_signed_in_readers_name() {
+    let app = signed_app().await;
+    let session = signed_in(&app, "n1", "site-mei", "Mei Lin", &["Staff"]).await;
+    for name in [
+        "Mei Lin",
+        "mei lin",
+        "Меі Lin",
+        "Ｍｅｉ Ｌｉｎ",
+        "Mei\u{200B} Lin",
+    ] {
+        let refused = app
+            .post_comment(
+                "names",
+                &reader(),
+                json!({"author_name": name, "body": "Pretending"}),
+            )
+            .await;
+        let body = assert_error(
+            refused,
+            StatusCode::BAD_REQUEST,
+            ErrorCode::ValidationFailed,
+        )
+        .await;
+        assert_eq!(body.error.field.as_deref(), Some("author_name"), "{name:?}");
+    }
+    // Another name is fine; the reader themself posts under theirs.
+    let other = app
+        .post_comment(
+            "names",
+            &reader(),
+            json!({"author_name": "Mei Ling", "body": "A different person"}),
+        )
+        .await;
+    assert_eq!(other.status(), StatusCode::CREATED);
+    let own = app
+        .request(Method::POST, "/articles/names/comments", Some(&reader()))
+        .header("X-Chime-Session", &session)
+        .json(&json!({"author_name": "", "body": "The real one"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(own.status(), StatusCode::CREATED);
+    // Renamed by the site: the old name is free again, the new one taken.
+    signed_in(&app, "n2", "site-mei", "Mei L. Chen", &[]).await;
+    let freed = app
+        .post_comment(
+            "names",
+            &reader(),
+            json!({"author_name": "Mei Lin", "body": "Now I may"}),
+        )
+        .await;
+    assert_eq!(freed.status(), StatusCode::CREATED);
+    let taken = app
+        .post_comment(
+            "names",
+            &reader(),
+            json!({"author_name": "MEI L. CHEN", "body": "Not this one"}),
+        )
+        .await;
+    assert_eq!(taken.status(), StatusCode::BAD_REQUEST);
+}

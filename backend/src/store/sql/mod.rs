@@ -663,10 +663,11 @@ where
         let badges =
             serde_json::to_string(&account.badges).map_err(|e| StoreError::Internal(e.into()))?;
         let row = sqlx::query(
-            "INSERT INTO accounts (site_id, name, email, badges, url, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6) \
+            "INSERT INTO accounts (site_id, name, email, badges, url, created_at, updated_at, \
+             name_key) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) \
              ON CONFLICT (site_id) DO UPDATE SET name = excluded.name, email = excluded.email, \
-             badges = excluded.badges, url = excluded.url, updated_at = excluded.updated_at \
+             badges = excluded.badges, url = excluded.url, updated_at = excluded.updated_at, \
+             name_key = excluded.name_key \
              RETURNING *",
         )
         .bind(account.site_id.as_str())
@@ -675,9 +676,19 @@ where
         .bind(badges.as_str())
         .bind(account.url.as_deref())
         .bind(at)
+        .bind(account.name_key.as_str())
         .fetch_one(&self.writer)
         .await?;
         Ok(account_of(&row)?)
+    }
+
+    async fn name_in_use(&self, name_key: &str) -> StoreResult<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM accounts WHERE name_key = $1 LIMIT 1")
+                .bind(name_key)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(found.is_some())
     }
 
     async fn create_reader_session(

@@ -3,3 +3,8 @@
 -- (a JSON list; NULL when there were none, as for every anonymous comment).
 ALTER TABLE comments ADD COLUMN author_account INTEGER;
 ALTER TABLE comments ADD COLUMN author_badges TEXT;
+
+-- A signed-in reader's name folded for comparison (case, look-alike
+-- letters): an anonymous reader may not post under it.
+ALTER TABLE accounts ADD COLUMN name_key TEXT;
+CREATE INDEX accounts_name_key ON accounts (name_key);
