@@ -31,7 +31,7 @@ pub struct Shared {
     /// First pages of recently read threads.
     pub pages: Arc<PageCache>,
     /// What new comments go through.
-    pub screening: crate::service::screening::Screening,
+    pub screening: Arc<crate::service::screening::Screening>,
     /// Cancelled when the server stops, so open event streams end.
     pub shutdown: CancellationToken,
 }

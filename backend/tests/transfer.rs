@@ -169,12 +169,12 @@ async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings(
         )
         .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
-    chime_backend::service::moderation::add_moderator(
+    chime_backend::service::admin::add_moderator(
         source.state.store.as_ref(),
         "mover",
         "a long enough password".to_owned(),
         chime_shared::Role::Admin,
-        0,
+        chime_backend::service::admin::Actor::command_line(0),
     )
     .await
     .expect("moderator");

@@ -2,6 +2,7 @@
 //! cannot hold a bad value. Used by the backend and the widget alike, so the
 //! two cannot drift apart. Builds for `wasm32-unknown-unknown`.
 
+pub mod admin;
 pub mod comment;
 pub mod config;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod reaction;
 pub mod sso;
 pub mod text;
 
+pub use admin::*;
 pub use comment::*;
 pub use config::*;
 pub use error::*;

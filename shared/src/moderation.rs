@@ -223,6 +223,14 @@ pub enum AuditAction {
     Approve,
     /// A comment held for review was rejected.
     Reject,
+    /// An admin added a moderator (`subject`).
+    ModeratorAdded,
+    /// An admin removed a moderator (`subject`).
+    ModeratorRemoved,
+    /// An admin set a moderator's password (`subject`).
+    PasswordReset,
+    /// An admin changed the screening settings (`before`, `after`).
+    SettingsChanged,
 }
 
 impl AuditAction {
@@ -234,6 +242,10 @@ impl AuditAction {
             Self::Hold => "hold",
             Self::Approve => "approve",
             Self::Reject => "reject",
+            Self::ModeratorAdded => "moderator_added",
+            Self::ModeratorRemoved => "moderator_removed",
+            Self::PasswordReset => "password_reset",
+            Self::SettingsChanged => "settings_changed",
         }
     }
 
@@ -245,6 +257,10 @@ impl AuditAction {
             "hold" => Ok(Self::Hold),
             "approve" => Ok(Self::Approve),
             "reject" => Ok(Self::Reject),
+            "moderator_added" => Ok(Self::ModeratorAdded),
+            "moderator_removed" => Ok(Self::ModeratorRemoved),
+            "password_reset" => Ok(Self::PasswordReset),
+            "settings_changed" => Ok(Self::SettingsChanged),
             _ => Err(ParseError::new("action", "Unknown audit action.")),
         }
     }
@@ -260,10 +276,18 @@ pub struct AuditEntry {
     pub moderator: String,
     /// What.
     pub action: AuditAction,
-    /// On which comment.
-    pub comment_id: CommentId,
+    /// On which comment (none for what admins do).
+    pub comment_id: Option<CommentId>,
     /// Why, if they said.
     pub reason: Option<String>,
+    /// The moderator an admin added, removed or gave a new password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The screening settings before and after an admin changed them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<crate::admin::ScreeningSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<crate::admin::ScreeningSettings>,
 }
 
 /// `GET /mod/audit`.

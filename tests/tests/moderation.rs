@@ -13,12 +13,12 @@ const OTHER_READER: &str = "fedcba9876543210fedcba9876543210";
 const PASSWORD: &str = "correct horse battery staple";
 
 async fn add_moderator(w: &World, name: &str) -> TestResult {
-    chime_backend::service::moderation::add_moderator(
+    chime_backend::service::admin::add_moderator(
         w.state()?.store.as_ref(),
         name,
         PASSWORD.to_owned(),
         Role::Moderator,
-        0,
+        chime_backend::service::admin::Actor::command_line(0),
     )
     .await?;
     Ok(())
@@ -194,12 +194,13 @@ async fn a_moderator_hides_and_restores_and_the_reader_sees_it_live() {
             .await?;
         assert_eq!(count, "1 comment");
 
-        // The audit log has both acts, newest first, with the reason.
+        // The audit log has both acts, newest first, with the reason (and,
+        // first of all, the moderator's making, from the command line).
         find(&w.client, "[data-testid=tab-audit]")
             .await?
             .click()
             .await?;
-        count_until(&w.client, "[data-testid=audit-entry]", 2).await?;
+        count_until(&w.client, "[data-testid=audit-entry]", 3).await?;
         let actions = w
             .eval("return [...document.querySelectorAll('[data-testid=audit-entry]')].map(e => [e.dataset.action, e.textContent])")
             .await?;
@@ -207,6 +208,7 @@ async fn a_moderator_hides_and_restores_and_the_reader_sees_it_live() {
         assert_eq!(actions[1][0], json!("hide"), "{actions}");
         assert!(actions[1][1].to_string().contains("mia"), "{actions}");
         assert!(actions[1][1].to_string().contains("Abuse or harassment"), "{actions}");
+        assert_eq!(actions[2][0], json!("moderator_added"), "{actions}");
 
         // Signing out ends the session: the API answers 401 again.
         find(&w.client, "[data-testid=sign-out]")
@@ -617,7 +619,8 @@ async fn a_held_comment_is_its_author_s_alone_until_a_moderator_approves_it() {
                 .await?
                 .click()
                 .await?;
-            count_until(&w.client, "[data-testid=audit-entry]", 2).await?;
+            // The hold, the approval, and the moderator's making.
+            count_until(&w.client, "[data-testid=audit-entry]", 3).await?;
             let action = find(&w.client, "[data-testid=audit-entry]")
                 .await?
                 .attr("data-action")

@@ -306,12 +306,12 @@ async fn the_hostile_corpus_runs_nothing_in_the_widget_or_the_moderation_view() 
         }
 
         // The moderation view: every comment of every article.
-        chime_backend::service::moderation::add_moderator(
+        chime_backend::service::admin::add_moderator(
             w.state()?.store.as_ref(),
             "mia",
             PASSWORD.to_owned(),
             chime_shared::Role::Moderator,
-            0,
+            chime_backend::service::admin::Actor::command_line(0),
         )
         .await?;
         w.client.goto(&format!("{}/moderate", w.backend)).await?;

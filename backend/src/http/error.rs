@@ -178,6 +178,36 @@ impl From<ServiceError> for ApiError {
     }
 }
 
+impl From<crate::service::admin::ModeratorError> for ApiError {
+    fn from(err: crate::service::admin::ModeratorError) -> Self {
+        use crate::service::admin::ModeratorError;
+        let field = |field: &str, message: String| Self::Client {
+            code: ErrorCode::ValidationFailed,
+            message,
+            field: Some(field.into()),
+        };
+        match err {
+            ModeratorError::BadName => field(
+                "username",
+                "A moderator's name is 1 to 50 letters, digits, '.', '-' or '_'.".into(),
+            ),
+            ModeratorError::WeakPassword => field(
+                "password",
+                "A password needs at least 10 characters.".into(),
+            ),
+            ModeratorError::Taken(name) => {
+                Self::conflict(format!("There is already a moderator called {name}."))
+            }
+            ModeratorError::Unknown(name) => Self::new(
+                ErrorCode::NotFound,
+                format!("There is no moderator called {name}."),
+            ),
+            ModeratorError::Store(e) => e.into(),
+            ModeratorError::Hash(e) => Self::Internal(e),
+        }
+    }
+}
+
 impl From<crate::http::ratelimit::Limited> for ApiError {
     fn from(limited: crate::http::ratelimit::Limited) -> Self {
         Self::RateLimited {
@@ -225,6 +255,9 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(Conflict::KeyReused) => {
                 Self::conflict("This Idempotency-Key was already used for another comment.")
             }
+            StoreError::Conflict(Conflict::LastAdmin) => Self::conflict(
+                "This is the last admin: make another admin before removing this one.",
+            ),
             StoreError::Unavailable(_) => Self::Unavailable(err.to_string()),
             StoreError::Internal(_) => Self::Internal(err.to_string()),
         }

@@ -383,7 +383,7 @@ pub async fn post(
         now,
     })?;
     if hold.is_none()
-        && state.screening.rules.premoderation == Premoderation::NewReaders
+        && state.screening.rules().premoderation == Premoderation::NewReaders
         && !state.store.reader_is_known(reader).await?
     {
         hold = Some("A new reader's first comment is reviewed before it is shown.".into());
@@ -506,7 +506,7 @@ pub async fn edit(
     let review = screened.is_some()
         || record.state == CommentState::Pending
         || record.report_count > 0
-        || state.screening.rules.premoderation == Premoderation::All
+        || state.screening.rules().premoderation == Premoderation::All
         || state.store.article_premoderated(&record.article).await?;
     let mut edited = None;
     if !review {

@@ -21,6 +21,11 @@ pub fn transition(action: AuditAction) -> (&'static [CommentState], CommentState
         AuditAction::Approve => (&[Pending], Visible, ModChange::Approved),
         AuditAction::Reject => (&[Pending], Hidden, ModChange::Rejected),
         AuditAction::Hold => (&[Visible], Pending, ModChange::Held),
+        // Not acts on a comment: they apply to none.
+        AuditAction::ModeratorAdded
+        | AuditAction::ModeratorRemoved
+        | AuditAction::PasswordReset
+        | AuditAction::SettingsChanged => (&[], Visible, ModChange::Edited),
     }
 }
 

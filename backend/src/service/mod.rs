@@ -1,6 +1,7 @@
 //! The rules of Chime, independent of HTTP: who may post, edit, delete,
 //! react, report and moderate, and what readers see.
 
+pub mod admin;
 pub mod auth;
 pub mod comments;
 pub mod cursor;

@@ -1,15 +1,13 @@
 //! Moderation: sign-in, the cross-article listing, hide and restore,
-//! approve and reject, with an audit trail, and managing moderators.
+//! approve and reject, with an audit trail.
 
-use super::auth::{hash_password_blocking, random_token, token_hash, verify_password};
+use super::auth::{random_token, token_hash, verify_password};
 use super::cursor::{self, Listing};
 use super::lifecycle::{announce, apply, counted, fetch, transition};
 use super::{Error, Outcome};
 use crate::clock::{from_millis, to_millis};
 use crate::state::AppState;
-use crate::store::{
-    AuditNote, CommentRecord, CommentStore, Keyset, ModQuery, ModeratorRecord, StoreError,
-};
+use crate::store::{AuditNote, CommentRecord, Keyset, ModQuery, ModeratorRecord};
 use crate::view::{StoredId, comment_id, for_reader, mod_comment};
 use chime_shared::{
     ArticleId, ArticleModeration, AuditAction, AuditEntry, AuditList, CommentState, HideRequest,
@@ -296,6 +294,11 @@ pub async fn set_article(
     Ok(settings)
 }
 
+/// Settings as an audit entry keeps them.
+fn settings_of(json: Option<&str>) -> Option<chime_shared::ScreeningSettings> {
+    serde_json::from_str(json?).ok()
+}
+
 /// The audit log, newest first.
 pub async fn audit(
     state: &AppState,
@@ -325,98 +328,13 @@ pub async fn audit(
                 at: from_millis(r.at),
                 moderator: r.moderator.clone(),
                 action: r.action,
-                comment_id: comment_id(r.comment_id),
+                comment_id: r.comment_id.map(comment_id),
                 reason: r.reason.clone(),
+                subject: r.subject.clone(),
+                before: settings_of(r.settings_before.as_deref()),
+                after: settings_of(r.settings_after.as_deref()),
             })
             .collect(),
         next_cursor,
     })
-}
-
-/// Why a moderator could not be added.
-#[derive(Debug, thiserror::Error)]
-pub enum ModeratorError {
-    #[error("a moderator name is 1 to 50 letters, digits, '.', '-' or '_'")]
-    BadName,
-    #[error("a password needs at least 10 characters")]
-    WeakPassword,
-    #[error("there is already a moderator called {0}")]
-    Taken(String),
-    #[error("there is no moderator called {0}")]
-    Unknown(String),
-    #[error("{0}")]
-    Store(#[from] StoreError),
-    #[error("{0}")]
-    Hash(String),
-}
-
-fn check_name(name: &str) -> Result<(), ModeratorError> {
-    let ok = !name.is_empty()
-        && name.len() <= 50
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
-    if ok {
-        Ok(())
-    } else {
-        Err(ModeratorError::BadName)
-    }
-}
-
-async fn hash_checked(password: String) -> Result<String, ModeratorError> {
-    if password.chars().count() < 10 {
-        return Err(ModeratorError::WeakPassword);
-    }
-    hash_password_blocking(password)
-        .await
-        .map_err(|e| ModeratorError::Hash(e.to_string()))
-}
-
-/// Adds a moderator.
-pub async fn add_moderator(
-    store: &dyn CommentStore,
-    name: &str,
-    password: String,
-    role: Role,
-    now: i64,
-) -> Result<(), ModeratorError> {
-    check_name(name)?;
-    let hash = hash_checked(password).await?;
-    if store.add_moderator(name, &hash, role, now).await? {
-        Ok(())
-    } else {
-        Err(ModeratorError::Taken(name.to_owned()))
-    }
-}
-
-/// Sets a moderator's password and signs them out everywhere.
-pub async fn set_password(
-    store: &dyn CommentStore,
-    name: &str,
-    password: String,
-) -> Result<(), ModeratorError> {
-    let hash = hash_checked(password).await?;
-    if store.set_moderator_password(name, &hash).await? {
-        Ok(())
-    } else {
-        Err(ModeratorError::Unknown(name.to_owned()))
-    }
-}
-
-/// On a store with no moderator, makes `admin` with a random password and
-/// returns the password (to be printed once).
-pub async fn bootstrap_admin(
-    store: &dyn CommentStore,
-    now: i64,
-) -> Result<Option<String>, ModeratorError> {
-    if !store.moderators().await?.is_empty() {
-        return Ok(None);
-    }
-    let password = super::auth::random_password();
-    match add_moderator(store, "admin", password.clone(), Role::Admin, now).await {
-        Ok(()) => Ok(Some(password)),
-        // Another server sharing the database made it first.
-        Err(ModeratorError::Taken(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
 }

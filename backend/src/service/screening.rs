@@ -6,33 +6,12 @@
 //! reader's words.
 
 use crate::service::Error;
+use chime_shared::ScreeningSettings;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
-/// Which new comments wait for a moderator whatever they say.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Premoderation {
-    /// Only those the screening holds (and articles set to pre-moderation).
-    #[default]
-    Off,
-    /// A reader's comments until one of theirs has been approved.
-    NewReaders,
-    /// Every comment.
-    All,
-}
-
-impl Premoderation {
-    /// Parses `off`, `new-readers` or `all`.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        match raw.trim() {
-            "off" => Ok(Self::Off),
-            "new-readers" => Ok(Self::NewReaders),
-            "all" => Ok(Self::All),
-            other => Err(format!("{other:?}: use off, new-readers or all")),
-        }
-    }
-}
+pub use chime_shared::Premoderation;
 
 /// Words and phrases, matched whole and ignoring case: "ass" does not match
 /// "class", "buy now" matches "Buy   NOW!".
@@ -71,6 +50,11 @@ impl WordList {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The entries as the operator wrote them.
+    pub fn entries(&self) -> Vec<String> {
+        self.entries.iter().map(|(raw, _)| raw.clone()).collect()
     }
 }
 
@@ -161,10 +145,11 @@ impl Default for Rules {
     }
 }
 
-/// The screening: its rules and what it remembers.
+/// The screening: its rules (which admins change while the server runs)
+/// and what it remembers.
 #[derive(Debug)]
 pub struct Screening {
-    pub rules: Rules,
+    rules: RwLock<Arc<Rules>>,
     repeats: Repeats,
 }
 
@@ -187,14 +172,40 @@ impl Screening {
     pub fn new(rules: Rules) -> Self {
         Self {
             repeats: Repeats::new(rules.repeat_window_ms),
-            rules,
+            rules: RwLock::new(Arc::new(rules)),
         }
+    }
+
+    /// The rules in force.
+    pub fn rules(&self) -> Arc<Rules> {
+        self.rules.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The settings admins change, as they are in force.
+    pub fn settings(&self) -> ScreeningSettings {
+        let rules = self.rules();
+        ScreeningSettings {
+            premoderation: rules.premoderation,
+            banned_words: rules.banned.entries(),
+            suspect_words: rules.suspect.entries(),
+            max_links: u32::try_from(rules.max_links).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Puts `settings` in force (the rest of the rules stay).
+    pub fn apply(&self, settings: &ScreeningSettings) {
+        let mut rules = (*self.rules()).clone();
+        rules.premoderation = settings.premoderation;
+        rules.banned = WordList::parse(&settings.banned_words.join("\n"));
+        rules.suspect = WordList::parse(&settings.suspect_words.join("\n"));
+        rules.max_links = usize::try_from(settings.max_links).unwrap_or(usize::MAX);
+        *self.rules.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(rules);
     }
 
     /// Screens an edited body: banned words are refused; suspect words or
     /// too many links (added after approval, a known trick) hold it.
     pub fn check_edit(&self, body: &str, links: usize) -> Result<Option<String>, Error> {
-        let rules = &self.rules;
+        let rules = self.rules();
         if let Some(word) = rules.banned.find(body) {
             return Err(banned(word, "body"));
         }
@@ -207,7 +218,7 @@ impl Screening {
     /// Refuses a post with a banned word; otherwise says why it should wait
     /// for a moderator, if it should.
     pub fn check(&self, post: &Post<'_>) -> Result<Option<String>, Error> {
-        let rules = &self.rules;
+        let rules = self.rules();
         for (field, text) in [("author_name", post.author_name), ("body", post.body)] {
             if let Some(word) = rules.banned.find(text) {
                 return Err(banned(word, field));

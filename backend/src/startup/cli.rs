@@ -3,7 +3,7 @@
 //! Every flag also reads a `CHIME_*` variable; flags win.
 
 use crate::clock::{Clock, SystemClock};
-use crate::service::moderation::{add_moderator, set_password};
+use crate::service::admin::{Actor, add_moderator, remove_moderator, set_password};
 use crate::startup::config::Settings;
 use crate::startup::{Application, open_store, shutdown_signal};
 use chime_shared::{Audience, Role};
@@ -306,6 +306,7 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
     settings.hold_after_reports = args.hold_after_reports;
     settings.screening = crate::service::screening::Rules {
         premoderation: crate::service::screening::Premoderation::parse(&args.premoderation)
+            .map_err(|e| format!("{:?}: {}", args.premoderation, e.message))
             .map_err(|e| format!("--premoderation: {e}"))?,
         banned: crate::service::screening::WordList::parse(&args.banned_words),
         suspect: crate::service::screening::WordList::parse(&args.suspect_words),
@@ -434,7 +435,7 @@ async fn moderator(command: ModeratorCommand, database: &str) -> ExitCode {
         Ok(store) => store,
         Err(e) => return fail(&e.to_string(), 2),
     };
-    let now = crate::clock::to_millis(SystemClock.now());
+    let by = Actor::command_line(crate::clock::to_millis(SystemClock.now()));
     match command {
         ModeratorCommand::Add { name, role } => {
             let role = match Role::parse(&role) {
@@ -445,7 +446,7 @@ async fn moderator(command: ModeratorCommand, database: &str) -> ExitCode {
                 Ok(p) => p,
                 Err(e) => return fail(&format!("cannot read the password: {e}"), 2),
             };
-            match add_moderator(store.as_ref(), &name, password, role, now).await {
+            match add_moderator(store.as_ref(), &name, password, role, by).await {
                 Ok(()) => {
                     println!("Added {} {name}.", role.as_str());
                     ExitCode::SUCCESS
@@ -458,7 +459,7 @@ async fn moderator(command: ModeratorCommand, database: &str) -> ExitCode {
                 Ok(p) => p,
                 Err(e) => return fail(&format!("cannot read the password: {e}"), 2),
             };
-            match set_password(store.as_ref(), &name, password).await {
+            match set_password(store.as_ref(), &name, password, by).await {
                 Ok(()) => {
                     println!("Changed the password of {name}; their sessions have ended.");
                     ExitCode::SUCCESS
@@ -476,14 +477,15 @@ async fn moderator(command: ModeratorCommand, database: &str) -> ExitCode {
             }
             Err(e) => fail(&e.to_string(), 1),
         },
-        ModeratorCommand::Remove { name } => match store.remove_moderator(&name).await {
-            Ok(true) => {
-                println!("Removed {name}.");
-                ExitCode::SUCCESS
+        ModeratorCommand::Remove { name } => {
+            match remove_moderator(store.as_ref(), &name, by).await {
+                Ok(()) => {
+                    println!("Removed {name}.");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e.to_string(), 1),
             }
-            Ok(false) => fail(&format!("there is no moderator called {name}"), 1),
-            Err(e) => fail(&e.to_string(), 1),
-        },
+        }
     }
 }
 

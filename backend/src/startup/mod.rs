@@ -87,6 +87,28 @@ pub struct Application {
     pub admin_password: Option<String>,
 }
 
+/// Reads the site's settings again each time another server changed them.
+async fn follow_settings(
+    mut changes: tokio::sync::watch::Receiver<u64>,
+    store: Arc<dyn crate::store::CommentStore>,
+    screening: Arc<crate::service::screening::Screening>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+            () = shutdown.cancelled() => return,
+        }
+        if let Err(e) = crate::service::admin::reload_screening(store.as_ref(), &screening).await {
+            tracing::warn!("could not read the changed settings: {e}");
+        }
+    }
+}
+
 impl Application {
     /// Opens the store, binds the address and prepares the state. (Long:
     /// every part of the state is made here, in the order each needs.)
@@ -114,7 +136,7 @@ impl Application {
             .map_err(|e| StartupError::Database(e.to_string()))?;
         let now = crate::clock::to_millis(clock.now());
         let admin_password = if settings.bootstrap_admin {
-            crate::service::moderation::bootstrap_admin(store.as_ref(), now)
+            crate::service::admin::bootstrap_admin(store.as_ref(), now)
                 .await
                 .map_err(|e| StartupError::Setup(e.to_string()))?
         } else {
@@ -125,6 +147,12 @@ impl Application {
                 .await
                 .map_err(|e| StartupError::Database(e.to_string()))?;
         }
+        let screening = Arc::new(crate::service::screening::Screening::new(
+            settings.screening.clone(),
+        ));
+        crate::service::admin::load_screening(store.as_ref(), &screening)
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?;
         let shutdown = CancellationToken::new();
         let pages = Arc::new(PageCache::new(
             settings.page_cache_articles,
@@ -152,7 +180,14 @@ impl Application {
             settings.ipv6_prefix,
         );
         let sign_in_limits = crate::http::ratelimit::SignInLimits::new(settings.ipv6_prefix);
-        let screening = crate::service::screening::Screening::new(settings.screening.clone());
+        if let Some(changes) = events.settings_changes() {
+            tokio::spawn(follow_settings(
+                changes,
+                store.clone(),
+                screening.clone(),
+                shutdown.clone(),
+            ));
+        }
         let state = AppState::new(Shared {
             store,
             events,

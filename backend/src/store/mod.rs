@@ -41,6 +41,9 @@ pub enum Conflict {
     /// The reader used this idempotency key for another comment.
     #[error("the idempotency key was used for another comment")]
     KeyReused,
+    /// Removing the only admin would leave nobody to manage moderators.
+    #[error("the last admin cannot be removed")]
+    LastAdmin,
 }
 
 /// Store results.
@@ -226,8 +229,27 @@ pub struct AuditRecord {
     pub at: i64,
     pub moderator: String,
     pub action: AuditAction,
-    pub comment_id: i64,
+    /// The comment acted on (none for what admins do).
+    pub comment_id: Option<i64>,
     pub reason: Option<String>,
+    /// The moderator an admin acted on.
+    pub subject: Option<String>,
+    /// Settings before and after a change, as JSON.
+    pub settings_before: Option<String>,
+    pub settings_after: Option<String>,
+}
+
+/// What an admin did, recorded with the change itself.
+#[derive(Debug, Clone)]
+pub struct AdminAudit {
+    pub at: i64,
+    /// Who did it: a moderator's name, or `(command line)`.
+    pub moderator: String,
+    pub action: AuditAction,
+    /// The moderator acted on.
+    pub subject: Option<String>,
+    pub settings_before: Option<String>,
+    pub settings_after: Option<String>,
 }
 
 /// A moderation act to record with a state change.
@@ -449,13 +471,21 @@ pub trait CommentStore: Send + Sync + 'static {
     /// The audit log, newest first, after the given entry id.
     async fn audit(&self, before_id: Option<i64>, limit: u32) -> StoreResult<Vec<AuditRecord>>;
 
+    /// A stored setting's value.
+    async fn setting(&self, name: &str) -> StoreResult<Option<String>>;
+
+    /// Stores a setting, and what changed in the audit log, together.
+    async fn put_setting(&self, name: &str, value: &str, audit: &AdminAudit) -> StoreResult<()>;
+
     /// Adds a moderator; false when the name is taken.
+    /// Adds a moderator (made at `audit.at`); false when the name is
+    /// taken.
     async fn add_moderator(
         &self,
         username: &str,
         password_hash: &str,
         role: Role,
-        at: i64,
+        audit: &AdminAudit,
     ) -> StoreResult<bool>;
 
     /// Replaces a moderator's password and ends their sessions; false when
@@ -464,10 +494,13 @@ pub trait CommentStore: Send + Sync + 'static {
         &self,
         username: &str,
         password_hash: &str,
+        audit: &AdminAudit,
     ) -> StoreResult<bool>;
 
-    /// Removes a moderator and their sessions; false when unknown.
-    async fn remove_moderator(&self, username: &str) -> StoreResult<bool>;
+    /// Removes a moderator and their sessions; false when unknown. Refused
+    /// (`Conflict::LastAdmin`) for the last admin: someone must be able to
+    /// manage the others.
+    async fn remove_moderator(&self, username: &str, audit: &AdminAudit) -> StoreResult<bool>;
 
     /// Every moderator, by name.
     async fn moderators(&self) -> StoreResult<Vec<ModeratorRecord>>;

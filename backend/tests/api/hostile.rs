@@ -383,3 +383,65 @@ async fn hostile_moderation_input_is_refused_or_stored_as_text() {
         assert!(response.status().is_client_error());
     }
 }
+
+#[tokio::test]
+async fn hostile_admin_input_is_refused_or_stored_as_text() {
+    let app = spawn_app().await;
+    let cookie = app.admin_cookie("ada").await;
+    for text in HOSTILE_TEXT {
+        let response = app
+            .moderation(Method::POST, "/moderators", &cookie)
+            .json(&json!({"username": text, "password": text, "role": "moderator"}))
+            .send()
+            .await
+            .expect("request");
+        assert_client_error_or(response, StatusCode::CREATED).await;
+        for (method, path, body) in [
+            (
+                Method::PUT,
+                format!("/moderators/{}/password", enc(text)),
+                Some(json!({"password": text})),
+            ),
+            (Method::DELETE, format!("/moderators/{}", enc(text)), None),
+            (
+                Method::PUT,
+                "/settings".to_owned(),
+                Some(
+                    json!({"premoderation": text, "banned_words": [text], "suspect_words": [], "max_links": 3}),
+                ),
+            ),
+            (
+                Method::PUT,
+                "/settings".to_owned(),
+                Some(
+                    json!({"premoderation": "off", "banned_words": [text], "suspect_words": [text], "max_links": 3}),
+                ),
+            ),
+        ] {
+            let mut request = app.moderation(method.clone(), &path, &cookie);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let response = request.send().await.expect("request");
+            let ok = match method {
+                Method::DELETE => StatusCode::NO_CONTENT,
+                _ if path.ends_with("password") => StatusCode::NO_CONTENT,
+                _ => StatusCode::OK,
+            };
+            assert_client_error_or(response, ok).await;
+        }
+    }
+    // The admin is still there, and the settings and the log still read.
+    let settings = app
+        .moderation(Method::GET, "/settings", &cookie)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(settings.status(), StatusCode::OK);
+    let audit = app
+        .moderation(Method::GET, "/audit?limit=100", &cookie)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(audit.status(), StatusCode::OK);
+}

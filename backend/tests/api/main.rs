@@ -2,6 +2,7 @@
 //! plain HTTP. All in one test binary.
 
 mod abuse;
+mod admin;
 mod caching;
 mod cli;
 mod comments;
@@ -11,6 +12,7 @@ mod hostile;
 mod limits;
 mod moderation;
 mod reactions;
+mod roles;
 mod screening;
 mod servers;
 mod sso;

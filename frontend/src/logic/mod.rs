@@ -7,4 +7,5 @@ pub mod listing;
 pub mod queue;
 pub mod reactions;
 pub mod relative_time;
+pub mod settings;
 pub mod thread;

@@ -1,7 +1,9 @@
-//! The audit log: who hid or restored what, when and why.
+//! The audit log: who hid or restored what, when and why; and what admins
+//! did to moderators and the settings.
 
 use super::{Room, Tab};
 use crate::logic::relative_time::{exact_readable, relative};
+use crate::logic::settings;
 use chime_shared::AuditAction;
 use leptos::prelude::*;
 
@@ -40,7 +42,7 @@ pub fn view(room: Room) -> impl IntoView {
         <section class="mod-audit" aria-label="Audit log">
             <table data-testid="audit-table">
                 <thead>
-                    <tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Did"</th><th scope="col">"Comment"</th><th scope="col">"Why"</th></tr>
+                    <tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Did"</th><th scope="col">"On"</th><th scope="col">"Why"</th></tr>
                 </thead>
                 <tbody>
                     {move || room.audit.get().into_iter().map(|e| {
@@ -50,14 +52,23 @@ pub fn view(room: Room) -> impl IntoView {
                             AuditAction::Hold => "held for review",
                             AuditAction::Approve => "approved",
                             AuditAction::Reject => "rejected",
+                            AuditAction::ModeratorAdded => "added moderator",
+                            AuditAction::ModeratorRemoved => "removed moderator",
+                            AuditAction::PasswordReset => "reset the password of",
+                            AuditAction::SettingsChanged => "changed",
+                        };
+                        let target = settings::target(&e);
+                        let why = match (&e.before, &e.after) {
+                            (Some(before), Some(after)) => settings::changes(before, after).join("; "),
+                            _ => e.reason.clone().unwrap_or_default(),
                         };
                         view! {
                             <tr data-testid="audit-entry" data-action=e.action.as_str()>
                                 <td><time title=exact_readable(e.at)>{relative(room.now.get(), e.at)}</time></td>
                                 <td>{e.moderator}</td>
                                 <td>{action}</td>
-                                <td><code>{e.comment_id.to_string()}</code></td>
-                                <td>{e.reason.unwrap_or_default()}</td>
+                                <td><code>{target}</code></td>
+                                <td>{why}</td>
                             </tr>
                         }
                     }).collect_view()}

@@ -268,13 +268,22 @@ impl TestApp {
 
     /// Adds a moderator and signs in; returns the session cookie.
     pub async fn moderator_cookie(&self, name: &str) -> String {
+        self.cookie_as(name, Role::Moderator).await
+    }
+
+    /// Adds an admin and signs in; returns the session cookie.
+    pub async fn admin_cookie(&self, name: &str) -> String {
+        self.cookie_as(name, Role::Admin).await
+    }
+
+    async fn cookie_as(&self, name: &str, role: Role) -> String {
         let password = "a long enough password".to_owned();
-        chime_backend::service::moderation::add_moderator(
+        chime_backend::service::admin::add_moderator(
             self.state.store.as_ref(),
             name,
             password.clone(),
-            Role::Moderator,
-            0,
+            role,
+            chime_backend::service::admin::Actor::command_line(0),
         )
         .await
         .expect("moderator added");

@@ -1,6 +1,7 @@
 //! The HTTP surface: one module per resource, each with its own `router()`,
 //! put together here with the layers every route shares.
 
+mod admin;
 mod comments;
 mod counts;
 mod events;

@@ -98,6 +98,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/articles/{article}", get(article).put(set_article))
         .route("/audit", get(audit))
         .route("/events", get(events))
+        .merge(super::admin::router())
         .route_layer(from_fn_with_state(state.clone(), require_moderator));
     Router::new()
         .route("/session", post(sign_in).delete(sign_out))

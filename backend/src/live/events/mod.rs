@@ -38,6 +38,16 @@ pub trait EventBus: Send + Sync + 'static {
     /// `article`: it changed in a way only some of its readers are told of
     /// (a comment or an edit that waits for review is its author's alone).
     fn invalidate_elsewhere(&self, _article: &str) {}
+
+    /// Tells other servers (if any) that the site's settings changed in
+    /// the store.
+    fn settings_changed_elsewhere(&self) {}
+
+    /// Moves on when another server changed the site's settings, or when
+    /// this one may have missed that; `None` where no other server can.
+    fn settings_changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
 }
 
 /// One broadcast channel per watched article, in this process.

@@ -74,6 +74,8 @@ enum Wire {
     },
     /// Drop the kept pages of article `a`.
     Pages { o: String, a: String },
+    /// The site's settings changed in the store: read them again.
+    Settings { o: String },
 }
 
 impl Wire {
@@ -83,7 +85,8 @@ impl Wire {
             | Self::LiveRef { o, .. }
             | Self::Mod { o, .. }
             | Self::ModRef { o, .. }
-            | Self::Pages { o, .. } => o,
+            | Self::Pages { o, .. }
+            | Self::Settings { o } => o,
         }
     }
 }
@@ -109,6 +112,8 @@ pub struct PgBus {
     keys: ReaderHasher,
     /// Signatures received within `FRESH_MS`, to refuse replays.
     seen: std::sync::Mutex<Seen>,
+    /// Moves on when the site's settings must be read again.
+    settings: tokio::sync::watch::Sender<u64>,
 }
 
 /// Signatures received lately, and when they were last thinned.
@@ -139,6 +144,7 @@ impl PgBus {
             outbox,
             keys,
             seen: std::sync::Mutex::default(),
+            settings: tokio::sync::watch::channel(0).0,
         });
         tokio::spawn(send(pool.clone(), queued, shutdown.clone()));
         tokio::spawn(listen(pool, Arc::downgrade(&bus), store, pages, shutdown));
@@ -217,6 +223,7 @@ impl PgBus {
             }
             Wire::Mod { e, .. } => self.local.publish_mod(e),
             Wire::Pages { a, .. } => pages.invalidate(&a),
+            Wire::Settings { .. } => self.settings.send_modify(|n| *n += 1),
             Wire::ModRef { change, id, .. } => {
                 if self.local.mod_subscribers() == 0 {
                     return;
@@ -309,6 +316,16 @@ impl EventBus for PgBus {
         });
     }
 
+    fn settings_changed_elsewhere(&self) {
+        self.notify(&Wire::Settings {
+            o: self.origin.clone(),
+        });
+    }
+
+    fn settings_changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        Some(self.settings.subscribe())
+    }
+
     fn announce_elsewhere(&self, id: i64, change: ModChange) {
         self.notify(&Wire::ModRef {
             o: self.origin.clone(),
@@ -386,7 +403,11 @@ async fn listen(
             tracing::info!("listening for other servers' events again; streams resync");
             pages.clear();
             match bus.upgrade() {
-                Some(bus) => bus.local.resync_all(),
+                Some(bus) => {
+                    bus.local.resync_all();
+                    // A settings change may have been missed too.
+                    bus.settings.send_modify(|n| *n += 1);
+                }
                 None => return,
             }
         }

@@ -57,6 +57,29 @@ where
         Ok(())
     }
 
+    /// Writes what an admin did to the audit log.
+    pub(super) async fn record_admin_audit<'e, E>(
+        executor: E,
+        audit: &AdminAudit,
+    ) -> StoreResult<()>
+    where
+        E: Executor<'e, Database = D>,
+    {
+        sqlx::query(
+            "INSERT INTO audit_log (at, moderator, action, subject, settings_before, \
+             settings_after) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(audit.at)
+        .bind(audit.moderator.as_str())
+        .bind(audit.action.as_str())
+        .bind(audit.subject.as_deref())
+        .bind(audit.settings_before.as_deref())
+        .bind(audit.settings_after.as_deref())
+        .execute(executor)
+        .await?;
+        Ok(())
+    }
+
     pub(super) async fn upsert_article<'e, E>(executor: E, key: &str, at: i64) -> StoreResult<i64>
     where
         E: Executor<'e, Database = D>,

@@ -464,8 +464,8 @@ where
 
     async fn audit(&self, before_id: Option<i64>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
         let rows = sqlx::query(
-            "SELECT id, at, moderator, action, comment_id, reason FROM audit_log \
-             WHERE id < $1 ORDER BY id DESC LIMIT $2",
+            "SELECT id, at, moderator, action, comment_id, reason, subject, settings_before, \
+             settings_after FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(before_id.unwrap_or(i64::MAX))
         .bind(i64::from(limit))
@@ -481,9 +481,36 @@ where
                 action: AuditAction::parse(&action).map_err(undecodable)?,
                 comment_id: row.try_get("comment_id")?,
                 reason: row.try_get("reason")?,
+                subject: row.try_get("subject")?,
+                settings_before: row.try_get("settings_before")?,
+                settings_after: row.try_get("settings_after")?,
             });
         }
         Ok(entries)
+    }
+
+    async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.reader)
+                .await?,
+        )
+    }
+
+    async fn put_setting(&self, name: &str, value: &str, audit: &AdminAudit) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&mut *tx)
+        .await?;
+        Self::record_admin_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn add_moderator(
@@ -491,8 +518,9 @@ where
         username: &str,
         password_hash: &str,
         role: Role,
-        at: i64,
+        audit: &AdminAudit,
     ) -> StoreResult<bool> {
+        let mut tx = self.writer.begin().await?;
         let done = sqlx::query(
             "INSERT INTO moderators (username, password_hash, role, created_at) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO NOTHING",
@@ -500,16 +528,22 @@ where
         .bind(username)
         .bind(password_hash)
         .bind(role.as_str())
-        .bind(at)
-        .execute(&self.writer)
+        .bind(audit.at)
+        .execute(&mut *tx)
         .await?;
-        Ok(D::rows_affected(&done) == 1)
+        if D::rows_affected(&done) != 1 {
+            return Ok(false);
+        }
+        Self::record_admin_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn set_moderator_password(
         &self,
         username: &str,
         password_hash: &str,
+        audit: &AdminAudit,
     ) -> StoreResult<bool> {
         let mut tx = self.writer.begin().await?;
         let id: Option<i64> = sqlx::query_scalar("SELECT id FROM moderators WHERE username = $1")
@@ -526,16 +560,34 @@ where
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        Self::record_admin_audit(&mut *tx, audit).await?;
         tx.commit().await?;
         Ok(true)
     }
 
-    async fn remove_moderator(&self, username: &str) -> StoreResult<bool> {
+    async fn remove_moderator(&self, username: &str, audit: &AdminAudit) -> StoreResult<bool> {
+        let mut tx = self.writer.begin().await?;
+        // The admins, locked where rows lock: two admins removing each
+        // other at once cannot leave none.
+        let admins: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT username FROM moderators WHERE role = 'admin'{}",
+            D::lock("moderators")
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
+        if admins.len() == 1 && admins[0] == username {
+            return Err(StoreError::Conflict(Conflict::LastAdmin));
+        }
         let done = sqlx::query("DELETE FROM moderators WHERE username = $1")
             .bind(username)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
-        Ok(D::rows_affected(&done) == 1)
+        if D::rows_affected(&done) != 1 {
+            return Ok(false);
+        }
+        Self::record_admin_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn moderators(&self) -> StoreResult<Vec<ModeratorRecord>> {
