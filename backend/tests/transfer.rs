@@ -75,6 +75,8 @@ async fn views(app: &TestApp, readers: &[&str], cookie: &str) -> Vec<String> {
     }
     let audit: AuditList = app.mod_get("/audit", cookie).await;
     seen.push(serde_json::to_string(&audit).expect("json"));
+    let settings: chime_shared::ScreeningSettings = app.mod_get("/settings", cookie).await;
+    seen.push(serde_json::to_string(&settings).expect("json"));
     seen
 }
 
@@ -179,6 +181,15 @@ async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings(
     .await
     .expect("moderator");
     let cookie = sign_in(&source).await;
+    // An admin's settings change: the stored settings and their audit
+    // entry move too.
+    let response = source
+        .moderation(Method::PUT, "/settings", &cookie)
+        .json(&json!({"premoderation": "off", "banned_words": ["moved"], "suspect_words": ["casino"], "max_links": 4}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
     let response = source
         .moderation(
             Method::POST,

@@ -109,6 +109,9 @@ pub async fn set_password(
     password: String,
     by: Actor<'_>,
 ) -> Result<(), ModeratorError> {
+    // A name no moderator can have names none (and never reaches the
+    // store: PostgreSQL refuses a NUL in text).
+    check_name(name).map_err(|_| ModeratorError::Unknown("that name".into()))?;
     let hash = hash_checked(password).await?;
     let audit = by.audit(AuditAction::PasswordReset, Some(name));
     if store.set_moderator_password(name, &hash, &audit).await? {
@@ -148,6 +151,7 @@ pub async fn remove_moderator(
     name: &str,
     by: Actor<'_>,
 ) -> Result<(), ModeratorError> {
+    check_name(name).map_err(|_| ModeratorError::Unknown("that name".into()))?;
     let audit = by.audit(AuditAction::ModeratorRemoved, Some(name));
     if store.remove_moderator(name, &audit).await? {
         Ok(())

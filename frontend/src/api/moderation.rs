@@ -4,7 +4,8 @@
 use super::{Api, ApiFailure, encode_json};
 use chime_shared::{
     ArticleModeration, AuditList, HideRequest, LoginRequest, MeResponse, ModComment,
-    ModCommentList, ModStateFilter,
+    ModCommentList, ModStateFilter, ModeratorList, ModeratorSummary, NewModerator, NewPassword,
+    ScreeningSettings,
 };
 use gloo_net::http::Request;
 
@@ -138,6 +139,56 @@ impl ModApi {
             url.push_str(&format!("?cursor={}", encode(cursor)));
         }
         Api::answer(Request::get(&url).send().await).await
+    }
+}
+
+/// What admins manage (API.md, "Admin routes").
+impl ModApi {
+    /// Every moderator.
+    pub async fn moderators(&self) -> Result<ModeratorList, ApiFailure> {
+        Api::answer(Request::get(&format!("{}/moderators", self.base)).send().await).await
+    }
+
+    /// Adds a moderator.
+    pub async fn add_moderator(&self, new: &NewModerator) -> Result<ModeratorSummary, ApiFailure> {
+        let request = Request::post(&format!("{}/moderators", self.base))
+            .header("Content-Type", "application/json")
+            .body(encode_json(new))
+            .map_err(|_| ApiFailure::offline())?;
+        Api::answer(request.send().await).await
+    }
+
+    /// Gives a moderator a new password (their sessions end).
+    pub async fn set_password(&self, name: &str, password: String) -> Result<(), ApiFailure> {
+        let url = format!("{}/moderators/{}/password", self.base, encode(name));
+        let request = Request::put(&url)
+            .header("Content-Type", "application/json")
+            .body(encode_json(&NewPassword { password }))
+            .map_err(|_| ApiFailure::offline())?;
+        empty(request.send().await).await
+    }
+
+    /// Removes a moderator (their sessions end).
+    pub async fn remove_moderator(&self, name: &str) -> Result<(), ApiFailure> {
+        let url = format!("{}/moderators/{}", self.base, encode(name));
+        empty(Request::delete(&url).send().await).await
+    }
+
+    /// The screening settings in force.
+    pub async fn settings(&self) -> Result<ScreeningSettings, ApiFailure> {
+        Api::answer(Request::get(&format!("{}/settings", self.base)).send().await).await
+    }
+
+    /// Changes the screening settings (every server).
+    pub async fn set_settings(
+        &self,
+        settings: &ScreeningSettings,
+    ) -> Result<ScreeningSettings, ApiFailure> {
+        let request = Request::put(&format!("{}/settings", self.base))
+            .header("Content-Type", "application/json")
+            .body(encode_json(settings))
+            .map_err(|_| ApiFailure::offline())?;
+        Api::answer(request.send().await).await
     }
 }
 

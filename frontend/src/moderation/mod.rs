@@ -1,8 +1,10 @@
 //! The moderation view at `/moderate`: sign in, the queues (reported,
 //! awaiting review, recent, hidden) across all articles, hide and restore,
 //! approve and reject, per-article pre-moderation, the audit log, live
-//! updates and keyboard shortcuts.
+//! updates and keyboard shortcuts; for admins, the moderators and the
+//! site's screening settings.
 
+mod admin;
 mod audit;
 mod keys;
 mod live;
@@ -13,7 +15,7 @@ use crate::api::ApiFailure;
 use crate::api::moderation::{ModApi, ModFilter};
 use crate::browser;
 use crate::logic::queue::{Act, Desk, Queue};
-use chime_shared::{AuditEntry, ErrorCode, MeResponse};
+use chime_shared::{AuditEntry, ErrorCode, MeResponse, Role};
 use leptos::prelude::*;
 
 /// Which tab is open.
@@ -21,6 +23,10 @@ use leptos::prelude::*;
 pub enum Tab {
     Queue(Queue),
     Audit,
+    /// Admins only.
+    Moderators,
+    /// Admins only.
+    Settings,
 }
 
 /// Canned reasons for hiding, offered first; "other" takes free text.
@@ -57,6 +63,8 @@ pub struct Room {
     pub now: RwSignal<time::OffsetDateTime>,
     /// The filtered article and whether its new comments wait for review.
     pub article_review: RwSignal<Option<(String, bool)>>,
+    /// The admin tabs' data.
+    pub admin: admin::Desk,
 }
 
 impl Room {
@@ -79,6 +87,7 @@ impl Room {
             status: RwSignal::new(String::new()),
             now: RwSignal::new(browser::now()),
             article_review: RwSignal::new(None),
+            admin: admin::Desk::new(),
         }
     }
 
@@ -106,7 +115,7 @@ impl Room {
     pub fn queue(&self) -> Option<Queue> {
         match self.tab.get_untracked() {
             Tab::Queue(queue) => Some(queue),
-            Tab::Audit => None,
+            Tab::Audit | Tab::Moderators | Tab::Settings => None,
         }
     }
 
@@ -116,6 +125,7 @@ impl Room {
         match room.tab.get_untracked() {
             Tab::Queue(queue) => room.load_queue(queue, more),
             Tab::Audit => audit::load(room, more),
+            tab @ (Tab::Moderators | Tab::Settings) => admin::load(room, tab),
         }
     }
 
@@ -358,10 +368,16 @@ fn desk(room: Room) -> impl IntoView {
         <nav class="mod-tabs" role="tablist" aria-label="Queues">
             {Queue::ALL.into_iter().map(|q| tab_button(Tab::Queue(q), q.label(), q.key())).collect_view()}
             {tab_button(Tab::Audit, "Audit log", "audit")}
+            {move || room.me.with(|m| m.as_ref().is_some_and(|m| m.role == Role::Admin)).then(|| view! {
+                {tab_button(Tab::Moderators, "Moderators", "moderators")}
+                {tab_button(Tab::Settings, "Settings", "settings")}
+            })}
         </nav>
         {move || match room.tab.get() {
             Tab::Queue(_) => queue::view(room).into_any(),
             Tab::Audit => audit::view(room).into_any(),
+            Tab::Moderators => admin::moderators(room).into_any(),
+            Tab::Settings => admin::settings(room).into_any(),
         }}
     }
 }

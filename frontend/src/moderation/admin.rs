@@ -1,0 +1,273 @@
+//! What only admins see: the moderators (add, reset a password, remove)
+//! and the site's screening settings. The server checks the role on every
+//! call; these tabs are shown to admins only so nobody meets a 403.
+
+use super::{Room, Tab};
+use crate::logic::settings::{from_text, to_text};
+use chime_shared::{
+    ModeratorSummary, NewModerator, Premoderation, Role, ScreeningSettings,
+};
+use leptos::prelude::*;
+
+/// The admin tabs' data, loaded when a tab opens.
+#[derive(Clone, Copy)]
+pub struct Desk {
+    pub moderators: RwSignal<Vec<ModeratorSummary>>,
+    pub settings: RwSignal<Option<ScreeningSettings>>,
+    /// (field, message) of the last refusal on an admin form.
+    pub error: RwSignal<Option<(String, String)>>,
+}
+
+impl Desk {
+    pub fn new() -> Self {
+        Self {
+            moderators: RwSignal::new(Vec::new()),
+            settings: RwSignal::new(None),
+            error: RwSignal::new(None),
+        }
+    }
+}
+
+/// Loads the open admin tab.
+pub fn load(room: Room, tab: Tab) {
+    room.loading.set(true);
+    room.admin.error.set(None);
+    leptos::task::spawn_local(async move {
+        let api = room.api.get_value();
+        match tab {
+            Tab::Moderators => match api.moderators().await {
+                Ok(list) => room.admin.moderators.set(list.moderators),
+                Err(failure) => room.failed(&failure),
+            },
+            Tab::Settings => match api.settings().await {
+                Ok(settings) => room.admin.settings.set(Some(settings)),
+                Err(failure) => room.failed(&failure),
+            },
+            _ => {}
+        }
+        room.loading.set(false);
+    });
+}
+
+fn refused(room: Room, failure: &crate::api::ApiFailure) {
+    let field = failure.field.clone().unwrap_or_else(|| "form".into());
+    room.admin.error.set(Some((field, failure.message.clone())));
+    room.failed(failure);
+}
+
+fn field_error(room: Room, field: &'static str) -> impl IntoView {
+    move || {
+        room.admin
+            .error
+            .get()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| view! { <p class="mod-error" role="alert" data-testid=format!("error-{field}")>{m}</p> })
+    }
+}
+
+/// The moderators tab.
+pub fn moderators(room: Room) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Moderator);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let new = NewModerator {
+            username: name.get_untracked().trim().to_owned(),
+            password: password.get_untracked(),
+            role: role.get_untracked(),
+        };
+        leptos::task::spawn_local(async move {
+            match room.api.get_value().add_moderator(&new).await {
+                Ok(added) => {
+                    room.admin.error.set(None);
+                    name.set(String::new());
+                    password.set(String::new());
+                    room.say(format!("Added {} {}.", added.role.as_str(), added.username));
+                    load(room, Tab::Moderators);
+                }
+                Err(failure) => refused(room, &failure),
+            }
+        });
+    };
+    view! {
+        <section class="mod-admin" aria-label="Moderators">
+            <table data-testid="moderators-table">
+                <thead><tr><th scope="col">"Name"</th><th scope="col">"Role"</th><th scope="col">"Since"</th><th scope="col">"Actions"</th></tr></thead>
+                <tbody>
+                    {move || room.admin.moderators.get().into_iter().map(|m| row(room, m)).collect_view()}
+                </tbody>
+            </table>
+            {field_error(room, "form")}
+            <form class="mod-add" data-testid="add-moderator" on:submit=add novalidate>
+                <h2>"Add a moderator"</h2>
+                <label class="mod-field">
+                    <span>"User name"</span>
+                    <input type="text" data-testid="new-username" autocomplete="off"
+                        prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                </label>
+                {field_error(room, "username")}
+                <label class="mod-field">
+                    <span>"Password (10 characters or more)"</span>
+                    <input type="password" data-testid="new-password" autocomplete="new-password"
+                        prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                </label>
+                {field_error(room, "password")}
+                <label class="mod-field">
+                    <span>"Role"</span>
+                    <select data-testid="new-role" on:change=move |ev| {
+                        role.set(if event_target_value(&ev) == "admin" { Role::Admin } else { Role::Moderator })
+                    }>
+                        <option value="moderator" selected=true>"Moderator: moderates comments"</option>
+                        <option value="admin">"Admin: also manages moderators and settings"</option>
+                    </select>
+                </label>
+                <button type="submit" class="mod-primary" data-testid="add-moderator-submit">"Add"</button>
+            </form>
+        </section>
+    }
+}
+
+/// One moderator, with a new password (asked for inline) and removal
+/// (confirmed).
+fn row(room: Room, m: ModeratorSummary) -> impl IntoView {
+    let name = StoredValue::new(m.username.clone());
+    let resetting = RwSignal::new(false);
+    let confirming = RwSignal::new(false);
+    let password = RwSignal::new(String::new());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let new = password.get_untracked();
+        leptos::task::spawn_local(async move {
+            let who = name.get_value();
+            match room.api.get_value().set_password(&who, new).await {
+                Ok(()) => {
+                    room.admin.error.set(None);
+                    resetting.set(false);
+                    password.set(String::new());
+                    room.say(format!("{who} has a new password; their sessions have ended."));
+                }
+                Err(failure) => refused(room, &failure),
+            }
+        });
+    };
+    let remove = move |_| {
+        leptos::task::spawn_local(async move {
+            let who = name.get_value();
+            match room.api.get_value().remove_moderator(&who).await {
+                Ok(()) => {
+                    room.say(format!("Removed {who}; their sessions have ended."));
+                    load(room, Tab::Moderators);
+                }
+                Err(failure) => {
+                    confirming.set(false);
+                    refused(room, &failure);
+                }
+            }
+        });
+    };
+    let since = m.created_at.date().to_string();
+    view! {
+        <tr data-testid="moderator-row" data-username=m.username.clone()>
+            <td>{name.get_value()}</td>
+            <td>{m.role.as_str()}</td>
+            <td>{since}</td>
+            <td>
+                <button type="button" class="mod-link" data-testid="reset-password" aria-expanded=move || resetting.get().to_string() on:click=move |_| resetting.update(|r| *r = !*r)>"New password"</button>
+                " "
+                <button type="button" class="mod-link" data-testid="remove-moderator" on:click=move |_| confirming.set(true)>"Remove"</button>
+                <Show when=move || resetting.get()>
+                    <form class="mod-inline" data-testid="password-form" on:submit=save novalidate>
+                        <label class="mod-field">
+                            <span>{format!("New password for {}", name.get_value())}</span>
+                            <input type="password" data-testid="password-input" autocomplete="new-password"
+                                prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                        </label>
+                        <button type="submit" class="mod-primary" data-testid="password-save">"Set password"</button>
+                    </form>
+                </Show>
+                <Show when=move || confirming.get()>
+                    <span class="mod-confirm" role="group" aria-label="Confirm removal">
+                        {format!("Remove {}? ", name.get_value())}
+                        <button type="button" class="mod-danger" data-testid="confirm-remove" on:click=remove>"Remove"</button>
+                        " "
+                        <button type="button" class="mod-secondary" on:click=move |_| confirming.set(false)>"Keep"</button>
+                    </span>
+                </Show>
+            </td>
+        </tr>
+    }
+}
+
+/// The settings tab: the screening every server applies.
+pub fn settings(room: Room) -> impl IntoView {
+    move || {
+        room.admin.settings.get().map(|current| {
+            let mode = RwSignal::new(current.premoderation);
+            let banned = RwSignal::new(to_text(&current.banned_words));
+            let suspect = RwSignal::new(to_text(&current.suspect_words));
+            let links = RwSignal::new(current.max_links.to_string());
+            let save = move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                let Ok(max_links) = links.get_untracked().trim().parse::<u32>() else {
+                    room.admin.error.set(Some((
+                        "max_links".into(),
+                        "The link limit is a whole number.".into(),
+                    )));
+                    return;
+                };
+                let new = ScreeningSettings {
+                    premoderation: mode.get_untracked(),
+                    banned_words: from_text(&banned.get_untracked()),
+                    suspect_words: from_text(&suspect.get_untracked()),
+                    max_links,
+                };
+                leptos::task::spawn_local(async move {
+                    match room.api.get_value().set_settings(&new).await {
+                        Ok(saved) => {
+                            room.admin.error.set(None);
+                            room.admin.settings.set(Some(saved));
+                            room.say("Saved. Every server applies the new settings at once.");
+                        }
+                        Err(failure) => refused(room, &failure),
+                    }
+                });
+            };
+            view! {
+                <form class="mod-settings" data-testid="settings-form" on:submit=save novalidate>
+                    <label class="mod-field">
+                        <span>"Pre-moderation"</span>
+                        <select data-testid="setting-premoderation" on:change=move |ev| {
+                            if let Ok(m) = Premoderation::parse(&event_target_value(&ev)) {
+                                mode.set(m);
+                            }
+                        }>
+                            {[(Premoderation::Off, "Off: only what screening holds"), (Premoderation::NewReaders, "New readers: until one of their comments is approved"), (Premoderation::All, "All: every comment waits for review")]
+                                .into_iter()
+                                .map(|(m, label)| view! { <option value=m.as_str() selected=current.premoderation == m>{label}</option> })
+                                .collect_view()}
+                        </select>
+                    </label>
+                    {field_error(room, "premoderation")}
+                    <label class="mod-field">
+                        <span>"Banned words (refused; one per line)"</span>
+                        <textarea data-testid="setting-banned" rows="4" prop:value=move || banned.get() on:input=move |ev| banned.set(event_target_value(&ev))></textarea>
+                    </label>
+                    {field_error(room, "banned_words")}
+                    <label class="mod-field">
+                        <span>"Suspect words (held for review; one per line)"</span>
+                        <textarea data-testid="setting-suspect" rows="4" prop:value=move || suspect.get() on:input=move |ev| suspect.set(event_target_value(&ev))></textarea>
+                    </label>
+                    {field_error(room, "suspect_words")}
+                    <label class="mod-field">
+                        <span>"Most links before a comment is held"</span>
+                        <input type="number" min="0" max="1000" data-testid="setting-max-links" prop:value=move || links.get() on:input=move |ev| links.set(event_target_value(&ev))/>
+                    </label>
+                    {field_error(room, "max_links")}
+                    {field_error(room, "form")}
+                    <button type="submit" class="mod-primary" data-testid="settings-save">"Save settings"</button>
+                </form>
+            }
+        })
+    }
+}
