@@ -637,3 +637,109 @@ async fn a_held_comment_is_its_author_s_alone_until_a_moderator_approves_it() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_manages_moderators_and_the_sites_screening_from_the_view() {
+    e2e("admin", "e2e/admin", false, |w: Arc<World>| async move {
+        chime_backend::service::admin::add_moderator(
+            w.state()?.store.as_ref(),
+            "ada",
+            PASSWORD.to_owned(),
+            Role::Admin,
+            chime_backend::service::admin::Actor::command_line(0),
+        )
+        .await?;
+        w.client.goto(&format!("{}/moderate", w.backend)).await?;
+        sign_in(&w.client, "ada", PASSWORD).await?;
+
+        // Moderators: a refusal beside its field, then a new moderator.
+        find(&w.client, "[data-testid=tab-moderators]")
+            .await?
+            .click()
+            .await?;
+        count_until(&w.client, "[data-testid=moderator-row]", 1).await?;
+        find(&w.client, "[data-testid=new-username]")
+            .await?
+            .send_keys("max")
+            .await?;
+        find(&w.client, "[data-testid=new-password]")
+            .await?
+            .send_keys("short")
+            .await?;
+        find(&w.client, "[data-testid=add-moderator-submit]")
+            .await?
+            .click()
+            .await?;
+        let error = find(&w.client, "[data-testid=error-password]").await?;
+        assert!(error.text().await?.contains("10 characters"));
+        let password = find(&w.client, "[data-testid=new-password]").await?;
+        password.clear().await?;
+        password.send_keys(PASSWORD).await?;
+        find(&w.client, "[data-testid=add-moderator-submit]")
+            .await?
+            .click()
+            .await?;
+        count_until(&w.client, "[data-testid=moderator-row]", 2).await?;
+        find(&w.client, "[data-testid=moderator-row][data-username=max]").await?;
+
+        // Settings: a banned word, in force for readers at once.
+        find(&w.client, "[data-testid=tab-settings]")
+            .await?
+            .click()
+            .await?;
+        find(&w.client, "[data-testid=setting-banned]")
+            .await?
+            .send_keys("forbidden")
+            .await?;
+        find(&w.client, "[data-testid=settings-save]")
+            .await?
+            .click()
+            .await?;
+        until(|| async {
+            let status = find(&w.client, "[data-testid=mod-status]").await.ok()?;
+            status.text().await.ok()?.contains("Saved").then_some(())
+        })
+        .await?;
+        let (status, body) = w
+            .http
+            .call(
+                "POST",
+                "/api/v1/articles/e2e%2Fadmin/comments",
+                Some(json!({"author_name": "Someone", "body": "forbidden fruit"})),
+                &[("x-chime-reader", OTHER_READER)],
+            )
+            .await?;
+        assert_eq!(status, 400, "{body}");
+
+        // The audit log says who did what, the settings change in words.
+        find(&w.client, "[data-testid=tab-audit]")
+            .await?
+            .click()
+            .await?;
+        count_until(&w.client, "[data-testid=audit-entry]", 3).await?;
+        let newest = find(&w.client, "[data-testid=audit-entry]").await?;
+        assert_eq!(
+            newest.attr("data-action").await?.as_deref(),
+            Some("settings_changed")
+        );
+        assert!(newest.text().await?.contains("banned words + forbidden"));
+
+        // A moderator sees no admin tabs.
+        find(&w.client, "[data-testid=sign-out]")
+            .await?
+            .click()
+            .await?;
+        sign_in(&w.client, "max", PASSWORD).await?;
+        find(&w.client, "[data-testid=tab-audit]").await?;
+        assert!(
+            w.client
+                .find_all(Locator::Css(
+                    "[data-testid=tab-moderators], [data-testid=tab-settings]"
+                ))
+                .await?
+                .is_empty()
+        );
+        w.assert_no_errors().await
+    })
+    .await;
+}

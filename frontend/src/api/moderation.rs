@@ -146,7 +146,12 @@ impl ModApi {
 impl ModApi {
     /// Every moderator.
     pub async fn moderators(&self) -> Result<ModeratorList, ApiFailure> {
-        Api::answer(Request::get(&format!("{}/moderators", self.base)).send().await).await
+        Api::answer(
+            Request::get(&format!("{}/moderators", self.base))
+                .send()
+                .await,
+        )
+        .await
     }
 
     /// Adds a moderator.
@@ -176,7 +181,12 @@ impl ModApi {
 
     /// The screening settings in force.
     pub async fn settings(&self) -> Result<ScreeningSettings, ApiFailure> {
-        Api::answer(Request::get(&format!("{}/settings", self.base)).send().await).await
+        Api::answer(
+            Request::get(&format!("{}/settings", self.base))
+                .send()
+                .await,
+        )
+        .await
     }
 
     /// Changes the screening settings (every server).

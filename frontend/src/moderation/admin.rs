@@ -4,9 +4,7 @@
 
 use super::{Room, Tab};
 use crate::logic::settings::{from_text, to_text};
-use chime_shared::{
-    ModeratorSummary, NewModerator, Premoderation, Role, ScreeningSettings,
-};
+use chime_shared::{ModeratorSummary, NewModerator, Premoderation, Role, ScreeningSettings};
 use leptos::prelude::*;
 
 /// The admin tabs' data, loaded when a tab opens.
@@ -145,7 +143,9 @@ fn row(room: Room, m: ModeratorSummary) -> impl IntoView {
                     room.admin.error.set(None);
                     resetting.set(false);
                     password.set(String::new());
-                    room.say(format!("{who} has a new password; their sessions have ended."));
+                    room.say(format!(
+                        "{who} has a new password; their sessions have ended."
+                    ));
                 }
                 Err(failure) => refused(room, &failure),
             }
