@@ -11,6 +11,7 @@ fn mei(name: &str, badges: &[&str]) -> SiteAccount {
         site_id: "site-42".into(),
         name: name.into(),
         name_key: name.to_lowercase(),
+        name_key_cased: name.to_uppercase(),
         email: Some("mei@example.com".into()),
         badges: badges.iter().map(|b| (*b).to_owned()).collect(),
         url: None,
@@ -33,8 +34,9 @@ async fn accounts_sessions_and_tokens(store: &dyn CommentStore) {
     assert_eq!(renamed.badges, vec!["Subscriber", "Staff"]);
     assert_eq!((renamed.created_at, renamed.updated_at), (1_000, 2_000));
     // The name's key follows the name.
-    assert!(store.name_in_use("mei lin").await.expect("read"));
-    assert!(!store.name_in_use("mei").await.expect("read"));
+    assert!(store.name_in_use("mei lin", "-").await.expect("read"));
+    assert!(store.name_in_use("-", "MEI LIN").await.expect("read"));
+    assert!(!store.name_in_use("mei", "MEI").await.expect("read"));
 
     store
         .create_reader_session("hash-a", made.id, 2_000, 5_000)

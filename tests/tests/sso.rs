@@ -242,3 +242,66 @@ async fn where_only_signed_in_readers_may_comment_others_are_asked_to_sign_in() 
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_tab_of_the_site_shares_the_readers_session() {
+    e2e_with(
+        "sso-tabs",
+        "e2e/sso-tabs",
+        signed_in_site(),
+        |w: Arc<World>| async move {
+            w.open().await?;
+            w.eval("signIn('u-5', 'Tab Reader'); return 1").await?;
+            w.find("[data-testid=signed-in-as]").await?;
+            let first = w.client.window().await?;
+
+            // Another article in another tab, signed in with its own token;
+            // then that tab goes to a page without a token.
+            let tab = w.client.new_window(true).await?;
+            w.client.switch_to_window(tab.handle.clone()).await?;
+            w.open().await?;
+            w.eval("signIn('u-5', 'Tab Reader'); return 1").await?;
+            w.find("[data-testid=signed-in-as]").await?;
+            w.open().await?;
+            w.find("[data-testid=author-name-input]").await?;
+
+            // A token set and taken away before its exchange ends: the element
+            // stays anonymous.
+            w.eval(
+                "fetch('/token?id=u-5&name=Tab%20Reader').then(r => r.text()).then(t => { \
+                 const el = document.querySelector('chime-comments'); \
+                 el.setAttribute('sso-token', t); el.removeAttribute('sso-token'); \
+                 window.__raced = true; }); return 1",
+            )
+            .await?;
+            until(|| async {
+                w.eval("return window.__raced === true")
+                    .await
+                    .ok()
+                    .filter(|v| v == &json!(true))
+            })
+            .await?;
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            assert!(w.find_all("[data-testid=signed-in-as]").await?.is_empty());
+            assert!(!events(&w).await?.to_string().contains("chime:signed-in"));
+
+            // The first tab is still signed in and posts.
+            w.client.switch_to_window(first).await?;
+            let form = w.find("[data-testid=comment-form]").await?;
+            form.find(Locator::Css("[data-testid=comment-body-input]"))
+                .await?
+                .send_keys("Still signed in in my first tab")
+                .await?;
+            form.find(Locator::Css("[data-testid=submit-comment]"))
+                .await?
+                .click()
+                .await?;
+            w.count_until("[data-testid=comment]", 1).await?;
+            w.find("[data-testid=comment] [data-testid=verified-mark]")
+                .await?;
+            assert!(!events(&w).await?.to_string().contains("chime:error"));
+            w.assert_no_errors().await
+        },
+    )
+    .await;
+}

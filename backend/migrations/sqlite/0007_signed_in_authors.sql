@@ -4,7 +4,11 @@
 ALTER TABLE comments ADD COLUMN author_account INTEGER;
 ALTER TABLE comments ADD COLUMN author_badges TEXT;
 
--- A signed-in reader's name folded for comparison (case, look-alike
--- letters): an anonymous reader may not post under it.
+-- A signed-in reader's name folded for comparison, twice (case folded
+-- before the look-alike letters, and after: "BiII" with capital I's reads
+-- like "Bill", "MEI" like "Mei"): an anonymous reader may not post under
+-- it.
 ALTER TABLE accounts ADD COLUMN name_key TEXT;
+ALTER TABLE accounts ADD COLUMN name_key_cased TEXT;
 CREATE INDEX accounts_name_key ON accounts (name_key);
+CREATE INDEX accounts_name_key_cased ON accounts (name_key_cased);

@@ -189,7 +189,8 @@ impl From<crate::service::admin::ModeratorError> for ApiError {
         match err {
             ModeratorError::BadName => field(
                 "username",
-                "A moderator's name is 1 to 50 letters, digits, '.', '-' or '_'.".into(),
+                "A moderator's name is 1 to 50 letters, digits, '.', '-' or '_' (not only dots)."
+                    .into(),
             ),
             ModeratorError::WeakPassword => field(
                 "password",

@@ -48,7 +48,7 @@ impl<'a> Actor<'a> {
 /// Why a moderator could not be added.
 #[derive(Debug, thiserror::Error)]
 pub enum ModeratorError {
-    #[error("a moderator name is 1 to 50 letters, digits, '.', '-' or '_'")]
+    #[error("a moderator name is 1 to 50 letters, digits, '.', '-' or '_', not only dots")]
     BadName,
     #[error("a password needs at least 10 characters")]
     WeakPassword,
@@ -63,7 +63,8 @@ pub enum ModeratorError {
 }
 
 fn check_name(name: &str) -> Result<(), ModeratorError> {
-    let ok = !name.is_empty()
+    // Only dots would be a path segment browsers collapse (`/moderators/..`).
+    let ok = !name.bytes().all(|b| b == b'.')
         && name.len() <= 50
         && name
             .bytes()
@@ -224,7 +225,14 @@ pub async fn set_screening(
     new: ScreeningSettings,
 ) -> Outcome<ScreeningSettings> {
     let new = new.parse()?;
-    let before = state.screening.settings();
+    let _one_at_a_time = state.screening.changing.lock().await;
+    // As stored: another server may have changed them a moment ago.
+    let before = match state.store.setting(SCREENING).await? {
+        Some(stored) => {
+            serde_json::from_str(&stored).unwrap_or_else(|_| state.screening.settings())
+        }
+        None => state.screening.settings(),
+    };
     let after = encode(&new)?;
     let audit = AdminAudit {
         settings_before: Some(encode(&before)?),

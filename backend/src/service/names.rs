@@ -21,6 +21,17 @@ pub fn fold(name: &str) -> String {
     whole.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// `name` folded the other way round: the confusable skeleton with case
+/// kept, then case folded. Where `fold` keeps "I" and "l" apart (they
+/// differ without case), this one does not ("BiII" with capital I's reads
+/// "Bill"); a name is refused when either matches.
+pub fn fold_cased(name: &str) -> String {
+    let visible: String = name.chars().filter(|c| !invisible(*c)).collect();
+    let once = skeleton(&visible).collect::<String>().to_lowercase();
+    let twice = skeleton(&once).collect::<String>().to_lowercase();
+    twice.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// One character, without case and as the Latin letter it looks like.
 /// Case is folded on the skeleton's side that keeps letters apart: a
 /// Cyrillic or fullwidth "М" looks like "M", so it becomes "m"; but "I"
@@ -48,7 +59,11 @@ fn invisible(c: char) -> bool {
 /// Refuses an anonymous reader's `name` when it folds to a signed-in
 /// reader's.
 pub async fn ensure_free(state: &AppState, name: &str) -> Outcome<()> {
-    if state.store.name_in_use(&fold(name)).await? {
+    if state
+        .store
+        .name_in_use(&fold(name), &fold_cased(name))
+        .await?
+    {
         return Err(Error::NameTaken);
     }
     Ok(())
@@ -56,7 +71,7 @@ pub async fn ensure_free(state: &AppState, name: &str) -> Outcome<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::fold;
+    use super::{fold, fold_cased};
 
     #[test]
     fn names_that_read_alike_fold_alike() {
@@ -73,6 +88,14 @@ mod tests {
         ] {
             assert_eq!(fold(alike), mei, "{alike:?}");
         }
+    }
+
+    #[test]
+    fn capital_i_for_small_l_is_caught_by_the_cased_key() {
+        for (alike, name) in [("BiII", "Bill"), ("LiIy", "Lily"), ("AIan", "Alan")] {
+            assert_eq!(fold_cased(alike), fold_cased(name), "{alike:?}");
+        }
+        assert_ne!(fold_cased("Mel Lin"), fold_cased("Mei Lin"));
     }
 
     #[test]

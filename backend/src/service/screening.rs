@@ -151,6 +151,9 @@ impl Default for Rules {
 pub struct Screening {
     rules: RwLock<Arc<Rules>>,
     repeats: Repeats,
+    /// Held while admins' changes are stored and put in force, so two at
+    /// once are in force in the order they were stored.
+    pub changing: tokio::sync::Mutex<()>,
 }
 
 /// A post, as screening sees it.
@@ -173,6 +176,7 @@ impl Screening {
         Self {
             repeats: Repeats::new(rules.repeat_window_ms),
             rules: RwLock::new(Arc::new(rules)),
+            changing: tokio::sync::Mutex::new(()),
         }
     }
 

@@ -177,9 +177,15 @@ pub struct SignedIn {
 
 /// Exchanges a site's token for a reader session: checked, its `jti`
 /// spent, the account made or brought up to date, a session started.
+///
+/// With `current`, a session this browser already holds for the same
+/// reader is kept (and renewed) rather than a new one made: a site signs
+/// a fresh token for every page, and every tab of the site shares the one
+/// session instead of each page view leaving one behind.
 pub async fn exchange(
     state: &crate::state::AppState,
     token: &str,
+    current: Option<&str>,
 ) -> super::Outcome<chime_shared::SsoSession> {
     use super::Error;
     let settings = &state.settings;
@@ -212,6 +218,7 @@ pub async fn exchange(
             &crate::store::SiteAccount {
                 site_id: checked.user_id.clone(),
                 name_key: super::names::fold(&name),
+                name_key_cased: super::names::fold_cased(&name),
                 name,
                 email: user.email,
                 badges: user.badges,
@@ -220,18 +227,37 @@ pub async fn exchange(
             now_ms,
         )
         .await?;
-    let session = super::auth::random_token();
     let ttl = i64::try_from(settings.reader_session_ttl.as_millis()).unwrap_or(i64::MAX);
     let expires_at = now_ms.saturating_add(ttl);
-    state
-        .store
-        .create_reader_session(
-            &super::auth::token_hash(&session),
-            account.id,
-            now_ms,
-            expires_at,
-        )
-        .await?;
+    let kept = match current {
+        Some(raw) => {
+            let hash = super::auth::token_hash(raw);
+            let held = state.store.reader_session(&hash, now_ms).await?;
+            if held.is_some_and(|held| held.id == account.id) {
+                state.store.renew_reader_session(&hash, expires_at).await?;
+                Some(raw.to_owned())
+            } else {
+                None
+            }
+        }
+        None => None,
+    };
+    let session = match kept {
+        Some(session) => session,
+        None => {
+            let session = super::auth::random_token();
+            state
+                .store
+                .create_reader_session(
+                    &super::auth::token_hash(&session),
+                    account.id,
+                    now_ms,
+                    expires_at,
+                )
+                .await?;
+            session
+        }
+    };
     Ok(chime_shared::SsoSession {
         session,
         expires_at: crate::clock::from_millis(expires_at),

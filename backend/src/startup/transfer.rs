@@ -101,6 +101,7 @@ const TABLES: &[Table] = &[
             ("created_at", Int),
             ("updated_at", Int),
             ("name_key", OptText),
+            ("name_key_cased", OptText),
         ],
         serial: true,
     },

@@ -279,8 +279,9 @@ pub struct AccountRecord {
 pub struct SiteAccount {
     pub site_id: String,
     pub name: String,
-    /// The name folded for comparison (`service::names::fold`).
+    /// The name folded for comparison (`service::names::keys`).
     pub name_key: String,
+    pub name_key_cased: String,
     pub email: Option<String>,
     pub badges: Vec<String>,
     pub url: Option<String>,
@@ -551,8 +552,12 @@ pub trait CommentStore: Send + Sync + 'static {
     /// link up to date.
     async fn upsert_account(&self, account: &SiteAccount, at: i64) -> StoreResult<AccountRecord>;
 
-    /// Whether a signed-in reader's name folds to `name_key`.
-    async fn name_in_use(&self, name_key: &str) -> StoreResult<bool>;
+    /// Whether a signed-in reader's name folds to either key (the same
+    /// kind of key as stored).
+    async fn name_in_use(&self, name_key: &str, name_key_cased: &str) -> StoreResult<bool>;
+
+    /// Moves a signed-in reader's session's end.
+    async fn renew_reader_session(&self, token_hash: &str, expires_at: i64) -> StoreResult<()>;
 
     /// Starts a signed-in reader's session.
     async fn create_reader_session(

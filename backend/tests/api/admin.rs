@@ -64,6 +64,10 @@ async fn admins_add_list_reset_and_remove_moderators_and_each_act_is_audited() {
             json!({"username": "eve", "password": "short", "role": "moderator"}),
             "password",
         ),
+        (
+            json!({"username": "..", "password": "a long enough password", "role": "moderator"}),
+            "username",
+        ),
     ] {
         let refused = act(&app, &boss, Method::POST, "/moderators", Some(body)).await;
         let error = assert_error(

@@ -442,6 +442,16 @@ async fn an_anonymous_reader_cannot_post_under_a_signed_in_readers_name() {
         .await
         .expect("request");
     assert_eq!(own.status(), StatusCode::CREATED);
+    // Capital I's for small l's read alike too.
+    signed_in(&app, "n3", "site-bill", "Bill", &[]).await;
+    let bill = app
+        .post_comment(
+            "names",
+            &reader(),
+            json!({"author_name": "BiII", "body": "Pretending"}),
+        )
+        .await;
+    assert_eq!(bill.status(), StatusCode::BAD_REQUEST);
     // Renamed by the site: the old name is free again, the new one taken.
     signed_in(&app, "n2", "site-mei", "Mei L. Chen", &[]).await;
     let freed = app
@@ -460,4 +470,40 @@ async fn an_anonymous_reader_cannot_post_under_a_signed_in_readers_name() {
         )
         .await;
     assert_eq!(taken.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_new_token_for_the_reader_of_a_held_session_keeps_that_session() {
+    let app = signed_app().await;
+    let first = signed_in(&app, "k1", "site-keep", "Kept", &[]).await;
+    let again = |jti: &'static str, id: &'static str, held: String| {
+        let token = chime_test_support::sso::token(now(&app), jti, id, "Kept", &[]);
+        let request = app
+            .request(Method::POST, "/sso/session", None)
+            .header("X-Chime-Session", held)
+            .json(&json!({"token": token}));
+        async move {
+            let session: SsoSession = request
+                .send()
+                .await
+                .expect("request")
+                .json()
+                .await
+                .expect("session");
+            session.session
+        }
+    };
+    // The same reader on another page: the same session.
+    assert_eq!(again("k2", "site-keep", first.clone()).await, first);
+    // Another reader: a session of their own, and the first one stays.
+    let other = again("k3", "site-other", first.clone()).await;
+    assert_ne!(other, first);
+    let still = app
+        .request(Method::POST, "/articles/keep/comments", Some(&reader()))
+        .header("X-Chime-Session", &first)
+        .json(&json!({"author_name": "", "body": "Still signed in"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(still.status(), StatusCode::CREATED);
 }

@@ -89,12 +89,17 @@ impl Api {
     }
 
     /// Exchanges the site's token for a session (API.md, "Signed-in
-    /// readers"): the answer's JSON text, which the widget keeps as it is.
-    pub async fn sign_in(&self, token: &str) -> Result<String, ApiFailure> {
+    /// readers"), keeping `current` when it is the same reader's: the
+    /// answer's JSON text, which the widget keeps as it is.
+    pub async fn sign_in(&self, token: &str, current: Option<&str>) -> Result<String, ApiFailure> {
         let body = SsoExchange {
             token: token.to_owned(),
         };
-        let response = Request::post(&format!("{}/sso/session", self.base))
+        let mut request = Request::post(&format!("{}/sso/session", self.base));
+        if let Some(current) = current {
+            request = request.header(SESSION_HEADER, current);
+        }
+        let response = request
             .header("Content-Type", "application/json")
             .body(encode_json(&body))
             .map_err(|_| ApiFailure::offline())?

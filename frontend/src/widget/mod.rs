@@ -39,6 +39,8 @@ pub struct Ctx {
     pub access: RwSignal<sso::Access>,
     /// The reader the site signed in, if any.
     pub me: RwSignal<Option<chime_shared::SignedInReader>>,
+    /// The element's latest `sso-token`.
+    pub token: StoredValue<Option<String>>,
     pub edit_window_secs: RwSignal<u64>,
     listing: StoredValue<Listing>,
     signals: StoredValue<Signals>,
@@ -75,6 +77,7 @@ impl Ctx {
             limits: RwSignal::new(Limits::default()),
             access: RwSignal::new(sso::Access::default()),
             me: RwSignal::new(None),
+            token: StoredValue::new(None),
             edit_window_secs: RwSignal::new(15 * 60),
             listing: StoredValue::new(Listing::default()),
             signals: StoredValue::new(Signals::default()),

@@ -73,6 +73,8 @@ thread_local! {
 
 /// Starts the widget as the element says: signed in first when it carries
 /// a token, so the first listing already knows the reader's own comments.
+/// Without one the page is anonymous (a session kept for other tabs stays
+/// theirs).
 pub fn start(ctx: Ctx) {
     let token = ctx
         .host
@@ -80,35 +82,27 @@ pub fn start(ctx: Ctx) {
         .filter(|t| !t.is_empty());
     match token {
         Some(token) => set_token(ctx, Some(token)),
-        None => {
-            // A page without a token is an anonymous page.
-            if let Some(kept) = kept() {
-                browser::forget(KEPT);
-                let api = ctx.api.get_value();
-                leptos::task::spawn_local(async move { api.sign_out(&kept.answer.session).await });
-            }
-            ctx.reload();
-        }
+        None => ctx.reload(),
     }
 }
 
 /// The element's token changed (`None`: taken away, the reader signed out
-/// on the site).
+/// on the site). Only the element's latest token counts: an exchange that
+/// ends after the token changed again is dropped.
 pub fn set_token(ctx: Ctx, token: Option<String>) {
-    let Some(token) = token.filter(|t| !t.is_empty()) else {
-        let had = ctx.api.with_value(|api| api.session.clone());
-        if let Some(session) = had {
-            forget_session(ctx);
+    let token = token.filter(|t| !t.is_empty());
+    ctx.token.set_value(token.clone());
+    let Some(token) = token else {
+        // Signed out on the site: the session ends everywhere.
+        if let Some(session) = leave(ctx) {
             let api = ctx.api.get_value();
             leptos::task::spawn_local(async move { api.sign_out(&session).await });
-            ctx.host
-                .with_value(|host| browser::dispatch(host, "signed-out", &[]));
-            refresh(ctx);
         }
         return;
     };
-    if let Some(kept) = kept().filter(|k| k.token == token) {
-        signed_in(ctx, kept.answer.session, kept.answer.reader);
+    let held = kept();
+    if let Some(held) = held.as_ref().filter(|k| k.token == token) {
+        signed_in(ctx, held.answer.session.clone(), held.answer.reader.clone());
         return;
     }
     let first =
@@ -127,38 +121,48 @@ pub fn set_token(ctx: Ctx, token: Option<String>) {
     if !first {
         return;
     }
+    // The session this browser holds goes along: for the same reader the
+    // server keeps it, so every tab of the site shares one.
+    let current = held.map(|k| k.answer.session);
     leptos::task::spawn_local(async move {
-        let answer = ctx.api.get_value().sign_in(&token).await;
-        let waiting = WAITING.with_borrow_mut(|w| {
-            let at = w.iter().position(|(t, _)| *t == token);
-            at.map(|at| w.swap_remove(at).1).unwrap_or_default()
-        });
+        let answer = ctx
+            .api
+            .get_value()
+            .sign_in(&token, current.as_deref())
+            .await;
+        let waiting: Vec<Ctx> = WAITING
+            .with_borrow_mut(|w| {
+                let at = w.iter().position(|(t, _)| *t == token);
+                at.map(|at| w.swap_remove(at).1).unwrap_or_default()
+            })
+            .into_iter()
+            .filter(|each| {
+                each.token
+                    .with_value(|t| t.as_deref() == Some(token.as_str()))
+            })
+            .collect();
         let answer = answer.and_then(|text| {
             let answer = Answer::read(&text).ok_or_else(ApiFailure::offline)?;
             Ok((text, answer))
         });
         match answer {
             Ok((text, Answer { session, reader })) => {
-                let before = kept();
                 browser::save(KEPT, &format!("{token}\n{text}"));
-                // The session this one replaces ends on the server too.
-                if let Some(before) = before.filter(|b| b.answer.session != session) {
-                    let api = ctx.api.get_value();
-                    leptos::task::spawn_local(
-                        async move { api.sign_out(&before.answer.session).await },
-                    );
-                }
                 for each in waiting {
                     signed_in(each, session.clone(), reader.clone());
                 }
             }
             Err(failure) => {
                 for each in waiting {
-                    each.failed(&failure);
-                    if each.loading.get_untracked() {
+                    // The site says someone is signed in whom Chime
+                    // refused: nobody is, rather than whoever was before.
+                    if each.me.get_untracked().is_some() {
+                        signed_out(each);
+                    } else if each.loading.get_untracked() {
                         // The first listing waited for the sign-in.
                         each.reload();
                     }
+                    each.failed(&failure);
                 }
             }
         }
@@ -200,10 +204,13 @@ fn signed_in(ctx: Ctx, session: String, reader: SignedInReader) {
     }
 }
 
-fn forget_session(ctx: Ctx) {
-    browser::forget(KEPT);
+/// The element is anonymous again: told to the page, "mine" redrawn.
+fn signed_out(ctx: Ctx) {
     ctx.api.update_value(|api| api.session = None);
     ctx.me.set(None);
+    ctx.host
+        .with_value(|host| browser::dispatch(host, "signed-out", &[]));
+    refresh(ctx);
 }
 
 /// What is "mine" changed: the listing and the article's reactions again.
@@ -215,12 +222,18 @@ fn refresh(ctx: Ctx) {
 /// The server no longer knows the session (signed out elsewhere, expired):
 /// the widget is anonymous again until the page gives a new token.
 pub fn session_ended(ctx: Ctx) {
-    if ctx.me.get_untracked().is_some() {
-        forget_session(ctx);
-        ctx.host
-            .with_value(|host| browser::dispatch(host, "signed-out", &[]));
-        refresh(ctx);
+    leave(ctx);
+}
+
+/// Makes the element anonymous, forgetting its session where it is kept;
+/// the session it had.
+fn leave(ctx: Ctx) -> Option<String> {
+    let session = ctx.api.with_value(|api| api.session.clone())?;
+    if kept().is_some_and(|k| k.answer.session == session) {
+        browser::forget(KEPT);
     }
+    signed_out(ctx);
+    Some(session)
 }
 
 /// Whether this reader may post (or react) as the server says; when not,

@@ -17,9 +17,11 @@ pub fn router() -> Router<AppState> {
 
 async fn exchange(
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<SsoExchange>,
 ) -> ApiResult<Json<SsoSession>> {
-    Ok(Json(sso::exchange(&state, &body.token).await?))
+    let current = headers.get(SESSION_HEADER).and_then(|v| v.to_str().ok());
+    Ok(Json(sso::exchange(&state, &body.token, current).await?))
 }
 
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<StatusCode> {

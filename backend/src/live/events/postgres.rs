@@ -399,18 +399,18 @@ async fn listen(
                 }
             },
         };
+        let Some(listening) = bus.upgrade() else {
+            return;
+        };
         if connected_before {
             tracing::info!("listening for other servers' events again; streams resync");
             pages.clear();
-            match bus.upgrade() {
-                Some(bus) => {
-                    bus.local.resync_all();
-                    // A settings change may have been missed too.
-                    bus.settings.send_modify(|n| *n += 1);
-                }
-                None => return,
-            }
+            listening.local.resync_all();
         }
+        // A settings change made while nobody here listened (before the
+        // first LISTEN, or while reconnecting) is read now.
+        listening.settings.send_modify(|n| *n += 1);
+        drop(listening);
         connected_before = true;
         loop {
             let next = tokio::select! {

@@ -716,10 +716,10 @@ where
             serde_json::to_string(&account.badges).map_err(|e| StoreError::Internal(e.into()))?;
         let row = sqlx::query(
             "INSERT INTO accounts (site_id, name, email, badges, url, created_at, updated_at, \
-             name_key) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) \
+             name_key, name_key_cased) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) \
              ON CONFLICT (site_id) DO UPDATE SET name = excluded.name, email = excluded.email, \
              badges = excluded.badges, url = excluded.url, updated_at = excluded.updated_at, \
-             name_key = excluded.name_key \
+             name_key = excluded.name_key, name_key_cased = excluded.name_key_cased \
              RETURNING *",
         )
         .bind(account.site_id.as_str())
@@ -729,18 +729,30 @@ where
         .bind(account.url.as_deref())
         .bind(at)
         .bind(account.name_key.as_str())
+        .bind(account.name_key_cased.as_str())
         .fetch_one(&self.writer)
         .await?;
         Ok(account_of(&row)?)
     }
 
-    async fn name_in_use(&self, name_key: &str) -> StoreResult<bool> {
-        let found: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM accounts WHERE name_key = $1 LIMIT 1")
-                .bind(name_key)
-                .fetch_optional(&self.reader)
-                .await?;
+    async fn name_in_use(&self, name_key: &str, name_key_cased: &str) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM accounts WHERE name_key = $1 OR name_key_cased = $2 LIMIT 1",
+        )
+        .bind(name_key)
+        .bind(name_key_cased)
+        .fetch_optional(&self.reader)
+        .await?;
         Ok(found.is_some())
+    }
+
+    async fn renew_reader_session(&self, token_hash: &str, expires_at: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE reader_sessions SET expires_at = $1 WHERE token_hash = $2")
+            .bind(expires_at)
+            .bind(token_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
     }
 
     async fn create_reader_session(
