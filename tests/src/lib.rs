@@ -537,12 +537,22 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
+    until_within(Duration::from_secs(10), probe).await
+}
+
+/// Like [`until`], waiting up to `limit`: for what waits on a browser's
+/// own pace (a background tab coming back, a stream's back-off).
+pub async fn until_within<T, F, Fut>(limit: Duration, probe: F) -> TestResult<T>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
     let started = Instant::now();
     loop {
         if let Some(value) = probe().await {
             return Ok(value);
         }
-        if started.elapsed() > Duration::from_secs(10) {
+        if started.elapsed() > limit {
             return Err("timed out waiting for the page".into());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -878,9 +878,11 @@ async fn widget_text(client: &fantoccini::Client) -> Option<String> {
 }
 
 /// Waits until the widget on `client`'s page shows `words`, either in the
-/// thread or behind the "new comments" button (then opened).
+/// thread or behind the "new comments" button (then opened). Patient: a
+/// tab brought back from the background reconnects at the browser's pace,
+/// slower on a loaded machine (10 s failed now and then there).
 async fn shows(client: &fantoccini::Client, words: &str) -> TestResult {
-    until(|| async {
+    chime_tests::until_within(std::time::Duration::from_secs(30), || async {
         let text = widget_text(client).await?;
         if text.contains(words) {
             return Some(());
