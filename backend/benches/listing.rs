@@ -52,6 +52,7 @@ async fn main() {
                 author_name: format!("Reader {}", i % 97),
                 author_reader: reader.0.clone(),
                 author_account: None,
+                author_address: None,
                 author_badges: Vec::new(),
                 html: render(&body),
                 body,

@@ -170,5 +170,6 @@ pub fn mod_comment(record: &ModRecord) -> ModComment {
             html: e.html.clone(),
             at: from_millis(e.at),
         }),
+        reader: record.comment.author_reader.clone(),
     }
 }

@@ -66,6 +66,7 @@ async fn a_store_from_before_pending_comments_migrates_without_loss() {
             state: ModStateFilter::All,
             only: None,
             article: None,
+            author: None,
             words: vec!["zebra".into()],
             after: None,
             limit: 10,

@@ -73,6 +73,16 @@ async fn views(app: &TestApp, readers: &[&str], cookie: &str) -> Vec<String> {
             .await;
         seen.push(serde_json::to_string(&queue).expect("json"));
     }
+    // Every author's history: counts, neighbours at one address, notes.
+    let all: ModCommentList = app.mod_get("/comments?state=all&limit=100", cookie).await;
+    let mut keys: Vec<String> = all.comments.iter().map(|c| c.reader.clone()).collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        let profile: chime_shared::ReaderProfile =
+            app.mod_get(&format!("/readers/{key}"), cookie).await;
+        seen.push(serde_json::to_string(&profile).expect("json"));
+    }
     let audit: AuditList = app.mod_get("/audit", cookie).await;
     seen.push(serde_json::to_string(&audit).expect("json"));
     let settings: chime_shared::ScreeningSettings = app.mod_get("/settings", cookie).await;
@@ -181,6 +191,19 @@ async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings(
     .await
     .expect("moderator");
     let cookie = sign_in(&source).await;
+    // A moderator's note on a reader moves with them.
+    let all: ModCommentList = source.mod_get("/comments?state=all", &cookie).await;
+    let response = source
+        .moderation(
+            Method::POST,
+            &format!("/readers/{}/notes", all.comments[0].reader),
+            &cookie,
+        )
+        .json(&json!({"body": "Keep an eye on this one."}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::CREATED);
     // An admin's settings change: the stored settings and their audit
     // entry move too.
     let response = source

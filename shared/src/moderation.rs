@@ -130,6 +130,10 @@ pub struct ModComment {
     /// (or, for a held comment, beside the words that were held).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edit: Option<WaitingEdit>,
+    /// Its author's key: their history is `GET /mod/readers/{reader}`,
+    /// their comments `GET /mod/comments?author={reader}`.
+    #[serde(default)]
+    pub reader: String,
 }
 
 /// An edit that waits for a moderator: approving the comment takes it,

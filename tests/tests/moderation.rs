@@ -743,3 +743,91 @@ async fn an_admin_manages_moderators_and_the_sites_screening_from_the_view() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_opens_a_readers_history_from_a_row_and_notes_something() {
+    e2e(
+        "history",
+        "e2e/history",
+        false,
+        |w: Arc<World>| async move {
+            add_moderator(&w, "mia").await?;
+            const OTHER: &str = "0123456789abcdef0123456789abcdef";
+            post_as(&w, "e2e/history", "First from the one reader").await?;
+            post_as(&w, "e2e/history-2", "Second from the one reader").await?;
+            let (status, _) = w
+                .http
+                .call(
+                    "POST",
+                    "/api/v1/articles/e2e%2Fhistory/comments",
+                    Some(json!({"author_name": "Somebody else", "body": "From another reader"})),
+                    &[("x-chime-reader", OTHER)],
+                )
+                .await?;
+            assert_eq!(status, 201);
+            w.client.goto(&format!("{}/moderate", w.backend)).await?;
+            sign_in(&w.client, "mia", PASSWORD).await?;
+            find(&w.client, "[data-testid=tab-recent]")
+                .await?
+                .click()
+                .await?;
+            count_until(&w.client, "[data-testid=mod-row]", 3).await?;
+
+            // From the oldest row: that reader's comments, across articles.
+            let rows = w
+                .client
+                .find_all(Locator::Css("[data-testid=mod-row]"))
+                .await?;
+            let last = rows.last().ok_or("rows")?;
+            last.find(Locator::Css("[data-testid=open-author]"))
+                .await?
+                .click()
+                .await?;
+            find(&w.client, "[data-testid=reader-history]").await?;
+            count_until(&w.client, "[data-testid=mod-row]", 2).await?;
+            let counts = find(&w.client, "[data-testid=history-counts]")
+                .await?
+                .text()
+                .await?;
+            assert!(counts.starts_with("2 comments"), "{counts}");
+            let reports = find(&w.client, "[data-testid=history-reports]")
+                .await?
+                .text()
+                .await?;
+            assert!(reports.contains("1 other reader"), "{reports}");
+
+            // A private note, shown at once and kept.
+            find(&w.client, "[data-testid=note-input]")
+                .await?
+                .send_keys("Asked to keep it civil.")
+                .await?;
+            find(&w.client, "[data-testid=note-save]")
+                .await?
+                .click()
+                .await?;
+            let note = find(&w.client, "[data-testid=history-note]")
+                .await?
+                .text()
+                .await?;
+            assert!(
+                note.contains("mia") && note.contains("Asked to keep it civil."),
+                "{note}"
+            );
+
+            // Back to everyone's comments.
+            find(&w.client, "[data-testid=close-author]")
+                .await?
+                .click()
+                .await?;
+            count_until(&w.client, "[data-testid=mod-row]", 3).await?;
+            assert!(
+                w.client
+                    .find_all(Locator::Css("[data-testid=reader-history]"))
+                    .await?
+                    .is_empty()
+            );
+            w.assert_no_errors().await
+        },
+    )
+    .await;
+}

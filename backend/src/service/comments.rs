@@ -398,6 +398,7 @@ pub async fn post(
             author_name: author.as_str().to_owned(),
             author_reader: reader.0.clone(),
             author_account: poster.account.map(|a| a.id),
+            author_address: Some(poster.address.to_owned()).filter(|a| a != "unknown"),
             author_badges: poster.account.map(|a| a.badges.clone()).unwrap_or_default(),
             body: body.as_str().to_owned(),
             html,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod comments;
 pub mod cursor;
 mod error;
+pub mod history;
 pub mod lifecycle;
 pub mod moderation;
 pub mod names;

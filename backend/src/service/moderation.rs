@@ -77,6 +77,8 @@ pub async fn sign_out(state: &AppState, token: &str) -> Outcome<()> {
 pub struct ModListRequest {
     pub state: ModStateFilter,
     pub article: Option<ArticleId>,
+    /// Just one reader's comments (their history).
+    pub author: Option<chime_shared::ReaderKey>,
     pub q: Option<String>,
     pub limit: PageLimit,
     pub cursor: Option<String>,
@@ -107,6 +109,7 @@ pub async fn list(state: &AppState, request: ModListRequest) -> Outcome<ModComme
             state: request.state,
             only: None,
             article: request.article.map(String::from),
+            author: request.author.map(|a| a.as_str().to_owned()),
             words,
             after,
             limit: limit + 1,

@@ -69,6 +69,7 @@ pub async fn seed(store: &dyn CommentStore, now: i64) -> StoreResult<bool> {
                 author_name: (*author).to_owned(),
                 author_reader: reader.0.clone(),
                 author_account: None,
+                author_address: None,
                 author_badges: Vec::new(),
                 body: (*body).to_owned(),
                 html: render(body),

@@ -404,6 +404,12 @@ async fn purge_loop(state: AppState) {
         if let Err(e) = state.store.purge_expired(now - 24 * 3600 * 1000, now).await {
             tracing::warn!(error = %e, "purge failed");
         }
+        // Where comments came from is kept only as long as a reader's
+        // history looks back for others at the same address.
+        let window = crate::service::history::ADDRESS_WINDOW_MS;
+        if let Err(e) = state.store.forget_addresses(now - window).await {
+            tracing::warn!(error = %e, "forgetting old addresses failed");
+        }
     }
 }
 

@@ -136,6 +136,7 @@ const TABLES: &[Table] = &[
             ("proposed_at", OptInt),
             ("author_account", OptInt),
             ("author_badges", OptText),
+            ("author_address", OptText),
         ],
         serial: true,
     },
@@ -170,6 +171,17 @@ const TABLES: &[Table] = &[
             ("address", OptText),
         ],
         serial: false,
+    },
+    Table {
+        name: "reader_notes",
+        columns: &[
+            ("id", Int),
+            ("reader", Text),
+            ("at", Int),
+            ("moderator", Text),
+            ("body", Text),
+        ],
+        serial: true,
     },
     Table {
         name: "audit_log",

@@ -122,6 +122,8 @@ pub struct NewCommentRecord {
     pub author_reader: String,
     /// The site's account posting it (a signed-in reader), if any.
     pub author_account: Option<i64>,
+    /// The hash of the address it came from (`None` when unknown).
+    pub author_address: Option<String>,
     /// That account's badges now.
     pub author_badges: Vec<String>,
     pub body: String,
@@ -193,6 +195,8 @@ pub struct ModQuery {
     /// Just this comment (for the moderation stream).
     pub only: Option<i64>,
     pub article: Option<String>,
+    /// Just this reader's comments.
+    pub author: Option<String>,
     /// Words that must all occur in the body.
     pub words: Vec<String>,
     pub after: Option<Keyset>,
@@ -206,6 +210,7 @@ impl ModQuery {
             state: ModStateFilter::All,
             only: Some(id),
             article: None,
+            author: None,
             words: Vec::new(),
             after: None,
             limit: 1,
@@ -237,6 +242,30 @@ pub struct AuditRecord {
     /// Settings before and after a change, as JSON.
     pub settings_before: Option<String>,
     pub settings_after: Option<String>,
+}
+
+/// What the store knows of one reader, for their history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReaderStats {
+    /// The name and account of their latest comment.
+    pub name: String,
+    pub account: Option<i64>,
+    pub visible: u64,
+    pub pending: u64,
+    pub hidden: u64,
+    pub deleted: u64,
+    pub first_at: Option<i64>,
+    pub last_at: Option<i64>,
+    pub reports_against: u64,
+    pub reports_by: u64,
+}
+
+/// A moderator's note on a reader, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteRecord {
+    pub at: i64,
+    pub moderator: String,
+    pub body: String,
 }
 
 /// What an admin did, recorded with the change itself.
@@ -471,6 +500,25 @@ pub trait CommentStore: Send + Sync + 'static {
 
     /// The audit log, newest first, after the given entry id.
     async fn audit(&self, before_id: Option<i64>, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+
+    /// What the store knows of a reader's comments and reports.
+    async fn reader_stats(&self, reader: &str) -> StoreResult<ReaderStats>;
+
+    /// Other readers who posted from an address `reader` posted from since
+    /// `since`.
+    async fn readers_at_same_address(&self, reader: &str, since: i64) -> StoreResult<u64>;
+
+    /// Forgets the addresses of comments posted before `before`.
+    async fn forget_addresses(&self, before: i64) -> StoreResult<()>;
+
+    /// Adds a moderator's note on a reader.
+    async fn add_note(&self, reader: &str, note: &NoteRecord) -> StoreResult<()>;
+
+    /// A reader's notes, newest first (at most `limit`).
+    async fn notes(&self, reader: &str, limit: u32) -> StoreResult<Vec<NoteRecord>>;
+
+    /// One account by its id.
+    async fn account(&self, id: i64) -> StoreResult<Option<AccountRecord>>;
 
     /// A stored setting's value.
     async fn setting(&self, name: &str) -> StoreResult<Option<String>>;

@@ -8,6 +8,7 @@ mod cli;
 mod comments;
 mod errors;
 mod events;
+mod history;
 mod hostile;
 mod limits;
 mod moderation;

@@ -302,6 +302,24 @@ async fn every_route_answers_each_kind_of_caller_as_it_should() {
             ),
             (
                 Method::GET,
+                "/mod/comments?state=all&author=someone".into(),
+                None,
+                moderate(StatusCode::OK),
+            ),
+            (
+                Method::GET,
+                "/mod/readers/someone".into(),
+                None,
+                moderate(StatusCode::OK),
+            ),
+            (
+                Method::POST,
+                "/mod/readers/someone/notes".into(),
+                Some(json!({"body": "A note"})),
+                moderate(StatusCode::CREATED),
+            ),
+            (
+                Method::GET,
                 "/mod/events".into(),
                 None,
                 moderate(StatusCode::OK),

@@ -4,8 +4,8 @@
 use super::{Api, ApiFailure, encode_json};
 use chime_shared::{
     ArticleModeration, AuditList, HideRequest, LoginRequest, MeResponse, ModComment,
-    ModCommentList, ModStateFilter, ModeratorList, ModeratorSummary, NewModerator, NewPassword,
-    ScreeningSettings,
+    ModCommentList, ModStateFilter, ModeratorList, ModeratorSummary, NewModerator, NewNote,
+    NewPassword, ReaderNote, ReaderProfile, ScreeningSettings,
 };
 use gloo_net::http::Request;
 
@@ -21,6 +21,8 @@ pub struct ModFilter {
     pub state: ModStateFilter,
     pub article: String,
     pub text: String,
+    /// One reader's comments (their key), or everyone's.
+    pub author: String,
 }
 
 fn encode(value: &str) -> String {
@@ -74,6 +76,7 @@ impl ModApi {
         for (name, value) in [
             ("article", filter.article.trim()),
             ("q", filter.text.trim()),
+            ("author", filter.author.as_str()),
             ("cursor", cursor.unwrap_or("")),
         ] {
             if !value.is_empty() {
@@ -128,6 +131,21 @@ impl ModApi {
         let request = Request::put(&url)
             .header("Content-Type", "application/json")
             .body(encode_json(&settings))
+            .map_err(|_| ApiFailure::offline())?;
+        Api::answer(request.send().await).await
+    }
+
+    /// A reader's history.
+    pub async fn reader(&self, key: &str) -> Result<ReaderProfile, ApiFailure> {
+        let url = format!("{}/readers/{}", self.base, encode(key));
+        Api::answer(Request::get(&url).send().await).await
+    }
+
+    /// Adds a private note on a reader.
+    pub async fn add_note(&self, key: &str, body: String) -> Result<ReaderNote, ApiFailure> {
+        let request = Request::post(&format!("{}/readers/{}/notes", self.base, encode(key)))
+            .header("Content-Type", "application/json")
+            .body(encode_json(&NewNote { body }))
             .map_err(|_| ApiFailure::offline())?;
         Api::answer(request.send().await).await
     }

@@ -290,6 +290,7 @@ mod tests {
             hidden_reason: None,
             parent_excerpt: None,
             edit: None,
+            reader: String::new(),
         }
     }
 

@@ -32,6 +32,13 @@ pub fn connect(room: Room) {
                 let Some(event) = decode_json::<ModEvent>(data) else {
                     return;
                 };
+                // A reader's history shows theirs alone.
+                let others = room
+                    .author
+                    .with_untracked(|a| a.as_ref().is_some_and(|a| *a != event.comment.reader));
+                if others {
+                    return;
+                }
                 if let Some(queue) = room.queue() {
                     room.desk.update(|d| {
                         d.apply(queue, event);

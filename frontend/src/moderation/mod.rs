@@ -6,6 +6,7 @@
 
 mod admin;
 mod audit;
+mod history;
 mod keys;
 mod live;
 mod queue;
@@ -65,6 +66,9 @@ pub struct Room {
     pub article_review: RwSignal<Option<(String, bool)>>,
     /// The admin tabs' data.
     pub admin: admin::Desk,
+    /// Whose history is open: the queue shows that reader's comments.
+    pub author: RwSignal<Option<String>>,
+    pub profile: RwSignal<Option<chime_shared::ReaderProfile>>,
 }
 
 impl Room {
@@ -88,6 +92,8 @@ impl Room {
             now: RwSignal::new(browser::now()),
             article_review: RwSignal::new(None),
             admin: admin::Desk::new(),
+            author: RwSignal::new(None),
+            profile: RwSignal::new(None),
         }
     }
 
@@ -143,10 +149,17 @@ impl Room {
             state: queue.filter(),
             article: room.article.get_untracked(),
             text: room.text.get_untracked(),
+            author: room.author.get_untracked().unwrap_or_default(),
         };
         room.loading.set(true);
         leptos::task::spawn_local(async move {
             let api = room.api.get_value();
+            if !more && !filter.author.is_empty() {
+                match api.reader(&filter.author).await {
+                    Ok(profile) => room.profile.set(Some(profile)),
+                    Err(failure) => room.failed(&failure),
+                }
+            }
             if !more {
                 let article = filter.article.trim().to_owned();
                 let review = if article.is_empty() {

@@ -21,6 +21,7 @@ pub fn view(room: Room) -> impl IntoView {
         });
     };
     view! {
+        {move || room.author.with(Option::is_some).then(|| super::history::panel(room))}
         <form class="mod-filters" role="search" on:submit=apply>
             <label class="mod-field">
                 <span>"Article"</span>
@@ -170,6 +171,8 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
     };
     let author = row.comment.author.name.clone();
     let created = row.comment.created_at;
+    let reader = row.reader.clone();
+    let open_author = move |_| super::history::open(room, reader.clone());
     view! {
         <li
             class="mod-row"
@@ -186,7 +189,7 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
             <div class="mod-row-head">
                 <input type="checkbox" data-testid="row-select" aria-label=format!("Select the comment by {author}") prop:checked=selected.clone() on:change=toggle/>
                 <span class="mod-article">{row.comment.article.to_string()}</span>
-                <strong class="mod-author">{author.clone()}</strong>
+                <button type="button" class="mod-link mod-author" data-testid="open-author" title="This reader's history" on:click=open_author>{author.clone()}</button>
                 <time datetime=exact(created) title=exact_readable(created)>{move || relative(room.now.get(), created)}</time>
                 <span class=format!("mod-badge mod-badge-{state_key}") data-testid="row-state">{state_label}</span>
                 {reports_line(&row).map(|line| view! { <span class="mod-reports" data-testid="row-reports">{line}</span> })}

@@ -97,6 +97,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/comments/{id}/reject", post(reject))
         .route("/articles/{article}", get(article).put(set_article))
         .route("/audit", get(audit))
+        .route("/readers/{reader}", get(reader_profile))
+        .route("/readers/{reader}/notes", post(add_note))
         .route("/events", get(events))
         .merge(super::admin::router())
         .route_layer(from_fn_with_state(state.clone(), require_moderator));
@@ -186,6 +188,28 @@ async fn sign_out(
     Ok((jar.remove(gone), StatusCode::NO_CONTENT))
 }
 
+async fn reader_profile(
+    State(state): State<AppState>,
+    ApiPath(reader): ApiPath<String>,
+) -> ApiResult<Json<chime_shared::ReaderProfile>> {
+    let reader = chime_shared::ReaderKey::parse(&reader)?;
+    Ok(Json(
+        crate::service::history::profile(&state, &reader).await?,
+    ))
+}
+
+async fn add_note(
+    State(state): State<AppState>,
+    Extension(moderator): Extension<Moderator>,
+    ApiPath(reader): ApiPath<String>,
+    ApiJson(body): ApiJson<chime_shared::NewNote>,
+) -> ApiResult<(StatusCode, Json<chime_shared::ReaderNote>)> {
+    let reader = chime_shared::ReaderKey::parse(&reader)?;
+    let note =
+        crate::service::history::add_note(&state, &moderator.username, &reader, body).await?;
+    Ok((StatusCode::CREATED, Json(note)))
+}
+
 async fn me(Extension(moderator): Extension<Moderator>) -> Json<MeResponse> {
     Json(MeResponse {
         username: moderator.username,
@@ -197,6 +221,7 @@ async fn me(Extension(moderator): Extension<Moderator>) -> Json<MeResponse> {
 struct ListParams {
     state: Option<String>,
     article: Option<String>,
+    author: Option<String>,
     q: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
@@ -218,6 +243,12 @@ async fn list(
             .as_deref()
             .filter(|a| !a.is_empty())
             .map(ArticleId::parse)
+            .transpose()?,
+        author: params
+            .author
+            .as_deref()
+            .filter(|a| !a.is_empty())
+            .map(chime_shared::ReaderKey::parse)
             .transpose()?,
         q: params.q,
         limit: parse_limit(params.limit.as_deref())?,

@@ -124,10 +124,10 @@ where
         let row = sqlx::query(
             "INSERT INTO comments (article_id, parent_id, root_id, depth, author_name, \
              author_reader, body, html, created_at, idempotency_key, state, hidden_reason, \
-             author_account, author_badges) \
+             author_account, author_badges, author_address) \
              SELECT a.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, \
              CASE WHEN $10 IS NOT NULL OR a.premoderate THEN 'pending' ELSE 'visible' END, \
-             COALESCE($10, CASE WHEN a.premoderate THEN $11 END), $13, $14 \
+             COALESCE($10, CASE WHEN a.premoderate THEN $11 END), $13, $14, $15 \
              FROM articles a WHERE a.key = $12 \
              RETURNING id, state, hidden_reason",
         )
@@ -145,6 +145,7 @@ where
         .bind(new.article.as_str())
         .bind(new.author_account)
         .bind(badges.as_deref())
+        .bind(new.author_address.as_deref())
         .fetch_optional(executor)
         .await?;
         let Some(row) = row else { return Ok(None) };

@@ -489,6 +489,120 @@ where
         Ok(entries)
     }
 
+    async fn reader_stats(&self, reader: &str) -> StoreResult<ReaderStats> {
+        let mut stats = ReaderStats::default();
+        let rows = sqlx::query(
+            "SELECT state, COUNT(*) AS n, MIN(created_at) AS first_at, \
+             MAX(created_at) AS last_at, CAST(SUM(report_count) AS BIGINT) AS reports \
+             FROM comments WHERE author_reader = $1 GROUP BY state",
+        )
+        .bind(reader)
+        .fetch_all(&self.reader)
+        .await?;
+        for row in rows {
+            let state: String = row.try_get("state")?;
+            let n = u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0);
+            let first: Option<i64> = row.try_get("first_at")?;
+            let last: Option<i64> = row.try_get("last_at")?;
+            let reports: Option<i64> = row.try_get("reports")?;
+            match state.as_str() {
+                "visible" => stats.visible = n,
+                "pending" => stats.pending = n,
+                "hidden" => stats.hidden = n,
+                _ => stats.deleted = n,
+            }
+            stats.first_at = match (stats.first_at, first) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            stats.last_at = stats.last_at.max(last);
+            stats.reports_against += u64::try_from(reports.unwrap_or(0)).unwrap_or(0);
+        }
+        let latest = sqlx::query(
+            "SELECT author_name, author_account FROM comments WHERE author_reader = $1 \
+             ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(reader)
+        .fetch_optional(&self.reader)
+        .await?;
+        if let Some(row) = latest {
+            stats.name = row.try_get("author_name")?;
+            stats.account = row.try_get("author_account")?;
+        }
+        let by: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE reader = $1")
+            .bind(reader)
+            .fetch_one(&self.reader)
+            .await?;
+        stats.reports_by = u64::try_from(by).unwrap_or(0);
+        Ok(stats)
+    }
+
+    async fn readers_at_same_address(&self, reader: &str, since: i64) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT c.author_reader) FROM comments c \
+             WHERE c.created_at >= $2 AND c.author_reader <> $1 AND c.author_address IN \
+             (SELECT m.author_address FROM comments m WHERE m.author_reader = $1 \
+              AND m.created_at >= $2 AND m.author_address IS NOT NULL)",
+        )
+        .bind(reader)
+        .bind(since)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn forget_addresses(&self, before: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE comments SET author_address = NULL \
+             WHERE author_address IS NOT NULL AND created_at < $1",
+        )
+        .bind(before)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn add_note(&self, reader: &str, note: &NoteRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO reader_notes (reader, at, moderator, body) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(reader)
+        .bind(note.at)
+        .bind(note.moderator.as_str())
+        .bind(note.body.as_str())
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn notes(&self, reader: &str, limit: u32) -> StoreResult<Vec<NoteRecord>> {
+        let rows = sqlx::query(
+            "SELECT at, moderator, body FROM reader_notes WHERE reader = $1 \
+             ORDER BY id DESC LIMIT $2",
+        )
+        .bind(reader)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        let mut notes = Vec::with_capacity(rows.len());
+        for row in rows {
+            notes.push(NoteRecord {
+                at: row.try_get("at")?,
+                moderator: row.try_get("moderator")?,
+                body: row.try_get("body")?,
+            });
+        }
+        Ok(notes)
+    }
+
+    async fn account(&self, id: i64) -> StoreResult<Option<AccountRecord>> {
+        let row = sqlx::query("SELECT * FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(row.as_ref().map(account_of).transpose()?)
+    }
+
     async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
         Ok(
             sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")

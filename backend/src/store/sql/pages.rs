@@ -259,6 +259,10 @@ where
         if let Some(article) = &query.article {
             qb.push(" AND a.key = ").push_bind(article.as_str());
         }
+        if let Some(author) = &query.author {
+            qb.push(" AND c.author_reader = ")
+                .push_bind(author.as_str());
+        }
         D::push_words(&mut qb, &query.words);
         if let Some(id) = query.only {
             qb.push(" AND c.id = ").push_bind(id);

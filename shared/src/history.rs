@@ -1,0 +1,90 @@
+//! A reader's history, for moderators (API.md, "A reader's history"):
+//! who they are, how their comments fared, what was reported, and
+//! moderators' notes. Their comments themselves are the moderation
+//! listing filtered by `author`.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// `GET /mod/readers/{reader}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReaderProfile {
+    /// The reader's key (every `ModComment` carries its author's).
+    pub reader: String,
+    /// The name of their latest comment.
+    pub name: String,
+    /// The site's account, for a reader the site signed in.
+    pub account: Option<ReaderAccount>,
+    pub comments: CommentCounts,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub first_seen: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_seen: Option<OffsetDateTime>,
+    /// Reports readers made against their comments.
+    pub reports_against: u64,
+    /// Reports they made.
+    pub reports_by: u64,
+    /// Other readers who posted from an address they posted from in the
+    /// last 30 days: a count, never an address. `None` for a signed-in
+    /// reader.
+    pub readers_at_same_address: Option<u64>,
+    /// Moderators' notes, newest first.
+    pub notes: Vec<ReaderNote>,
+}
+
+/// The site's account of a signed-in reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReaderAccount {
+    /// The site's own id for them.
+    pub site_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub badges: Vec<String>,
+}
+
+/// How a reader's comments fared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentCounts {
+    pub total: u64,
+    pub visible: u64,
+    pub pending: u64,
+    pub hidden: u64,
+    pub deleted: u64,
+}
+
+/// A moderator's private note on a reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReaderNote {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub moderator: String,
+    pub body: String,
+}
+
+/// `POST /mod/readers/{reader}/notes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewNote {
+    pub body: String,
+}
+
+/// A reader's key, as `ModComment.reader` gives it: the stored hash of
+/// their token (or of their site account).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReaderKey(String);
+
+impl ReaderKey {
+    /// Parses a key: 1 to 64 ASCII letters and digits.
+    pub fn parse(raw: &str) -> Result<Self, crate::ParseError> {
+        if raw.is_empty() || raw.len() > 64 || !raw.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(crate::ParseError::new(
+                "reader",
+                "A reader's key is the `reader` of one of their comments.",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
