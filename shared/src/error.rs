@@ -41,6 +41,10 @@ pub enum ErrorCode {
     OriginNotAllowed,
     /// 403: posting or reacting where only signed-in readers may.
     SignInRequired,
+    /// 403: a moderator banned this reader.
+    Banned,
+    /// 403: a moderator suspended this reader for a while.
+    Suspended,
     /// 404: unknown comment, article or route.
     NotFound,
     /// 404: sign-in with the site's accounts, on a server without a secret.
@@ -65,7 +69,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tests and documentation.
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 29] = [
         Self::BadRequest,
         Self::ValidationFailed,
         Self::MissingReader,
@@ -83,6 +87,8 @@ impl ErrorCode {
         Self::EditWindowClosed,
         Self::OriginNotAllowed,
         Self::SignInRequired,
+        Self::Banned,
+        Self::Suspended,
         Self::NotFound,
         Self::SsoOff,
         Self::MethodNotAllowed,
@@ -116,6 +122,8 @@ impl ErrorCode {
             Self::EditWindowClosed => "edit_window_closed",
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::SignInRequired => "sign_in_required",
+            Self::Banned => "banned",
+            Self::Suspended => "suspended",
             Self::NotFound => "not_found",
             Self::SsoOff => "sso_off",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -146,7 +154,9 @@ impl ErrorCode {
             Self::Forbidden
             | Self::EditWindowClosed
             | Self::OriginNotAllowed
-            | Self::SignInRequired => 403,
+            | Self::SignInRequired
+            | Self::Banned
+            | Self::Suspended => 403,
             Self::NotFound | Self::SsoOff => 404,
             Self::MethodNotAllowed => 405,
             Self::Timeout => 408,

@@ -30,6 +30,9 @@ pub struct ReaderProfile {
     pub readers_at_same_address: Option<u64>,
     /// Moderators' notes, newest first.
     pub notes: Vec<ReaderNote>,
+    /// Sanctions, newest first, lifted and ended ones too.
+    #[serde(default)]
+    pub sanctions: Vec<Sanction>,
 }
 
 /// The site's account of a signed-in reader.
@@ -87,4 +90,69 @@ impl ReaderKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// What a sanction does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SanctionKind {
+    /// No more comments, edits, reactions or reports, for good.
+    Ban,
+    /// The same, until `until`.
+    Suspend,
+    /// Every new comment waits for review.
+    Hold,
+}
+
+impl SanctionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ban => "ban",
+            Self::Suspend => "suspend",
+            Self::Hold => "hold",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, crate::ParseError> {
+        match raw {
+            "ban" => Ok(Self::Ban),
+            "suspend" => Ok(Self::Suspend),
+            "hold" => Ok(Self::Hold),
+            _ => Err(crate::ParseError::new("kind", "Use ban, suspend or hold.")),
+        }
+    }
+}
+
+/// `POST /mod/readers/{reader}/sanctions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSanction {
+    pub kind: SanctionKind,
+    /// When it ends: required for `suspend`, optional for `hold`, none for
+    /// `ban`.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub until: Option<OffsetDateTime>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Hide everything the reader wrote, in the same act.
+    #[serde(default)]
+    pub hide_all: bool,
+}
+
+/// A sanction on a reader, as moderators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sanction {
+    pub id: String,
+    pub kind: SanctionKind,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub moderator: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub until: Option<OffsetDateTime>,
+    pub reason: Option<String>,
+    /// Whether it holds now (not lifted, not ended).
+    pub active: bool,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub lifted_at: Option<OffsetDateTime>,
+    #[serde(default)]
+    pub lifted_by: Option<String>,
 }

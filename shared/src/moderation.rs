@@ -235,6 +235,14 @@ pub enum AuditAction {
     PasswordReset,
     /// An admin changed the screening settings (`before`, `after`).
     SettingsChanged,
+    /// A reader (`subject`) was banned.
+    Ban,
+    /// A reader (`subject`) was suspended.
+    Suspend,
+    /// A reader's (`subject`) comments are all held for review.
+    AlwaysHold,
+    /// A sanction on a reader (`subject`) was lifted.
+    Lift,
 }
 
 impl AuditAction {
@@ -250,6 +258,10 @@ impl AuditAction {
             Self::ModeratorRemoved => "moderator_removed",
             Self::PasswordReset => "password_reset",
             Self::SettingsChanged => "settings_changed",
+            Self::Ban => "ban",
+            Self::Suspend => "suspend",
+            Self::AlwaysHold => "always_hold",
+            Self::Lift => "lift",
         }
     }
 
@@ -265,6 +277,10 @@ impl AuditAction {
             "moderator_removed" => Ok(Self::ModeratorRemoved),
             "password_reset" => Ok(Self::PasswordReset),
             "settings_changed" => Ok(Self::SettingsChanged),
+            "ban" => Ok(Self::Ban),
+            "suspend" => Ok(Self::Suspend),
+            "always_hold" => Ok(Self::AlwaysHold),
+            "lift" => Ok(Self::Lift),
             _ => Err(ParseError::new("action", "Unknown audit action.")),
         }
     }

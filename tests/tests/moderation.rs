@@ -831,3 +831,110 @@ async fn a_moderator_opens_a_readers_history_from_a_row_and_notes_something() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_bans_a_reader_with_everything_they_wrote_from_their_history() {
+    e2e("ban", "e2e/ban", false, |w: Arc<World>| async move {
+        add_moderator(&w, "mia").await?;
+        let troll = w.second_browser().await?;
+        let root = reader_root(&troll).await?;
+        let form = root
+            .find(Locator::Css("[data-testid=comment-form]"))
+            .await?;
+        fill_and_send(&form, "Troll", "Something nasty").await?;
+        reader_count(&root, 1).await?;
+        let watcher = w.second_browser().await?;
+        let watching = reader_root(&watcher).await?;
+        reader_count(&watching, 1).await?;
+
+        // From the row, the troll's history; banned with everything.
+        w.client.goto(&format!("{}/moderate", w.backend)).await?;
+        sign_in(&w.client, "mia", PASSWORD).await?;
+        find(&w.client, "[data-testid=tab-recent]")
+            .await?
+            .click()
+            .await?;
+        count_until(&w.client, "[data-testid=mod-row]", 1).await?;
+        find(&w.client, "[data-testid=open-author]")
+            .await?
+            .click()
+            .await?;
+        find(&w.client, "[data-testid=reader-history]").await?;
+        find(&w.client, "[data-testid=sanction-hide-all]")
+            .await?
+            .click()
+            .await?;
+        find(&w.client, "[data-testid=sanction-reason]")
+            .await?
+            .send_keys("Abuse")
+            .await?;
+        find(&w.client, "[data-testid=sanction-apply]")
+            .await?
+            .click()
+            .await?;
+        attr_until(
+            &w.client,
+            "[data-testid=history-sanction]",
+            "data-active",
+            "true",
+        )
+        .await?;
+
+        // Gone from a reader's open page, live.
+        reader_count(&watching, 0).await?;
+
+        // The troll's next comment is refused in words; the draft stays.
+        let form = root
+            .find(Locator::Css("[data-testid=comment-form]"))
+            .await?;
+        form.find(Locator::Css("[data-testid=comment-body-input]"))
+            .await?
+            .send_keys("And again")
+            .await?;
+        form.find(Locator::Css("[data-testid=submit-comment]"))
+            .await?
+            .click()
+            .await?;
+        let said = until(|| async {
+            let error = root
+                .find(Locator::Css(
+                    "[data-testid=comment-form] .chime-field-error",
+                ))
+                .await
+                .ok()?;
+            let text = error.text().await.ok()?;
+            (!text.is_empty()).then_some(text)
+        })
+        .await?;
+        assert!(said.contains("moderator has stopped you"), "{said}");
+        let draft = root
+            .find(Locator::Css(
+                "[data-testid=comment-form] [data-testid=comment-body-input]",
+            ))
+            .await?
+            .prop("value")
+            .await?;
+        assert_eq!(draft.as_deref(), Some("And again"));
+
+        // Lifted: the sanction shows as lifted.
+        find(&w.client, "[data-testid=sanction-lift]")
+            .await?
+            .click()
+            .await?;
+        attr_until(
+            &w.client,
+            "[data-testid=history-sanction]",
+            "data-active",
+            "false",
+        )
+        .await?;
+        for client in [&troll, &watcher] {
+            let errors = client.execute("return window.__errors", vec![]).await?;
+            assert_eq!(errors, json!([]));
+        }
+        troll.clone().close().await?;
+        watcher.clone().close().await?;
+        w.assert_no_errors().await
+    })
+    .await;
+}

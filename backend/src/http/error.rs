@@ -148,6 +148,21 @@ impl From<ServiceError> for ApiError {
                 ErrorCode::TokenReplayed,
                 "This sign-in token was used before; sign in again.".into(),
             ),
+            ServiceError::Banned => (
+                ErrorCode::Banned,
+                "A moderator has stopped you from commenting and reacting here.".into(),
+            ),
+            ServiceError::Suspended { until } => (
+                ErrorCode::Suspended,
+                format!(
+                    "A moderator has suspended you from commenting and reacting here until {}.",
+                    readable(until)
+                ),
+            ),
+            ServiceError::NoSuchSanction => (
+                ErrorCode::NotFound,
+                "This reader has no such sanction in force.".into(),
+            ),
             ServiceError::NameTaken => {
                 return Self::Client {
                     code: ErrorCode::ValidationFailed,
@@ -215,6 +230,16 @@ impl From<crate::http::ratelimit::Limited> for ApiError {
             retry_after_secs: limited.retry_after_secs,
         }
     }
+}
+
+/// A moment as readers read it: "5 December 2026, 14:00 UTC".
+fn readable(ms: i64) -> String {
+    let format = time::macros::format_description!(
+        "[day padding:none] [month repr:long] [year], [hour]:[minute] UTC"
+    );
+    crate::clock::from_millis(ms)
+        .format(&format)
+        .unwrap_or_else(|_| "later".into())
 }
 
 /// The code and words for a refused sign-in token.

@@ -358,6 +358,13 @@ pub async fn post(
 ) -> Outcome<Comment> {
     let reader = poster.reader;
     super::sso::permit(state.settings.posting, poster.account.is_some(), Act::Post)?;
+    let held_reader = super::history::check(
+        state,
+        &reader.0,
+        poster.account.map(|a| a.id),
+        Some(poster.address).filter(|a| *a != "unknown"),
+    )
+    .await?;
     let limits = state.settings.limits;
     let name = poster
         .account
@@ -382,6 +389,9 @@ pub async fn post(
         senders: [&reader.0, poster.address],
         now,
     })?;
+    if hold.is_none() && held_reader {
+        hold = Some("A moderator holds every comment of this reader for review.".into());
+    }
     if hold.is_none()
         && state.screening.rules().premoderation == Premoderation::NewReaders
         && !state.store.reader_is_known(reader).await?
@@ -490,6 +500,7 @@ pub async fn edit(
         })
         .ok_or(Error::NoSuchComment)?;
     ensure_own(&record, reader)?;
+    let held_reader = super::history::check(state, &reader.0, None, None).await?;
     let window = i64::try_from(state.settings.edit_window.as_millis()).unwrap_or(i64::MAX);
     let now = state.now_ms();
     if now - record.created_at > window {
@@ -505,6 +516,7 @@ pub async fn edit(
     // comment, see nothing), and a reported or held comment keeps what
     // was reported or held for the moderator to compare.
     let review = screened.is_some()
+        || held_reader
         || record.state == CommentState::Pending
         || record.report_count > 0
         || state.screening.rules().premoderation == Premoderation::All
@@ -588,6 +600,13 @@ pub async fn report(
 ) -> Outcome<()> {
     let reason = ReportReason::parse(&request.reason)?;
     let note = Note::parse_optional("note", request.note.as_deref())?;
+    super::history::check(
+        state,
+        &reader.0,
+        None,
+        Some(address).filter(|a| *a != "unknown"),
+    )
+    .await?;
     let record = visible(state, id).await?;
     let Some(addresses) = state
         .store

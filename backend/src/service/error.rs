@@ -62,6 +62,15 @@ pub enum Error {
     /// A site's sign-in token whose `jti` was exchanged before.
     #[error("the token was used before")]
     TokenReplayed,
+    /// A moderator banned this reader.
+    #[error("the reader is banned")]
+    Banned,
+    /// A moderator suspended this reader until then (stored millis).
+    #[error("the reader is suspended")]
+    Suspended { until: i64 },
+    /// No such sanction on this reader (or it was lifted already).
+    #[error("there is no such sanction")]
+    NoSuchSanction,
     /// An anonymous reader's name is a signed-in reader's (folded).
     #[error("the name is a signed-in reader's")]
     NameTaken,

@@ -7,9 +7,10 @@
 use super::Outcome;
 use crate::clock::from_millis;
 use crate::state::AppState;
-use crate::store::NoteRecord;
+use crate::store::{AdminAudit, ModQuery, NoteRecord, SanctionRecord};
 use chime_shared::{
-    CommentCounts, NewNote, Note, ParseError, ReaderAccount, ReaderKey, ReaderNote, ReaderProfile,
+    AuditAction, CommentCounts, CommentState, ModStateFilter, NewNote, NewSanction, Note,
+    ParseError, ReaderAccount, ReaderKey, ReaderNote, ReaderProfile, Sanction, SanctionKind,
 };
 
 /// How far back other readers at the same address are counted; addresses
@@ -36,6 +37,7 @@ pub async fn profile(state: &AppState, reader: &ReaderKey) -> Outcome<ReaderProf
         ),
     };
     let notes = store.notes(reader.as_str(), NOTES_SHOWN).await?;
+    let sanctions = sanctions(state, reader).await?;
     Ok(ReaderProfile {
         reader: reader.as_str().to_owned(),
         name: stats.name,
@@ -57,6 +59,7 @@ pub async fn profile(state: &AppState, reader: &ReaderKey) -> Outcome<ReaderProf
         reports_by: stats.reports_by,
         readers_at_same_address,
         notes: notes.into_iter().map(note_of).collect(),
+        sanctions,
     })
 }
 
@@ -84,4 +87,204 @@ pub async fn add_note(
     };
     state.store.add_note(reader.as_str(), &record).await?;
     Ok(note_of(record))
+}
+
+/// Sanctions a reader: by their key, their site account (signed in) and,
+/// for the sanction's time, the address they last posted from. With
+/// `hide_all`, everything they wrote is hidden in the same act (readers'
+/// open pages drop it at once). Audited.
+pub async fn sanction(
+    state: &AppState,
+    moderator: &str,
+    reader: &ReaderKey,
+    request: NewSanction,
+) -> Outcome<Sanction> {
+    let now = state.now_ms();
+    let until = request.until.map(crate::clock::to_millis);
+    let until = match (request.kind, until) {
+        (SanctionKind::Ban, Some(_)) => {
+            return Err(ParseError::new("until", "A ban is for good: leave out `until`.").into());
+        }
+        (SanctionKind::Suspend, None) => {
+            return Err(ParseError::new("until", "Say until when the suspension lasts.").into());
+        }
+        (_, Some(at)) if at <= now => {
+            return Err(ParseError::new("until", "The end must be in the future.").into());
+        }
+        (_, until) => until,
+    };
+    let reason =
+        Note::parse_optional("reason", request.reason.as_deref())?.map(|n| n.as_str().to_owned());
+    let stats = state.store.reader_stats(reader.as_str()).await?;
+    let record = SanctionRecord {
+        id: 0,
+        reader: reader.as_str().to_owned(),
+        account_id: stats.account,
+        // An anonymous reader makes a new key at will; the address they
+        // write from is held to the sanction too.
+        address: match stats.account {
+            Some(_) => None,
+            None => state.store.latest_address(reader.as_str()).await?,
+        },
+        kind: request.kind,
+        at: now,
+        moderator: moderator.to_owned(),
+        until,
+        reason: reason.clone(),
+        lifted_at: None,
+        lifted_by: None,
+    };
+    let audit = AdminAudit {
+        at: now,
+        moderator: moderator.to_owned(),
+        action: match request.kind {
+            SanctionKind::Ban => AuditAction::Ban,
+            SanctionKind::Suspend => AuditAction::Suspend,
+            SanctionKind::Hold => AuditAction::AlwaysHold,
+        },
+        subject: Some(reader.as_str().to_owned()),
+        settings_before: None,
+        settings_after: None,
+    };
+    let id = state.store.add_sanction(&record, &audit).await?;
+    tracing::info!(
+        moderator,
+        reader = reader.as_str(),
+        kind = request.kind.as_str(),
+        "sanction"
+    );
+    if request.hide_all {
+        hide_everything(state, moderator, reader, reason).await?;
+    }
+    Ok(sanction_of(SanctionRecord { id, ..record }, now))
+}
+
+/// Hides every comment of a reader that readers or moderators still see.
+async fn hide_everything(
+    state: &AppState,
+    moderator: &str,
+    reader: &ReaderKey,
+    reason: Option<String>,
+) -> Outcome<()> {
+    let reason = reason.or_else(|| Some("Hidden with everything by this reader.".to_owned()));
+    loop {
+        let shown = state
+            .store
+            .mod_comments(&ModQuery {
+                state: ModStateFilter::All,
+                only: None,
+                article: None,
+                author: Some(reader.as_str().to_owned()),
+                words: Vec::new(),
+                after: None,
+                limit: 1_000,
+            })
+            .await?;
+        let open: Vec<_> = shown
+            .into_iter()
+            .filter(|r| {
+                matches!(
+                    r.comment.state,
+                    CommentState::Visible | CommentState::Pending
+                )
+            })
+            .collect();
+        if open.is_empty() {
+            return Ok(());
+        }
+        let mut moved = 0;
+        for row in &open {
+            if super::lifecycle::apply(
+                state,
+                moderator,
+                &row.comment,
+                AuditAction::Hide,
+                reason.clone(),
+            )
+            .await?
+            {
+                moved += 1;
+            }
+        }
+        if moved == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// Lifts a sanction (audited).
+pub async fn lift(state: &AppState, moderator: &str, reader: &ReaderKey, id: &str) -> Outcome<()> {
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| super::Error::NoSuchSanction)?;
+    let audit = AdminAudit {
+        at: state.now_ms(),
+        moderator: moderator.to_owned(),
+        action: AuditAction::Lift,
+        subject: Some(reader.as_str().to_owned()),
+        settings_before: None,
+        settings_after: None,
+    };
+    if state
+        .store
+        .lift_sanction(id, reader.as_str(), &audit)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(super::Error::NoSuchSanction)
+    }
+}
+
+/// A reader's sanctions, as moderators see them.
+pub async fn sanctions(state: &AppState, reader: &ReaderKey) -> Outcome<Vec<Sanction>> {
+    let now = state.now_ms();
+    Ok(state
+        .store
+        .sanctions(reader.as_str())
+        .await?
+        .into_iter()
+        .map(|r| sanction_of(r, now))
+        .collect())
+}
+
+fn sanction_of(record: SanctionRecord, now: i64) -> Sanction {
+    Sanction {
+        id: record.id.to_string(),
+        kind: record.kind,
+        at: from_millis(record.at),
+        moderator: record.moderator,
+        until: record.until.map(from_millis),
+        reason: record.reason,
+        active: record.lifted_at.is_none() && record.until.is_none_or(|u| u > now),
+        lifted_at: record.lifted_at.map(from_millis),
+        lifted_by: record.lifted_by,
+    }
+}
+
+/// What a reader may do now, as their sanctions say: refused when banned
+/// or suspended; `true` when their comments must wait for review.
+pub async fn check(
+    state: &AppState,
+    reader: &str,
+    account: Option<i64>,
+    address: Option<&str>,
+) -> Outcome<bool> {
+    let now = state.now_ms();
+    let found = state
+        .store
+        .sanctions_in_force(reader, account, address, now)
+        .await?;
+    if found.iter().any(|s| s.kind == SanctionKind::Ban) {
+        return Err(super::Error::Banned);
+    }
+    if let Some(until) = found
+        .iter()
+        .filter(|s| s.kind == SanctionKind::Suspend)
+        .filter_map(|s| s.until)
+        .max()
+    {
+        return Err(super::Error::Suspended { until });
+    }
+    Ok(found.iter().any(|s| s.kind == SanctionKind::Hold))
 }

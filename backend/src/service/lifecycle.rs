@@ -25,7 +25,11 @@ pub fn transition(action: AuditAction) -> (&'static [CommentState], CommentState
         AuditAction::ModeratorAdded
         | AuditAction::ModeratorRemoved
         | AuditAction::PasswordReset
-        | AuditAction::SettingsChanged => (&[], Visible, ModChange::Edited),
+        | AuditAction::SettingsChanged
+        | AuditAction::Ban
+        | AuditAction::Suspend
+        | AuditAction::AlwaysHold
+        | AuditAction::Lift => (&[], Visible, ModChange::Edited),
     }
 }
 

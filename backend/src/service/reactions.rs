@@ -33,6 +33,7 @@ pub async fn set_on_article(
     on: bool,
     reader: &ReaderHash,
 ) -> Outcome<ReactionsResponse> {
+    super::history::check(state, &reader.0, None, None).await?;
     let (counts, mine, changed) = state
         .store
         .set_article_reaction(article.as_str(), reader, kind, on, state.now_ms())
@@ -60,6 +61,7 @@ pub async fn set_on_comment(
     on: bool,
     reader: &ReaderHash,
 ) -> Outcome<ReactionsResponse> {
+    super::history::check(state, &reader.0, None, None).await?;
     let record = visible(state, id).await?;
     let (counts, mine, changed) = state
         .store

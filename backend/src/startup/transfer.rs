@@ -184,6 +184,23 @@ const TABLES: &[Table] = &[
         serial: true,
     },
     Table {
+        name: "reader_sanctions",
+        columns: &[
+            ("id", Int),
+            ("reader", Text),
+            ("account_id", OptInt),
+            ("address", OptText),
+            ("kind", Text),
+            ("at", Int),
+            ("moderator", Text),
+            ("until", OptInt),
+            ("reason", OptText),
+            ("lifted_at", OptInt),
+            ("lifted_by", OptText),
+        ],
+        serial: true,
+    },
+    Table {
         name: "audit_log",
         columns: &[
             ("id", Int),

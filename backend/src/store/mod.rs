@@ -268,6 +268,23 @@ pub struct NoteRecord {
     pub body: String,
 }
 
+/// A sanction on a reader, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SanctionRecord {
+    pub id: i64,
+    pub reader: String,
+    pub account_id: Option<i64>,
+    /// The hash of the address they last posted from, sanctioned too.
+    pub address: Option<String>,
+    pub kind: chime_shared::SanctionKind,
+    pub at: i64,
+    pub moderator: String,
+    pub until: Option<i64>,
+    pub reason: Option<String>,
+    pub lifted_at: Option<i64>,
+    pub lifted_by: Option<String>,
+}
+
 /// What an admin did, recorded with the change itself.
 #[derive(Debug, Clone)]
 pub struct AdminAudit {
@@ -519,6 +536,30 @@ pub trait CommentStore: Send + Sync + 'static {
 
     /// One account by its id.
     async fn account(&self, id: i64) -> StoreResult<Option<AccountRecord>>;
+
+    /// Stores a sanction, and its audit entry; the new sanction's id.
+    async fn add_sanction(&self, sanction: &SanctionRecord, audit: &AdminAudit)
+    -> StoreResult<i64>;
+
+    /// Lifts a reader's sanction that is not lifted yet (audited); false
+    /// when there is none such.
+    async fn lift_sanction(&self, id: i64, reader: &str, audit: &AdminAudit) -> StoreResult<bool>;
+
+    /// A reader's sanctions, newest first.
+    async fn sanctions(&self, reader: &str) -> StoreResult<Vec<SanctionRecord>>;
+
+    /// The sanctions in force at `now` on a reader, their account or the
+    /// address they write from.
+    async fn sanctions_in_force(
+        &self,
+        reader: &str,
+        account: Option<i64>,
+        address: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Vec<SanctionRecord>>;
+
+    /// The address hash of a reader's latest comment, while it is kept.
+    async fn latest_address(&self, reader: &str) -> StoreResult<Option<String>>;
 
     /// A stored setting's value.
     async fn setting(&self, name: &str) -> StoreResult<Option<String>>;

@@ -14,6 +14,7 @@ mod limits;
 mod moderation;
 mod reactions;
 mod roles;
+mod sanctions;
 mod screening;
 mod servers;
 mod sso;

@@ -319,6 +319,18 @@ async fn every_route_answers_each_kind_of_caller_as_it_should() {
                 moderate(StatusCode::CREATED),
             ),
             (
+                Method::POST,
+                "/mod/readers/someone/sanctions".into(),
+                Some(json!({"kind": "hold"})),
+                moderate(StatusCode::CREATED),
+            ),
+            (
+                Method::DELETE,
+                "/mod/readers/someone/sanctions/999999".into(),
+                None,
+                moderate(StatusCode::NOT_FOUND),
+            ),
+            (
                 Method::GET,
                 "/mod/events".into(),
                 None,

@@ -5,7 +5,7 @@ use super::{Api, ApiFailure, encode_json};
 use chime_shared::{
     ArticleModeration, AuditList, HideRequest, LoginRequest, MeResponse, ModComment,
     ModCommentList, ModStateFilter, ModeratorList, ModeratorSummary, NewModerator, NewNote,
-    NewPassword, ReaderNote, ReaderProfile, ScreeningSettings,
+    NewPassword, NewSanction, ReaderNote, ReaderProfile, Sanction, ScreeningSettings,
 };
 use gloo_net::http::Request;
 
@@ -148,6 +148,26 @@ impl ModApi {
             .body(encode_json(&NewNote { body }))
             .map_err(|_| ApiFailure::offline())?;
         Api::answer(request.send().await).await
+    }
+
+    /// Sanctions a reader.
+    pub async fn sanction(&self, key: &str, new: &NewSanction) -> Result<Sanction, ApiFailure> {
+        let request = Request::post(&format!("{}/readers/{}/sanctions", self.base, encode(key)))
+            .header("Content-Type", "application/json")
+            .body(encode_json(new))
+            .map_err(|_| ApiFailure::offline())?;
+        Api::answer(request.send().await).await
+    }
+
+    /// Lifts a reader's sanction.
+    pub async fn lift(&self, key: &str, id: &str) -> Result<(), ApiFailure> {
+        let url = format!(
+            "{}/readers/{}/sanctions/{}",
+            self.base,
+            encode(key),
+            encode(id)
+        );
+        empty(Request::delete(&url).send().await).await
     }
 
     /// One page of the audit log.

@@ -56,6 +56,10 @@ pub fn view(room: Room) -> impl IntoView {
                             AuditAction::ModeratorRemoved => "removed moderator",
                             AuditAction::PasswordReset => "reset the password of",
                             AuditAction::SettingsChanged => "changed",
+                            AuditAction::Ban => "banned reader",
+                            AuditAction::Suspend => "suspended reader",
+                            AuditAction::AlwaysHold => "held every comment of reader",
+                            AuditAction::Lift => "lifted a sanction on reader",
                         };
                         let target = settings::target(&e);
                         let why = match (&e.before, &e.after) {

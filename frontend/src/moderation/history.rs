@@ -5,7 +5,8 @@
 
 use super::{Room, Tab};
 use crate::logic::queue::Queue;
-use crate::logic::relative_time::relative;
+use crate::logic::relative_time::{exact_readable, relative};
+use chime_shared::{NewSanction, Sanction, SanctionKind};
 use leptos::prelude::*;
 
 /// Opens `reader`'s history.
@@ -98,6 +99,7 @@ pub fn panel(room: Room) -> impl IntoView {
                     </ul>
                 }
             })}
+            {sanctions(room)}
             <form class="mod-inline" data-testid="note-form" on:submit=add novalidate>
                 <label class="mod-field">
                     <span>"Private note for moderators"</span>
@@ -109,5 +111,138 @@ pub fn panel(room: Room) -> impl IntoView {
             </form>
             <button type="button" class="mod-link" data-testid="close-author" on:click=move |_| close(room)>"Back to everyone's comments"</button>
         </section>
+    }
+}
+
+/// Reloads the open history (after a sanction changed it).
+fn reload(room: Room) {
+    room.load(false);
+}
+
+/// The reader's sanctions, with a lift for those in force, and the form to
+/// add one. Most of its length is markup.
+fn sanctions(room: Room) -> impl IntoView {
+    let kind = RwSignal::new(SanctionKind::Ban);
+    let days = RwSignal::new(String::from("7"));
+    let reason = RwSignal::new(String::new());
+    let hide_all = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(key) = room.author.get_untracked() else {
+            return;
+        };
+        let kind = kind.get_untracked();
+        let until = match kind {
+            SanctionKind::Ban => None,
+            _ => match days.get_untracked().trim().parse::<u32>() {
+                Ok(n) if n > 0 => Some(crate::browser::now() + time::Duration::days(i64::from(n))),
+                _ if kind == SanctionKind::Hold => None,
+                _ => {
+                    error.set(Some("Say for how many days.".into()));
+                    return;
+                }
+            },
+        };
+        let new = NewSanction {
+            kind,
+            until,
+            reason: Some(reason.get_untracked()).filter(|r| !r.trim().is_empty()),
+            hide_all: hide_all.get_untracked(),
+        };
+        leptos::task::spawn_local(async move {
+            match room.api.get_value().sanction(&key, &new).await {
+                Ok(made) => {
+                    error.set(None);
+                    reason.set(String::new());
+                    room.say(match made.kind {
+                        SanctionKind::Ban => "Banned.",
+                        SanctionKind::Suspend => "Suspended.",
+                        SanctionKind::Hold => "Their comments now wait for review.",
+                    });
+                    reload(room);
+                }
+                Err(failure) => {
+                    error.set(Some(failure.message.clone()));
+                    room.failed(&failure);
+                }
+            }
+        });
+    };
+    let lift = move |id: String| {
+        let Some(key) = room.author.get_untracked() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match room.api.get_value().lift(&key, &id).await {
+                Ok(()) => {
+                    room.say("Lifted.");
+                    reload(room);
+                }
+                Err(failure) => room.failed(&failure),
+            }
+        });
+    };
+    view! {
+        <ul class="mod-sanctions" data-testid="history-sanctions">
+            {move || room.profile.get().map(|p| p.sanctions.into_iter().map(|s| sanction_line(room, s, lift)).collect_view())}
+        </ul>
+        <form class="mod-inline" data-testid="sanction-form" on:submit=apply novalidate>
+            <label class="mod-field">
+                <span>"Sanction"</span>
+                <select data-testid="sanction-kind" on:change=move |ev| {
+                    if let Ok(k) = SanctionKind::parse(&event_target_value(&ev)) {
+                        kind.set(k);
+                    }
+                }>
+                    <option value="ban">"Ban for good"</option>
+                    <option value="suspend">"Suspend for some days"</option>
+                    <option value="hold">"Hold every comment for review"</option>
+                </select>
+            </label>
+            <label class="mod-field" hidden=move || kind.get() == SanctionKind::Ban>
+                <span>"Days (a hold without days lasts until lifted)"</span>
+                <input type="number" min="1" data-testid="sanction-days" prop:value=move || days.get() on:input=move |ev| days.set(event_target_value(&ev))/>
+            </label>
+            <label class="mod-field">
+                <span>"Reason (for the audit log)"</span>
+                <input type="text" maxlength="500" data-testid="sanction-reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
+            </label>
+            <label class="mod-check">
+                <input type="checkbox" data-testid="sanction-hide-all" prop:checked=move || hide_all.get() on:change=move |ev| hide_all.set(event_target_checked(&ev))/>
+                " Hide everything they wrote"
+            </label>
+            {move || error.get().map(|m| view! { <p class="mod-error" role="alert">{m}</p> })}
+            <button type="submit" class="mod-danger" data-testid="sanction-apply">"Apply"</button>
+        </form>
+    }
+}
+
+fn sanction_line(room: Room, s: Sanction, lift: impl Fn(String) + Copy + 'static) -> impl IntoView {
+    let what = match s.kind {
+        SanctionKind::Ban => "Banned",
+        SanctionKind::Suspend => "Suspended",
+        SanctionKind::Hold => "Every comment held",
+    };
+    let until = s
+        .until
+        .map(|u| format!(" until {}", exact_readable(u)))
+        .unwrap_or_default();
+    let state = if s.active {
+        String::new()
+    } else if let Some(by) = &s.lifted_by {
+        format!(" (lifted by {by})")
+    } else {
+        " (ended)".to_owned()
+    };
+    let id = s.id.clone();
+    view! {
+        <li data-testid="history-sanction" data-active=s.active.to_string()>
+            {format!("{what}{until} by {}, {}{}{}", s.moderator, relative(room.now.get_untracked(), s.at), s.reason.map(|r| format!(": {r}")).unwrap_or_default(), state)}
+            {s.active.then(|| view! {
+                " "
+                <button type="button" class="mod-link" data-testid="sanction-lift" on:click=move |_| lift(id.clone())>"Lift"</button>
+            })}
+        </li>
     }
 }

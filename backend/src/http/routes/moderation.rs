@@ -99,6 +99,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/audit", get(audit))
         .route("/readers/{reader}", get(reader_profile))
         .route("/readers/{reader}/notes", post(add_note))
+        .route("/readers/{reader}/sanctions", post(add_sanction))
+        .route(
+            "/readers/{reader}/sanctions/{id}",
+            axum::routing::delete(lift_sanction),
+        )
         .route("/events", get(events))
         .merge(super::admin::router())
         .route_layer(from_fn_with_state(state.clone(), require_moderator));
@@ -208,6 +213,28 @@ async fn add_note(
     let note =
         crate::service::history::add_note(&state, &moderator.username, &reader, body).await?;
     Ok((StatusCode::CREATED, Json(note)))
+}
+
+async fn add_sanction(
+    State(state): State<AppState>,
+    Extension(moderator): Extension<Moderator>,
+    ApiPath(reader): ApiPath<String>,
+    ApiJson(body): ApiJson<chime_shared::NewSanction>,
+) -> ApiResult<(StatusCode, Json<chime_shared::Sanction>)> {
+    let reader = chime_shared::ReaderKey::parse(&reader)?;
+    let sanction =
+        crate::service::history::sanction(&state, &moderator.username, &reader, body).await?;
+    Ok((StatusCode::CREATED, Json(sanction)))
+}
+
+async fn lift_sanction(
+    State(state): State<AppState>,
+    Extension(moderator): Extension<Moderator>,
+    ApiPath((reader, id)): ApiPath<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let reader = chime_shared::ReaderKey::parse(&reader)?;
+    crate::service::history::lift(&state, &moderator.username, &reader, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn me(Extension(moderator): Extension<Moderator>) -> Json<MeResponse> {

@@ -603,6 +603,92 @@ where
         Ok(row.as_ref().map(account_of).transpose()?)
     }
 
+    async fn add_sanction(
+        &self,
+        sanction: &SanctionRecord,
+        audit: &AdminAudit,
+    ) -> StoreResult<i64> {
+        let mut tx = self.writer.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO reader_sanctions (reader, account_id, address, kind, at, moderator, \
+             until, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(sanction.reader.as_str())
+        .bind(sanction.account_id)
+        .bind(sanction.address.as_deref())
+        .bind(sanction.kind.as_str())
+        .bind(sanction.at)
+        .bind(sanction.moderator.as_str())
+        .bind(sanction.until)
+        .bind(sanction.reason.as_deref())
+        .fetch_one(&mut *tx)
+        .await?;
+        Self::record_admin_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn lift_sanction(&self, id: i64, reader: &str, audit: &AdminAudit) -> StoreResult<bool> {
+        let mut tx = self.writer.begin().await?;
+        let done = sqlx::query(
+            "UPDATE reader_sanctions SET lifted_at = $1, lifted_by = $2 \
+             WHERE id = $3 AND reader = $4 AND lifted_at IS NULL",
+        )
+        .bind(audit.at)
+        .bind(audit.moderator.as_str())
+        .bind(id)
+        .bind(reader)
+        .execute(&mut *tx)
+        .await?;
+        if D::rows_affected(&done) != 1 {
+            return Ok(false);
+        }
+        Self::record_admin_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn sanctions(&self, reader: &str) -> StoreResult<Vec<SanctionRecord>> {
+        let rows = sqlx::query(
+            "SELECT * FROM reader_sanctions WHERE reader = $1 ORDER BY id DESC LIMIT 100",
+        )
+        .bind(reader)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.iter().map(sanction_of).collect::<Result<_, _>>()?)
+    }
+
+    async fn sanctions_in_force(
+        &self,
+        reader: &str,
+        account: Option<i64>,
+        address: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Vec<SanctionRecord>> {
+        let rows = sqlx::query(
+            "SELECT * FROM reader_sanctions WHERE lifted_at IS NULL \
+             AND (until IS NULL OR until > $4) \
+             AND (reader = $1 OR account_id = $2 OR address = $3)",
+        )
+        .bind(reader)
+        .bind(account)
+        .bind(address)
+        .bind(now)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.iter().map(sanction_of).collect::<Result<_, _>>()?)
+    }
+
+    async fn latest_address(&self, reader: &str) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT author_address FROM comments WHERE author_reader = $1 \
+             AND author_address IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(reader)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
     async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
         Ok(
             sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")

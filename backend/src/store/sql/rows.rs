@@ -2,7 +2,7 @@
 //! reactions are kept.
 
 use super::errors::undecodable;
-use crate::store::{AccountRecord, CommentRecord, ModeratorRecord, ProposedEdit};
+use crate::store::{AccountRecord, CommentRecord, ModeratorRecord, ProposedEdit, SanctionRecord};
 use chime_shared::{CommentState, ReactionKind, Role};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -154,3 +154,26 @@ pub const COMMENT_REACTIONS: ReactionTable = ReactionTable {
     counts: "comments",
     total: true,
 };
+
+pub fn sanction_of<R>(row: &R) -> Result<SanctionRecord, sqlx::Error>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let kind: String = row.try_get("kind")?;
+    Ok(SanctionRecord {
+        id: row.try_get("id")?,
+        reader: row.try_get("reader")?,
+        account_id: row.try_get("account_id")?,
+        address: row.try_get("address")?,
+        kind: chime_shared::SanctionKind::parse(&kind).map_err(undecodable)?,
+        at: row.try_get("at")?,
+        moderator: row.try_get("moderator")?,
+        until: row.try_get("until")?,
+        reason: row.try_get("reason")?,
+        lifted_at: row.try_get("lifted_at")?,
+        lifted_by: row.try_get("lifted_by")?,
+    })
+}
