@@ -204,6 +204,18 @@ async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings(
         .await
         .expect("request");
     assert_eq!(response.status(), StatusCode::CREATED);
+    // And a sanction on them.
+    let response = source
+        .moderation(
+            Method::POST,
+            &format!("/readers/{}/sanctions", all.comments[0].reader),
+            &cookie,
+        )
+        .json(&json!({"kind": "hold", "reason": "Watch"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::CREATED);
     // An admin's settings change: the stored settings and their audit
     // entry move too.
     let response = source
