@@ -306,9 +306,11 @@ async fn keep_answer(
         body: String::from_utf8_lossy(&body).into_owned(),
     };
     // Only answers that a retry would get again are kept; a 429, a timeout
-    // or a server error leave the key free for the retry.
-    let transient =
-        parts.status.is_server_error() || matches!(parts.status.as_u16(), 408 | 409 | 429);
+    // or a server error leave the key free for the retry, and so do a 401
+    // or 403 (the reader signs in again, a sanction is lifted or ends: the
+    // draft they kept, with its key, must go through then).
+    let transient = parts.status.is_server_error()
+        || matches!(parts.status.as_u16(), 401 | 403 | 408 | 409 | 429);
     let outcome = if transient {
         state.store.release_idempotency(reader, key.as_str()).await
     } else {

@@ -7,7 +7,7 @@
 use super::Outcome;
 use crate::clock::from_millis;
 use crate::state::AppState;
-use crate::store::{AdminAudit, ModQuery, NoteRecord, SanctionRecord};
+use crate::store::{AdminAudit, Keyset, ModQuery, NoteRecord, SanctionRecord};
 use chime_shared::{
     AuditAction, CommentCounts, CommentState, ModStateFilter, NewNote, NewSanction, Note,
     ParseError, ReaderAccount, ReaderKey, ReaderNote, ReaderProfile, Sanction, SanctionKind,
@@ -129,6 +129,11 @@ pub async fn sanction(
         kind: request.kind,
         at: now,
         moderator: moderator.to_owned(),
+        // An address changes hands (a phone's carrier, an office): it is
+        // held for the sanction's time, 30 days at most, then forgotten.
+        address_until: Some(
+            until.map_or(now + ADDRESS_WINDOW_MS, |u| u.min(now + ADDRESS_WINDOW_MS)),
+        ),
         until,
         reason: reason.clone(),
         lifted_at: None,
@@ -159,16 +164,19 @@ pub async fn sanction(
     Ok(sanction_of(SanctionRecord { id, ..record }, now))
 }
 
-/// Hides every comment of a reader that readers or moderators still see.
+/// Hides every comment of a reader that readers or moderators still see,
+/// page by page from the newest.
 async fn hide_everything(
     state: &AppState,
     moderator: &str,
     reader: &ReaderKey,
     reason: Option<String>,
 ) -> Outcome<()> {
+    const PAGE: u32 = 200;
     let reason = reason.or_else(|| Some("Hidden with everything by this reader.".to_owned()));
+    let mut after = None;
     loop {
-        let shown = state
+        let page = state
             .store
             .mod_comments(&ModQuery {
                 state: ModStateFilter::All,
@@ -176,39 +184,36 @@ async fn hide_everything(
                 article: None,
                 author: Some(reader.as_str().to_owned()),
                 words: Vec::new(),
-                after: None,
-                limit: 1_000,
+                after,
+                limit: PAGE,
             })
             .await?;
-        let open: Vec<_> = shown
-            .into_iter()
-            .filter(|r| {
-                matches!(
-                    r.comment.state,
-                    CommentState::Visible | CommentState::Pending
+        for row in &page {
+            if matches!(
+                row.comment.state,
+                CommentState::Visible | CommentState::Pending
+            ) {
+                super::lifecycle::apply(
+                    state,
+                    moderator,
+                    &row.comment,
+                    AuditAction::Hide,
+                    reason.clone(),
                 )
-            })
-            .collect();
-        if open.is_empty() {
-            return Ok(());
-        }
-        let mut moved = 0;
-        for row in &open {
-            if super::lifecycle::apply(
-                state,
-                moderator,
-                &row.comment,
-                AuditAction::Hide,
-                reason.clone(),
-            )
-            .await?
-            {
-                moved += 1;
+                .await?;
             }
         }
-        if moved == 0 {
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        if page.len() < PAGE as usize {
             return Ok(());
         }
+        after = Some(Keyset {
+            score: 0,
+            created_at: last.comment.created_at,
+            id: last.comment.id,
+        });
     }
 }
 

@@ -32,8 +32,9 @@ pub async fn set_on_article(
     kind: ReactionKind,
     on: bool,
     reader: &ReaderHash,
+    address: Option<&str>,
 ) -> Outcome<ReactionsResponse> {
-    super::history::check(state, &reader.0, None, None).await?;
+    super::history::check(state, &reader.0, None, address).await?;
     let (counts, mine, changed) = state
         .store
         .set_article_reaction(article.as_str(), reader, kind, on, state.now_ms())
@@ -60,8 +61,9 @@ pub async fn set_on_comment(
     kind: ReactionKind,
     on: bool,
     reader: &ReaderHash,
+    address: Option<&str>,
 ) -> Outcome<ReactionsResponse> {
-    super::history::check(state, &reader.0, None, None).await?;
+    super::history::check(state, &reader.0, None, address).await?;
     let record = visible(state, id).await?;
     let (counts, mine, changed) = state
         .store

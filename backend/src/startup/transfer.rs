@@ -197,6 +197,7 @@ const TABLES: &[Table] = &[
             ("reason", OptText),
             ("lifted_at", OptInt),
             ("lifted_by", OptText),
+            ("address_until", OptInt),
         ],
         serial: true,
     },

@@ -274,8 +274,10 @@ pub struct SanctionRecord {
     pub id: i64,
     pub reader: String,
     pub account_id: Option<i64>,
-    /// The hash of the address they last posted from, sanctioned too.
+    /// The hash of the address they last posted from, sanctioned too
+    /// until `address_until`.
     pub address: Option<String>,
+    pub address_until: Option<i64>,
     pub kind: chime_shared::SanctionKind,
     pub at: i64,
     pub moderator: String,

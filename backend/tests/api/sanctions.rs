@@ -137,6 +137,29 @@ async fn a_ban_stops_an_anonymous_reader_and_their_address_until_it_is_lifted() 
         let response = write(&app, method, &path, &ann, "198.51.100.7", None, body).await;
         assert_error(response, StatusCode::FORBIDDEN, ErrorCode::Banned).await;
     }
+    // A new key at that address cannot react either.
+    let react = write(
+        &app,
+        Method::PUT,
+        "/articles/sanctions/reactions/like",
+        &reader(),
+        "198.51.100.7",
+        None,
+        None,
+    )
+    .await;
+    assert_error(react, StatusCode::FORBIDDEN, ErrorCode::Banned).await;
+    // A refused post's key is free again: the kept draft goes through
+    // once the sanction is lifted (below).
+    let kept = app
+        .request(Method::POST, "/articles/sanctions/comments", Some(&ann))
+        .header("X-Forwarded-For", "198.51.100.7")
+        .header("Idempotency-Key", "kept-draft-1")
+        .json(&json!({"author_name": "Someone", "body": "My kept draft"}))
+        .send()
+        .await
+        .expect("request");
+    assert_error(kept, StatusCode::FORBIDDEN, ErrorCode::Banned).await;
     // Someone elsewhere is not touched.
     assert_eq!(
         post(&app, &reader(), "203.0.113.2", None).await.status(),
@@ -158,6 +181,15 @@ async fn a_ban_stops_an_anonymous_reader_and_their_address_until_it_is_lifted() 
         post(&app, &ann, "198.51.100.7", None).await.status(),
         StatusCode::CREATED
     );
+    let kept = app
+        .request(Method::POST, "/articles/sanctions/comments", Some(&ann))
+        .header("X-Forwarded-For", "198.51.100.7")
+        .header("Idempotency-Key", "kept-draft-1")
+        .json(&json!({"author_name": "Someone", "body": "My kept draft", "form_ms": 9000}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(kept.status(), StatusCode::CREATED);
     let again = app
         .moderation(
             Method::DELETE,
@@ -332,4 +364,54 @@ async fn a_sanction_on_a_signed_in_reader_follows_their_account_to_every_device(
         .mod_get(&format!("/comments?state=all&author={key}"), &cookie)
         .await;
     assert_eq!(states.comments[0].comment.state, CommentState::Visible);
+}
+
+#[tokio::test]
+async fn a_ban_holds_an_address_for_thirty_days_and_hides_everything_however_much() {
+    let app = spawn_with(|s| {
+        s.trusted_proxies = TrustedProxies::parse("127.0.0.1").expect("parses");
+        s.writes_per_minute_per_reader = 10_000;
+        s.writes_per_minute_per_address = 10_000;
+    })
+    .await;
+    let cookie = app.moderator_cookie("mo").await;
+    let prolific = reader();
+    let mut newest = String::new();
+    // More than one page of the hiding's walk.
+    for n in 0..210 {
+        let posted: Value = write(
+            &app,
+            Method::POST,
+            "/articles/many/comments",
+            &prolific,
+            "198.51.100.40",
+            None,
+            Some(json!({"author_name": "Prolific", "body": format!("Comment {n}")})),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+        newest = posted["id"].as_str().expect("id").to_owned();
+    }
+    let key = key_of(&app, &cookie, &newest).await;
+    let banned = sanction(
+        &app,
+        &cookie,
+        &key,
+        json!({"kind": "ban", "hide_all": true}),
+    )
+    .await;
+    assert_eq!(banned.status(), StatusCode::CREATED);
+    assert_eq!(app.list("many", "", None).await.total, 0);
+
+    // Thirty-one days on: the reader is still banned, their old address
+    // no longer is (it may be someone else's now).
+    app.clock.advance(time::Duration::days(31));
+    let refused = post(&app, &prolific, "198.51.100.40", None).await;
+    assert_error(refused, StatusCode::FORBIDDEN, ErrorCode::Banned).await;
+    assert_eq!(
+        post(&app, &reader(), "198.51.100.40", None).await.status(),
+        StatusCode::CREATED
+    );
 }

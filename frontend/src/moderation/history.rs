@@ -193,6 +193,8 @@ fn sanctions(room: Room) -> impl IntoView {
                 <select data-testid="sanction-kind" on:change=move |ev| {
                     if let Ok(k) = SanctionKind::parse(&event_target_value(&ev)) {
                         kind.set(k);
+                        // A hold lasts until lifted unless given days.
+                        days.set(if k == SanctionKind::Suspend { "7".into() } else { String::new() });
                     }
                 }>
                     <option value="ban">"Ban for good"</option>

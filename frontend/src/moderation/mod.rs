@@ -151,12 +151,16 @@ impl Room {
             text: room.text.get_untracked(),
             author: room.author.get_untracked().unwrap_or_default(),
         };
+        let filter_author = filter.author.clone();
         room.loading.set(true);
         leptos::task::spawn_local(async move {
             let api = room.api.get_value();
+            // A late answer for a reader the moderator has left is dropped.
+            let still = move || room.author.get_untracked().unwrap_or_default() == filter_author;
             if !more && !filter.author.is_empty() {
                 match api.reader(&filter.author).await {
-                    Ok(profile) => room.profile.set(Some(profile)),
+                    Ok(profile) if still() => room.profile.set(Some(profile)),
+                    Ok(_) => {}
                     Err(failure) => room.failed(&failure),
                 }
             }
@@ -174,7 +178,7 @@ impl Room {
             }
             match api.comments(&filter, cursor.as_deref()).await {
                 // A late answer for a tab the moderator has left is dropped.
-                Ok(page) if room.tab.get_untracked() == Tab::Queue(queue) => {
+                Ok(page) if room.tab.get_untracked() == Tab::Queue(queue) && still() => {
                     let n = page.comments.len();
                     room.desk.update(|d| {
                         if more {

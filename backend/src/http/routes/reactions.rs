@@ -2,7 +2,7 @@
 
 use crate::http::caching::{self, Policy};
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{ApiPath, MaybeReader, Reader};
+use crate::http::extract::{ApiPath, ClientAddr, MaybeReader, Reader};
 use crate::service::reactions;
 use crate::service::sso::{self, Act, SignedIn};
 use crate::state::AppState;
@@ -17,8 +17,9 @@ use axum::{Json, Router};
 use chime_shared::{ArticleId, ReactionKind, ReactionsResponse};
 
 /// A reader who may react: anyone, or (as the site says) only a reader
-/// signed in with its accounts.
-struct Reactor(ReaderHash);
+/// signed in with its accounts; with the hash of their address (a
+/// sanction may hold it).
+struct Reactor(ReaderHash, Option<String>);
 
 impl FromRequestParts<AppState> for Reactor {
     type Rejection = ApiError;
@@ -27,7 +28,11 @@ impl FromRequestParts<AppState> for Reactor {
         let Reader(reader) = Reader::from_request_parts(parts, state).await?;
         let signed_in = parts.extensions.get::<SignedIn>().is_some();
         sso::permit(state.settings.reacting, signed_in, Act::React)?;
-        Ok(Self(reader))
+        let ClientAddr(addr) = ClientAddr::from_request_parts(parts, state)
+            .await
+            .unwrap_or(ClientAddr(None));
+        let address = addr.map(|a| state.readers.address(Some(a)));
+        Ok(Self(reader, address))
     }
 }
 
@@ -65,12 +70,12 @@ async fn on_article(
     article: String,
     kind: String,
     on: bool,
-    Reactor(reader): Reactor,
+    Reactor(reader, address): Reactor,
 ) -> ApiResult<Json<ReactionsResponse>> {
     let article = ArticleId::parse(&article)?;
     let kind = ReactionKind::parse(&kind)?;
     Ok(Json(
-        reactions::set_on_article(&state, &article, kind, on, &reader).await?,
+        reactions::set_on_article(&state, &article, kind, on, &reader, address.as_deref()).await?,
     ))
 }
 
@@ -95,11 +100,19 @@ async fn on_comment(
     id: String,
     kind: String,
     on: bool,
-    Reactor(reader): Reactor,
+    Reactor(reader, address): Reactor,
 ) -> ApiResult<Json<ReactionsResponse>> {
     let kind = ReactionKind::parse(&kind)?;
     Ok(Json(
-        reactions::set_on_comment(&state, super::comment_key(&id)?, kind, on, &reader).await?,
+        reactions::set_on_comment(
+            &state,
+            super::comment_key(&id)?,
+            kind,
+            on,
+            &reader,
+            address.as_deref(),
+        )
+        .await?,
     ))
 }
 

@@ -559,6 +559,14 @@ where
         .bind(before)
         .execute(&self.writer)
         .await?;
+        // A sanction's address is held until its own time: 30 days at most.
+        sqlx::query(
+            "UPDATE reader_sanctions SET address = NULL \
+             WHERE address IS NOT NULL AND address_until <= $1",
+        )
+        .bind(before + crate::service::history::ADDRESS_WINDOW_MS)
+        .execute(&self.writer)
+        .await?;
         Ok(())
     }
 
@@ -611,7 +619,8 @@ where
         let mut tx = self.writer.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO reader_sanctions (reader, account_id, address, kind, at, moderator, \
-             until, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+             until, reason, address_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING id",
         )
         .bind(sanction.reader.as_str())
         .bind(sanction.account_id)
@@ -621,6 +630,7 @@ where
         .bind(sanction.moderator.as_str())
         .bind(sanction.until)
         .bind(sanction.reason.as_deref())
+        .bind(sanction.address_until)
         .fetch_one(&mut *tx)
         .await?;
         Self::record_admin_audit(&mut *tx, audit).await?;
@@ -668,7 +678,7 @@ where
         let rows = sqlx::query(
             "SELECT * FROM reader_sanctions WHERE lifted_at IS NULL \
              AND (until IS NULL OR until > $4) \
-             AND (reader = $1 OR account_id = $2 OR address = $3)",
+             AND (reader = $1 OR account_id = $2 OR (address = $3 AND address_until > $4))",
         )
         .bind(reader)
         .bind(account)

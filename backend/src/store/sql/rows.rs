@@ -168,6 +168,7 @@ where
         reader: row.try_get("reader")?,
         account_id: row.try_get("account_id")?,
         address: row.try_get("address")?,
+        address_until: row.try_get("address_until")?,
         kind: chime_shared::SanctionKind::parse(&kind).map_err(undecodable)?,
         at: row.try_get("at")?,
         moderator: row.try_get("moderator")?,
