@@ -358,13 +358,12 @@ pub async fn post(
 ) -> Outcome<Comment> {
     let reader = poster.reader;
     super::sso::permit(state.settings.posting, poster.account.is_some(), Act::Post)?;
-    let held_reader = super::history::check(
-        state,
-        &reader.0,
-        poster.account.map(|a| a.id),
-        Some(poster.address).filter(|a| *a != "unknown"),
-    )
-    .await?;
+    // A sanctioned address stops anonymous writers there; a reader the
+    // site signed in is known by their account instead (a colleague
+    // behind the same office address is not the one sanctioned).
+    let address = Some(poster.address).filter(|a| *a != "unknown" && poster.account.is_none());
+    let held_reader =
+        super::history::check(state, &reader.0, poster.account.map(|a| a.id), address).await?;
     let limits = state.settings.limits;
     let name = poster
         .account

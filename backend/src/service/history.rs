@@ -120,12 +120,10 @@ pub async fn sanction(
         id: 0,
         reader: reader.as_str().to_owned(),
         account_id: stats.account,
-        // An anonymous reader makes a new key at will; the address they
-        // write from is held to the sanction too.
-        address: match stats.account {
-            Some(_) => None,
-            None => state.store.latest_address(reader.as_str()).await?,
-        },
+        // An anonymous reader makes a new key at will, and a signed-in one
+        // may sign out: the address they last wrote from is held to the
+        // sanction too, for anonymous writers there.
+        address: state.store.latest_address(reader.as_str()).await?,
         kind: request.kind,
         at: now,
         moderator: moderator.to_owned(),

@@ -352,9 +352,26 @@ async fn a_sanction_on_a_signed_in_reader_follows_their_account_to_every_device(
     let laptop = session_of("d2").await;
     let refused = post(&app, &reader(), "203.0.113.50", Some(&laptop)).await;
     assert_error(refused, StatusCode::FORBIDDEN, ErrorCode::Banned).await;
-    // Their address is not held: another reader there writes.
+    // Signed out, they are anonymous at the address they wrote from: held
+    // too. Someone else the site signed in writes from there all the same.
+    let anonymous = post(&app, &reader(), "198.51.100.20", None).await;
+    assert_error(anonymous, StatusCode::FORBIDDEN, ErrorCode::Banned).await;
+    let token = sso::token(app.state.now_ms() / 1000, "e1", "site-10", "Eve Site", &[]);
+    let colleague: SsoSession = app
+        .send(
+            Method::POST,
+            "/sso/session",
+            None,
+            Some(json!({"token": token})),
+        )
+        .await
+        .json()
+        .await
+        .expect("session");
     assert_eq!(
-        post(&app, &reader(), "198.51.100.20", None).await.status(),
+        post(&app, &reader(), "198.51.100.20", Some(&colleague.session))
+            .await
+            .status(),
         StatusCode::CREATED
     );
     let profile: ReaderProfile = app.mod_get(&format!("/readers/{key}"), &cookie).await;
