@@ -33,7 +33,8 @@ impl<'a> Actor<'a> {
         }
     }
 
-    fn audit(&self, action: AuditAction, subject: Option<&str>) -> AdminAudit {
+    /// This act in the audit log.
+    pub fn audit(&self, action: AuditAction, subject: Option<&str>) -> AdminAudit {
         AdminAudit {
             at: self.at,
             moderator: self.name.to_owned(),

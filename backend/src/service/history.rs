@@ -5,9 +5,10 @@
 //! author.
 
 use super::Outcome;
+use super::admin::Actor;
 use crate::clock::from_millis;
 use crate::state::AppState;
-use crate::store::{AdminAudit, Keyset, ModQuery, NoteRecord, SanctionRecord};
+use crate::store::{Keyset, ModQuery, NoteRecord, SanctionRecord};
 use chime_shared::{
     AuditAction, CommentCounts, CommentState, ModStateFilter, NewNote, NewSanction, Note,
     ParseError, ReaderAccount, ReaderKey, ReaderNote, ReaderProfile, Sanction, SanctionKind,
@@ -137,18 +138,18 @@ pub async fn sanction(
         lifted_at: None,
         lifted_by: None,
     };
-    let audit = AdminAudit {
+    let by = Actor {
+        name: moderator,
         at: now,
-        moderator: moderator.to_owned(),
-        action: match request.kind {
+    };
+    let audit = by.audit(
+        match request.kind {
             SanctionKind::Ban => AuditAction::Ban,
             SanctionKind::Suspend => AuditAction::Suspend,
             SanctionKind::Hold => AuditAction::AlwaysHold,
         },
-        subject: Some(reader.as_str().to_owned()),
-        settings_before: None,
-        settings_after: None,
-    };
+        Some(reader.as_str()),
+    );
     let id = state.store.add_sanction(&record, &audit).await?;
     tracing::info!(
         moderator,
@@ -220,14 +221,11 @@ pub async fn lift(state: &AppState, moderator: &str, reader: &ReaderKey, id: &st
     let id = id
         .parse::<i64>()
         .map_err(|_| super::Error::NoSuchSanction)?;
-    let audit = AdminAudit {
+    let by = Actor {
+        name: moderator,
         at: state.now_ms(),
-        moderator: moderator.to_owned(),
-        action: AuditAction::Lift,
-        subject: Some(reader.as_str().to_owned()),
-        settings_before: None,
-        settings_after: None,
     };
+    let audit = by.audit(AuditAction::Lift, Some(reader.as_str()));
     if state
         .store
         .lift_sanction(id, reader.as_str(), &audit)

@@ -12,13 +12,9 @@ use unicode_security::confusable_detection::skeleton;
 /// keeps case, and folding case before or after it splits look-alikes:
 /// see `fold_char`.)
 pub fn fold(name: &str) -> String {
-    let mut folded = String::with_capacity(name.len());
-    for c in name.chars().filter(|c| !invisible(*c)) {
-        folded.push_str(&fold_char(c));
-    }
+    let folded: String = visible(name).map(fold_char).collect();
     // Again over the whole, for look-alikes of several letters ("rn", "m").
-    let whole = skeleton(&folded).collect::<String>().to_lowercase();
-    whole.split_whitespace().collect::<Vec<_>>().join(" ")
+    finish(&folded)
 }
 
 /// `name` folded the other way round: the confusable skeleton with case
@@ -26,10 +22,20 @@ pub fn fold(name: &str) -> String {
 /// differ without case), this one does not ("BiII" with capital I's reads
 /// "Bill"); a name is refused when either matches.
 pub fn fold_cased(name: &str) -> String {
-    let visible: String = name.chars().filter(|c| !invisible(*c)).collect();
-    let once = skeleton(&visible).collect::<String>().to_lowercase();
-    let twice = skeleton(&once).collect::<String>().to_lowercase();
-    twice.split_whitespace().collect::<Vec<_>>().join(" ")
+    let shown: String = visible(name).collect();
+    finish(&skeleton(&shown).collect::<String>().to_lowercase())
+}
+
+/// A name's characters less those that show nothing.
+fn visible(name: &str) -> impl Iterator<Item = char> + '_ {
+    name.chars().filter(|c| !invisible(*c))
+}
+
+/// The last pass of both folds: the skeleton without case, and runs of
+/// spaces made one.
+fn finish(folded: &str) -> String {
+    let whole = skeleton(folded).collect::<String>().to_lowercase();
+    whole.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// One character, without case and as the Latin letter it looks like.
