@@ -59,6 +59,7 @@ async fn main() {
                 created_at: start + i as i64 * 1000,
                 idempotency_key: None,
                 hold: None,
+                site_auto_close_days: 0,
             })
             .await
             .expect("insert")

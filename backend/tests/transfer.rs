@@ -87,6 +87,11 @@ async fn views(app: &TestApp, readers: &[&str], cookie: &str) -> Vec<String> {
     seen.push(serde_json::to_string(&audit).expect("json"));
     let settings: chime_shared::ScreeningSettings = app.mod_get("/settings", cookie).await;
     seen.push(serde_json::to_string(&settings).expect("json"));
+    for article in ["move%2Fone", "move%2Ftwo"] {
+        let controls: chime_shared::ArticleModeration =
+            app.mod_get(&format!("/articles/{article}"), cookie).await;
+        seen.push(serde_json::to_string(&controls).expect("json"));
+    }
     seen
 }
 
@@ -236,6 +241,24 @@ async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings(
         .await
         .expect("request");
     assert_eq!(response.status(), StatusCode::OK);
+    // A featured comment, and an article closed with its own closing days.
+    let response = source
+        .moderation(
+            Method::POST,
+            &format!("/comments/{}/feature", first.id),
+            &cookie,
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = source
+        .moderation(Method::PUT, "/articles/move%2Ftwo", &cookie)
+        .json(&json!({"closed": true, "auto_close_days": 9}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
     let readers = [ann.as_str(), bo.as_str()];
     let before = views(&source, &readers, &cookie).await;
 
@@ -251,8 +274,17 @@ async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings(
     let moved = spawn_on(tempfile::tempdir().expect("dir"), postgres.clone(), |_| {}).await;
     let cookie = sign_in(&moved).await;
     assert_eq!(views(&moved, &readers, &cookie).await, before);
-    // The moved store takes new comments with new ids.
-    let later = moved.comment("move/two", &bo, "after the move", None).await;
+    // The moved store keeps move/two closed, and takes new comments
+    // elsewhere with new ids.
+    let refused = moved
+        .post_comment(
+            "move/two",
+            &bo,
+            json!({"author_name": "Bo", "body": "late"}),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let later = moved.comment("move/one", &bo, "after the move", None).await;
     assert!(later.id.as_str().parse::<i64>().expect("id") > 7);
 
     // An import into a store that holds anything is refused.

@@ -110,6 +110,7 @@ fn comment(id: &str, parent: Option<&str>, own: bool) -> Comment {
         reply_count: 0,
         replies: Vec::new(),
         replies_cursor: None,
+        featured: false,
     }
 }
 

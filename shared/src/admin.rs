@@ -78,6 +78,8 @@ pub const WORD_LIST_MAX: usize = 1_000;
 pub const WORD_MAX_CHARS: usize = 100;
 /// Highest link limit.
 pub const MAX_LINKS_LIMIT: u32 = 1_000;
+/// The longest an article stays open by itself, in days (ten years).
+pub const AUTO_CLOSE_DAYS_MAX: u32 = 3_650;
 
 /// `GET` and `PUT /mod/settings`: the site's screening, shared by every
 /// server.
@@ -91,6 +93,10 @@ pub struct ScreeningSettings {
     pub suspect_words: Vec<String>,
     /// More links than this hold a comment.
     pub max_links: u32,
+    /// Comments on an article close by themselves this many days after its
+    /// first comment (0: never); an article may say otherwise.
+    #[serde(default)]
+    pub auto_close_days: u32,
 }
 
 impl ScreeningSettings {
@@ -111,8 +117,21 @@ impl ScreeningSettings {
             banned_words: word_list("banned_words", self.banned_words)?,
             suspect_words: word_list("suspect_words", self.suspect_words)?,
             max_links: self.max_links,
+            auto_close_days: auto_close_days(self.auto_close_days)?,
         })
     }
+}
+
+/// Days after which an article closes by itself: at most
+/// `AUTO_CLOSE_DAYS_MAX` (0: never).
+pub fn auto_close_days(days: u32) -> Result<u32, ParseError> {
+    if days > AUTO_CLOSE_DAYS_MAX {
+        return Err(ParseError::new(
+            "auto_close_days",
+            format!("Comments close by themselves after at most {AUTO_CLOSE_DAYS_MAX} days."),
+        ));
+    }
+    Ok(days)
 }
 
 fn word_list(field: &'static str, raw: Vec<String>) -> Result<Vec<String>, ParseError> {

@@ -97,6 +97,15 @@ pub struct Comment {
     /// than were sent: where `GET /comments/{id}/replies` goes on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replies_cursor: Option<Cursor>,
+    /// A moderator put it on top of the article's thread: shown first, in
+    /// every order, with a "Featured" label. Only visible top-level
+    /// comments are featured.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub featured: bool,
+}
+
+fn is_false(on: &bool) -> bool {
+    !*on
 }
 
 /// Order of top-level comments in a listing.
@@ -147,6 +156,15 @@ pub struct CommentList {
     pub comments: Vec<Comment>,
     /// The cursor of the next page, `None` on the last.
     pub next_cursor: Option<Cursor>,
+    /// When comments on the article closed, or will close (a moderator
+    /// closed it, or it closes by itself some days after its first
+    /// comment); absent while it stays open. Readers still read and react.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub closes_at: Option<OffsetDateTime>,
 }
 
 /// `POST /articles/{article}/comments`. Fields stay raw text here and are

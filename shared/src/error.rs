@@ -45,6 +45,8 @@ pub enum ErrorCode {
     Banned,
     /// 403: a moderator suspended this reader for a while.
     Suspended,
+    /// 403: comments on the article are closed.
+    Closed,
     /// 404: unknown comment, article or route.
     NotFound,
     /// 404: sign-in with the site's accounts, on a server without a secret.
@@ -69,7 +71,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tests and documentation.
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 30] = [
         Self::BadRequest,
         Self::ValidationFailed,
         Self::MissingReader,
@@ -89,6 +91,7 @@ impl ErrorCode {
         Self::SignInRequired,
         Self::Banned,
         Self::Suspended,
+        Self::Closed,
         Self::NotFound,
         Self::SsoOff,
         Self::MethodNotAllowed,
@@ -124,6 +127,7 @@ impl ErrorCode {
             Self::SignInRequired => "sign_in_required",
             Self::Banned => "banned",
             Self::Suspended => "suspended",
+            Self::Closed => "closed",
             Self::NotFound => "not_found",
             Self::SsoOff => "sso_off",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -156,7 +160,8 @@ impl ErrorCode {
             | Self::OriginNotAllowed
             | Self::SignInRequired
             | Self::Banned
-            | Self::Suspended => 403,
+            | Self::Suspended
+            | Self::Closed => 403,
             Self::NotFound | Self::SsoOff => 404,
             Self::MethodNotAllowed => 405,
             Self::Timeout => 408,

@@ -22,6 +22,8 @@ pub enum LiveEvent {
     CommentRestored(Comment),
     /// Reaction counts changed on the article or one of its comments.
     ReactionsChanged(ReactionsChanged),
+    /// The article was closed or opened again (`closes_at`).
+    ArticleUpdated(ArticleStatus),
     /// The stream fell behind and skipped events: reload the listing.
     Resync(Resync),
 }
@@ -35,6 +37,7 @@ impl LiveEvent {
             Self::CommentRemoved(_) => "comment_removed",
             Self::CommentRestored(_) => "comment_restored",
             Self::ReactionsChanged(_) => "reactions_changed",
+            Self::ArticleUpdated(_) => "article_updated",
             Self::Resync(_) => "resync",
         }
     }
@@ -64,6 +67,16 @@ pub struct ReactionsChanged {
     pub comment_id: Option<CommentId>,
     /// The new counts.
     pub counts: ReactionCounts,
+}
+
+/// Payload of `article_updated`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleStatus {
+    /// The article.
+    pub article: ArticleId,
+    /// When comments closed or will close; `None` while it stays open.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub closes_at: Option<time::OffsetDateTime>,
 }
 
 /// Payload of `resync`.

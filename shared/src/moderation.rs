@@ -171,6 +171,9 @@ pub enum ModChange {
     Approved,
     /// A moderator rejected it: it stays hidden.
     Rejected,
+    /// A moderator featured it, or stopped featuring it (`featured` says
+    /// which).
+    Featured,
 }
 
 /// One event of `GET /mod/events` (SSE event name `mod_comment`): the
@@ -243,6 +246,14 @@ pub enum AuditAction {
     AlwaysHold,
     /// A sanction on a reader (`subject`) was lifted.
     Lift,
+    /// Comments on an article (`subject`) were closed.
+    Close,
+    /// Comments on an article (`subject`) were opened again.
+    Reopen,
+    /// A comment was featured.
+    Feature,
+    /// A featured comment stopped being featured.
+    Unfeature,
 }
 
 impl AuditAction {
@@ -262,6 +273,10 @@ impl AuditAction {
             Self::Suspend => "suspend",
             Self::AlwaysHold => "always_hold",
             Self::Lift => "lift",
+            Self::Close => "close",
+            Self::Reopen => "reopen",
+            Self::Feature => "feature",
+            Self::Unfeature => "unfeature",
         }
     }
 
@@ -281,6 +296,10 @@ impl AuditAction {
             "suspend" => Ok(Self::Suspend),
             "always_hold" => Ok(Self::AlwaysHold),
             "lift" => Ok(Self::Lift),
+            "close" => Ok(Self::Close),
+            "reopen" => Ok(Self::Reopen),
+            "feature" => Ok(Self::Feature),
+            "unfeature" => Ok(Self::Unfeature),
             _ => Err(ParseError::new("action", "Unknown audit action.")),
         }
     }
@@ -320,8 +339,54 @@ pub struct AuditList {
 }
 
 /// `GET` and `PUT /mod/articles/{article}`: how an article is moderated.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArticleModeration {
     /// Every new comment waits for a moderator before readers see it.
     pub premoderate: bool,
+    /// When a moderator closed comments on it; `None` unless they did.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+    /// Days after its first comment when it closes by itself: this
+    /// article's own choice (0: never), or `None` for the site's.
+    #[serde(default)]
+    pub auto_close_days: Option<u32>,
+    /// When comments closed or will close, whichever comes first of a
+    /// moderator's closing and the automatic one; `None` while it stays
+    /// open.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub closes_at: Option<OffsetDateTime>,
+    /// The featured comments, as readers see them first.
+    #[serde(default)]
+    pub featured: Vec<CommentId>,
+}
+
+/// `PUT /mod/articles/{article}`: what to change; a field left out stays
+/// as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleChange {
+    /// Hold every new comment for review, or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub premoderate: Option<bool>,
+    /// Close comments now, or open them again (also when they closed by
+    /// themselves: then the article stops closing by itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<bool>,
+    /// This article's own days before it closes by itself (0: never), or
+    /// `null` to follow the site's setting again.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auto_close_days: Option<Option<u32>>,
+}
+
+/// A field that may be `null`: present (`Some`, null or not) or left out
+/// (`None`, by `default`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }

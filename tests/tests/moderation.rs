@@ -597,9 +597,10 @@ async fn a_held_comment_is_its_author_s_alone_until_a_moderator_approves_it() {
                 w.state()
                     .ok()?
                     .store
-                    .article_premoderated("e2e/review")
+                    .article("e2e/review")
                     .await
                     .ok()?
+                    .premoderate
                     .then_some(())
             })
             .await?;
@@ -934,6 +935,130 @@ async fn a_moderator_bans_a_reader_with_everything_they_wrote_from_their_history
         }
         troll.clone().close().await?;
         watcher.clone().close().await?;
+        w.assert_no_errors().await
+    })
+    .await;
+}
+
+/// The ids of the comments a reader's widget shows, in order.
+async fn reader_order(root: &ShadowRoot) -> TestResult<Vec<String>> {
+    let mut ids = Vec::new();
+    for el in root.find_all(Locator::Css("[data-testid=comment]")).await? {
+        ids.push(el.attr("data-comment-id").await?.unwrap_or_default());
+    }
+    Ok(ids)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_features_a_comment_and_closes_the_article_for_readers_on_the_page() {
+    e2e("close", "e2e/close", false, |w: Arc<World>| async move {
+        add_moderator(&w, "mia").await?;
+        let mut posted = Vec::new();
+        for n in 1..=3 {
+            posted.push(post_as(&w, "e2e/close", &format!("Comment {n}")).await?);
+            // Distinct times: the widget orders by them.
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let reader = w.second_browser().await?;
+        let root = reader_root(&reader).await?;
+        reader_count(&root, 3).await?;
+        let newest: Vec<String> = posted.iter().rev().cloned().collect();
+        assert_eq!(reader_order(&root).await?, newest);
+
+        w.client.goto(&format!("{}/moderate", w.backend)).await?;
+        sign_in(&w.client, "mia", PASSWORD).await?;
+        find(&w.client, "[data-testid=tab-recent]")
+            .await?
+            .click()
+            .await?;
+        find(&w.client, "[data-testid=filter-article]")
+            .await?
+            .send_keys("e2e/close")
+            .await?;
+        find(&w.client, "[data-testid=filter-apply]")
+            .await?
+            .click()
+            .await?;
+        find(&w.client, "[data-testid=article-controls]").await?;
+        count_until(&w.client, "[data-testid=mod-row]", 3).await?;
+
+        // Featured: on top of the reader's open page at once, labelled.
+        let oldest = &posted[0];
+        find(
+            &w.client,
+            &format!("[data-comment-id='{oldest}'] [data-testid=feature-button]"),
+        )
+        .await?
+        .click()
+        .await?;
+        find(&w.client, "[data-testid=row-featured]").await?;
+        until(|| async {
+            let order = reader_order(&root).await.ok()?;
+            (order.first() == Some(oldest)).then_some(())
+        })
+        .await?;
+        let label = root
+            .find(Locator::Css(&format!(
+                "[data-comment-id='{oldest}'] [data-testid=featured]"
+            )))
+            .await?;
+        assert!(label.is_displayed().await?);
+        assert_eq!(label.text().await?, "Featured");
+        assert_eq!(reader_order(&root).await?[1..], newest[..2]);
+        let other = root
+            .find(Locator::Css(&format!(
+                "[data-comment-id='{}'] [data-testid=featured]",
+                newest[0]
+            )))
+            .await?;
+        assert!(
+            !other.is_displayed().await?,
+            "only the featured one says so"
+        );
+
+        // Closed: the open widget says so in place of its form, offers no
+        // reply, and still takes reactions.
+        find(&w.client, "[data-testid=close-article]")
+            .await?
+            .click()
+            .await?;
+        let note = until(|| async {
+            let note = root
+                .find(Locator::Css("[data-testid=comments-closed]"))
+                .await
+                .ok()?;
+            note.is_displayed().await.ok()?.then_some(())?;
+            note.text().await.ok()
+        })
+        .await?;
+        assert!(note.starts_with("Comments closed on"), "{note}");
+        let body = root
+            .find(Locator::Css(
+                "[data-testid=comment-form] [data-testid=comment-body-input]",
+            ))
+            .await?;
+        assert!(!body.is_displayed().await?);
+        let reply = root
+            .find(Locator::Css("[data-testid=reply-button]"))
+            .await?;
+        assert!(!reply.is_displayed().await?);
+        let closing = find(&w.client, "[data-testid=article-closing]").await?;
+        assert!(closing.text().await?.starts_with("Comments closed on"));
+        let audit = w
+            .http
+            .call("GET", "/api/v1/articles/e2e%2Fclose/comments", None, &[])
+            .await?;
+        assert!(audit.1["closes_at"].is_string(), "{}", audit.1);
+
+        // Reopened: the form is back.
+        find(&w.client, "[data-testid=close-article]")
+            .await?
+            .click()
+            .await?;
+        until(|| async { body.is_displayed().await.ok()?.then_some(()) }).await?;
+        let errors = reader.execute("return window.__errors", vec![]).await?;
+        assert_eq!(errors, json!([]));
+        reader.clone().close().await?;
         w.assert_no_errors().await
     })
     .await;

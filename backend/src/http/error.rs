@@ -159,6 +159,29 @@ impl From<ServiceError> for ApiError {
                     readable(until)
                 ),
             ),
+            ServiceError::Closed { since } => (
+                ErrorCode::Closed,
+                match since {
+                    Some(at) => format!(
+                        "Comments on this article closed on {}. You can still read and react.",
+                        readable(at)
+                    ),
+                    None => {
+                        "Comments on this article are closed. You can still read and react.".into()
+                    }
+                },
+            ),
+            ServiceError::FeaturedFull => (
+                ErrorCode::Conflict,
+                format!(
+                    "This article has {} featured comments already; stop featuring one first.",
+                    crate::store::FEATURED_MAX
+                ),
+            ),
+            ServiceError::NotFeaturable => (
+                ErrorCode::Conflict,
+                "Only a visible comment that is not a reply can be featured.".into(),
+            ),
             ServiceError::NoSuchSanction => (
                 ErrorCode::NotFound,
                 "This reader has no such sanction in force.".into(),
@@ -284,6 +307,11 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(Conflict::LastAdmin) => Self::conflict(
                 "This is the last admin: make another admin before removing this one.",
             ),
+            StoreError::Conflict(Conflict::Closed) => Self::Client {
+                code: ErrorCode::Closed,
+                message: "Comments on this article are closed.".into(),
+                field: None,
+            },
             StoreError::Unavailable(_) => Self::Unavailable(err.to_string()),
             StoreError::Internal(_) => Self::Internal(err.to_string()),
         }

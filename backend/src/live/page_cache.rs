@@ -33,13 +33,16 @@ pub struct PageKey {
 #[derive(Debug)]
 pub struct Page {
     pub total: u64,
-    /// Top-level comments in order, at most `limit`.
+    /// Top-level comments in order: the featured ones, then at most
+    /// `limit`.
     pub top_level: Vec<CommentRecord>,
     /// Their shown replies (each thread's first), oldest first.
     pub replies: Vec<CommentRecord>,
     /// Threads with more replies than shown, and where they go on.
     pub more_replies: HashMap<i64, Cursor>,
     pub next_cursor: Option<Cursor>,
+    /// When comments on the article close (or closed).
+    pub closes_at: Option<i64>,
     /// Each reader's reactions on the page's comments; `None` when there
     /// were too many to keep (readers then go to the store).
     pub reactions: Option<HashMap<String, Vec<(i64, ReactionKind)>>>,
@@ -314,6 +317,7 @@ mod tests {
             replies: Vec::new(),
             more_replies: HashMap::new(),
             next_cursor: None,
+            closes_at: None,
             reactions: Some(HashMap::from([(
                 "reacted".to_owned(),
                 vec![(1, ReactionKind::Like)],
@@ -464,6 +468,7 @@ mod tests {
             replies: Vec::new(),
             more_replies: HashMap::new(),
             next_cursor: None,
+            closes_at: None,
             total: 1,
         };
         assert_eq!(waiting.stake(Some(&reader("reacted"))), Stake::Unknown);

@@ -242,6 +242,8 @@ pub async fn set_screening(
     };
     state.store.put_setting(SCREENING, &after, &audit).await?;
     state.screening.apply(&new);
+    // Pages say when their article closes, which the settings decide.
+    state.pages.clear();
     state.events.settings_changed_elsewhere();
     tracing::info!(moderator = by.name, "screening settings changed");
     Ok(new)

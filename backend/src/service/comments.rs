@@ -9,7 +9,10 @@ use crate::prepared::Prepared;
 use crate::service::render::{links, render};
 use crate::service::screening::{Post, Premoderation};
 use crate::state::AppState;
-use crate::store::{CommentRecord, EditMode, Keyset, NewCommentRecord, ReaderHash};
+use crate::store::{
+    ArticleRecord, CommentRecord, Conflict, EditMode, Keyset, NewCommentRecord, ReaderHash,
+    StoreError,
+};
 use crate::view::{StoredId, for_reader};
 use chime_shared::{
     ArticleId, AuthorName, Comment, CommentBody, CommentId, CommentList, CommentState, Cursor,
@@ -107,6 +110,7 @@ pub async fn list(
                         replies: &page.replies,
                         more_replies: &page.more_replies,
                         next_cursor: page.next_cursor.clone(),
+                        closes_at: page.closes_at,
                     },
                     mine.iter().copied(),
                     reader,
@@ -127,15 +131,19 @@ pub async fn list(
         )
         .await?;
     let (top_level, next_cursor) = cut(&page.top_level, request.sort, limit);
+    let top_level = [page.featured.as_slice(), top_level].concat();
     let (replies, more_replies) = first_replies(page.replies);
     Ok(Prepared::of(&assemble(
         article,
         Parts {
             total: page.total,
-            top_level,
+            top_level: &top_level,
             replies: &replies,
             more_replies: &more_replies,
             next_cursor,
+            closes_at: page
+                .article
+                .closes_at(state.screening.rules().auto_close_days),
         },
         page.mine,
         reader,
@@ -157,6 +165,10 @@ async fn first_page(state: &AppState, article: &ArticleId, key: PageKey) -> Outc
         )
         .await?;
     let (top_level, next_cursor) = cut(&page.top_level, key.sort, key.limit);
+    let top_level = [page.featured.as_slice(), top_level].concat();
+    let closes_at = page
+        .article
+        .closes_at(state.screening.rules().auto_close_days);
     let (replies, more_replies) = first_replies(page.replies);
     let ids: Vec<i64> = top_level
         .iter()
@@ -185,20 +197,22 @@ async fn first_page(state: &AppState, article: &ArticleId, key: PageKey) -> Outc
         article,
         Parts {
             total: page.total,
-            top_level,
+            top_level: &top_level,
             replies: &replies,
             more_replies: &more_replies,
             next_cursor: next_cursor.clone(),
+            closes_at,
         },
         std::iter::empty(),
         None,
     ))?;
     Ok(Page {
         total: page.total,
-        top_level: top_level.to_vec(),
+        top_level,
         replies,
         more_replies,
         next_cursor,
+        closes_at,
         reactions,
         authors,
         pending_authors: page.pending_authors.into_iter().collect(),
@@ -236,6 +250,7 @@ struct Parts<'a> {
     /// Threads with more replies than shown, and where they go on.
     more_replies: &'a HashMap<i64, Cursor>,
     next_cursor: Option<Cursor>,
+    closes_at: Option<i64>,
 }
 
 /// The listing a reader gets: their reactions marked, replies nested.
@@ -274,6 +289,7 @@ fn assemble(
         total: parts.total,
         comments,
         next_cursor: parts.next_cursor,
+        closes_at: parts.closes_at.map(crate::clock::from_millis),
     }
 }
 
@@ -332,6 +348,7 @@ pub async fn replies(
             })
             .collect(),
         next_cursor,
+        closes_at: None,
     })
 }
 
@@ -414,8 +431,16 @@ pub async fn post(
             created_at: now,
             idempotency_key: key.map(|k| k.as_str().to_owned()),
             hold,
+            site_auto_close_days: state.screening.rules().auto_close_days,
         })
-        .await?;
+        .await;
+    let inserted = match inserted {
+        Err(StoreError::Conflict(Conflict::Closed)) => {
+            let article = state.store.article(article.as_str()).await?;
+            return Err(closed(state, &article));
+        }
+        other => other?,
+    };
     let record = inserted.record;
     if !inserted.new {
         // Told to everyone the first time.
@@ -434,6 +459,21 @@ pub async fn post(
     }
     announce(state, record.id, ModChange::Created).await;
     Ok(for_reader(&record, Some(reader), Vec::new()))
+}
+
+/// Why a closed article takes no comment: since when it is closed.
+fn closed(state: &AppState, article: &ArticleRecord) -> Error {
+    Error::Closed {
+        since: article.closes_at(state.screening.rules().auto_close_days),
+    }
+}
+
+/// Refuses a write to an article whose comments are closed.
+fn ensure_open(state: &AppState, article: &ArticleRecord, now: i64) -> Outcome<()> {
+    match article.closes_at(state.screening.rules().auto_close_days) {
+        Some(at) if at <= now => Err(closed(state, article)),
+        _ => Ok(()),
+    }
 }
 
 /// Where a reply goes: under its parent, or, when the parent is at the
@@ -507,6 +547,8 @@ pub async fn edit(
             minutes: window / 60_000,
         });
     }
+    let article = state.store.article(&record.article).await?;
+    ensure_open(state, &article, now)?;
     let body = CommentBody::parse(&request.body, state.settings.limits.body_max_chars)?;
     let html = render(body.as_str());
     let screened = state.screening.check_edit(body.as_str(), links(&html))?;
@@ -519,7 +561,7 @@ pub async fn edit(
         || record.state == CommentState::Pending
         || record.report_count > 0
         || state.screening.rules().premoderation == Premoderation::All
-        || state.store.article_premoderated(&record.article).await?;
+        || article.premoderate;
     let mut edited = None;
     if !review {
         edited = state

@@ -68,6 +68,15 @@ pub enum Error {
     /// A moderator suspended this reader until then (stored millis).
     #[error("the reader is suspended")]
     Suspended { until: i64 },
+    /// Comments on the article are closed (since then, if known).
+    #[error("comments on the article are closed")]
+    Closed { since: Option<i64> },
+    /// The article has as many featured comments as it may.
+    #[error("the article has as many featured comments as it may")]
+    FeaturedFull,
+    /// Only visible top-level comments can be featured.
+    #[error("only a visible top-level comment can be featured")]
+    NotFeaturable,
     /// No such sanction on this reader (or it was lifted already).
     #[error("there is no such sanction")]
     NoSuchSanction,

@@ -29,7 +29,11 @@ pub fn transition(action: AuditAction) -> (&'static [CommentState], CommentState
         | AuditAction::Ban
         | AuditAction::Suspend
         | AuditAction::AlwaysHold
-        | AuditAction::Lift => (&[], Visible, ModChange::Edited),
+        | AuditAction::Lift
+        | AuditAction::Close
+        | AuditAction::Reopen
+        | AuditAction::Feature
+        | AuditAction::Unfeature => (&[], Visible, ModChange::Edited),
     }
 }
 

@@ -2,6 +2,7 @@
 //! react, report and moderate, and what readers see.
 
 pub mod admin;
+pub mod articles;
 pub mod auth;
 pub mod comments;
 pub mod cursor;

@@ -10,9 +10,8 @@ use crate::state::AppState;
 use crate::store::{AuditNote, CommentRecord, Keyset, ModQuery, ModeratorRecord};
 use crate::view::{StoredId, comment_id, for_reader, mod_comment};
 use chime_shared::{
-    ArticleId, ArticleModeration, AuditAction, AuditEntry, AuditList, CommentState, HideRequest,
-    LiveEvent, LoginRequest, ModChange, ModComment, ModCommentList, ModStateFilter, Note,
-    PageLimit, Role,
+    ArticleId, AuditAction, AuditEntry, AuditList, CommentState, HideRequest, LiveEvent,
+    LoginRequest, ModChange, ModComment, ModCommentList, ModStateFilter, Note, PageLimit, Role,
 };
 
 /// A signed-in moderator, as the guard hands it to handlers.
@@ -272,29 +271,6 @@ async fn settle(
     };
     announce(state, current.id, change).await;
     Ok(())
-}
-
-/// How an article is moderated.
-pub async fn article(state: &AppState, article: &ArticleId) -> Outcome<ArticleModeration> {
-    Ok(ArticleModeration {
-        premoderate: state.store.article_premoderated(article.as_str()).await?,
-    })
-}
-
-/// Turns an article's pre-moderation on or off: from now on its new
-/// comments wait for a moderator (those already shown stay).
-pub async fn set_article(
-    state: &AppState,
-    moderator: &Moderator,
-    article: &ArticleId,
-    settings: ArticleModeration,
-) -> Outcome<ArticleModeration> {
-    state
-        .store
-        .set_article_premoderated(article.as_str(), settings.premoderate, state.now_ms())
-        .await?;
-    tracing::info!(moderator = %moderator.username, article = article.as_str(), premoderate = settings.premoderate, "article moderation");
-    Ok(settings)
 }
 
 /// Settings as an audit entry keeps them.

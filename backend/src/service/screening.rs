@@ -124,6 +124,9 @@ pub struct Rules {
     pub suspect: WordList,
     /// More links than this hold a comment.
     pub max_links: usize,
+    /// Articles without their own setting close this many days after
+    /// their first comment (0: never).
+    pub auto_close_days: u32,
     /// A widget form sent sooner than this after it opened is held.
     pub min_form_ms: u64,
     /// The same text from the same reader or address within this is held
@@ -139,6 +142,7 @@ impl Default for Rules {
             banned: WordList::default(),
             suspect: WordList::default(),
             max_links: 3,
+            auto_close_days: 0,
             min_form_ms: 2_000,
             repeat_window_ms: 60 * 60 * 1000,
         }
@@ -193,6 +197,7 @@ impl Screening {
             banned_words: rules.banned.entries(),
             suspect_words: rules.suspect.entries(),
             max_links: u32::try_from(rules.max_links).unwrap_or(u32::MAX),
+            auto_close_days: rules.auto_close_days,
         }
     }
 
@@ -203,6 +208,7 @@ impl Screening {
         rules.banned = WordList::parse(&settings.banned_words.join("\n"));
         rules.suspect = WordList::parse(&settings.suspect_words.join("\n"));
         rules.max_links = usize::try_from(settings.max_links).unwrap_or(usize::MAX);
+        rules.auto_close_days = settings.auto_close_days;
         *self.rules.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(rules);
     }
 

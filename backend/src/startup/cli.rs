@@ -179,6 +179,11 @@ struct ServeArgs {
     /// A comment with more links than this is held for review.
     #[arg(long, env = "CHIME_MAX_LINKS", default_value_t = 3)]
     max_links: usize,
+    /// Comments on an article close by themselves this many days after its
+    /// first comment (0: never); a moderator may set an article's own.
+    #[arg(long, env = "CHIME_AUTO_CLOSE_DAYS", default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(..=i64::from(chime_shared::AUTO_CLOSE_DAYS_MAX)))]
+    auto_close_days: u32,
     /// A comment sent from the widget sooner than this many milliseconds
     /// after its form opened is held for review (0: never).
     #[arg(long, env = "CHIME_MIN_FORM_MS", default_value_t = 2_000)]
@@ -311,6 +316,7 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
         banned: crate::service::screening::WordList::parse(&args.banned_words),
         suspect: crate::service::screening::WordList::parse(&args.suspect_words),
         max_links: args.max_links,
+        auto_close_days: args.auto_close_days,
         min_form_ms: args.min_form_ms,
         repeat_window_ms: i64::from(args.repeat_window_minutes) * 60_000,
     };

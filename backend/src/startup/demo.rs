@@ -76,6 +76,7 @@ pub async fn seed(store: &dyn CommentStore, now: i64) -> StoreResult<bool> {
                 created_at: now - minutes_ago * 60_000,
                 idempotency_key: None,
                 hold: None,
+                site_auto_close_days: 0,
             })
             .await?
             .record;

@@ -92,6 +92,7 @@ async fn follow_settings(
     mut changes: tokio::sync::watch::Receiver<u64>,
     store: Arc<dyn crate::store::CommentStore>,
     screening: Arc<crate::service::screening::Screening>,
+    pages: Arc<crate::live::page_cache::PageCache>,
     shutdown: CancellationToken,
 ) {
     loop {
@@ -106,6 +107,8 @@ async fn follow_settings(
         if let Err(e) = crate::service::admin::reload_screening(store.as_ref(), &screening).await {
             tracing::warn!("could not read the changed settings: {e}");
         }
+        // Pages say when their article closes, which the settings decide.
+        pages.clear();
     }
 }
 
@@ -185,6 +188,7 @@ impl Application {
                 changes,
                 store.clone(),
                 screening.clone(),
+                pages.clone(),
                 shutdown.clone(),
             ));
         }

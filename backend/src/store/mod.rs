@@ -44,6 +44,9 @@ pub enum Conflict {
     /// Removing the only admin would leave nobody to manage moderators.
     #[error("the last admin cannot be removed")]
     LastAdmin,
+    /// Comments on the article are closed.
+    #[error("comments on the article are closed")]
+    Closed,
 }
 
 /// Store results.
@@ -52,6 +55,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// A keyed hash of a reader token; the token itself is never stored.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ReaderHash(pub String);
+
+/// Featured comments an article may have at once.
+pub const FEATURED_MAX: usize = 3;
 
 /// A comment as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +85,8 @@ pub struct CommentRecord {
     /// An edit waiting for a moderator's review, beside the words readers
     /// see.
     pub proposed: Option<ProposedEdit>,
+    /// A moderator featured it (a visible top-level comment).
+    pub featured: bool,
 }
 
 /// An author's edit that waits for review.
@@ -134,6 +142,68 @@ pub struct NewCommentRecord {
     /// Why it waits for a moderator, when it does. A comment on an article
     /// under pre-moderation waits whatever this says.
     pub hold: Option<String>,
+    /// The site's days after an article's first comment when it closes by
+    /// itself (0: never), for articles without their own: a closed
+    /// article takes nothing (`Conflict::Closed`).
+    pub site_auto_close_days: u32,
+}
+
+/// How an article is run, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArticleRecord {
+    pub premoderate: bool,
+    /// When a moderator closed it.
+    pub closed_at: Option<i64>,
+    /// Its own days before it closes by itself (0: never); `None`: the
+    /// site's.
+    pub auto_close_days: Option<u32>,
+    /// When its first comment was posted.
+    pub first_comment_at: Option<i64>,
+    /// Its featured comments, most recently featured first.
+    pub featured: Vec<i64>,
+    /// How many are featured (read where the ids are not).
+    pub featured_count: i64,
+}
+
+/// A day in stored milliseconds.
+pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+impl ArticleRecord {
+    /// When comments close (or closed): a moderator's closing, or the day
+    /// it closes by itself, whichever comes first; `None` while it stays
+    /// open.
+    pub fn closes_at(&self, site_days: u32) -> Option<i64> {
+        let days = self.auto_close_days.unwrap_or(site_days);
+        let automatic = self
+            .first_comment_at
+            .filter(|_| days > 0)
+            .map(|first| first.saturating_add(i64::from(days).saturating_mul(DAY_MS)));
+        match (self.closed_at, automatic) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// An article's controls as a moderator sets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArticleControls {
+    pub premoderate: bool,
+    pub closed_at: Option<i64>,
+    pub auto_close_days: Option<u32>,
+}
+
+/// What featuring (or unfeaturing) a comment did.
+#[derive(Debug, Clone)]
+pub enum Featuring {
+    /// Done (or it was so already): the comment as it is now.
+    Done(Box<CommentRecord>),
+    /// Its article has as many featured comments as it may.
+    Full,
+    /// It is a reply, or readers do not see it.
+    NotFeaturable,
+    /// There is no such comment.
+    Missing,
 }
 
 /// What `insert_comment` did.
@@ -169,6 +239,11 @@ pub struct ThreadPage {
     /// Readers with a comment awaiting review in the article (they see it
     /// in their own listing).
     pub pending_authors: Vec<String>,
+    /// On a first page: the featured comments, shown before the rest (and
+    /// left out of every page of the rest).
+    pub featured: Vec<CommentRecord>,
+    /// The article's controls (closing).
+    pub article: ArticleRecord,
 }
 
 /// What a change of state did.
@@ -508,11 +583,28 @@ pub trait CommentStore: Send + Sync + 'static {
     /// approved, or never needed to be).
     async fn reader_is_known(&self, reader: &ReaderHash) -> StoreResult<bool>;
 
-    /// Whether an article is pre-moderated (false for an unknown article).
-    async fn article_premoderated(&self, article: &str) -> StoreResult<bool>;
+    /// How an article is run (the defaults for an unknown article).
+    async fn article(&self, article: &str) -> StoreResult<ArticleRecord>;
 
-    /// Turns an article's pre-moderation on or off (creating its row).
-    async fn set_article_premoderated(&self, article: &str, on: bool, at: i64) -> StoreResult<()>;
+    /// Sets an article's controls (creating its row at `at`), with what
+    /// the audit log keeps of the change.
+    async fn put_article(
+        &self,
+        article: &str,
+        controls: ArticleControls,
+        at: i64,
+        audit: &[AdminAudit],
+    ) -> StoreResult<()>;
+
+    /// Features a visible top-level comment, or stops featuring one,
+    /// audited; at most `FEATURED_MAX` per article.
+    async fn set_featured(
+        &self,
+        id: i64,
+        on: bool,
+        audit: &AuditNote,
+        at: i64,
+    ) -> StoreResult<Featuring>;
 
     /// Comments for moderators, newest first.
     async fn mod_comments(&self, query: &ModQuery) -> StoreResult<Vec<ModRecord>>;

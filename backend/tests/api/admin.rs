@@ -191,6 +191,7 @@ async fn screening_settings_apply_at_once_are_audited_and_outlive_the_flags() {
             banned_words: vec!["spam".into()],
             suspect_words: vec![],
             max_links: 2,
+            auto_close_days: 0,
         }
     );
 

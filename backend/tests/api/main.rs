@@ -3,6 +3,7 @@
 
 mod abuse;
 mod admin;
+mod articles;
 mod caching;
 mod cli;
 mod comments;

@@ -3,7 +3,7 @@
 
 use super::{Api, ApiFailure, encode_json};
 use chime_shared::{
-    ArticleModeration, AuditList, HideRequest, LoginRequest, MeResponse, ModComment,
+    ArticleChange, ArticleModeration, AuditList, HideRequest, LoginRequest, MeResponse, ModComment,
     ModCommentList, ModStateFilter, ModeratorList, ModeratorSummary, NewModerator, NewNote,
     NewPassword, NewSanction, ReaderNote, ReaderProfile, Sanction, ScreeningSettings,
 };
@@ -121,16 +121,16 @@ impl ModApi {
         Api::answer(Request::get(&url).send().await).await
     }
 
-    /// Turns an article's pre-moderation on or off.
+    /// Changes an article's controls (what `change` names; the rest stay).
     pub async fn set_article(
         &self,
         article: &str,
-        settings: ArticleModeration,
+        change: &ArticleChange,
     ) -> Result<ArticleModeration, ApiFailure> {
         let url = format!("{}/articles/{}", self.base, encode(article));
         let request = Request::put(&url)
             .header("Content-Type", "application/json")
-            .body(encode_json(&settings))
+            .body(encode_json(change))
             .map_err(|_| ApiFailure::offline())?;
         Api::answer(request.send().await).await
     }

@@ -80,9 +80,16 @@ impl Listing {
         Changes::default()
     }
 
-    /// A comment's new words or state.
-    pub fn updated(&mut self, comment: Comment) -> Changes {
-        self.thread.update(comment)
+    /// A comment's new words or state, or its featuring (it moves).
+    pub fn updated(&mut self, comment: Comment, sort: SortOrder) -> Changes {
+        let shown = self.thread.get(&comment.id);
+        let moved = comment.parent_id.is_none()
+            && shown.map_or(comment.featured, |c| c.featured != comment.featured);
+        if moved {
+            self.thread.feature(comment, sort)
+        } else {
+            self.thread.update(comment)
+        }
     }
 
     /// A comment shown again (restored or approved), where it stood.

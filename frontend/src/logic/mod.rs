@@ -1,6 +1,7 @@
 //! The widget's rules, free of the browser so they are tested natively.
 
 pub mod backoff;
+pub mod closing;
 pub mod draft;
 pub mod keys;
 pub mod listing;

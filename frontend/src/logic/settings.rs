@@ -64,6 +64,17 @@ pub fn changes(before: &ScreeningSettings, after: &ScreeningSettings) -> Vec<Str
             before.max_links, after.max_links
         ));
     }
+    if before.auto_close_days != after.auto_close_days {
+        let days = |d: u32| match d {
+            0 => "never".to_owned(),
+            d => format!("{d} days"),
+        };
+        said.push(format!(
+            "closing by itself {} → {}",
+            days(before.auto_close_days),
+            days(after.auto_close_days)
+        ));
+    }
     if said.is_empty() {
         said.push("no change".into());
     }
@@ -82,12 +93,14 @@ mod tests {
             banned_words: vec!["spam".into(), "scam".into()],
             suspect_words: vec![],
             max_links: 3,
+            auto_close_days: 0,
         };
         let after = ScreeningSettings {
             premoderation: Premoderation::All,
             banned_words: vec!["spam".into(), "fraud".into()],
             suspect_words: vec!["casino".into()],
             max_links: 3,
+            auto_close_days: 14,
         };
         assert_eq!(
             changes(&before, &after),
@@ -96,6 +109,7 @@ mod tests {
                 "banned words + fraud",
                 "banned words − scam",
                 "suspect words + casino",
+                "closing by itself never → 14 days",
             ]
         );
         assert_eq!(changes(&after, &after), vec!["no change"]);

@@ -111,7 +111,15 @@ impl Thread {
         let key = comment.parent_id.clone();
         let list = self.children.entry(key.clone()).or_default();
         if at_front {
-            list.insert(0, id.clone());
+            // Featured comments stay on top; a featured one goes first.
+            let comments = &self.comments;
+            let featured = |c: &CommentId| comments.get(c).is_some_and(|c| c.featured);
+            let at = if comment.featured {
+                0
+            } else {
+                list.iter().take_while(|c| featured(c)).count()
+            };
+            list.insert(at, id.clone());
         } else {
             list.push(id.clone());
         }
@@ -242,22 +250,13 @@ impl Thread {
         {
             return Changes::default();
         }
-        let goes_before = |other: &Comment| match (key.is_some(), sort) {
-            (true, _) | (false, SortOrder::Oldest) => comment.created_at < other.created_at,
-            (false, SortOrder::Newest) => comment.created_at > other.created_at,
-            (false, SortOrder::Top) => {
-                (comment.reactions.total(), comment.created_at)
-                    > (other.reactions.total(), other.created_at)
-            }
-        };
-        let at = self.children.get(&key).and_then(|list| {
-            list.iter()
-                .position(|id| self.comments.get(id).is_some_and(goes_before))
-        });
+        let at = self.place(&comment, sort);
         let mut changes = Changes::default();
         let id = comment.id.clone();
-        let list = self.children.entry(key.clone()).or_default();
-        list.insert(at.unwrap_or(list.len()), id.clone());
+        self.children
+            .entry(key.clone())
+            .or_default()
+            .insert(at, id.clone());
         changes.list(key.clone());
         changes.comment(&id);
         self.comments.insert(
@@ -270,6 +269,53 @@ impl Thread {
         if let Some(parent) = key {
             self.bump_reply_counts(&parent, 1, &mut changes);
         }
+        changes
+    }
+
+    /// Where a comment goes among its siblings: a featured one first;
+    /// else in the order shown (`sort` for top-level comments, oldest
+    /// first among replies), after the featured ones.
+    fn place(&self, comment: &Comment, sort: SortOrder) -> usize {
+        let list = self.children(&comment.parent_id);
+        if comment.featured {
+            return 0;
+        }
+        let goes_before = |other: &Comment| {
+            !other.featured
+                && match (comment.parent_id.is_some(), sort) {
+                    (true, _) | (false, SortOrder::Oldest) => comment.created_at < other.created_at,
+                    (false, SortOrder::Newest) => comment.created_at > other.created_at,
+                    (false, SortOrder::Top) => {
+                        (comment.reactions.total(), comment.created_at)
+                            > (other.reactions.total(), other.created_at)
+                    }
+                }
+        };
+        list.iter()
+            .position(|id| self.comments.get(id).is_some_and(goes_before))
+            .unwrap_or(list.len())
+    }
+
+    /// A comment a moderator featured (it goes on top, and comes in when
+    /// it was not shown) or stopped featuring (it goes back to its place).
+    pub fn feature(&mut self, comment: Comment, sort: SortOrder) -> Changes {
+        let id = comment.id.clone();
+        if !self.contains(&id) {
+            let mut changes = Changes::default();
+            if comment.featured {
+                self.insert_tree(comment, true, &mut changes);
+            }
+            return changes;
+        }
+        let mut changes = self.update(comment);
+        if let Some(list) = self.children.get_mut(&None) {
+            list.retain(|c| *c != id);
+        }
+        if let Some(comment) = self.comments.get(&id) {
+            let at = self.place(&comment.clone(), sort);
+            self.children.entry(None).or_default().insert(at, id);
+        }
+        changes.list(None);
         changes
     }
 
@@ -388,6 +434,7 @@ pub(crate) mod tests {
             reply_count: 0,
             replies: Vec::new(),
             replies_cursor: None,
+            featured: false,
         }
     }
 
@@ -550,6 +597,49 @@ pub(crate) mod tests {
         // A reply to a comment not shown stays out.
         thread.restore(at(6, "x", Some("gone")), SortOrder::Newest);
         assert!(!thread.contains(&cid("x")));
+    }
+
+    #[test]
+    fn featured_comments_stay_on_top_and_go_back_to_their_place() {
+        let at = |minute: u8, id: &str| {
+            let mut c = comment(id, None);
+            c.created_at = datetime!(2026-11-28 10:00 UTC) + time::Duration::minutes(minute.into());
+            c
+        };
+        let featured = |mut c: Comment| {
+            c.featured = true;
+            c
+        };
+        let mut thread = Thread::default();
+        thread.append_page(vec![featured(at(1, "1")), at(3, "3"), at(2, "2")]);
+        // New comments come in under the featured one.
+        thread.add(at(4, "4"), true);
+        assert_eq!(
+            thread.children(&None),
+            vec![cid("1"), cid("4"), cid("3"), cid("2")]
+        );
+        // Featured live: on top; one not shown yet comes in there.
+        let changes = thread.feature(featured(at(2, "2")), SortOrder::Newest);
+        assert!(changes.lists.contains(&None));
+        assert_eq!(
+            thread.children(&None),
+            vec![cid("2"), cid("1"), cid("4"), cid("3")]
+        );
+        thread.feature(featured(at(0, "0")), SortOrder::Newest);
+        assert_eq!(thread.children(&None)[0], cid("0"));
+        // Unfeatured: back to its place among the rest, by the order shown.
+        thread.feature(at(1, "1"), SortOrder::Newest);
+        assert_eq!(
+            thread.children(&None),
+            vec![cid("0"), cid("2"), cid("4"), cid("3"), cid("1")]
+        );
+        assert!(thread.get(&cid("1")).is_some_and(|c| !c.featured));
+        // A restored comment goes back below the featured ones.
+        thread.remove(&removed("4"));
+        thread.restore(at(4, "4"), SortOrder::Newest);
+        assert_eq!(thread.children(&None)[..3], [cid("0"), cid("2"), cid("4")]);
+        // Unfeaturing one not shown brings nothing in.
+        assert!(thread.feature(at(9, "9"), SortOrder::Newest).is_empty());
     }
 
     #[test]

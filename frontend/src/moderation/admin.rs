@@ -207,6 +207,7 @@ pub fn settings(room: Room) -> impl IntoView {
             let banned = RwSignal::new(to_text(&current.banned_words));
             let suspect = RwSignal::new(to_text(&current.suspect_words));
             let links = RwSignal::new(current.max_links.to_string());
+            let closing = RwSignal::new(current.auto_close_days.to_string());
             let save = move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 let Ok(max_links) = links.get_untracked().trim().parse::<u32>() else {
@@ -216,11 +217,19 @@ pub fn settings(room: Room) -> impl IntoView {
                     )));
                     return;
                 };
+                let Ok(auto_close_days) = closing.get_untracked().trim().parse::<u32>() else {
+                    room.admin.error.set(Some((
+                        "auto_close_days".into(),
+                        "Days are a whole number (0: never).".into(),
+                    )));
+                    return;
+                };
                 let new = ScreeningSettings {
                     premoderation: mode.get_untracked(),
                     banned_words: from_text(&banned.get_untracked()),
                     suspect_words: from_text(&suspect.get_untracked()),
                     max_links,
+                    auto_close_days,
                 };
                 leptos::task::spawn_local(async move {
                     match room.api.get_value().set_settings(&new).await {
@@ -264,6 +273,11 @@ pub fn settings(room: Room) -> impl IntoView {
                         <input type="number" min="0" max="1000" data-testid="setting-max-links" prop:value=move || links.get() on:input=move |ev| links.set(event_target_value(&ev))/>
                     </label>
                     {field_error(room, "max_links")}
+                    <label class="mod-field">
+                        <span>"Close comments by themselves, days after an article's first comment (0: never)"</span>
+                        <input type="number" min="0" max="3650" data-testid="setting-auto-close" prop:value=move || closing.get() on:input=move |ev| closing.set(event_target_value(&ev))/>
+                    </label>
+                    {field_error(room, "auto_close_days")}
                     {field_error(room, "form")}
                     <button type="submit" class="mod-primary" data-testid="settings-save">"Save settings"</button>
                 </form>

@@ -60,6 +60,10 @@ pub fn view(room: Room) -> impl IntoView {
                             AuditAction::Suspend => "suspended reader",
                             AuditAction::AlwaysHold => "held every comment of reader",
                             AuditAction::Lift => "lifted a sanction on reader",
+                            AuditAction::Close => "closed comments on",
+                            AuditAction::Reopen => "reopened comments on",
+                            AuditAction::Feature => "featured",
+                            AuditAction::Unfeature => "stopped featuring",
                         };
                         let target = settings::target(&e);
                         let why = match (&e.before, &e.after) {

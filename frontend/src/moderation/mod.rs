@@ -5,6 +5,7 @@
 //! site's screening settings.
 
 mod admin;
+mod article;
 mod audit;
 mod history;
 mod keys;
@@ -62,8 +63,8 @@ pub struct Room {
     /// The `aria-live` status line.
     pub status: RwSignal<String>,
     pub now: RwSignal<time::OffsetDateTime>,
-    /// The filtered article and whether its new comments wait for review.
-    pub article_review: RwSignal<Option<(String, bool)>>,
+    /// The filtered article and its controls.
+    pub article_controls: RwSignal<Option<(String, chime_shared::ArticleModeration)>>,
     /// The admin tabs' data.
     pub admin: admin::Desk,
     /// Whose history is open: the queue shows that reader's comments.
@@ -90,7 +91,7 @@ impl Room {
             help: RwSignal::new(false),
             status: RwSignal::new(String::new()),
             now: RwSignal::new(browser::now()),
-            article_review: RwSignal::new(None),
+            article_controls: RwSignal::new(None),
             admin: admin::Desk::new(),
             author: RwSignal::new(None),
             profile: RwSignal::new(None),
@@ -166,15 +167,12 @@ impl Room {
             }
             if !more {
                 let article = filter.article.trim().to_owned();
-                let review = if article.is_empty() {
+                let controls = if article.is_empty() {
                     None
                 } else {
-                    api.article(&article)
-                        .await
-                        .ok()
-                        .map(|a| (article, a.premoderate))
+                    api.article(&article).await.ok().map(|a| (article, a))
                 };
-                room.article_review.set(review);
+                room.article_controls.set(controls);
             }
             match api.comments(&filter, cursor.as_deref()).await {
                 // A late answer for a tab the moderator has left is dropped.
@@ -214,33 +212,6 @@ impl Room {
             .iter()
             .find(|(k, _)| *k == key)
             .map(|(_, label)| (*label).to_owned())
-    }
-
-    /// Turns pre-moderation of the filtered article on or off.
-    pub fn set_article_review(&self, on: bool) {
-        let room = *self;
-        let Some((article, _)) = room.article_review.get_untracked() else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            let api = room.api.get_value();
-            let settings = chime_shared::ArticleModeration { premoderate: on };
-            match api.set_article(&article, settings).await {
-                Ok(now) => {
-                    room.article_review
-                        .set(Some((article.clone(), now.premoderate)));
-                    room.say(if now.premoderate {
-                        format!("New comments on {article} now wait for review.")
-                    } else {
-                        format!("New comments on {article} now appear at once.")
-                    });
-                }
-                Err(failure) => {
-                    room.article_review.set(Some((article, !on)));
-                    room.failed(&failure);
-                }
-            }
-        });
     }
 
     /// Acts on the selected comments, or the current one (those the act

@@ -37,13 +37,7 @@ pub fn view(room: Room) -> impl IntoView {
             </label>
             <button type="submit" class="mod-secondary" data-testid="filter-apply">"Filter"</button>
         </form>
-        {move || room.article_review.get().map(|(article, on)| view! {
-            <label class="mod-premoderate">
-                <input type="checkbox" data-testid="premoderate" prop:checked=on
-                    on:change=move |ev| room.set_article_review(event_target_checked(&ev))/>
-                {format!("Hold every new comment on {article} for review")}
-            </label>
-        })}
+        {super::article::panel(room)}
         <div class="mod-toolbar">
             <label class="mod-field">
                 <span>"Reason for hiding"</span>
@@ -87,7 +81,7 @@ pub fn view(room: Room) -> impl IntoView {
         <ol class="mod-rows" aria-label="Comments" data-testid="mod-rows" aria-busy=move || room.loading.get().to_string()>
             <For
                 each=move || room.desk.with(|d| d.rows.clone())
-                key=|r| (r.comment.id.clone(), r.comment.state, r.reports.count, r.comment.body.clone(), r.hidden_reason.clone(), r.edit.as_ref().map(|e| e.body.clone()))
+                key=|r| (r.comment.id.clone(), r.comment.state, r.comment.featured, r.reports.count, r.comment.body.clone(), r.hidden_reason.clone(), r.edit.as_ref().map(|e| e.body.clone()))
                 let:row
             >
                 {row_view(room, row)}
@@ -171,6 +165,9 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
     };
     let author = row.comment.author.name.clone();
     let created = row.comment.created_at;
+    let featured = row.comment.featured;
+    let featurable = row.comment.parent_id.is_none();
+    let for_feature = id.clone();
     let reader = row.reader.clone();
     let open_author = move |_| super::history::open(room, reader.clone());
     view! {
@@ -192,6 +189,7 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
                 <button type="button" class="mod-link mod-author" data-testid="open-author" title="This reader's history" on:click=open_author>{author.clone()}</button>
                 <time datetime=exact(created) title=exact_readable(created)>{move || relative(room.now.get(), created)}</time>
                 <span class=format!("mod-badge mod-badge-{state_key}") data-testid="row-state">{state_label}</span>
+                {featured.then(|| view! { <span class="mod-badge mod-badge-featured" data-testid="row-featured">"Featured"</span> })}
                 {reports_line(&row).map(|line| view! { <span class="mod-reports" data-testid="row-reports">{line}</span> })}
             </div>
             {row.parent_excerpt.clone().map(|p| view! { <p class="mod-context" data-testid="row-context">"In reply to: " {p}</p> })}
@@ -219,6 +217,12 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
                     }
                     CommentState::Visible => view! {
                         <button type="button" class="mod-danger" data-testid="hide-button" on:click=move |_| act(Act::Hide)>"Hide"</button>
+                        {featurable.then(|| view! {
+                            <button type="button" class="mod-secondary" data-testid="feature-button" aria-pressed=featured.to_string()
+                                on:click=move |_| super::article::feature(room, for_feature.clone(), !featured)>
+                                {if featured { "Stop featuring" } else { "Feature" }}
+                            </button>
+                        })}
                     }.into_any(),
                     CommentState::Hidden => view! {
                         <button type="button" class="mod-secondary" data-testid="unhide-button" on:click=move |_| act(Act::Restore)>"Restore"</button>

@@ -36,8 +36,18 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
 
     view! {
         <article
-            class=format!("chime-comment chime-depth-{depth}")
-            class:chime-tombstone=move || !visible()
+            class=move || {
+                let mut class = format!("chime-comment chime-depth-{depth}");
+                for (on, name) in [
+                    (!visible(), " chime-tombstone"),
+                    (data.with(|c| c.featured), " chime-is-featured"),
+                ] {
+                    if on {
+                        class.push_str(name);
+                    }
+                }
+                class
+            }
             data-testid="comment"
             data-comment-id=id.to_string()
         >
@@ -110,6 +120,9 @@ fn meta(ctx: Ctx, data: RwSignal<Comment>, lang: StoredValue<Option<String>>) ->
         <header class="chime-meta">
             <span class="chime-author" lang=lang.get_value()>{move || data.with(|c| c.author.name.clone())}</span>
             {data.with_untracked(|c| super::sso::marks(c.author.verified, c.author.badges.clone()))}
+            // Shown (by the style) while the comment is featured: a
+            // reactive part here would cost the bundle more.
+            <span class="chime-badge chime-featured" data-testid="featured">"Featured"</span>
             <time
                 tabindex="0"
                 datetime=move || data.with(|c| exact(c.created_at))
@@ -150,7 +163,7 @@ fn actions(ctx: Ctx, data: RwSignal<Comment>, flags: Flags) -> impl IntoView {
                 <div class="chime-actions">
                     <Show when=live>
                         {comment_reactions(ctx, data.with_untracked(|c| c.id.clone()), data)}
-                        <button type="button" class="chime-link" data-testid="reply-button" aria-expanded=move || replying.get().to_string() on:click=move |_| replying.update(|r| *r = !*r)>
+                        <button type="button" class="chime-link chime-reply" data-testid="reply-button" aria-expanded=move || replying.get().to_string() on:click=move |_| replying.update(|r| *r = !*r)>
                             "Reply"
                         </button>
                         <button type="button" class="chime-link" data-testid="report-button" aria-expanded=move || reporting.get().to_string() on:click=move |_| reporting.update(|r| *r = !*r)>
@@ -241,7 +254,7 @@ fn edit_form(
             let api = ctx.api.get_value();
             match api.edit(id.as_str(), &EditComment { body }).await {
                 Ok(updated) => {
-                    ctx.change(|l| l.updated(updated));
+                    ctx.change(|l| l.updated(updated, ctx.sort.get_untracked()));
                     editing.set(false);
                     ctx.say("Your comment is updated.");
                 }

@@ -5,6 +5,7 @@
 use super::{Ctx, sso};
 use crate::browser;
 use crate::logic::draft::{self, Draft, NAME_KEY};
+use crate::logic::relative_time::exact_readable;
 use chime_shared::{
     AuthorName, Comment, CommentBody, CommentId, CommentState, NewComment, SortOrder,
 };
@@ -127,6 +128,10 @@ impl Form {
             {
                 Ok(comment) => self.posted(comment),
                 Err(failure) => {
+                    if failure.code == "closed" {
+                        // Closed since the page was read: the form says so.
+                        ctx.set_closing(Some(crate::browser::now()));
+                    }
                     let field = failure
                         .field
                         .clone()
@@ -214,6 +219,7 @@ pub fn CommentForm(
                     (is_reply, " chime-reply-form"),
                     (ctx.me.with(Option::is_some), " chime-signed-in"),
                     (!sso::may_post(ctx), " chime-locked"),
+                    (ctx.closed(), " chime-closed"),
                 ] {
                     if on {
                         class.push_str(name);
@@ -225,6 +231,9 @@ pub fn CommentForm(
             on:submit=submit
             novalidate
         >
+            <p class="chime-closed-note" data-testid="comments-closed">
+                {move || ctx.closes_at.get().map(|at| format!("Comments closed on {}. You can still read and react.", exact_readable(at)))}
+            </p>
             <div class="chime-identity">{sso::identity(ctx)}</div>
             <label class="chime-field chime-name">
                 <span class="chime-label">"Your name"</span>

@@ -11,7 +11,8 @@ use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-const EVENTS: [&str; 6] = [
+const EVENTS: [&str; 7] = [
+    "article_updated",
     "comment_created",
     "comment_updated",
     "comment_removed",
@@ -71,20 +72,32 @@ fn apply(ctx: Ctx, name: &str, data: &str) {
                 }),
             }
         }
+        "article_updated" => {
+            if let Ok(status) = js_sys::JSON::parse(data) {
+                ctx.set_closing(closes_at(&status));
+            }
+        }
         "resync" => ctx.reload(),
         _ => {}
     }
 }
 
+/// `ArticleStatus.closes_at`, read with the browser's own parser: a serde
+/// decoder for one more type costs the reader's bundle more than this.
+fn closes_at(status: &wasm_bindgen::JsValue) -> Option<time::OffsetDateTime> {
+    let at = js_sys::Reflect::get(status, &"closes_at".into())
+        .ok()?
+        .as_string()?;
+    time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339).ok()
+}
+
 fn comment_event(ctx: Ctx, name: &str, comment: Comment) {
+    let sort = ctx.sort.get_untracked();
     match name {
         // It comes back where it stood, at once: the reader saw it there
         // before, so nothing new moves in under their eyes.
-        "comment_restored" => {
-            let sort = ctx.sort.get_untracked();
-            ctx.change(|l| l.restored(comment, sort));
-        }
+        "comment_restored" => ctx.change(|l| l.restored(comment, sort)),
         "comment_created" => ctx.change(|l| l.created(comment)),
-        _ => ctx.change(|l| l.updated(comment)),
+        _ => ctx.change(|l| l.updated(comment, sort)),
     }
 }

@@ -63,6 +63,8 @@ pub struct Ctx {
     pub status: RwSignal<String>,
     /// Ticks so relative times stay true.
     pub now: RwSignal<time::OffsetDateTime>,
+    /// When comments on the article close (or closed).
+    pub closes_at: RwSignal<Option<time::OffsetDateTime>>,
 }
 
 impl Ctx {
@@ -91,7 +93,20 @@ impl Ctx {
             article_reactions: RwSignal::new(Default::default()),
             status: RwSignal::new(String::new()),
             now: RwSignal::new(browser::now()),
+            closes_at: RwSignal::new(None),
         }
+    }
+
+    /// Whether comments on the article are closed (now).
+    pub fn closed(&self) -> bool {
+        crate::logic::closing::is_closed(self.closes_at.get(), self.now.get())
+    }
+
+    /// When comments close, as the server says; the clock reads the time
+    /// again so that the form shows it at once.
+    pub fn set_closing(&self, at: Option<time::OffsetDateTime>) {
+        self.now.set(browser::now());
+        self.closes_at.set(at);
     }
 
     /// The signal of one comment (made from the thread on first use).
@@ -202,6 +217,7 @@ impl Ctx {
             match api.list(&article, ctx.sort.get_untracked(), None).await {
                 Ok(page) => {
                     ctx.load_error.set(None);
+                    ctx.set_closing(page.closes_at);
                     ctx.change(|l| l.first_page(page.comments, page.total));
                     ctx.cursor.set(page.next_cursor);
                     ctx.host.with_value(|host| {

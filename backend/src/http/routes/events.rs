@@ -36,6 +36,7 @@ fn payload(event: &LiveEvent) -> String {
         | LiveEvent::CommentRestored(c) => serde_json::to_string(c),
         LiveEvent::CommentRemoved(r) => serde_json::to_string(r),
         LiveEvent::ReactionsChanged(r) => serde_json::to_string(r),
+        LiveEvent::ArticleUpdated(a) => serde_json::to_string(a),
         LiveEvent::Resync(r) => serde_json::to_string(r),
     };
     json.unwrap_or_else(|_| "{}".to_owned())

@@ -137,6 +137,6 @@ async fn not_found() -> ApiError {
 
 /// The stored comment a path names; no comment for an id this server never
 /// made.
-fn comment_key(raw: &str) -> Result<crate::view::StoredId, crate::service::Error> {
+pub(super) fn comment_key(raw: &str) -> Result<crate::view::StoredId, crate::service::Error> {
     crate::view::StoredId::parse(raw).ok_or(crate::service::Error::NoSuchComment)
 }

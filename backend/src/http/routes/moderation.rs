@@ -5,6 +5,7 @@ use super::comments::parse_limit;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, ClientAddr};
 use crate::http::middleware::own_origin;
+use crate::service::articles;
 use crate::service::moderation::{self, ModListRequest, Moderator};
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -18,8 +19,8 @@ use axum::{Extension, Json, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chime_shared::ModEvent;
 use chime_shared::{
-    ArticleId, ArticleModeration, AuditAction, AuditList, HideRequest, LoginRequest, MeResponse,
-    ModComment, ModCommentList, ModStateFilter,
+    ArticleChange, ArticleId, ArticleModeration, AuditAction, AuditList, HideRequest, LoginRequest,
+    MeResponse, ModComment, ModCommentList, ModStateFilter,
 };
 use futures_util::stream::{Stream, StreamExt};
 use serde::Deserialize;
@@ -95,6 +96,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/comments/{id}/unhide", post(unhide))
         .route("/comments/{id}/approve", post(approve))
         .route("/comments/{id}/reject", post(reject))
+        .route("/comments/{id}/feature", post(feature))
+        .route("/comments/{id}/unfeature", post(unfeature))
         .route("/articles/{article}", get(article).put(set_article))
         .route("/audit", get(audit))
         .route("/readers/{reader}", get(reader_profile))
@@ -375,18 +378,38 @@ async fn article(
     ApiPath(article): ApiPath<String>,
 ) -> ApiResult<Json<ArticleModeration>> {
     let article = ArticleId::parse(&article)?;
-    Ok(Json(moderation::article(&state, &article).await?))
+    Ok(Json(articles::controls(&state, &article).await?))
 }
 
 async fn set_article(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
     ApiPath(article): ApiPath<String>,
-    ApiJson(body): ApiJson<ArticleModeration>,
+    ApiJson(body): ApiJson<ArticleChange>,
 ) -> ApiResult<Json<ArticleModeration>> {
     let article = ArticleId::parse(&article)?;
     Ok(Json(
-        moderation::set_article(&state, &moderator, &article, body).await?,
+        articles::change(&state, &moderator, &article, body).await?,
+    ))
+}
+
+async fn feature(
+    State(state): State<AppState>,
+    Extension(moderator): Extension<Moderator>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ModComment>> {
+    let id = super::comment_key(&id)?;
+    Ok(Json(articles::feature(&state, &moderator, id, true).await?))
+}
+
+async fn unfeature(
+    State(state): State<AppState>,
+    Extension(moderator): Extension<Moderator>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ModComment>> {
+    let id = super::comment_key(&id)?;
+    Ok(Json(
+        articles::feature(&state, &moderator, id, false).await?,
     ))
 }
 

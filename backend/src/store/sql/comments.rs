@@ -115,7 +115,9 @@ where
 
     /// Inserts a comment into its article, visible unless it is held (or
     /// the article is pre-moderated); `None` (nothing written) when the
-    /// article has no row yet.
+    /// article has no row yet or is closed. (The first comment's time is
+    /// one step down an index, and only read where articles close by
+    /// themselves.)
     async fn insert_row<'e, E>(executor: E, new: &NewCommentRecord) -> StoreResult<Option<Written>>
     where
         E: Executor<'e, Database = D>,
@@ -128,7 +130,11 @@ where
              SELECT a.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, \
              CASE WHEN $10 IS NOT NULL OR a.premoderate THEN 'pending' ELSE 'visible' END, \
              COALESCE($10, CASE WHEN a.premoderate THEN $11 END), $13, $14, $15 \
-             FROM articles a WHERE a.key = $12 \
+             FROM articles a WHERE a.key = $12 AND a.closed_at IS NULL AND \
+             (CASE WHEN COALESCE(a.auto_close_days, $16) = 0 THEN 1 \
+              WHEN COALESCE((SELECT MIN(f.created_at) FROM comments f \
+                WHERE f.article_id = a.id AND f.parent_id IS NULL), $8) \
+                > $8 - COALESCE(a.auto_close_days, $16) * 86400000 THEN 1 ELSE 0 END) = 1 \
              RETURNING id, state, hidden_reason",
         )
         .bind(new.parent_id)
@@ -146,6 +152,7 @@ where
         .bind(new.author_account)
         .bind(badges.as_deref())
         .bind(new.author_address.as_deref())
+        .bind(i64::from(new.site_auto_close_days))
         .fetch_optional(executor)
         .await?;
         let Some(row) = row else { return Ok(None) };
@@ -165,9 +172,10 @@ where
             return Ok(written);
         }
         Self::upsert_article(&mut *conn, &new.article, new.created_at).await?;
+        // The row is there now: nothing written means it is closed.
         Self::insert_row(&mut *conn, new)
             .await?
-            .ok_or_else(|| StoreError::internal("the article's row vanished while posting"))
+            .ok_or(StoreError::Conflict(Conflict::Closed))
     }
 
     /// Stores a new comment. Posting is the busiest write and each
@@ -220,6 +228,7 @@ where
             report_count: 0,
             reactions: [0; 6],
             proposed: None,
+            featured: false,
         };
         Ok(Inserted { record, new: true })
     }
@@ -277,12 +286,17 @@ where
         };
         let kept_reason =
             reason.filter(|_| matches!(state, CommentState::Hidden | CommentState::Pending));
-        sqlx::query("UPDATE comments SET state = $1, hidden_reason = $2 WHERE id = $3")
-            .bind(state.as_str())
-            .bind(kept_reason)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        // A comment that leaves readers' view stops being featured (and
+        // comes back, if restored, in its own place).
+        sqlx::query(
+            "UPDATE comments SET state = $1, hidden_reason = $2, \
+             featured_at = CASE WHEN $1 = 'visible' THEN featured_at END WHERE id = $3",
+        )
+        .bind(state.as_str())
+        .bind(kept_reason)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         let was = before.state == CommentState::Visible;
         let is = state == CommentState::Visible;
         if was != is {

@@ -8,6 +8,7 @@
 //! bind and decode. Rust does not carry a trait's `where` clauses to its
 //! users, so it cannot be written once on [`Dialect`].
 
+mod articles;
 mod comments;
 mod errors;
 mod pages;
@@ -436,26 +437,28 @@ where
         .await?)
     }
 
-    async fn article_premoderated(&self, article: &str) -> StoreResult<bool> {
-        let on: Option<bool> =
-            sqlx::query_scalar("SELECT premoderate FROM articles WHERE key = $1")
-                .bind(article)
-                .fetch_optional(&self.reader)
-                .await?;
-        Ok(on.unwrap_or(false))
+    async fn article(&self, article: &str) -> StoreResult<ArticleRecord> {
+        self.read_article(article).await
     }
 
-    async fn set_article_premoderated(&self, article: &str, on: bool, at: i64) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO articles (key, created_at, premoderate) VALUES ($1, $2, $3) \
-             ON CONFLICT (key) DO UPDATE SET premoderate = excluded.premoderate",
-        )
-        .bind(article)
-        .bind(at)
-        .bind(on)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+    async fn put_article(
+        &self,
+        article: &str,
+        controls: ArticleControls,
+        at: i64,
+        audit: &[AdminAudit],
+    ) -> StoreResult<()> {
+        self.write_article(article, controls, at, audit).await
+    }
+
+    async fn set_featured(
+        &self,
+        id: i64,
+        on: bool,
+        audit: &AuditNote,
+        at: i64,
+    ) -> StoreResult<Featuring> {
+        self.feature(id, on, audit, at).await
     }
 
     async fn mod_comments(&self, query: &ModQuery) -> StoreResult<Vec<ModRecord>> {

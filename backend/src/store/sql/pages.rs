@@ -1,6 +1,7 @@
 //! Reading comments in pages: an article's thread for readers, one
 //! thread's further replies, and the moderators' listings.
 
+use super::articles::{self, ARTICLE_CONTROLS};
 use super::*;
 
 impl<D> SqlStore<D>
@@ -29,18 +30,33 @@ where
         reader: Option<&ReaderHash>,
     ) -> StoreResult<ThreadPage> {
         let mut conn = self.reader.acquire().await?;
-        let Some((article_id, total, pending_authors)) =
+        let Some((article_id, total, pending_authors, controls)) =
             Self::article_row(&mut conn, article).await?
         else {
             return Ok(ThreadPage::default());
         };
         let own_pending = reader.filter(|r| pending_authors.contains(&r.0));
+        // Featured comments lead the first page and are left out of the
+        // rest, so that no comment is sent twice.
+        let featured = if after.is_none() && controls.featured_count > 0 {
+            let sql = format!(
+                "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.article_id = $1 \
+                 AND c.featured_at IS NOT NULL ORDER BY c.featured_at DESC, c.id DESC"
+            );
+            let rows = sqlx::query(&sql)
+                .bind(article_id)
+                .fetch_all(&mut *conn)
+                .await?;
+            comments_of(&rows)?
+        } else {
+            Vec::new()
+        };
 
         let mut qb = QueryBuilder::<D>::new(format!(
             "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.article_id = "
         ));
         qb.push_bind(article_id);
-        qb.push(" AND c.parent_id IS NULL AND ");
+        qb.push(" AND c.parent_id IS NULL AND c.featured_at IS NULL AND ");
         push_shown(&mut qb, own_pending);
         if let Some(k) = after {
             push_after(&mut qb, sort, k);
@@ -53,15 +69,16 @@ where
         qb.push(" LIMIT ").push_bind(i64::from(limit) + 1);
         let top_level = comments_of(&D::fetch_all(&mut qb, &mut *conn).await?)?;
 
-        let roots: Vec<i64> = top_level
+        let roots: Vec<i64> = featured
             .iter()
-            .take(limit as usize)
+            .chain(top_level.iter().take(limit as usize))
             .map(|c| c.id)
             .collect();
         if roots.is_empty() {
             return Ok(ThreadPage {
                 total,
                 pending_authors,
+                article: controls,
                 ..ThreadPage::default()
             });
         }
@@ -76,20 +93,25 @@ where
             replies,
             mine,
             pending_authors,
+            featured,
+            article: controls,
         })
     }
 
-    /// The article's id, its count of shown comments, and who waits for
+    /// The article's id, its count of shown comments, who waits for
     /// review in it (a partial index of pending comments only, so this
-    /// costs nothing on most articles); `None` for an unknown article.
+    /// costs nothing on most articles) and its controls (without the
+    /// featured comments); `None` for an unknown article.
     async fn article_row(
         conn: &mut D::Connection,
         article: &str,
-    ) -> StoreResult<Option<(i64, u64, Vec<String>)>> {
+    ) -> StoreResult<Option<(i64, u64, Vec<String>, ArticleRecord)>> {
         let sql = format!(
             "SELECT a.id, a.visible_count, (SELECT {} \
-             FROM comments c WHERE c.article_id = a.id AND c.state = 'pending') AS pending \
-             FROM articles a WHERE a.key = $1",
+             FROM comments c WHERE c.article_id = a.id AND c.state = 'pending') AS pending, \
+             (SELECT COUNT(*) FROM comments f WHERE f.article_id = a.id \
+              AND f.featured_at IS NOT NULL) AS featured, \
+             {ARTICLE_CONTROLS} FROM articles a WHERE a.key = $1",
             D::PENDING_AUTHORS
         );
         let Some(row) = sqlx::query(&sql)
@@ -108,6 +130,10 @@ where
             row.try_get("id")?,
             u64::try_from(total).unwrap_or(0),
             pending_authors,
+            ArticleRecord {
+                featured_count: row.try_get("featured")?,
+                ..articles::controls_of(&row)?
+            },
         )))
     }
 

@@ -11,7 +11,7 @@ pub const COMMENT_COLUMNS: &str = "c.id, a.key AS article, c.parent_id, c.root_i
      c.author_name, c.author_reader, c.author_account, c.author_badges, c.body, c.html, c.created_at, c.edited_at, c.state, \
      c.hidden_reason, c.visible_descendants, c.report_count, \
      c.r_like, c.r_love, c.r_laugh, c.r_wow, c.r_sad, c.r_angry, \
-     c.proposed_body, c.proposed_html, c.proposed_at";
+     c.proposed_body, c.proposed_html, c.proposed_at, c.featured_at";
 
 pub const COMMENT_FROM: &str = " FROM comments c JOIN articles a ON a.id = c.article_id";
 
@@ -85,6 +85,7 @@ where
         report_count: row.try_get("report_count")?,
         reactions: reactions_of(row)?,
         proposed,
+        featured: row.try_get::<Option<i64>, _>("featured_at")?.is_some(),
     })
 }
 
