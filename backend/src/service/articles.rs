@@ -49,44 +49,45 @@ pub async fn change(
         other => other,
     };
     let now = state.now_ms();
-    let before = state.store.article(article.as_str()).await?;
-    let mut after = ArticleRecord {
-        premoderate: change.premoderate.unwrap_or(before.premoderate),
-        closed_at: match change.closed {
-            Some(true) => before.closed_at.or(Some(now)),
-            Some(false) => None,
-            None => before.closed_at,
-        },
-        auto_close_days: days.unwrap_or(before.auto_close_days),
-        ..before.clone()
-    };
-    if change.closed == Some(false) && closes_at(state, &after).is_some_and(|at| at <= now) {
-        after.auto_close_days = Some(0);
-    }
-    let was_closed = closes_at(state, &before).is_some_and(|at| at <= now);
-    let is_closed = closes_at(state, &after).is_some_and(|at| at <= now);
-    let by = Actor {
-        name: &moderator.username,
-        at: now,
-    };
-    let audit: Vec<_> = match (was_closed, is_closed) {
-        (false, true) => vec![by.audit(AuditAction::Close, Some(article.as_str()))],
-        (true, false) => vec![by.audit(AuditAction::Reopen, Some(article.as_str()))],
-        _ => Vec::new(),
-    };
-    state
-        .store
-        .put_article(
-            article.as_str(),
-            ArticleControls {
-                premoderate: after.premoderate,
-                closed_at: after.closed_at,
-                auto_close_days: after.auto_close_days,
+    let site_days = state.screening.rules().auto_close_days;
+    let closed_at = move |r: &ArticleRecord| r.closes_at(site_days).is_some_and(|at| at <= now);
+    let name = moderator.username.clone();
+    let key = article.as_str().to_owned();
+    let decide = move |before: &ArticleRecord| {
+        let mut after = ArticleRecord {
+            premoderate: change.premoderate.unwrap_or(before.premoderate),
+            closed_at: match change.closed {
+                Some(true) => before.closed_at.or(Some(now)),
+                Some(false) => None,
+                None => before.closed_at,
             },
-            now,
-            &audit,
-        )
+            auto_close_days: days.unwrap_or(before.auto_close_days),
+            ..before.clone()
+        };
+        if change.closed == Some(false) && closed_at(&after) {
+            after.auto_close_days = Some(0);
+        }
+        let by = Actor {
+            name: &name,
+            at: now,
+        };
+        let audit = match (closed_at(before), closed_at(&after)) {
+            (false, true) => vec![by.audit(AuditAction::Close, Some(&key))],
+            (true, false) => vec![by.audit(AuditAction::Reopen, Some(&key))],
+            _ => Vec::new(),
+        };
+        let controls = ArticleControls {
+            premoderate: after.premoderate,
+            closed_at: after.closed_at,
+            auto_close_days: after.auto_close_days,
+        };
+        (controls, audit)
+    };
+    let (before, after) = state
+        .store
+        .change_article(article.as_str(), now, &decide)
         .await?;
+    let is_closed = closed_at(&after);
     tracing::info!(
         moderator = %moderator.username,
         article = article.as_str(),
@@ -130,6 +131,11 @@ pub async fn feature(
         .await?
     {
         Featuring::Done(record) => record,
+        // Nothing to tell anyone (and a comment readers do not see is
+        // not theirs to hear about).
+        Featuring::Unchanged(record) => {
+            return fetch(state, record.id).await?.ok_or(Error::NoSuchComment);
+        }
         Featuring::Full => return Err(Error::FeaturedFull),
         Featuring::NotFeaturable => return Err(Error::NotFeaturable),
         Featuring::Missing => return Err(Error::NoSuchComment),

@@ -193,11 +193,18 @@ pub struct ArticleControls {
     pub auto_close_days: Option<u32>,
 }
 
+/// Decides an article's new controls, and their audit entries, from its
+/// stored ones.
+pub type ArticleChanger =
+    dyn Fn(&ArticleRecord) -> (ArticleControls, Vec<AdminAudit>) + Send + Sync;
+
 /// What featuring (or unfeaturing) a comment did.
 #[derive(Debug, Clone)]
 pub enum Featuring {
-    /// Done (or it was so already): the comment as it is now.
+    /// Done: the comment as it is now.
     Done(Box<CommentRecord>),
+    /// It was so already: nothing changed.
+    Unchanged(Box<CommentRecord>),
     /// Its article has as many featured comments as it may.
     Full,
     /// It is a reply, or readers do not see it.
@@ -586,15 +593,16 @@ pub trait CommentStore: Send + Sync + 'static {
     /// How an article is run (the defaults for an unknown article).
     async fn article(&self, article: &str) -> StoreResult<ArticleRecord>;
 
-    /// Sets an article's controls (creating its row at `at`), with what
-    /// the audit log keeps of the change.
-    async fn put_article(
+    /// Changes an article's controls as `change` decides from those
+    /// stored (creating its row at `at`), with what the audit log keeps of
+    /// it, in one transaction with the row locked: two moderators at once
+    /// each change what they asked for. Gives (before, after).
+    async fn change_article(
         &self,
         article: &str,
-        controls: ArticleControls,
         at: i64,
-        audit: &[AdminAudit],
-    ) -> StoreResult<()>;
+        change: &ArticleChanger,
+    ) -> StoreResult<(ArticleRecord, ArticleRecord)>;
 
     /// Features a visible top-level comment, or stops featuring one,
     /// audited; at most `FEATURED_MAX` per article.

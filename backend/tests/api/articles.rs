@@ -1,6 +1,7 @@
 //! An article's controls: closing (by a moderator, or by itself some days
 //! after its first comment) and featured comments.
 
+use chime_backend::service::screening::WordList;
 use chime_shared::{
     ArticleModeration, ArticleStatus, AuditAction, AuditList, Comment, CommentList, ErrorCode,
     ModComment,
@@ -351,4 +352,77 @@ async fn featured_comments_lead_every_order_once_and_at_most_three() {
         .await
         .expect("request");
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_post_stored_before_the_article_closed_is_given_back_to_its_retry() {
+    let app = spawn_app().await;
+    let cookie = app.moderator_cookie("mo").await;
+    let author = reader();
+    let body = json!({"author_name": "Li", "body": "sent just in time"});
+    let send = |key: &'static str| {
+        app.request(Method::POST, "/articles/retry/comments", Some(&author))
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    let first = send("k1").await.expect("request");
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let stored: Comment = first.json().await.expect("json");
+    set(&app, &cookie, "retry", json!({"closed": true})).await;
+    // The server died before its answer was kept: the retry finds the
+    // comment itself.
+    execute(&app.database, "DELETE FROM idempotency_keys").await;
+    let retry = send("k1").await.expect("request");
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    let again: Comment = retry.json().await.expect("json");
+    assert_eq!(again.id, stored.id);
+    refused_as_closed(send("k2").await.expect("request")).await;
+    assert_eq!(app.list("retry", "", None).await.total, 1);
+}
+
+#[tokio::test]
+async fn featuring_what_is_featured_already_tells_nobody() {
+    let app = spawn_with(|s| s.screening.suspect = WordList::parse("casino")).await;
+    let cookie = app.moderator_cookie("mo").await;
+    let held = app.comment("quiet", &reader(), "casino tips", None).await;
+    assert_eq!(held.state, chime_shared::CommentState::Pending);
+    let mut events = Events::open(&app, "quiet").await;
+    let response = feature(&app, &cookie, held.id.as_str(), false).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let refused = feature(&app, &cookie, held.id.as_str(), true).await;
+    assert_error(refused, StatusCode::CONFLICT, ErrorCode::Conflict).await;
+    // The next event is the next comment: nothing was said of the held one.
+    let shown = app.comment("quiet", &reader(), "hello", None).await;
+    let (name, data) = events.next().await;
+    assert_eq!(name, "comment_created");
+    let told: Comment = serde_json::from_str(&data).expect("json");
+    assert_eq!(told.id, shown.id);
+    let log = audit(&app, &cookie).await;
+    assert!(
+        log.iter()
+            .all(|(action, _)| *action != AuditAction::Unfeature)
+    );
+}
+
+#[tokio::test]
+async fn two_moderators_changing_an_article_at_once_each_change_what_they_asked() {
+    let app = spawn_app().await;
+    let cookie = app.moderator_cookie("mo").await;
+    let articles: Vec<String> = (0..8).map(|n| format!("busy-{n}")).collect();
+    let mut changes = Vec::new();
+    for article in &articles {
+        for change in [json!({"premoderate": true}), json!({"closed": true})] {
+            changes.push(set(&app, &cookie, article, change));
+        }
+    }
+    futures_util::future::join_all(changes).await;
+    for article in &articles {
+        let controls: ArticleModeration =
+            app.mod_get(&format!("/articles/{article}"), &cookie).await;
+        assert!(
+            controls.premoderate && controls.closed_at.is_some(),
+            "{article}: {controls:?}"
+        );
+    }
 }

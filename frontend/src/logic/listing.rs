@@ -80,13 +80,14 @@ impl Listing {
         Changes::default()
     }
 
-    /// A comment's new words or state, or its featuring (it moves).
-    pub fn updated(&mut self, comment: Comment, sort: SortOrder) -> Changes {
+    /// A comment's new words or state, or its featuring (it moves; `more`
+    /// says whether pages after those shown are still to come).
+    pub fn updated(&mut self, comment: Comment, sort: SortOrder, more: bool) -> Changes {
         let shown = self.thread.get(&comment.id);
         let moved = comment.parent_id.is_none()
             && shown.map_or(comment.featured, |c| c.featured != comment.featured);
         if moved {
-            self.thread.feature(comment, sort)
+            self.thread.feature(comment, sort, more)
         } else {
             self.thread.update(comment)
         }
@@ -102,12 +103,12 @@ impl Listing {
 
     /// A comment that left the readers' view: hidden, or deleted (by its
     /// author, perhaps this reader).
-    pub fn removed(&mut self, removed: &CommentRemoved) -> Changes {
+    pub fn removed(&mut self, removed: &CommentRemoved, sort: SortOrder) -> Changes {
         if self.is_shown(&removed.id) || self.is_waiting(&removed.id) {
             self.total = self.total.saturating_sub(1);
         }
         self.waiting.retain(|c| c.id != removed.id);
-        self.thread.remove(removed)
+        self.thread.remove(removed, sort)
     }
 
     /// Shows every waiting comment; how many there were.
@@ -204,7 +205,7 @@ mod tests {
         second.state = CommentState::Pending;
         second.own = true;
         listing.posted(second.clone(), true);
-        listing.removed(&removed(&second, CommentState::Deleted));
+        listing.removed(&removed(&second, CommentState::Deleted), SortOrder::Newest);
         assert_eq!(listing.total(), 3);
     }
 
@@ -212,13 +213,13 @@ mod tests {
     fn removals_count_down_only_what_was_shown_or_waiting() {
         let mut listing = loaded();
         let first = comment("1", None);
-        listing.removed(&removed(&first, CommentState::Hidden));
+        listing.removed(&removed(&first, CommentState::Hidden), SortOrder::Newest);
         assert_eq!(listing.total(), 1);
-        listing.removed(&removed(&first, CommentState::Hidden));
+        listing.removed(&removed(&first, CommentState::Hidden), SortOrder::Newest);
         assert_eq!(listing.total(), 1, "a second event changes nothing");
         let waiting = comment("5", None);
         listing.created(waiting.clone());
-        listing.removed(&removed(&waiting, CommentState::Deleted));
+        listing.removed(&removed(&waiting, CommentState::Deleted), SortOrder::Newest);
         assert_eq!((listing.total(), listing.waiting()), (1, 0));
         listing.restored(first, SortOrder::Newest);
         assert_eq!(listing.total(), 2);

@@ -298,7 +298,9 @@ impl Thread {
 
     /// A comment a moderator featured (it goes on top, and comes in when
     /// it was not shown) or stopped featuring (it goes back to its place).
-    pub fn feature(&mut self, comment: Comment, sort: SortOrder) -> Changes {
+    /// A comment whose place past the last one shown is not known while
+    /// `more` pages are to come leaves: its page brings it back in place.
+    pub fn feature(&mut self, comment: Comment, sort: SortOrder, more: bool) -> Changes {
         let id = comment.id.clone();
         if !self.contains(&id) {
             let mut changes = Changes::default();
@@ -308,20 +310,42 @@ impl Thread {
             return changes;
         }
         let mut changes = self.update(comment);
+        self.reposition(&id, sort, more, &mut changes);
+        changes
+    }
+
+    /// Takes a top-level comment out of the list and puts it back where it
+    /// goes now.
+    fn reposition(&mut self, id: &CommentId, sort: SortOrder, more: bool, changes: &mut Changes) {
         if let Some(list) = self.children.get_mut(&None) {
-            list.retain(|c| *c != id);
-        }
-        if let Some(comment) = self.comments.get(&id) {
-            let at = self.place(&comment.clone(), sort);
-            self.children.entry(None).or_default().insert(at, id);
+            list.retain(|c| c != id);
         }
         changes.list(None);
-        changes
+        let Some(comment) = self.comments.get(id).cloned() else {
+            return;
+        };
+        let at = self.place(&comment, sort);
+        if more && at == self.children(&None).len() {
+            self.drop_tree(id, changes);
+        } else {
+            self.children
+                .entry(None)
+                .or_default()
+                .insert(at, id.clone());
+        }
+    }
+
+    /// Forgets a comment and everything beneath it.
+    fn drop_tree(&mut self, id: &CommentId, changes: &mut Changes) {
+        for child in self.children(&Some(id.clone())) {
+            self.drop_tree(&child, changes);
+        }
+        self.drop_one(id, changes);
     }
 
     /// A hidden or deleted comment leaves; it stays as a tombstone while it
     /// has replies shown, and tombstones left with none go too.
-    pub fn remove(&mut self, removed: &CommentRemoved) -> Changes {
+    pub fn remove(&mut self, removed: &CommentRemoved, sort: SortOrder) -> Changes {
         let mut changes = Changes::default();
         let has_replies = !self.children(&Some(removed.id.clone())).is_empty();
         let Some(existing) = self.comments.get_mut(&removed.id) else {
@@ -330,6 +354,7 @@ impl Thread {
         let was_visible = existing.state == CommentState::Visible;
         let parent = existing.parent_id.clone();
         if has_replies {
+            let was_featured = std::mem::take(&mut existing.featured);
             existing.state = removed.state;
             existing.author = Default::default();
             existing.body.clear();
@@ -338,6 +363,11 @@ impl Thread {
             existing.mine.clear();
             existing.own = false;
             changes.comment(&removed.id);
+            // No longer featured: the tombstone stands in the comment's
+            // own place.
+            if was_featured {
+                self.reposition(&removed.id, sort, false, &mut changes);
+            }
         } else {
             self.drop_one(&removed.id, &mut changes);
         }
@@ -534,11 +564,11 @@ pub(crate) mod tests {
         let mut thread = Thread::default();
         thread.append_page(vec![comment("1", None), comment("9", None)]);
         thread.add(comment("2", Some("1")), true);
-        thread.remove(&removed("1"));
+        thread.remove(&removed("1"), SortOrder::Newest);
         let tomb = thread.get(&cid("1")).expect("tombstone");
         assert_eq!(tomb.state, CommentState::Hidden);
         assert!(tomb.body.is_empty() && tomb.html.is_empty() && tomb.author.name.is_empty());
-        let changes = thread.remove(&removed("2"));
+        let changes = thread.remove(&removed("2"), SortOrder::Newest);
         assert!(
             !thread.contains(&cid("1")),
             "the tombstone went with its last reply"
@@ -580,8 +610,8 @@ pub(crate) mod tests {
             at(4, "r3", Some("1")),
         ];
         thread.append_page(vec![at(9, "3", None), at(5, "2", None), top]);
-        thread.remove(&removed("2"));
-        thread.remove(&removed("r2"));
+        thread.remove(&removed("2"), SortOrder::Newest);
+        thread.remove(&removed("r2"), SortOrder::Newest);
         assert_eq!(thread.children(&None), vec![cid("3"), cid("1")]);
 
         thread.restore(at(5, "2", None), SortOrder::Newest);
@@ -619,27 +649,47 @@ pub(crate) mod tests {
             vec![cid("1"), cid("4"), cid("3"), cid("2")]
         );
         // Featured live: on top; one not shown yet comes in there.
-        let changes = thread.feature(featured(at(2, "2")), SortOrder::Newest);
+        let changes = thread.feature(featured(at(2, "2")), SortOrder::Newest, false);
         assert!(changes.lists.contains(&None));
         assert_eq!(
             thread.children(&None),
             vec![cid("2"), cid("1"), cid("4"), cid("3")]
         );
-        thread.feature(featured(at(0, "0")), SortOrder::Newest);
+        thread.feature(featured(at(0, "0")), SortOrder::Newest, false);
         assert_eq!(thread.children(&None)[0], cid("0"));
         // Unfeatured: back to its place among the rest, by the order shown.
-        thread.feature(at(1, "1"), SortOrder::Newest);
+        thread.feature(at(1, "1"), SortOrder::Newest, false);
         assert_eq!(
             thread.children(&None),
             vec![cid("0"), cid("2"), cid("4"), cid("3"), cid("1")]
         );
         assert!(thread.get(&cid("1")).is_some_and(|c| !c.featured));
         // A restored comment goes back below the featured ones.
-        thread.remove(&removed("4"));
+        thread.remove(&removed("4"), SortOrder::Newest);
         thread.restore(at(4, "4"), SortOrder::Newest);
         assert_eq!(thread.children(&None)[..3], [cid("0"), cid("2"), cid("4")]);
         // Unfeaturing one not shown brings nothing in.
-        assert!(thread.feature(at(9, "9"), SortOrder::Newest).is_empty());
+        assert!(
+            thread
+                .feature(at(9, "9"), SortOrder::Newest, false)
+                .is_empty()
+        );
+        // Unfeatured where the pages still to come would put it: it goes,
+        // and its page brings it back (with its replies).
+        thread.add(comment("r", Some("0")), true);
+        thread.feature(at(0, "0"), SortOrder::Newest, true);
+        assert!(!thread.contains(&cid("0")) && !thread.contains(&cid("r")));
+        // A featured comment removed over its replies stands as a tombstone
+        // in its own place, not on top.
+        let mut thread = Thread::default();
+        let mut top = featured(at(1, "1"));
+        top.replies = vec![comment("1r", Some("1"))];
+        thread.append_page(vec![top, at(3, "3"), at(2, "2")]);
+        thread.remove(&removed("1"), SortOrder::Newest);
+        assert_eq!(thread.children(&None), vec![cid("3"), cid("2"), cid("1")]);
+        assert!(thread.get(&cid("1")).is_some_and(|c| !c.featured));
+        thread.add(at(4, "4"), true);
+        assert_eq!(thread.children(&None)[0], cid("4"));
     }
 
     #[test]

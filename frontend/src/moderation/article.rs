@@ -39,7 +39,16 @@ pub fn panel(room: Room) -> impl IntoView {
                         <input type="number" min="0" max="3650" data-testid="auto-close-days" prop:value=days
                             on:change=move |ev| {
                                 let raw = event_target_value(&ev);
-                                let days = raw.trim().parse::<u32>().ok();
+                                let days = match raw.trim() {
+                                    "" => None,
+                                    days => match days.parse::<u32>() {
+                                        Ok(days) => Some(days),
+                                        Err(_) => {
+                                            room.say("Days are a whole number: 0 for never, or leave it empty for the site's setting.");
+                                            return;
+                                        }
+                                    },
+                                };
                                 change(room, ArticleChange { auto_close_days: Some(days), ..ArticleChange::default() });
                             }/>
                     </label>

@@ -205,7 +205,7 @@ fn delete_own(ctx: Ctx, data: RwSignal<Comment>) {
                     state: CommentState::Deleted,
                     reply_count: c.reply_count,
                 });
-                ctx.change(|l| l.removed(&removed));
+                ctx.change(|l| l.removed(&removed, ctx.sort.get_untracked()));
                 ctx.say("Your comment is deleted.");
             }
             Err(failure) => ctx.failed(&failure),
@@ -254,7 +254,7 @@ fn edit_form(
             let api = ctx.api.get_value();
             match api.edit(id.as_str(), &EditComment { body }).await {
                 Ok(updated) => {
-                    ctx.change(|l| l.updated(updated, ctx.sort.get_untracked()));
+                    ctx.change(|l| l.updated(updated, ctx.sort.get_untracked(), false));
                     editing.set(false);
                     ctx.say("Your comment is updated.");
                 }

@@ -128,10 +128,6 @@ impl Form {
             {
                 Ok(comment) => self.posted(comment),
                 Err(failure) => {
-                    if failure.code == "closed" {
-                        // Closed since the page was read: the form says so.
-                        ctx.set_closing(Some(crate::browser::now()));
-                    }
                     let field = failure
                         .field
                         .clone()

@@ -55,7 +55,7 @@ fn apply(ctx: Ctx, name: &str, data: &str) {
         }
         "comment_removed" => {
             if let Some(removed) = decode_json::<CommentRemoved>(data) {
-                ctx.change(|l| l.removed(&removed));
+                ctx.change(|l| l.removed(&removed, ctx.sort.get_untracked()));
             }
         }
         "reactions_changed" => {
@@ -98,6 +98,14 @@ fn comment_event(ctx: Ctx, name: &str, comment: Comment) {
         // before, so nothing new moves in under their eyes.
         "comment_restored" => ctx.change(|l| l.restored(comment, sort)),
         "comment_created" => ctx.change(|l| l.created(comment)),
-        _ => ctx.change(|l| l.updated(comment, sort)),
+        // Featured, not shown yet, with replies: the first page brings it
+        // with them (and where they go on).
+        _ if comment.featured && comment.reply_count > 0 && ctx.get(&comment.id).is_none() => {
+            ctx.reload()
+        }
+        _ => {
+            let more = ctx.cursor.with_untracked(Option::is_some);
+            ctx.change(|l| l.updated(comment, sort, more))
+        }
     }
 }

@@ -193,6 +193,10 @@ impl Ctx {
         if failure.code == "session_expired" {
             sso::session_ended(*self);
         }
+        if failure.code == "closed" {
+            // Closed since the page was read: the form says so.
+            self.set_closing(Some(browser::now()));
+        }
         self.say(failure.message.clone());
         let code = failure.code.as_str();
         self.host.with_value(|host| {

@@ -40,7 +40,7 @@ where
         let mut record = controls_of(&row)?;
         record.featured = sqlx::query_scalar(
             "SELECT id FROM comments WHERE article_id = $1 AND featured_at IS NOT NULL \
-             ORDER BY featured_at DESC, id DESC",
+             AND state = 'visible' ORDER BY featured_at DESC, id DESC",
         )
         .bind(id)
         .fetch_all(&mut *conn)
@@ -57,29 +57,36 @@ where
     pub(super) async fn write_article(
         &self,
         key: &str,
-        controls: ArticleControls,
         at: i64,
-        audit: &[AdminAudit],
-    ) -> StoreResult<()> {
+        change: &ArticleChanger,
+    ) -> StoreResult<(ArticleRecord, ArticleRecord)> {
         let mut tx = self.writer.begin().await?;
+        // The upsert writes the row, so it is locked (and exists) from here
+        // to the commit.
+        Self::upsert_article(&mut *tx, key, at).await?;
+        let before = Self::article_controls(&mut tx, key).await?;
+        let (controls, audit) = change(&before);
         sqlx::query(
-            "INSERT INTO articles (key, created_at, premoderate, closed_at, auto_close_days) \
-             VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (key) DO UPDATE SET premoderate = excluded.premoderate, \
-             closed_at = excluded.closed_at, auto_close_days = excluded.auto_close_days",
+            "UPDATE articles SET premoderate = $1, closed_at = $2, auto_close_days = $3 \
+             WHERE key = $4",
         )
-        .bind(key)
-        .bind(at)
         .bind(controls.premoderate)
         .bind(controls.closed_at)
         .bind(controls.auto_close_days.map(i64::from))
+        .bind(key)
         .execute(&mut *tx)
         .await?;
-        for entry in audit {
+        for entry in &audit {
             Self::record_admin_audit(&mut *tx, entry).await?;
         }
         tx.commit().await?;
-        Ok(())
+        let after = ArticleRecord {
+            premoderate: controls.premoderate,
+            closed_at: controls.closed_at,
+            auto_close_days: controls.auto_close_days,
+            ..before.clone()
+        };
+        Ok((before, after))
     }
 
     pub(super) async fn feature(
@@ -90,34 +97,38 @@ where
         at: i64,
     ) -> StoreResult<Featuring> {
         let mut tx = self.writer.begin().await?;
-        let Some(article) =
-            sqlx::query_scalar::<_, i64>("SELECT article_id FROM comments WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-        else {
+        // The comment's row first, then its article's, in the order every
+        // change of state takes them (`change_state`): two servers acting
+        // on one comment wait for each other instead of deadlocking, and
+        // two featuring in one article cannot both take its last place.
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.id = $1{}",
+            D::lock("c")
+        );
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await?;
+        let Some(before) = row.as_ref().map(comment_of).transpose()? else {
             return Ok(Featuring::Missing);
         };
-        // Locks the article's row: two moderators featuring at once on two
-        // servers cannot both take the last place.
-        sqlx::query("UPDATE articles SET premoderate = premoderate WHERE id = $1")
-            .bind(article)
-            .execute(&mut *tx)
-            .await?;
-        let Some(before) = Self::comment_by_id(&mut *tx, id).await? else {
-            return Ok(Featuring::Missing);
-        };
+        sqlx::query(
+            "UPDATE articles SET premoderate = premoderate \
+             WHERE id = (SELECT article_id FROM comments WHERE id = $1)",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         if on && (before.parent_id.is_some() || before.state != CommentState::Visible) {
             return Ok(Featuring::NotFeaturable);
         }
         if before.featured == on {
-            return Ok(Featuring::Done(Box::new(before)));
+            return Ok(Featuring::Unchanged(Box::new(before)));
         }
         if on {
             let featured: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM comments WHERE article_id = $1 AND featured_at IS NOT NULL",
+                "SELECT COUNT(*) FROM comments WHERE article_id = \
+                 (SELECT article_id FROM comments WHERE id = $1) \
+                 AND featured_at IS NOT NULL AND state = 'visible'",
             )
-            .bind(article)
+            .bind(id)
             .fetch_one(&mut *tx)
             .await?;
             if usize::try_from(featured).unwrap_or(usize::MAX) >= FEATURED_MAX {

@@ -171,6 +171,13 @@ where
         if let Some(written) = Self::insert_row(&mut *conn, new).await? {
             return Ok(written);
         }
+        let known: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE key = $1")
+            .bind(new.article.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if known.is_some() {
+            return Err(StoreError::Conflict(Conflict::Closed));
+        }
         Self::upsert_article(&mut *conn, &new.article, new.created_at).await?;
         // The row is there now: nothing written means it is closed.
         Self::insert_row(&mut *conn, new)
@@ -206,6 +213,14 @@ where
             Err(StoreError::Internal(cause)) if is_unique_violation(&*cause) => {
                 return self.posted_before(&new).await;
             }
+            // A retry of a post stored before the article closed gets
+            // that comment back, as any retry does.
+            Err(StoreError::Conflict(Conflict::Closed)) => {
+                return self
+                    .find_posted(&new)
+                    .await?
+                    .ok_or(StoreError::Conflict(Conflict::Closed));
+            }
             Err(e) => return Err(e),
         };
         let record = CommentRecord {
@@ -237,10 +252,15 @@ where
     /// post is the same one (a retry); a conflict when the key was used
     /// for another.
     async fn posted_before(&self, new: &NewCommentRecord) -> StoreResult<Inserted> {
+        self.find_posted(new)
+            .await?
+            .ok_or_else(|| StoreError::internal("a key without its comment"))
+    }
+
+    /// As `posted_before`, `None` when the key made no comment.
+    async fn find_posted(&self, new: &NewCommentRecord) -> StoreResult<Option<Inserted>> {
         let Some(key) = new.idempotency_key.as_deref() else {
-            return Err(StoreError::internal(
-                "a comment without a key broke a unique constraint",
-            ));
+            return Ok(None);
         };
         let sql = format!(
             "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} \
@@ -251,13 +271,11 @@ where
             .bind(key)
             .fetch_optional(&self.writer)
             .await?;
-        let record = row
-            .as_ref()
-            .map(comment_of)
-            .transpose()?
-            .ok_or_else(|| StoreError::internal("a key without its comment"))?;
+        let Some(record) = row.as_ref().map(comment_of).transpose()? else {
+            return Ok(None);
+        };
         if record.body == new.body && record.parent_id == new.parent_id {
-            Ok(Inserted { record, new: false })
+            Ok(Some(Inserted { record, new: false }))
         } else {
             Err(StoreError::Conflict(Conflict::KeyReused))
         }

@@ -441,14 +441,13 @@ where
         self.read_article(article).await
     }
 
-    async fn put_article(
+    async fn change_article(
         &self,
         article: &str,
-        controls: ArticleControls,
         at: i64,
-        audit: &[AdminAudit],
-    ) -> StoreResult<()> {
-        self.write_article(article, controls, at, audit).await
+        change: &ArticleChanger,
+    ) -> StoreResult<(ArticleRecord, ArticleRecord)> {
+        self.write_article(article, at, change).await
     }
 
     async fn set_featured(

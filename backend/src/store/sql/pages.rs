@@ -41,7 +41,8 @@ where
         let featured = if after.is_none() && controls.featured_count > 0 {
             let sql = format!(
                 "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.article_id = $1 \
-                 AND c.featured_at IS NOT NULL ORDER BY c.featured_at DESC, c.id DESC"
+                 AND c.featured_at IS NOT NULL AND c.state = 'visible' \
+                 AND c.parent_id IS NULL ORDER BY c.featured_at DESC, c.id DESC"
             );
             let rows = sqlx::query(&sql)
                 .bind(article_id)
@@ -56,7 +57,11 @@ where
             "SELECT {COMMENT_COLUMNS}{COMMENT_FROM} WHERE c.article_id = "
         ));
         qb.push_bind(article_id);
-        qb.push(" AND c.parent_id IS NULL AND c.featured_at IS NULL AND ");
+        // (Exactly the complement of the featured ones above.)
+        qb.push(
+            " AND c.parent_id IS NULL \
+             AND NOT (c.featured_at IS NOT NULL AND c.state = 'visible') AND ",
+        );
         push_shown(&mut qb, own_pending);
         if let Some(k) = after {
             push_after(&mut qb, sort, k);
@@ -110,7 +115,7 @@ where
             "SELECT a.id, a.visible_count, (SELECT {} \
              FROM comments c WHERE c.article_id = a.id AND c.state = 'pending') AS pending, \
              (SELECT COUNT(*) FROM comments f WHERE f.article_id = a.id \
-              AND f.featured_at IS NOT NULL) AS featured, \
+              AND f.featured_at IS NOT NULL AND f.state = 'visible') AS featured, \
              {ARTICLE_CONTROLS} FROM articles a WHERE a.key = $1",
             D::PENDING_AUTHORS
         );
