@@ -32,6 +32,8 @@ pub struct Shared {
     pub pages: Arc<PageCache>,
     /// What new comments go through.
     pub screening: Arc<crate::service::screening::Screening>,
+    /// When the surge guard last counted each article here.
+    pub surge: crate::service::surge::Guard,
     /// Cancelled when the server stops, so open event streams end.
     pub shutdown: CancellationToken,
 }

@@ -83,7 +83,7 @@ pub const AUTO_CLOSE_DAYS_MAX: u32 = 3_650;
 
 /// `GET` and `PUT /mod/settings`: the site's screening, shared by every
 /// server.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScreeningSettings {
     pub premoderation: Premoderation,
     /// Words and phrases refused in names and bodies (whole words, any
@@ -97,6 +97,59 @@ pub struct ScreeningSettings {
     /// first comment (0: never); an article may say otherwise.
     #[serde(default)]
     pub auto_close_days: u32,
+    /// The surge guard: this many comments on one article within five
+    /// minutes, when that is also `surge_factor` times its usual rate,
+    /// hold its new comments for review until the surge is over (0: not
+    /// by comments).
+    #[serde(default = "default_surge_posts")]
+    pub surge_posts: u32,
+    /// The same for reports on one article's comments (0: not by reports).
+    #[serde(default = "default_surge_reports")]
+    pub surge_reports: u32,
+    /// How many times its usual rate (its hour before) an article's rate
+    /// must be to be a surge.
+    #[serde(default = "default_surge_factor")]
+    pub surge_factor: u32,
+}
+
+/// Comments in five minutes that may start a surge: a busy article on a
+/// news site takes a comment a minute; twenty in five minutes is a crowd
+/// arriving (a link shared in a forum), not its readers.
+pub const DEFAULT_SURGE_POSTS: u32 = 20;
+/// Reports in five minutes that may start a surge: reports are rarer
+/// than comments by far; ten at once is a brigade or a fight.
+pub const DEFAULT_SURGE_REPORTS: u32 = 10;
+/// Times an article's usual rate: an article that always runs hot (a
+/// live blog) is not held for being itself.
+pub const DEFAULT_SURGE_FACTOR: u32 = 5;
+/// The largest surge threshold.
+pub const SURGE_LIMIT: u32 = 100_000;
+
+fn default_surge_posts() -> u32 {
+    DEFAULT_SURGE_POSTS
+}
+
+fn default_surge_reports() -> u32 {
+    DEFAULT_SURGE_REPORTS
+}
+
+fn default_surge_factor() -> u32 {
+    DEFAULT_SURGE_FACTOR
+}
+
+impl Default for ScreeningSettings {
+    fn default() -> Self {
+        Self {
+            premoderation: Premoderation::default(),
+            banned_words: Vec::new(),
+            suspect_words: Vec::new(),
+            max_links: 0,
+            auto_close_days: 0,
+            surge_posts: DEFAULT_SURGE_POSTS,
+            surge_reports: DEFAULT_SURGE_REPORTS,
+            surge_factor: DEFAULT_SURGE_FACTOR,
+        }
+    }
 }
 
 impl ScreeningSettings {
@@ -118,6 +171,9 @@ impl ScreeningSettings {
             suspect_words: word_list("suspect_words", self.suspect_words)?,
             max_links: self.max_links,
             auto_close_days: auto_close_days(self.auto_close_days)?,
+            surge_posts: bounded("surge_posts", self.surge_posts, 0)?,
+            surge_reports: bounded("surge_reports", self.surge_reports, 0)?,
+            surge_factor: bounded("surge_factor", self.surge_factor, 1)?,
         })
     }
 }
@@ -132,6 +188,17 @@ pub fn auto_close_days(days: u32) -> Result<u32, ParseError> {
         ));
     }
     Ok(days)
+}
+
+/// A surge setting from `least` to `SURGE_LIMIT`.
+fn bounded(field: &'static str, value: u32, least: u32) -> Result<u32, ParseError> {
+    if value < least || value > SURGE_LIMIT {
+        return Err(ParseError::new(
+            field,
+            format!("Give a whole number from {least} to {SURGE_LIMIT}."),
+        ));
+    }
+    Ok(value)
 }
 
 fn word_list(field: &'static str, raw: Vec<String>) -> Result<Vec<String>, ParseError> {

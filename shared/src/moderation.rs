@@ -2,7 +2,7 @@
 
 use crate::comment::{Comment, ReportReason};
 use crate::error::ParseError;
-use crate::ids::{CommentId, Cursor};
+use crate::ids::{ArticleId, CommentId, Cursor};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -254,6 +254,11 @@ pub enum AuditAction {
     Feature,
     /// A featured comment stopped being featured.
     Unfeature,
+    /// The surge guard began holding an article's (`subject`) new
+    /// comments for review (`reason` says why).
+    SurgeHold,
+    /// It stopped: the surge was over, or a moderator decided.
+    SurgeEnd,
 }
 
 impl AuditAction {
@@ -277,6 +282,8 @@ impl AuditAction {
             Self::Reopen => "reopen",
             Self::Feature => "feature",
             Self::Unfeature => "unfeature",
+            Self::SurgeHold => "surge_hold",
+            Self::SurgeEnd => "surge_end",
         }
     }
 
@@ -300,6 +307,8 @@ impl AuditAction {
             "reopen" => Ok(Self::Reopen),
             "feature" => Ok(Self::Feature),
             "unfeature" => Ok(Self::Unfeature),
+            "surge_hold" => Ok(Self::SurgeHold),
+            "surge_end" => Ok(Self::SurgeEnd),
             _ => Err(ParseError::new("action", "Unknown audit action.")),
         }
     }
@@ -358,6 +367,39 @@ pub struct ArticleModeration {
     /// The featured comments, as readers see them first.
     #[serde(default)]
     pub featured: Vec<CommentId>,
+    /// Since when the surge guard holds its new comments for review
+    /// (`null`: it does not).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub surge_since: Option<OffsetDateTime>,
+}
+
+/// A surge on an article, as moderators hear of it (`GET /mod/surges`,
+/// and the `mod_surge` event of `GET /mod/events`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurgeNotice {
+    /// The article.
+    pub article: ArticleId,
+    /// Whether its new comments are held for review now (`false`: the
+    /// surge is over, or a moderator decided).
+    pub active: bool,
+    /// Since when they are held.
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+    /// What set it off, in words ("34 comments in 5 minutes; usually 2").
+    pub reason: String,
+}
+
+impl SurgeNotice {
+    /// The SSE event name.
+    pub const NAME: &'static str = "mod_surge";
+}
+
+/// `GET /mod/surges`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurgeList {
+    /// Articles whose new comments the surge guard holds now, newest
+    /// first.
+    pub surges: Vec<SurgeNotice>,
 }
 
 /// `PUT /mod/articles/{article}`: what to change; a field left out stays

@@ -207,6 +207,8 @@ impl World {
         // tests of screening turn these rules back on.
         settings.screening.min_form_ms = 0;
         settings.screening.repeat_window_ms = 0;
+        settings.screening.surge_posts = 0;
+        settings.screening.surge_reports = 0;
         if options.sso {
             settings.sso_secrets = vec![
                 chime_backend::startup::config::SsoSecret::parse(chime_test_support::sso::SECRET)

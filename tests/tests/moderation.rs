@@ -1056,6 +1056,49 @@ async fn a_moderator_features_a_comment_and_closes_the_article_for_readers_on_th
             .click()
             .await?;
         until(|| async { body.is_displayed().await.ok()?.then_some(()) }).await?;
+
+        // A rush of comments: the surge guard holds new ones, and every
+        // moderator sees a banner at once; "Keep holding" pins it.
+        let state = w.state()?;
+        let settings = chime_shared::ScreeningSettings {
+            surge_posts: 3,
+            ..chime_backend::service::admin::screening(&state)
+        };
+        chime_backend::service::admin::set_screening(
+            &state,
+            chime_backend::service::admin::Actor::command_line(0),
+            settings,
+        )
+        .await?;
+        for n in 0..3 {
+            post_as(&w, "e2e/close", &format!("Rush {n}")).await?;
+        }
+        // (The guard counts an article at most once a second.)
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        post_as(&w, "e2e/close", "Rush 3").await?;
+        let banner = find(&w.client, "[data-testid=surge][data-article='e2e/close']").await?;
+        assert!(banner.text().await?.contains("Surge on e2e/close"));
+        find(&w.client, "[data-testid=surge-keep]")
+            .await?
+            .click()
+            .await?;
+        until(|| async {
+            let gone = w
+                .client
+                .find(Locator::Css("[data-testid=surge]"))
+                .await
+                .is_err();
+            let held = w
+                .state()
+                .ok()?
+                .store
+                .article("e2e/close")
+                .await
+                .ok()?
+                .premoderate;
+            (gone && held).then_some(())
+        })
+        .await?;
         let errors = reader.execute("return window.__errors", vec![]).await?;
         assert_eq!(errors, json!([]));
         reader.clone().close().await?;

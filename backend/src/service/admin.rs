@@ -40,6 +40,7 @@ impl<'a> Actor<'a> {
             moderator: self.name.to_owned(),
             action,
             subject: subject.map(str::to_owned),
+            reason: None,
             settings_before: None,
             settings_after: None,
         }

@@ -4,10 +4,10 @@
 use super::admin::Actor;
 use super::lifecycle::{announce, counted, fetch};
 use super::moderation::Moderator;
-use super::{Error, Outcome};
+use super::{Error, Outcome, surge};
 use crate::clock::from_millis;
 use crate::state::AppState;
-use crate::store::{ArticleControls, ArticleRecord, AuditNote, Featuring};
+use crate::store::{AdminAudit, ArticleControls, ArticleRecord, AuditNote, Featuring};
 use crate::view::{StoredId, comment_id, for_reader};
 use chime_shared::{
     ArticleChange, ArticleId, ArticleModeration, ArticleStatus, AuditAction, LiveEvent, ModChange,
@@ -27,6 +27,7 @@ fn view(state: &AppState, record: &ArticleRecord) -> ArticleModeration {
         auto_close_days: record.auto_close_days,
         closes_at: closes_at(state, record).map(from_millis),
         featured: record.featured.iter().copied().map(comment_id).collect(),
+        surge_since: record.surge.map(|s| from_millis(s.since)),
     }
 }
 
@@ -71,15 +72,32 @@ pub async fn change(
             name: &name,
             at: now,
         };
-        let audit = match (closed_at(before), closed_at(&after)) {
+        let mut audit = match (closed_at(before), closed_at(&after)) {
             (false, true) => vec![by.audit(AuditAction::Close, Some(&key))],
             (true, false) => vec![by.audit(AuditAction::Reopen, Some(&key))],
             _ => Vec::new(),
         };
+        // A moderator's word on pre-moderation during a surge ends it:
+        // holding on is theirs now (pinned), or letting comments through
+        // is, and the guard leaves the article alone for a while.
+        let end_surge = before.surge.is_some() && change.premoderate.is_some();
+        let snooze = end_surge && change.premoderate == Some(false);
+        if end_surge {
+            audit.push(AdminAudit {
+                reason: Some(if snooze {
+                    "A moderator let new comments through.".to_owned()
+                } else {
+                    "A moderator holds every new comment now.".to_owned()
+                }),
+                ..by.audit(AuditAction::SurgeEnd, Some(&key))
+            });
+        }
         let controls = ArticleControls {
             premoderate: after.premoderate,
             closed_at: after.closed_at,
             auto_close_days: after.auto_close_days,
+            end_surge,
+            surge_snoozed_until: snooze.then_some(now + surge::SNOOZE_MS),
         };
         (controls, audit)
     };
@@ -95,6 +113,15 @@ pub async fn change(
         closed = is_closed,
         "article controls"
     );
+    if let (Some(surge), None) = (before.surge, after.surge) {
+        surge::tell(
+            state,
+            article.as_str(),
+            false,
+            surge.since,
+            "A moderator decided.".to_owned(),
+        );
+    }
     if closes_at(state, &before) != closes_at(state, &after) {
         state.publish(
             article.as_str(),

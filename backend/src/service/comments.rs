@@ -458,6 +458,7 @@ pub async fn post(
         state.invalidate(article.as_str());
     }
     announce(state, record.id, ModChange::Created).await;
+    super::surge::observe(state, article.as_str()).await;
     Ok(for_reader(&record, Some(reader), Vec::new()))
 }
 
@@ -561,7 +562,8 @@ pub async fn edit(
         || record.state == CommentState::Pending
         || record.report_count > 0
         || state.screening.rules().premoderation == Premoderation::All
-        || article.premoderate;
+        || article.premoderate
+        || article.surge.is_some();
     let mut edited = None;
     if !review {
         edited = state
@@ -672,5 +674,6 @@ pub async fn report(
             tracing::info!(comment = record.id, addresses, "held for review");
         }
     }
+    super::surge::observe(state, &record.article).await;
     Ok(())
 }

@@ -33,7 +33,9 @@ pub fn transition(action: AuditAction) -> (&'static [CommentState], CommentState
         | AuditAction::Close
         | AuditAction::Reopen
         | AuditAction::Feature
-        | AuditAction::Unfeature => (&[], Visible, ModChange::Edited),
+        | AuditAction::Unfeature
+        | AuditAction::SurgeHold
+        | AuditAction::SurgeEnd => (&[], Visible, ModChange::Edited),
     }
 }
 

@@ -15,5 +15,6 @@ pub mod reactions;
 pub mod render;
 pub mod screening;
 pub mod sso;
+pub mod surge;
 
 pub use error::{Error, Outcome};

@@ -127,6 +127,10 @@ pub struct Rules {
     /// Articles without their own setting close this many days after
     /// their first comment (0: never).
     pub auto_close_days: u32,
+    /// The surge guard's thresholds (`ScreeningSettings`).
+    pub surge_posts: u32,
+    pub surge_reports: u32,
+    pub surge_factor: u32,
     /// A widget form sent sooner than this after it opened is held.
     pub min_form_ms: u64,
     /// The same text from the same reader or address within this is held
@@ -143,6 +147,9 @@ impl Default for Rules {
             suspect: WordList::default(),
             max_links: 3,
             auto_close_days: 0,
+            surge_posts: chime_shared::DEFAULT_SURGE_POSTS,
+            surge_reports: chime_shared::DEFAULT_SURGE_REPORTS,
+            surge_factor: chime_shared::DEFAULT_SURGE_FACTOR,
             min_form_ms: 2_000,
             repeat_window_ms: 60 * 60 * 1000,
         }
@@ -198,6 +205,9 @@ impl Screening {
             suspect_words: rules.suspect.entries(),
             max_links: u32::try_from(rules.max_links).unwrap_or(u32::MAX),
             auto_close_days: rules.auto_close_days,
+            surge_posts: rules.surge_posts,
+            surge_reports: rules.surge_reports,
+            surge_factor: rules.surge_factor,
         }
     }
 
@@ -209,6 +219,9 @@ impl Screening {
         rules.suspect = WordList::parse(&settings.suspect_words.join("\n"));
         rules.max_links = usize::try_from(settings.max_links).unwrap_or(usize::MAX);
         rules.auto_close_days = settings.auto_close_days;
+        rules.surge_posts = settings.surge_posts;
+        rules.surge_reports = settings.surge_reports;
+        rules.surge_factor = settings.surge_factor;
         *self.rules.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(rules);
     }
 

@@ -184,6 +184,21 @@ struct ServeArgs {
     #[arg(long, env = "CHIME_AUTO_CLOSE_DAYS", default_value_t = 0,
           value_parser = clap::value_parser!(u32).range(..=i64::from(chime_shared::AUTO_CLOSE_DAYS_MAX)))]
     auto_close_days: u32,
+    /// The surge guard holds an article's new comments for review when it
+    /// takes this many comments in five minutes, and that is
+    /// --surge-factor times its usual rate (0: not by comments).
+    #[arg(long, env = "CHIME_SURGE_POSTS", default_value_t = chime_shared::DEFAULT_SURGE_POSTS,
+          value_parser = clap::value_parser!(u32).range(..=i64::from(chime_shared::SURGE_LIMIT)))]
+    surge_posts: u32,
+    /// The same for reports on an article's comments (0: not by reports).
+    #[arg(long, env = "CHIME_SURGE_REPORTS", default_value_t = chime_shared::DEFAULT_SURGE_REPORTS,
+          value_parser = clap::value_parser!(u32).range(..=i64::from(chime_shared::SURGE_LIMIT)))]
+    surge_reports: u32,
+    /// How many times its usual rate (the hour before) an article's rate
+    /// must be to be a surge.
+    #[arg(long, env = "CHIME_SURGE_FACTOR", default_value_t = chime_shared::DEFAULT_SURGE_FACTOR,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(chime_shared::SURGE_LIMIT)))]
+    surge_factor: u32,
     /// A comment sent from the widget sooner than this many milliseconds
     /// after its form opened is held for review (0: never).
     #[arg(long, env = "CHIME_MIN_FORM_MS", default_value_t = 2_000)]
@@ -317,6 +332,9 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
         suspect: crate::service::screening::WordList::parse(&args.suspect_words),
         max_links: args.max_links,
         auto_close_days: args.auto_close_days,
+        surge_posts: args.surge_posts,
+        surge_reports: args.surge_reports,
+        surge_factor: args.surge_factor,
         min_form_ms: args.min_form_ms,
         repeat_window_ms: i64::from(args.repeat_window_minutes) * 60_000,
     };

@@ -96,6 +96,11 @@ pub struct Settings {
     pub hold_after_reports: u32,
     /// Which new comments are refused or held for review.
     pub screening: crate::service::screening::Rules,
+    /// The surge guard counts an article's rate at most this often per
+    /// server (on a post or a report there).
+    pub surge_check_every: Duration,
+    /// How often each server looks whether surges are over.
+    pub surge_sweep_every: Duration,
     /// Live streams one client address may hold open.
     pub streams_per_address: usize,
     /// Articles whose first pages are kept in memory (0: none).
@@ -164,6 +169,8 @@ impl Settings {
             streams_per_address: 100,
             hold_after_reports: 5,
             screening: crate::service::screening::Rules::default(),
+            surge_check_every: Duration::from_secs(1),
+            surge_sweep_every: Duration::from_secs(15),
             widget_dir: "frontend/dist".into(),
             bootstrap_admin: false,
             seed_demo: false,

@@ -204,6 +204,7 @@ impl Application {
             streams,
             pages,
             screening,
+            surge: crate::service::surge::Guard::default(),
             shutdown,
         });
         Ok(Self {
@@ -258,6 +259,7 @@ impl Application {
         ));
         let request_timeout = settings.request_timeout;
         let purge = tokio::spawn(purge_loop(state.clone()));
+        let surges = tokio::spawn(crate::service::surge::keep_sweeping(state.clone()));
         let shutdown = state.shutdown.clone();
         let app = crate::http::routes::app(state);
         let builder = protocols(&settings);
@@ -325,6 +327,7 @@ impl Application {
         connections.close();
         connections.wait().await;
         purge.abort();
+        surges.abort();
         Ok(())
     }
 }

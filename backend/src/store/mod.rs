@@ -163,6 +163,54 @@ pub struct ArticleRecord {
     pub featured: Vec<i64>,
     /// How many are featured (read where the ids are not).
     pub featured_count: i64,
+    /// The surge guard holds its new comments, since then.
+    pub surge: Option<SurgeRecord>,
+    /// A moderator let its comments through during a surge: the guard
+    /// leaves it alone until then.
+    pub surge_snoozed_until: Option<i64>,
+}
+
+/// What the surge guard counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurgeKind {
+    Posts,
+    Reports,
+}
+
+impl SurgeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Posts => "posts",
+            Self::Reports => "reports",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "posts" => Some(Self::Posts),
+            "reports" => Some(Self::Reports),
+            _ => None,
+        }
+    }
+}
+
+/// A surge on an article: since when, set off by what and how many in
+/// five minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SurgeRecord {
+    pub since: i64,
+    pub kind: SurgeKind,
+    pub level: i64,
+}
+
+/// An article's comments and reports: in the last five minutes
+/// (`recent_*`) and in the hour before (`usual_*`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Activity {
+    pub recent_posts: i64,
+    pub usual_posts: i64,
+    pub recent_reports: i64,
+    pub usual_reports: i64,
 }
 
 /// A day in stored milliseconds.
@@ -191,6 +239,10 @@ pub struct ArticleControls {
     pub premoderate: bool,
     pub closed_at: Option<i64>,
     pub auto_close_days: Option<u32>,
+    /// A moderator decided during a surge: it ends.
+    pub end_surge: bool,
+    /// And the guard leaves the article alone until then.
+    pub surge_snoozed_until: Option<i64>,
 }
 
 /// Decides an article's new controls, and their audit entries, from its
@@ -376,8 +428,10 @@ pub struct AdminAudit {
     /// Who did it: a moderator's name, or `(command line)`.
     pub moderator: String,
     pub action: AuditAction,
-    /// The moderator acted on.
+    /// The moderator, reader or article acted on.
     pub subject: Option<String>,
+    /// Why, when it says.
+    pub reason: Option<String>,
     pub settings_before: Option<String>,
     pub settings_after: Option<String>,
 }
@@ -603,6 +657,27 @@ pub trait CommentStore: Send + Sync + 'static {
         at: i64,
         change: &ArticleChanger,
     ) -> StoreResult<(ArticleRecord, ArticleRecord)>;
+
+    /// An article's comments and reports since `recent` and in the
+    /// window from `usual` to `recent`.
+    async fn activity(&self, article: &str, usual: i64, recent: i64) -> StoreResult<Activity>;
+
+    /// Starts a surge on an article, audited, unless one is on, the
+    /// article is pre-moderated already, or a moderator snoozed the guard
+    /// there: true when this call started it (one server of several).
+    async fn start_surge(
+        &self,
+        article: &str,
+        surge: SurgeRecord,
+        audit: &AdminAudit,
+    ) -> StoreResult<bool>;
+
+    /// Ends the surge that began at `since`, audited: true when this call
+    /// ended it.
+    async fn end_surge(&self, article: &str, since: i64, audit: &AdminAudit) -> StoreResult<bool>;
+
+    /// The articles in a surge now, newest first.
+    async fn surges(&self) -> StoreResult<Vec<(String, SurgeRecord)>>;
 
     /// Features a visible top-level comment, or stops featuring one,
     /// audited; at most `FEATURED_MAX` per article.

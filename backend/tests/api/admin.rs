@@ -192,6 +192,10 @@ async fn screening_settings_apply_at_once_are_audited_and_outlive_the_flags() {
             suspect_words: vec![],
             max_links: 2,
             auto_close_days: 0,
+            // The test servers turn the surge guard off.
+            surge_posts: 0,
+            surge_reports: 0,
+            surge_factor: 5,
         }
     );
 

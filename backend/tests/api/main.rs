@@ -19,3 +19,4 @@ mod sanctions;
 mod screening;
 mod servers;
 mod sso;
+mod surge;

@@ -158,3 +158,65 @@ async fn an_idempotent_retry_is_answered_once_whichever_server_gets_it() {
     assert_eq!(replay.status(), StatusCode::CREATED);
     assert_eq!(a.list("retry", "", None).await.total, 1);
 }
+
+fn guarded(s: &mut chime_backend::startup::config::Settings) {
+    s.screening.surge_posts = 20;
+    s.screening.surge_reports = 10;
+    s.surge_check_every = Duration::ZERO;
+    s.surge_sweep_every = Duration::from_millis(50);
+}
+
+#[tokio::test]
+async fn a_surge_is_the_articles_whichever_servers_take_its_comments() {
+    if skipped() {
+        return;
+    }
+    let a = spawn_with(guarded).await;
+    let b = spawn_beside(&a, guarded).await;
+    let cookie = a.moderator_cookie("mo-a").await;
+    let mut moderators_on_a = Events::from_response(
+        a.moderation(Method::GET, "/events", &cookie)
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    // Ten through each: neither server alone sees twenty.
+    for n in 0..10 {
+        for server in [&a, &b] {
+            let comment = server
+                .comment("world/rush", &reader(), &format!("{n}"), None)
+                .await;
+            assert_eq!(comment.state, chime_shared::CommentState::Visible);
+        }
+    }
+    let notice: chime_shared::SurgeNotice =
+        serde_json::from_str(&within_a_second(&mut moderators_on_a, "mod_surge").await)
+            .expect("json");
+    assert!(notice.active && notice.article.as_str() == "world/rush");
+    for server in [&a, &b] {
+        let held = server.comment("world/rush", &reader(), "more", None).await;
+        assert_eq!(held.state, chime_shared::CommentState::Pending);
+        let calm = server.comment("world/calm", &reader(), "hi", None).await;
+        assert_eq!(calm.state, chime_shared::CommentState::Visible);
+    }
+    // Over: both servers sweep, one ends it; the log says so once.
+    a.clock.advance(time::Duration::minutes(11));
+    b.clock.advance(time::Duration::minutes(11));
+    let over: chime_shared::SurgeNotice =
+        serde_json::from_str(&within_a_second(&mut moderators_on_a, "mod_surge").await)
+            .expect("json");
+    assert!(!over.active);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log: chime_shared::AuditList = a.mod_get("/audit", &cookie).await;
+    let count = |action| log.entries.iter().filter(|e| e.action == action).count();
+    assert_eq!(
+        (
+            count(chime_shared::AuditAction::SurgeHold),
+            count(chime_shared::AuditAction::SurgeEnd)
+        ),
+        (1, 1)
+    );
+    let after = b.comment("world/rush", &reader(), "calm again", None).await;
+    assert_eq!(after.state, chime_shared::CommentState::Visible);
+}

@@ -5,7 +5,7 @@ use super::{Api, ApiFailure, encode_json};
 use chime_shared::{
     ArticleChange, ArticleModeration, AuditList, HideRequest, LoginRequest, MeResponse, ModComment,
     ModCommentList, ModStateFilter, ModeratorList, ModeratorSummary, NewModerator, NewNote,
-    NewPassword, NewSanction, ReaderNote, ReaderProfile, Sanction, ScreeningSettings,
+    NewPassword, NewSanction, ReaderNote, ReaderProfile, Sanction, ScreeningSettings, SurgeList,
 };
 use gloo_net::http::Request;
 
@@ -133,6 +133,12 @@ impl ModApi {
             .body(encode_json(change))
             .map_err(|_| ApiFailure::offline())?;
         Api::answer(request.send().await).await
+    }
+
+    /// The articles in a surge now.
+    pub async fn surges(&self) -> Result<SurgeList, ApiFailure> {
+        let url = format!("{}/surges", self.base);
+        Api::answer(Request::get(&url).send().await).await
     }
 
     /// A reader's history.

@@ -75,6 +75,15 @@ pub fn changes(before: &ScreeningSettings, after: &ScreeningSettings) -> Vec<Str
             days(after.auto_close_days)
         ));
     }
+    for (name, old, new) in [
+        ("surge comments", before.surge_posts, after.surge_posts),
+        ("surge reports", before.surge_reports, after.surge_reports),
+        ("surge factor", before.surge_factor, after.surge_factor),
+    ] {
+        if old != new {
+            said.push(format!("{name} {old} → {new}"));
+        }
+    }
     if said.is_empty() {
         said.push("no change".into());
     }
@@ -94,6 +103,7 @@ mod tests {
             suspect_words: vec![],
             max_links: 3,
             auto_close_days: 0,
+            ..ScreeningSettings::default()
         };
         let after = ScreeningSettings {
             premoderation: Premoderation::All,
@@ -101,6 +111,8 @@ mod tests {
             suspect_words: vec!["casino".into()],
             max_links: 3,
             auto_close_days: 14,
+            surge_posts: 40,
+            ..ScreeningSettings::default()
         };
         assert_eq!(
             changes(&before, &after),
@@ -110,6 +122,7 @@ mod tests {
                 "banned words − scam",
                 "suspect words + casino",
                 "closing by itself never → 14 days",
+                "surge comments 20 → 40",
             ]
         );
         assert_eq!(changes(&after, &after), vec!["no change"]);

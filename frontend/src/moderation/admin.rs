@@ -199,6 +199,14 @@ fn row(room: Room, m: ModeratorSummary) -> impl IntoView {
     }
 }
 
+/// The surge guard's settings, in the form's order.
+const SURGE_FIELDS: [&str; 3] = ["surge_posts", "surge_reports", "surge_factor"];
+const SURGE_LABELS: [&str; 3] = [
+    "Comments in 5 minutes on one article that make a surge (0: not by comments)",
+    "Reports in 5 minutes on one article that make a surge (0: not by reports)",
+    "…when that is this many times the article's usual rate",
+];
+
 /// The settings tab: the screening every server applies.
 pub fn settings(room: Room) -> impl IntoView {
     move || {
@@ -208,6 +216,11 @@ pub fn settings(room: Room) -> impl IntoView {
             let suspect = RwSignal::new(to_text(&current.suspect_words));
             let links = RwSignal::new(current.max_links.to_string());
             let closing = RwSignal::new(current.auto_close_days.to_string());
+            let surge = [
+                RwSignal::new(current.surge_posts.to_string()),
+                RwSignal::new(current.surge_reports.to_string()),
+                RwSignal::new(current.surge_factor.to_string()),
+            ];
             let save = move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 let Ok(max_links) = links.get_untracked().trim().parse::<u32>() else {
@@ -224,12 +237,26 @@ pub fn settings(room: Room) -> impl IntoView {
                     )));
                     return;
                 };
+                let mut numbers = [0u32; 3];
+                for ((field, value), number) in SURGE_FIELDS.iter().zip(surge).zip(&mut numbers) {
+                    let Ok(n) = value.get_untracked().trim().parse::<u32>() else {
+                        room.admin
+                            .error
+                            .set(Some(((*field).into(), "A whole number, please.".into())));
+                        return;
+                    };
+                    *number = n;
+                }
+                let [surge_posts, surge_reports, surge_factor] = numbers;
                 let new = ScreeningSettings {
                     premoderation: mode.get_untracked(),
                     banned_words: from_text(&banned.get_untracked()),
                     suspect_words: from_text(&suspect.get_untracked()),
                     max_links,
                     auto_close_days,
+                    surge_posts,
+                    surge_reports,
+                    surge_factor,
                 };
                 leptos::task::spawn_local(async move {
                     match room.api.get_value().set_settings(&new).await {
@@ -278,6 +305,17 @@ pub fn settings(room: Room) -> impl IntoView {
                         <input type="number" min="0" max="3650" data-testid="setting-auto-close" prop:value=move || closing.get() on:input=move |ev| closing.set(event_target_value(&ev))/>
                     </label>
                     {field_error(room, "auto_close_days")}
+                    <fieldset class="mod-surge-settings">
+                        <legend>"Surge guard: hold an article's new comments while they rush in"</legend>
+                        {SURGE_FIELDS.into_iter().zip(surge).zip(SURGE_LABELS).map(|((field, value), label)| view! {
+                            <label class="mod-field">
+                                <span>{label}</span>
+                                <input type="number" min="0" max="100000" data-testid=format!("setting-{}", field.replace('_', "-"))
+                                    prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                            </label>
+                            {field_error(room, field)}
+                        }).collect_view()}
+                    </fieldset>
                     {field_error(room, "form")}
                     <button type="submit" class="mod-primary" data-testid="settings-save">"Save settings"</button>
                 </form>

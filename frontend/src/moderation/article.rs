@@ -29,6 +29,11 @@ pub fn panel(room: Room) -> impl IntoView {
                             on:change=move |ev| change(room, ArticleChange { premoderate: Some(event_target_checked(&ev)), ..ArticleChange::default() })/>
                         "Hold every new comment for review"
                     </label>
+                    {controls.surge_since.map(|since| view! {
+                        <p class="mod-surge-note" data-testid="article-surge">
+                            {format!("The surge guard holds its new comments since {}: tick the box above to keep holding them, or untick it to let them through.", exact_readable(since))}
+                        </p>
+                    })}
                     <p class="mod-muted" data-testid="article-closing">{when}</p>
                     <button type="button" class=if closed { "mod-secondary" } else { "mod-danger" } data-testid="close-article"
                         on:click=move |_| change(room, ArticleChange { closed: Some(!closed), ..ArticleChange::default() })>

@@ -64,6 +64,8 @@ pub fn view(room: Room) -> impl IntoView {
                             AuditAction::Reopen => "reopened comments on",
                             AuditAction::Feature => "featured",
                             AuditAction::Unfeature => "stopped featuring",
+                            AuditAction::SurgeHold => "held new comments (surge) on",
+                            AuditAction::SurgeEnd => "ended the surge hold on",
                         };
                         let target = settings::target(&e);
                         let why = match (&e.before, &e.after) {

@@ -6,7 +6,7 @@
 use super::Room;
 use crate::api::decode_json;
 use crate::stream::{Handlers, Stream};
-use chime_shared::ModEvent;
+use chime_shared::{ModEvent, SurgeNotice};
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -24,10 +24,16 @@ pub fn connect(room: Room) {
     let stream = Stream::open(
         url,
         Handlers {
-            events: &[ModEvent::NAME, "resync"],
+            events: &[ModEvent::NAME, SurgeNotice::NAME, "resync"],
             on_event: Box::new(move |name, data| {
                 if name == "resync" {
                     return room.load(false);
+                }
+                if name == SurgeNotice::NAME {
+                    if let Some(notice) = decode_json::<SurgeNotice>(data) {
+                        super::surge::heard(room, notice);
+                    }
+                    return;
                 }
                 let Some(event) = decode_json::<ModEvent>(data) else {
                     return;
@@ -45,7 +51,10 @@ pub fn connect(room: Room) {
                     });
                 }
             }),
-            on_reopen: Box::new(move || room.load(false)),
+            on_reopen: Box::new(move || {
+                room.load(false);
+                super::surge::load(room);
+            }),
             // The session may have ended: try again only while someone is
             // signed in.
             keep_trying: Box::new(move || room.me.with_untracked(Option::is_some)),

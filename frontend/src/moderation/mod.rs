@@ -12,6 +12,7 @@ mod keys;
 mod live;
 mod queue;
 mod signin;
+mod surge;
 
 use crate::api::ApiFailure;
 use crate::api::moderation::{ModApi, ModFilter};
@@ -63,6 +64,8 @@ pub struct Room {
     /// The `aria-live` status line.
     pub status: RwSignal<String>,
     pub now: RwSignal<time::OffsetDateTime>,
+    /// Articles whose new comments the surge guard holds now.
+    pub surges: RwSignal<Vec<chime_shared::SurgeNotice>>,
     /// The filtered article and its controls.
     pub article_controls: RwSignal<Option<(String, chime_shared::ArticleModeration)>>,
     /// The admin tabs' data.
@@ -92,6 +95,7 @@ impl Room {
             status: RwSignal::new(String::new()),
             now: RwSignal::new(browser::now()),
             article_controls: RwSignal::new(None),
+            surges: RwSignal::new(Vec::new()),
             admin: admin::Desk::new(),
             author: RwSignal::new(None),
             profile: RwSignal::new(None),
@@ -288,6 +292,7 @@ fn Moderation(room: Room) -> impl IntoView {
     Effect::new(move |_| {
         if room.me.with(Option::is_some) {
             room.load(false);
+            surge::load(room);
             live::connect(room);
         }
     });
@@ -353,6 +358,7 @@ fn desk(room: Room) -> impl IntoView {
             </span>
         </header>
         {move || room.help.get().then(keys::help)}
+        {surge::banner(room)}
         <nav class="mod-tabs" role="tablist" aria-label="Queues">
             {Queue::ALL.into_iter().map(|q| tab_button(Tab::Queue(q), q.label(), q.key())).collect_view()}
             {tab_button(Tab::Audit, "Audit log", "audit")}

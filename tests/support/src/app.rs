@@ -63,6 +63,9 @@ pub async fn spawn_on(
     // Tests post the same words from one address; the tests of screening
     // turn the repeat rule back on.
     settings.screening.repeat_window_ms = 0;
+    // Tests post in bursts; the tests of the surge guard turn it on.
+    settings.screening.surge_posts = 0;
+    settings.screening.surge_reports = 0;
     configure(&mut settings);
     let clock = Arc::new(ManualClock::new(datetime!(2026-11-28 10:00 UTC)));
     let server = InProcess::start(settings, clock.clone())

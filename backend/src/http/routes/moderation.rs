@@ -5,6 +5,7 @@ use super::comments::parse_limit;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, ClientAddr};
 use crate::http::middleware::own_origin;
+use crate::live::events::ModNews;
 use crate::service::articles;
 use crate::service::moderation::{self, ModListRequest, Moderator};
 use crate::state::AppState;
@@ -17,11 +18,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use chime_shared::ModEvent;
 use chime_shared::{
     ArticleChange, ArticleId, ArticleModeration, AuditAction, AuditList, HideRequest, LoginRequest,
     MeResponse, ModComment, ModCommentList, ModStateFilter,
 };
+use chime_shared::{ModEvent, SurgeList, SurgeNotice};
 use futures_util::stream::{Stream, StreamExt};
 use serde::Deserialize;
 use std::convert::Infallible;
@@ -100,6 +101,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/comments/{id}/unfeature", post(unfeature))
         .route("/articles/{article}", get(article).put(set_article))
         .route("/audit", get(audit))
+        .route("/surges", get(surges))
         .route("/readers/{reader}", get(reader_profile))
         .route("/readers/{reader}/notes", post(add_note))
         .route("/readers/{reader}/sanctions", post(add_sanction))
@@ -413,6 +415,10 @@ async fn unfeature(
     ))
 }
 
+async fn surges(State(state): State<AppState>) -> ApiResult<Json<SurgeList>> {
+    Ok(Json(crate::service::surge::list(&state).await?))
+}
+
 #[derive(Debug, Deserialize)]
 struct AuditParams {
     limit: Option<String>,
@@ -445,9 +451,15 @@ async fn events(
         .unwrap_or_default();
     let permit = state.streams.open(addr)?;
     let live = BroadcastStream::new(state.events.subscribe_mod()).map(|item| match item {
-        Ok(event) => Event::default()
-            .event(ModEvent::NAME)
-            .data(serde_json::to_string(&*event).unwrap_or_else(|_| "{}".to_owned())),
+        Ok(news) => {
+            let (name, json) = match &*news {
+                ModNews::Comment(event) => (ModEvent::NAME, serde_json::to_string(event)),
+                ModNews::Surge(notice) => (SurgeNotice::NAME, serde_json::to_string(notice)),
+            };
+            Event::default()
+                .event(name)
+                .data(json.unwrap_or_else(|_| "{}".to_owned()))
+        }
         // Fell behind: the view reloads its queue.
         Err(_) => Event::default().event("resync").data("{}"),
     });

@@ -4,7 +4,7 @@
 
 pub mod postgres;
 
-use chime_shared::{ArticleId, LiveEvent, ModChange, ModEvent, Resync};
+use chime_shared::{ArticleId, LiveEvent, ModChange, ModEvent, Resync, SurgeNotice};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
@@ -24,8 +24,12 @@ pub trait EventBus: Send + Sync + 'static {
     /// Sends an event to every moderator's stream (all articles).
     fn publish_mod(&self, event: ModEvent);
 
+    /// Tells every moderator's stream, on every server, of a surge begun
+    /// or ended.
+    fn publish_surge(&self, notice: SurgeNotice);
+
     /// A moderator's stream.
-    fn subscribe_mod(&self) -> broadcast::Receiver<Arc<ModEvent>>;
+    fn subscribe_mod(&self) -> broadcast::Receiver<Arc<ModNews>>;
 
     /// How many moderators are watching: with none, events are not built.
     fn mod_subscribers(&self) -> usize;
@@ -50,11 +54,22 @@ pub trait EventBus: Send + Sync + 'static {
     }
 }
 
+/// What moderators' streams carry. (Always sent behind an `Arc`: the
+/// variants' sizes do not matter.)
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum ModNews {
+    /// A comment changed (`mod_comment`).
+    Comment(ModEvent),
+    /// A surge began or ended (`mod_surge`).
+    Surge(SurgeNotice),
+}
+
 /// One broadcast channel per watched article, in this process.
 #[derive(Debug)]
 pub struct LocalBus {
     channels: Mutex<HashMap<String, broadcast::Sender<Arc<LiveEvent>>>>,
-    moderation: Mutex<broadcast::Sender<Arc<ModEvent>>>,
+    moderation: Mutex<broadcast::Sender<Arc<ModNews>>>,
 }
 
 impl Default for LocalBus {
@@ -82,7 +97,7 @@ impl LocalBus {
         *moderation = broadcast::channel(CHANNEL_CAPACITY).0;
     }
 
-    fn moderation(&self) -> broadcast::Sender<Arc<ModEvent>> {
+    fn moderation(&self) -> broadcast::Sender<Arc<ModNews>> {
         self.moderation
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -120,10 +135,14 @@ impl EventBus for LocalBus {
 
     fn publish_mod(&self, event: ModEvent) {
         // No receiver is not an error: nobody is moderating right now.
-        let _ = self.moderation().send(Arc::new(event));
+        let _ = self.moderation().send(Arc::new(ModNews::Comment(event)));
     }
 
-    fn subscribe_mod(&self) -> broadcast::Receiver<Arc<ModEvent>> {
+    fn publish_surge(&self, notice: SurgeNotice) {
+        let _ = self.moderation().send(Arc::new(ModNews::Surge(notice)));
+    }
+
+    fn subscribe_mod(&self) -> broadcast::Receiver<Arc<ModNews>> {
         self.moderation().subscribe()
     }
 

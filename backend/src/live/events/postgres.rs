@@ -24,7 +24,7 @@ use crate::live::page_cache::PageCache;
 use crate::readers::ReaderHasher;
 use crate::store::{CommentStore, ModQuery};
 use crate::view::{for_reader, mod_comment};
-use chime_shared::{LiveEvent, ModChange, ModEvent};
+use chime_shared::{LiveEvent, ModChange, ModEvent, SurgeNotice};
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::{PgListener, PgPool};
 use std::sync::Arc;
@@ -76,6 +76,8 @@ enum Wire {
     Pages { o: String, a: String },
     /// The site's settings changed in the store: read them again.
     Settings { o: String },
+    /// A surge began or ended.
+    Surge { o: String, e: SurgeNotice },
 }
 
 impl Wire {
@@ -86,6 +88,7 @@ impl Wire {
             | Self::Mod { o, .. }
             | Self::ModRef { o, .. }
             | Self::Pages { o, .. }
+            | Self::Surge { o, .. }
             | Self::Settings { o } => o,
         }
     }
@@ -222,6 +225,7 @@ impl PgBus {
                 self.deliver(&a, event, pages);
             }
             Wire::Mod { e, .. } => self.local.publish_mod(e),
+            Wire::Surge { e, .. } => self.local.publish_surge(e),
             Wire::Pages { a, .. } => pages.invalidate(&a),
             Wire::Settings { .. } => self.settings.send_modify(|n| *n += 1),
             Wire::ModRef { change, id, .. } => {
@@ -301,7 +305,18 @@ impl EventBus for PgBus {
         }
     }
 
-    fn subscribe_mod(&self) -> broadcast::Receiver<Arc<ModEvent>> {
+    fn publish_surge(&self, notice: SurgeNotice) {
+        let wire = Wire::Surge {
+            o: self.origin.clone(),
+            e: notice,
+        };
+        self.notify(&wire);
+        if let Wire::Surge { e, .. } = wire {
+            self.local.publish_surge(e);
+        }
+    }
+
+    fn subscribe_mod(&self) -> broadcast::Receiver<Arc<super::ModNews>> {
         self.local.subscribe_mod()
     }
 

@@ -5,6 +5,7 @@ use super::*;
 /// The columns of an article's controls, with its first comment's time
 /// (one step down an index).
 pub(super) const ARTICLE_CONTROLS: &str = "a.premoderate, a.closed_at, a.auto_close_days, \
+     a.surge_since, a.surge_kind, a.surge_level, a.surge_snoozed_until, \
      (SELECT MIN(f.created_at) FROM comments f \
       WHERE f.article_id = a.id AND f.parent_id IS NULL) AS first_comment_at";
 
@@ -67,13 +68,16 @@ where
         let before = Self::article_controls(&mut tx, key).await?;
         let (controls, audit) = change(&before);
         sqlx::query(
-            "UPDATE articles SET premoderate = $1, closed_at = $2, auto_close_days = $3 \
-             WHERE key = $4",
+            "UPDATE articles SET premoderate = $1, closed_at = $2, auto_close_days = $3, \
+             surge_since = CASE WHEN $5 THEN NULL ELSE surge_since END, \
+             surge_snoozed_until = COALESCE($6, surge_snoozed_until) WHERE key = $4",
         )
         .bind(controls.premoderate)
         .bind(controls.closed_at)
         .bind(controls.auto_close_days.map(i64::from))
         .bind(key)
+        .bind(controls.end_surge)
+        .bind(controls.surge_snoozed_until)
         .execute(&mut *tx)
         .await?;
         for entry in &audit {
@@ -84,9 +88,112 @@ where
             premoderate: controls.premoderate,
             closed_at: controls.closed_at,
             auto_close_days: controls.auto_close_days,
+            surge: before.surge.filter(|_| !controls.end_surge),
+            surge_snoozed_until: controls.surge_snoozed_until.or(before.surge_snoozed_until),
             ..before.clone()
         };
         Ok((before, after))
+    }
+
+    pub(super) async fn count_activity(
+        &self,
+        key: &str,
+        usual: i64,
+        recent: i64,
+    ) -> StoreResult<Activity> {
+        let row = sqlx::query(
+            "SELECT \
+             (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id \
+              AND c.created_at > $3) AS recent_posts, \
+             (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id \
+              AND c.created_at > $2 AND c.created_at <= $3) AS usual_posts, \
+             (SELECT COUNT(*) FROM reports r JOIN comments c ON c.id = r.comment_id \
+              WHERE c.article_id = a.id AND r.created_at > $3) AS recent_reports, \
+             (SELECT COUNT(*) FROM reports r JOIN comments c ON c.id = r.comment_id \
+              WHERE c.article_id = a.id AND r.created_at > $2 AND r.created_at <= $3) \
+              AS usual_reports \
+             FROM articles a WHERE a.key = $1",
+        )
+        .bind(key)
+        .bind(usual)
+        .bind(recent)
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(row) = row else {
+            return Ok(Activity::default());
+        };
+        Ok(Activity {
+            recent_posts: row.try_get("recent_posts")?,
+            usual_posts: row.try_get("usual_posts")?,
+            recent_reports: row.try_get("recent_reports")?,
+            usual_reports: row.try_get("usual_reports")?,
+        })
+    }
+
+    pub(super) async fn begin_surge(
+        &self,
+        key: &str,
+        surge: SurgeRecord,
+        audit: &AdminAudit,
+    ) -> StoreResult<bool> {
+        let mut tx = self.writer.begin().await?;
+        // One server of several starts it: the one whose update finds none.
+        let started = sqlx::query(
+            "UPDATE articles SET surge_since = $2, surge_kind = $3, surge_level = $4 \
+             WHERE key = $1 AND surge_since IS NULL AND NOT premoderate \
+             AND (surge_snoozed_until IS NULL OR surge_snoozed_until <= $2)",
+        )
+        .bind(key)
+        .bind(surge.since)
+        .bind(surge.kind.as_str())
+        .bind(surge.level)
+        .execute(&mut *tx)
+        .await?;
+        if D::rows_affected(&started) != 1 {
+            return Ok(false);
+        }
+        Self::record_admin_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub(super) async fn finish_surge(
+        &self,
+        key: &str,
+        since: i64,
+        audit: &AdminAudit,
+    ) -> StoreResult<bool> {
+        let mut tx = self.writer.begin().await?;
+        let ended = sqlx::query(
+            "UPDATE articles SET surge_since = NULL WHERE key = $1 AND surge_since = $2",
+        )
+        .bind(key)
+        .bind(since)
+        .execute(&mut *tx)
+        .await?;
+        if D::rows_affected(&ended) != 1 {
+            return Ok(false);
+        }
+        Self::record_admin_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub(super) async fn in_surge(&self) -> StoreResult<Vec<(String, SurgeRecord)>> {
+        let rows = sqlx::query(
+            "SELECT key, surge_since, surge_kind, surge_level FROM articles \
+             WHERE surge_since IS NOT NULL ORDER BY surge_since DESC",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let surge = surge_of(row)?
+                    .ok_or_else(|| sqlx::Error::Decode("a surge without its kind".into()))?;
+                Ok((row.try_get("key")?, surge))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
     }
 
     pub(super) async fn feature(
@@ -156,6 +263,7 @@ where
     for<'a> &'a str: ColumnIndex<R>,
     for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
 {
     let days: Option<i64> = row.try_get("auto_close_days")?;
     Ok(ArticleRecord {
@@ -165,5 +273,30 @@ where
         first_comment_at: row.try_get("first_comment_at")?,
         featured: Vec::new(),
         featured_count: 0,
+        surge: surge_of(row)?,
+        surge_snoozed_until: row.try_get("surge_snoozed_until")?,
     })
+}
+
+/// The surge a row of an article says, if any.
+fn surge_of<R>(row: &R) -> Result<Option<SurgeRecord>, sqlx::Error>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let Some(since) = row.try_get::<Option<i64>, _>("surge_since")? else {
+        return Ok(None);
+    };
+    let kind: Option<String> = row.try_get("surge_kind")?;
+    let kind = kind
+        .as_deref()
+        .and_then(SurgeKind::parse)
+        .ok_or_else(|| sqlx::Error::Decode("an unknown surge kind".into()))?;
+    Ok(Some(SurgeRecord {
+        since,
+        kind,
+        level: row.try_get::<Option<i64>, _>("surge_level")?.unwrap_or(0),
+    }))
 }

@@ -67,7 +67,7 @@ where
     {
         sqlx::query(
             "INSERT INTO audit_log (at, moderator, action, subject, settings_before, \
-             settings_after) VALUES ($1, $2, $3, $4, $5, $6)",
+             settings_after, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(audit.at)
         .bind(audit.moderator.as_str())
@@ -75,6 +75,7 @@ where
         .bind(audit.subject.as_deref())
         .bind(audit.settings_before.as_deref())
         .bind(audit.settings_after.as_deref())
+        .bind(audit.reason.as_deref())
         .execute(executor)
         .await?;
         Ok(())
@@ -128,8 +129,10 @@ where
              author_reader, body, html, created_at, idempotency_key, state, hidden_reason, \
              author_account, author_badges, author_address) \
              SELECT a.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, \
-             CASE WHEN $10 IS NOT NULL OR a.premoderate THEN 'pending' ELSE 'visible' END, \
-             COALESCE($10, CASE WHEN a.premoderate THEN $11 END), $13, $14, $15 \
+             CASE WHEN $10 IS NOT NULL OR a.premoderate OR a.surge_since IS NOT NULL \
+             THEN 'pending' ELSE 'visible' END, \
+             COALESCE($10, CASE WHEN a.premoderate THEN $11 \
+             WHEN a.surge_since IS NOT NULL THEN $17 END), $13, $14, $15 \
              FROM articles a WHERE a.key = $12 AND a.closed_at IS NULL AND \
              (CASE WHEN COALESCE(a.auto_close_days, $16) = 0 THEN 1 \
               WHEN COALESCE((SELECT MIN(f.created_at) FROM comments f \
@@ -153,6 +156,7 @@ where
         .bind(badges.as_deref())
         .bind(new.author_address.as_deref())
         .bind(i64::from(new.site_auto_close_days))
+        .bind(SURGE_HELD)
         .fetch_optional(executor)
         .await?;
         let Some(row) = row else { return Ok(None) };

@@ -450,6 +450,27 @@ where
         self.write_article(article, at, change).await
     }
 
+    async fn activity(&self, article: &str, usual: i64, recent: i64) -> StoreResult<Activity> {
+        self.count_activity(article, usual, recent).await
+    }
+
+    async fn start_surge(
+        &self,
+        article: &str,
+        surge: SurgeRecord,
+        audit: &AdminAudit,
+    ) -> StoreResult<bool> {
+        self.begin_surge(article, surge, audit).await
+    }
+
+    async fn end_surge(&self, article: &str, since: i64, audit: &AdminAudit) -> StoreResult<bool> {
+        self.finish_surge(article, since, audit).await
+    }
+
+    async fn surges(&self) -> StoreResult<Vec<(String, SurgeRecord)>> {
+        self.in_surge().await
+    }
+
     async fn set_featured(
         &self,
         id: i64,

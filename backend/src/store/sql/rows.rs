@@ -18,6 +18,10 @@ pub const COMMENT_FROM: &str = " FROM comments c JOIN articles a ON a.id = c.art
 /// Why a comment on a pre-moderated article waits.
 pub const PREMODERATED: &str = "Every comment on this article is reviewed before it is shown.";
 
+/// Why a comment on an article in a surge waits.
+pub const SURGE_HELD: &str =
+    "Held by the surge guard: an unusual rush of comments or reports on this article.";
+
 pub fn reaction_column(kind: ReactionKind) -> &'static str {
     match kind {
         ReactionKind::Like => "r_like",

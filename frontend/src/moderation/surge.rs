@@ -1,0 +1,102 @@
+//! Surges: a banner over every tab while the surge guard holds an
+//! article's new comments, kept live by the moderation stream, with what a
+//! moderator may decide.
+
+use super::Room;
+use crate::logic::queue::Queue;
+use crate::logic::relative_time::{exact_readable, relative};
+use chime_shared::{ArticleChange, SurgeNotice};
+use leptos::prelude::*;
+
+/// Reads the surges on now (after signing in, and after a reconnect).
+pub fn load(room: Room) {
+    leptos::task::spawn_local(async move {
+        if let Ok(list) = room.api.get_value().surges().await {
+            room.surges.set(list.surges);
+        }
+    });
+}
+
+/// A surge began or ended (the stream's `mod_surge`).
+pub fn heard(room: Room, notice: SurgeNotice) {
+    let article = notice.article.to_string();
+    room.say(if notice.active {
+        format!(
+            "Surge on {article}: its new comments are held for review ({}).",
+            notice.reason
+        )
+    } else {
+        format!("The surge on {article} is over: {}", notice.reason)
+    });
+    room.surges.update(|all| {
+        all.retain(|s| s.article != notice.article);
+        if notice.active {
+            all.insert(0, notice);
+        }
+    });
+}
+
+/// The banner. Most of its length is markup.
+pub fn banner(room: Room) -> impl IntoView {
+    move || {
+        let surges = room.surges.get();
+        (!surges.is_empty()).then(|| {
+            view! {
+                <section class="mod-surges" aria-label="Surges" data-testid="surge-banner">
+                    {surges.into_iter().map(|surge| row(room, surge)).collect_view()}
+                </section>
+            }
+        })
+    }
+}
+
+fn row(room: Room, surge: SurgeNotice) -> impl IntoView {
+    let article = surge.article.to_string();
+    let show = {
+        let article = article.clone();
+        move |_| {
+            room.article.set(article.clone());
+            room.tab.set(super::Tab::Queue(Queue::Pending));
+            room.load(false);
+        }
+    };
+    let decide = {
+        let article = article.clone();
+        move |hold: bool| {
+            let article = article.clone();
+            leptos::task::spawn_local(async move {
+                let change = ArticleChange {
+                    premoderate: Some(hold),
+                    ..ArticleChange::default()
+                };
+                match room.api.get_value().set_article(&article, &change).await {
+                    Ok(_) => {
+                        room.surges
+                            .update(|all| all.retain(|s| s.article.as_str() != article));
+                        room.say(if hold {
+                            format!("Every new comment on {article} waits for review until you say otherwise.")
+                        } else {
+                            format!("New comments on {article} appear at once; the surge guard leaves it alone for an hour.")
+                        });
+                    }
+                    Err(failure) => room.failed(&failure),
+                }
+            });
+        }
+    };
+    let keep = decide.clone();
+    let since = surge.since;
+    view! {
+        <div class="mod-surge" data-testid="surge" data-article=article.clone()>
+            <p>
+                <strong>{format!("Surge on {article}")}</strong>
+                ": new comments are held for review since "
+                <time title=exact_readable(since)>{move || relative(room.now.get(), since)}</time>
+                {format!(" ({}).", surge.reason)}
+            </p>
+            <button type="button" class="mod-secondary" data-testid="surge-show" on:click=show>"Show its held comments"</button>
+            <button type="button" class="mod-secondary" data-testid="surge-keep" on:click=move |_| keep(true)>"Keep holding"</button>
+            <button type="button" class="mod-danger" data-testid="surge-release" on:click=move |_| decide(false)>"Let comments through"</button>
+        </div>
+    }
+}
