@@ -259,6 +259,9 @@ pub enum AuditAction {
     SurgeHold,
     /// It stopped: the surge was over, or a moderator decided.
     SurgeEnd,
+    /// A reader's (`subject`) data was erased, on their request (`reason`
+    /// counts what went; the words are gone).
+    Erase,
 }
 
 impl AuditAction {
@@ -284,6 +287,7 @@ impl AuditAction {
             Self::Unfeature => "unfeature",
             Self::SurgeHold => "surge_hold",
             Self::SurgeEnd => "surge_end",
+            Self::Erase => "erase",
         }
     }
 
@@ -309,6 +313,7 @@ impl AuditAction {
             "unfeature" => Ok(Self::Unfeature),
             "surge_hold" => Ok(Self::SurgeHold),
             "surge_end" => Ok(Self::SurgeEnd),
+            "erase" => Ok(Self::Erase),
             _ => Err(ParseError::new("action", "Unknown audit action.")),
         }
     }

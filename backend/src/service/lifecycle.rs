@@ -35,7 +35,8 @@ pub fn transition(action: AuditAction) -> (&'static [CommentState], CommentState
         | AuditAction::Feature
         | AuditAction::Unfeature
         | AuditAction::SurgeHold
-        | AuditAction::SurgeEnd => (&[], Visible, ModChange::Edited),
+        | AuditAction::SurgeEnd
+        | AuditAction::Erase => (&[], Visible, ModChange::Edited),
     }
 }
 

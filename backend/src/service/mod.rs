@@ -11,6 +11,7 @@ pub mod history;
 pub mod lifecycle;
 pub mod moderation;
 pub mod names;
+pub mod privacy;
 pub mod reactions;
 pub mod render;
 pub mod screening;

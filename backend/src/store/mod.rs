@@ -245,6 +245,48 @@ pub struct ArticleControls {
     pub surge_snoozed_until: Option<i64>,
 }
 
+/// Everything stored under one reader's key.
+#[derive(Debug, Clone, Default)]
+pub struct ReaderRecords {
+    /// Their comments, oldest first.
+    pub comments: Vec<CommentRecord>,
+    /// Their reactions, oldest first.
+    pub reactions: Vec<ReactionRecord>,
+    /// Their reports, oldest first.
+    pub reports: Vec<ReportRecord>,
+}
+
+/// A reader's reaction: on an article, or on a comment in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReactionRecord {
+    pub article: String,
+    pub comment_id: Option<i64>,
+    pub kind: ReactionKind,
+    pub at: i64,
+}
+
+/// A reader's report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRecord {
+    pub comment_id: i64,
+    pub reason: ReportReason,
+    pub note: Option<String>,
+    pub at: i64,
+}
+
+/// What erasing a reader did.
+#[derive(Debug, Clone, Default)]
+pub struct Erasure {
+    /// Comments removed whole.
+    pub removed: Vec<i64>,
+    /// Comments left as emptied tombstones over others' replies.
+    pub emptied: Vec<i64>,
+    pub reactions: u64,
+    pub reports: u64,
+    /// The articles they had written or reacted on.
+    pub articles: Vec<String>,
+}
+
 /// Decides an article's new controls, and their audit entries, from its
 /// stored ones.
 pub type ArticleChanger =
@@ -675,6 +717,20 @@ pub trait CommentStore: Send + Sync + 'static {
     /// Ends the surge that began at `since`, audited: true when this call
     /// ended it.
     async fn end_surge(&self, article: &str, since: i64, audit: &AdminAudit) -> StoreResult<bool>;
+
+    /// Everything stored under a reader's key.
+    async fn reader_data(&self, reader: &str) -> StoreResult<ReaderRecords>;
+
+    /// Erases what a reader wrote and did (comments, reactions, reports,
+    /// retry keys, and what the site's token said of `account`), keeping
+    /// every count right, in one transaction with its audit entry.
+    /// Moderators' notes and sanctions stay.
+    async fn erase_reader(
+        &self,
+        reader: &str,
+        account: Option<i64>,
+        audit: &AdminAudit,
+    ) -> StoreResult<Erasure>;
 
     /// The articles in a surge now, newest first.
     async fn surges(&self) -> StoreResult<Vec<(String, SurgeRecord)>>;

@@ -13,6 +13,7 @@ mod history;
 mod hostile;
 mod limits;
 mod moderation;
+mod privacy;
 mod reactions;
 mod roles;
 mod sanctions;

@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Extension, Json, Router};
 use chime_shared::{
-    ErrorCode, ModeratorList, ModeratorSummary, NewModerator, NewPassword, Role, ScreeningSettings,
+    Erased, ErrorCode, ModeratorList, ModeratorSummary, NewModerator, NewPassword, ReaderData,
+    ReaderKey, Role, ScreeningSettings,
 };
 
 /// The admin routes; the caller puts the moderators' guard around them.
@@ -23,6 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/moderators/{name}", axum::routing::delete(remove))
         .route("/moderators/{name}/password", put(password))
         .route("/settings", get(settings).put(set_settings))
+        .route(
+            "/readers/{reader}/data",
+            get(reader_data).delete(erase_reader),
+        )
         .route_layer(from_fn(require_admin))
 }
 
@@ -32,7 +37,7 @@ async fn require_admin(request: Request, next: Next) -> Response {
         Some(moderator) if moderator.role == Role::Admin => next.run(request).await,
         Some(_) => ApiError::new(
             ErrorCode::Forbidden,
-            "Only an admin may manage moderators and the site's settings.",
+            "Only an admin may manage moderators, the site's settings and readers' data.",
         )
         .into_response(),
         None => ApiError::unauthenticated().into_response(),
@@ -106,4 +111,27 @@ async fn set_settings(
 ) -> ApiResult<Json<ScreeningSettings>> {
     let by = actor(&state, &moderator);
     Ok(Json(admin::set_screening(&state, by, body).await?))
+}
+
+/// A reader's data, for an admin answering their request.
+async fn reader_data(
+    State(state): State<AppState>,
+    ApiPath(reader): ApiPath<String>,
+) -> ApiResult<Json<ReaderData>> {
+    let reader = ReaderKey::parse(&reader)?;
+    Ok(Json(
+        crate::service::privacy::data(&state, &reader, None).await?,
+    ))
+}
+
+/// Erases a reader's data on their request, as an admin.
+async fn erase_reader(
+    State(state): State<AppState>,
+    Extension(admin): Extension<Moderator>,
+    ApiPath(reader): ApiPath<String>,
+) -> ApiResult<Json<Erased>> {
+    let reader = ReaderKey::parse(&reader)?;
+    Ok(Json(
+        crate::service::privacy::erase(&state, &reader, None, &admin.username).await?,
+    ))
 }

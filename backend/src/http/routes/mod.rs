@@ -8,6 +8,7 @@ mod events;
 mod moderation;
 mod ops;
 mod pages;
+mod privacy;
 mod reactions;
 mod sso;
 
@@ -107,6 +108,7 @@ fn reader_api(state: &AppState) -> Router<AppState> {
         .merge(events::router())
         .merge(counts::router())
         .merge(sso::router())
+        .merge(privacy::router())
         .layer(
             ServiceBuilder::new()
                 .layer(cors)

@@ -97,7 +97,11 @@ where
 
     /// Adds `delta` to `visible_descendants` of `start` and all its
     /// ancestors.
-    async fn bump_ancestors(conn: &mut D::Connection, start: i64, delta: i64) -> StoreResult<()> {
+    pub(super) async fn bump_ancestors(
+        conn: &mut D::Connection,
+        start: i64,
+        delta: i64,
+    ) -> StoreResult<()> {
         sqlx::query(
             "WITH RECURSIVE anc(id) AS ( \
                  SELECT $1 \

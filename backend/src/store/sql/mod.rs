@@ -12,6 +12,7 @@ mod articles;
 mod comments;
 mod errors;
 mod pages;
+mod privacy;
 mod reactions;
 mod rows;
 
@@ -465,6 +466,19 @@ where
 
     async fn end_surge(&self, article: &str, since: i64, audit: &AdminAudit) -> StoreResult<bool> {
         self.finish_surge(article, since, audit).await
+    }
+
+    async fn reader_data(&self, reader: &str) -> StoreResult<ReaderRecords> {
+        self.data_of(reader).await
+    }
+
+    async fn erase_reader(
+        &self,
+        reader: &str,
+        account: Option<i64>,
+        audit: &AdminAudit,
+    ) -> StoreResult<Erasure> {
+        self.erase(reader, account, audit).await
     }
 
     async fn surges(&self) -> StoreResult<Vec<(String, SurgeRecord)>> {
