@@ -199,8 +199,23 @@ pub async fn reload_screening(store: &dyn CommentStore, screening: &Screening) -
     Ok(())
 }
 
+/// Puts stored settings in force. A setting they lack (stored by a
+/// version before it existed) takes the value in force, the flags' on a
+/// server just started: an operator's `--surge-posts 0` holds on a store
+/// made by an earlier version too.
 fn apply(stored: &str, screening: &Screening) {
-    match serde_json::from_str::<ScreeningSettings>(stored) {
+    let stored = serde_json::from_str::<serde_json::Value>(stored).map(|mut value| {
+        if let (Some(stored), Ok(serde_json::Value::Object(in_force))) = (
+            value.as_object_mut(),
+            serde_json::to_value(screening.settings()),
+        ) {
+            for (name, setting) in in_force {
+                stored.entry(name).or_insert(setting);
+            }
+        }
+        value
+    });
+    match stored.and_then(serde_json::from_value::<ScreeningSettings>) {
         Ok(settings) => screening.apply(&settings),
         // Never written by Chime like this: keep what is in force, and say.
         Err(e) => tracing::error!(

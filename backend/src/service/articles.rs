@@ -27,7 +27,7 @@ fn view(state: &AppState, record: &ArticleRecord) -> ArticleModeration {
         auto_close_days: record.auto_close_days,
         closes_at: closes_at(state, record).map(from_millis),
         featured: record.featured.iter().copied().map(comment_id).collect(),
-        surge_since: record.surge.map(|s| from_millis(s.since)),
+        surge_since: record.surge.as_ref().map(|s| from_millis(s.since)),
     }
 }
 
@@ -113,7 +113,7 @@ pub async fn change(
         closed = is_closed,
         "article controls"
     );
-    if let (Some(surge), None) = (before.surge, after.surge) {
+    if let (Some(surge), None) = (&before.surge, &after.surge) {
         surge::tell(
             state,
             article.as_str(),

@@ -8,7 +8,7 @@
 use super::Outcome;
 use super::admin::Actor;
 use super::lifecycle::AUTOMATIC;
-use super::screening::Rules;
+use super::screening::{Premoderation, Rules};
 use crate::clock::from_millis;
 use crate::state::AppState;
 use crate::store::{Activity, AdminAudit, SurgeKind, SurgeRecord};
@@ -28,31 +28,54 @@ pub const SHORTEST_MS: i64 = 10 * 60 * 1000;
 /// not overruled for this long.
 pub const SNOOZE_MS: i64 = 60 * 60 * 1000;
 
-/// When each article was last counted on this server.
+/// When each article was last counted on this server, and which have a
+/// count waiting for the end of their second.
 #[derive(Debug, Default)]
 pub struct Guard {
-    counted: Mutex<HashMap<String, Instant>>,
+    counted: Mutex<HashMap<String, (Instant, bool)>>,
 }
 
 /// Articles remembered before the oldest are forgotten.
 const REMEMBERED: usize = 10_000;
 
+/// Whether to count an article now.
+enum Due {
+    Now,
+    /// After this long: the last count was less than a throttle ago, and
+    /// nothing counts at its end yet (so the write that crosses the line
+    /// in a burst that then stops is counted all the same).
+    Later(Duration),
+    /// A count waits already.
+    No,
+}
+
 impl Guard {
-    /// Whether `article` is due a count (at most one per `every`).
-    fn due(&self, article: &str, every: Duration) -> bool {
+    fn due(&self, article: &str, every: Duration) -> Due {
         let now = Instant::now();
         let mut counted = self.counted.lock().unwrap_or_else(|e| e.into_inner());
-        if counted
-            .get(article)
-            .is_some_and(|at| now.duration_since(*at) < every)
-        {
-            return false;
-        }
         if counted.len() >= REMEMBERED {
-            counted.retain(|_, at| now.duration_since(*at) < every);
+            counted.retain(|_, (at, waiting)| *waiting || now.duration_since(*at) < every);
         }
-        counted.insert(article.to_owned(), now);
-        true
+        match counted.get_mut(article) {
+            Some((at, waiting)) if now.duration_since(*at) < every => {
+                if *waiting {
+                    Due::No
+                } else {
+                    *waiting = true;
+                    Due::Later(every - now.duration_since(*at))
+                }
+            }
+            _ => {
+                counted.insert(article.to_owned(), (now, false));
+                Due::Now
+            }
+        }
+    }
+
+    /// A waiting count is being made now.
+    fn counting(&self, article: &str) {
+        let mut counted = self.counted.lock().unwrap_or_else(|e| e.into_inner());
+        counted.insert(article.to_owned(), (Instant::now(), false));
     }
 }
 
@@ -96,13 +119,14 @@ pub fn surge_of(rules: &Rules, activity: &Activity) -> Option<(SurgeKind, i64, S
 }
 
 /// Whether a surge is over: it has held for `SHORTEST_MS`, and what set it
-/// off comes at under half the level it went over.
-pub fn is_over(surge: &SurgeRecord, activity: &Activity, now: i64) -> bool {
-    let recent = match surge.kind {
-        SurgeKind::Posts => activity.recent_posts,
-        SurgeKind::Reports => activity.recent_reports,
+/// off comes at under half the level it went over; or the site stopped
+/// counting what set it off.
+pub fn is_over(rules: &Rules, surge: &SurgeRecord, activity: &Activity, now: i64) -> bool {
+    let (recent, counted) = match surge.kind {
+        SurgeKind::Posts => (activity.recent_posts, rules.surge_posts),
+        SurgeKind::Reports => (activity.recent_reports, rules.surge_reports),
     };
-    now - surge.since >= SHORTEST_MS && recent * 2 < surge.level
+    counted == 0 || (now - surge.since >= SHORTEST_MS && recent * 2 < surge.level)
 }
 
 /// Counts an article's rate after a post or a report there (at most once
@@ -110,23 +134,46 @@ pub fn is_over(surge: &SurgeRecord, activity: &Activity, now: i64) -> bool {
 /// one. A failure is logged, never the writer's: their write is stored.
 pub async fn observe(state: &AppState, article: &str) {
     let rules = state.screening.rules();
-    if rules.surge_posts == 0 && rules.surge_reports == 0 {
+    // Every comment waits already where the whole site is held.
+    if (rules.surge_posts == 0 && rules.surge_reports == 0)
+        || rules.premoderation == Premoderation::All
+    {
         return;
     }
-    if !state.surge.due(article, state.settings.surge_check_every) {
-        return;
+    match state.surge.due(article, state.settings.surge_check_every) {
+        Due::Now => count(state, article, &rules).await,
+        Due::Later(after) => {
+            let (state, article) = (state.clone(), article.to_owned());
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                state.surge.counting(&article);
+                count(&state, &article, &state.screening.rules()).await;
+            });
+        }
+        Due::No => {}
     }
-    if let Err(e) = check(state, article, &rules).await {
+}
+
+/// Counts, and says what went wrong (the write that asked is stored).
+async fn count(state: &AppState, article: &str, rules: &Rules) {
+    if let Err(e) = check(state, article, rules).await {
         tracing::warn!(article, "the surge guard could not count: {e}");
     }
 }
 
+fn activity_at(now: i64) -> (i64, i64) {
+    (now - WINDOW_MS - USUAL_MS, now - WINDOW_MS)
+}
+
 async fn check(state: &AppState, article: &str, rules: &Rules) -> Outcome<()> {
     let now = state.now_ms();
-    let activity = state
-        .store
-        .activity(article, now - WINDOW_MS - USUAL_MS, now - WINDOW_MS)
-        .await?;
+    let (usual, recent) = activity_at(now);
+    let activity = state.store.activity(article, usual, recent, now).await?;
+    // On already, held by a moderator, or let through: nothing to start
+    // (and no write to try).
+    if activity.settled {
+        return Ok(());
+    }
     let Some((kind, level, reason)) = surge_of(rules, &activity) else {
         return Ok(());
     };
@@ -134,6 +181,7 @@ async fn check(state: &AppState, article: &str, rules: &Rules) -> Outcome<()> {
         since: now,
         kind,
         level,
+        reason: reason.clone(),
     };
     let audit = AdminAudit {
         reason: Some(reason.clone()),
@@ -143,7 +191,11 @@ async fn check(state: &AppState, article: &str, rules: &Rules) -> Outcome<()> {
         }
         .audit(AuditAction::SurgeHold, Some(article))
     };
-    if state.store.start_surge(article, surge, &audit).await? {
+    if state
+        .store
+        .start_surge(article, surge.clone(), &audit)
+        .await?
+    {
         tracing::warn!(article, reason, "surge: new comments held for review");
         state.metrics.moderation_actions.inc();
         tell(state, article, true, now, reason);
@@ -164,30 +216,43 @@ pub fn tell(state: &AppState, article: &str, active: bool, since: i64, reason: S
     });
 }
 
-/// Ends the surges that are over. Each server looks; one ends each.
+/// Ends the surges that are over. Each server looks; one ends each. One
+/// article the store cannot answer for does not stop the others.
 pub async fn sweep(state: &AppState) -> Outcome<()> {
     let now = state.now_ms();
+    let rules = state.screening.rules();
     for (article, surge) in state.store.surges().await? {
-        let activity = state
-            .store
-            .activity(&article, now - WINDOW_MS - USUAL_MS, now - WINDOW_MS)
-            .await?;
-        if !is_over(&surge, &activity, now) {
-            continue;
+        if let Err(e) = end_if_over(state, &rules, &article, &surge, now).await {
+            tracing::warn!(article, "the surge guard could not look at a surge: {e}");
         }
-        let reason = "The surge is over.".to_owned();
-        let audit = AdminAudit {
-            reason: Some(reason.clone()),
-            ..Actor {
-                name: AUTOMATIC,
-                at: now,
-            }
-            .audit(AuditAction::SurgeEnd, Some(&article))
-        };
-        if state.store.end_surge(&article, surge.since, &audit).await? {
-            tracing::info!(article, "surge over: new comments shown again");
-            tell(state, &article, false, surge.since, reason);
+    }
+    Ok(())
+}
+
+async fn end_if_over(
+    state: &AppState,
+    rules: &Rules,
+    article: &str,
+    surge: &SurgeRecord,
+    now: i64,
+) -> Outcome<()> {
+    let (usual, recent) = activity_at(now);
+    let activity = state.store.activity(article, usual, recent, now).await?;
+    if !is_over(rules, surge, &activity, now) {
+        return Ok(());
+    }
+    let reason = "The surge is over.".to_owned();
+    let audit = AdminAudit {
+        reason: Some(reason.clone()),
+        ..Actor {
+            name: AUTOMATIC,
+            at: now,
         }
+        .audit(AuditAction::SurgeEnd, Some(article))
+    };
+    if state.store.end_surge(article, surge.since, &audit).await? {
+        tracing::info!(article, "surge over: new comments shown again");
+        tell(state, article, false, surge.since, reason);
     }
     Ok(())
 }
@@ -207,15 +272,6 @@ pub async fn keep_sweeping(state: AppState) {
     }
 }
 
-/// Words for a surge as stored.
-fn said(surge: &SurgeRecord) -> String {
-    let word = match surge.kind {
-        SurgeKind::Posts => "comments",
-        SurgeKind::Reports => "reports",
-    };
-    format!("{} {word} or more in 5 minutes", surge.level)
-}
-
 /// The articles in a surge now.
 pub async fn list(state: &AppState) -> Outcome<SurgeList> {
     let surges = state.store.surges().await?;
@@ -227,7 +283,7 @@ pub async fn list(state: &AppState) -> Outcome<SurgeList> {
                     article: ArticleId::parse(&article).ok()?,
                     active: true,
                     since: from_millis(surge.since),
-                    reason: said(&surge),
+                    reason: surge.reason,
                 })
             })
             .collect(),
@@ -296,17 +352,27 @@ mod tests {
             since: 0,
             kind: SurgeKind::Posts,
             level: 20,
+            reason: String::new(),
         };
         let calm = Activity {
             recent_posts: 9,
             ..Activity::default()
         };
-        assert!(!is_over(&surge, &calm, SHORTEST_MS - 1), "too soon");
-        assert!(is_over(&surge, &calm, SHORTEST_MS));
+        assert!(
+            !is_over(&rules(), &surge, &calm, SHORTEST_MS - 1),
+            "too soon"
+        );
+        assert!(is_over(&rules(), &surge, &calm, SHORTEST_MS));
         let still = Activity {
             recent_posts: 10,
             ..Activity::default()
         };
-        assert!(!is_over(&surge, &still, SHORTEST_MS));
+        assert!(!is_over(&rules(), &surge, &still, SHORTEST_MS));
+        // The site stopped counting comments: over at once.
+        let off = Rules {
+            surge_posts: 0,
+            ..rules()
+        };
+        assert!(is_over(&off, &surge, &still, 0));
     }
 }

@@ -91,6 +91,7 @@ const TABLES: &[Table] = &[
             ("surge_since", OptInt),
             ("surge_kind", OptText),
             ("surge_level", OptInt),
+            ("surge_reason", OptText),
             ("surge_snoozed_until", OptInt),
         ],
         serial: true,

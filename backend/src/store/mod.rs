@@ -195,12 +195,13 @@ impl SurgeKind {
 }
 
 /// A surge on an article: since when, set off by what and how many in
-/// five minutes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// five minutes, and what moderators were told.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SurgeRecord {
     pub since: i64,
     pub kind: SurgeKind,
     pub level: i64,
+    pub reason: String,
 }
 
 /// An article's comments and reports: in the last five minutes
@@ -211,6 +212,9 @@ pub struct Activity {
     pub usual_posts: i64,
     pub recent_reports: i64,
     pub usual_reports: i64,
+    /// Whether no surge can start there now: one is on, a moderator holds
+    /// its comments, or let them through a while ago.
+    pub settled: bool,
 }
 
 /// A day in stored milliseconds.
@@ -701,8 +705,15 @@ pub trait CommentStore: Send + Sync + 'static {
     ) -> StoreResult<(ArticleRecord, ArticleRecord)>;
 
     /// An article's comments and reports since `recent` and in the
-    /// window from `usual` to `recent`.
-    async fn activity(&self, article: &str, usual: i64, recent: i64) -> StoreResult<Activity>;
+    /// window from `usual` to `recent`, and whether it is settled at
+    /// `now`.
+    async fn activity(
+        &self,
+        article: &str,
+        usual: i64,
+        recent: i64,
+        now: i64,
+    ) -> StoreResult<Activity>;
 
     /// Starts a surge on an article, audited, unless one is on, the
     /// article is pre-moderated already, or a moderator snoozed the guard

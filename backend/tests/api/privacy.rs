@@ -126,9 +126,7 @@ async fn a_reader_downloads_all_theirs_and_nothing_of_anyone_elses() {
     let app = spawn_app().await;
     let t = talk(&app).await;
     let cookie = app.moderator_cookie("mo").await;
-    let mine: ModCommentList = app
-        .mod_get(&format!("/comments?state=all&q=Ann"), &cookie)
-        .await;
+    let mine: ModCommentList = app.mod_get("/comments?state=all&q=Ann", &cookie).await;
     let ann_key = mine.comments[0].reader.clone();
     let note = app
         .moderation(Method::POST, &format!("/readers/{ann_key}/notes"), &cookie)
@@ -195,7 +193,7 @@ async fn erasing_leaves_tombstones_over_replies_and_every_count_right() {
     let one: CommentList = app.list("data/one", "", Some(&t.bo)).await;
     assert_eq!(one.total, 1);
     let ids: Vec<String> = one.comments.iter().map(|c| c.id.to_string()).collect();
-    assert_eq!(ids, [t.replied.clone()]);
+    assert_eq!(ids, std::slice::from_ref(&t.replied));
     let tomb = &one.comments[0];
     assert_eq!(tomb.state, CommentState::Deleted);
     assert!(tomb.body.is_empty() && tomb.author.name.is_empty());

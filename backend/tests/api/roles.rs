@@ -189,6 +189,7 @@ async fn every_route_answers_each_kind_of_caller_as_it_should() {
                 StatusCode::OK,
             ),
             (Method::GET, "/config".into(), None, StatusCode::OK),
+            (Method::GET, "/me/data".into(), None, write(StatusCode::OK)),
             (
                 Method::POST,
                 "/articles/roles/comments".into(),
@@ -336,6 +337,25 @@ async fn every_route_answers_each_kind_of_caller_as_it_should() {
                 None,
                 moderate(StatusCode::OK),
             ),
+            (
+                Method::POST,
+                // (Shown again above.)
+                format!("/mod/comments/{}/feature", t.hidden),
+                None,
+                moderate(StatusCode::OK),
+            ),
+            (
+                Method::POST,
+                format!("/mod/comments/{}/unfeature", t.hidden),
+                None,
+                moderate(StatusCode::OK),
+            ),
+            (
+                Method::GET,
+                "/mod/surges".into(),
+                None,
+                moderate(StatusCode::OK),
+            ),
             // Admin routes.
             (
                 Method::GET,
@@ -376,6 +396,25 @@ async fn every_route_answers_each_kind_of_caller_as_it_should() {
                     json!({"premoderation": "off", "banned_words": [], "suspect_words": ["casino"], "max_links": 3}),
                 ),
                 administer(StatusCode::OK),
+            ),
+            (
+                Method::GET,
+                "/mod/readers/someone/data".into(),
+                None,
+                administer(StatusCode::OK),
+            ),
+            (
+                Method::DELETE,
+                "/mod/readers/someone/data".into(),
+                None,
+                administer(StatusCode::OK),
+            ),
+            // Last: it erases what the caller wrote above.
+            (
+                Method::DELETE,
+                "/me/data".into(),
+                None,
+                write(StatusCode::OK),
             ),
         ];
         for (method, path, body, expected) in routes {

@@ -257,3 +257,100 @@ async fn the_thresholds_are_the_sites_settings() {
     .await;
     assert_eq!(body.error.field.as_deref(), Some("surge_factor"));
 }
+
+#[tokio::test]
+async fn a_store_from_before_the_guard_takes_its_thresholds_from_the_flags() {
+    let first = spawn_app().await;
+    // Settings as a version before the guard stored them.
+    execute(
+        &first.database,
+        r#"UPDATE settings SET value = '{"premoderation":"off","banned_words":["old"],"suspect_words":[],"max_links":3}' WHERE name = 'screening'"#,
+    )
+    .await;
+    let upgraded = spawn_beside(&first, |s| {
+        s.screening.surge_posts = 7;
+        s.screening.surge_factor = 3;
+    })
+    .await;
+    let admin = upgraded.admin_cookie("ad").await;
+    let settings: chime_shared::ScreeningSettings = upgraded.mod_get("/settings", &admin).await;
+    assert_eq!(settings.banned_words, ["old"], "what was stored holds");
+    assert_eq!(
+        (
+            settings.surge_posts,
+            settings.surge_reports,
+            settings.surge_factor
+        ),
+        (7, 0, 3),
+        "what was not stored comes from the flags"
+    );
+}
+
+#[tokio::test]
+async fn a_burst_that_stops_between_two_counts_is_counted_after_it() {
+    let app = spawn_with(|s| {
+        s.screening.surge_posts = 20;
+        s.surge_check_every = Duration::from_millis(300);
+        s.surge_sweep_every = Duration::from_secs(60);
+    })
+    .await;
+    let cookie = app.moderator_cookie("mo").await;
+    // Counted at the first; the other nineteen fall inside the second.
+    for n in 0..20 {
+        post(&app, "sudden", n).await;
+    }
+    for _ in 0..40 {
+        if !surges(&app, &cookie).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(surges(&app, &cookie).await, ["sudden"]);
+}
+
+#[tokio::test]
+async fn nothing_starts_where_everything_waits_and_a_zero_ends_what_runs() {
+    let app = guarded().await;
+    let admin = app.admin_cookie("ad").await;
+    for n in 0..20 {
+        post(&app, "rush", n).await;
+    }
+    assert_eq!(surges(&app, &admin).await, ["rush"]);
+    // The site stops counting comments: the surge ends at the next sweep.
+    let mut settings: serde_json::Value = app.mod_get("/settings", &admin).await;
+    settings["surge_posts"] = json!(0);
+    settings["premoderation"] = json!("all");
+    let put = app
+        .moderation(Method::PUT, "/settings", &admin)
+        .json(&settings)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(put.status(), StatusCode::OK);
+    until_no_surge(&app, &admin).await;
+    // Every comment waits site-wide: reports do not start a surge either.
+    let target = app.comment("all", &reader(), "a view", None).await;
+    assert_eq!(target.state, CommentState::Pending);
+    let approve = app
+        .moderation(
+            Method::POST,
+            &format!("/comments/{}/approve", target.id),
+            &admin,
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(approve.status(), StatusCode::OK);
+    for _ in 0..10 {
+        let response = app
+            .send(
+                Method::POST,
+                &format!("/comments/{}/reports", target.id),
+                Some(&reader()),
+                Some(json!({"reason": "abuse"})),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+    assert!(surges(&app, &admin).await.is_empty());
+}

@@ -25,13 +25,13 @@ pub fn panel(room: Room) -> impl IntoView {
                 <fieldset class="mod-article-controls" data-testid="article-controls">
                     <legend>{article.clone()}</legend>
                     <label class="mod-premoderate">
-                        <input type="checkbox" data-testid="premoderate" prop:checked=controls.premoderate
+                        <input type="checkbox" data-testid="premoderate" prop:checked=controls.premoderate || controls.surge_since.is_some()
                             on:change=move |ev| change(room, ArticleChange { premoderate: Some(event_target_checked(&ev)), ..ArticleChange::default() })/>
                         "Hold every new comment for review"
                     </label>
                     {controls.surge_since.map(|since| view! {
                         <p class="mod-surge-note" data-testid="article-surge">
-                            {format!("The surge guard holds its new comments since {}: tick the box above to keep holding them, or untick it to let them through.", exact_readable(since))}
+                            {format!("The surge guard holds its new comments since {}: untick the box above to let them through (the guard then leaves the article alone for an hour), or use \"Keep holding\" in the banner.", exact_readable(since))}
                         </p>
                     })}
                     <p class="mod-muted" data-testid="article-closing">{when}</p>

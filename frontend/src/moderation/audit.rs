@@ -66,6 +66,7 @@ pub fn view(room: Room) -> impl IntoView {
                             AuditAction::Unfeature => "stopped featuring",
                             AuditAction::SurgeHold => "held new comments (surge) on",
                             AuditAction::SurgeEnd => "ended the surge hold on",
+                            AuditAction::Erase => "erased the data of reader",
                         };
                         let target = settings::target(&e);
                         let why = match (&e.before, &e.after) {

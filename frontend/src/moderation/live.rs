@@ -27,6 +27,7 @@ pub fn connect(room: Room) {
             events: &[ModEvent::NAME, SurgeNotice::NAME, "resync"],
             on_event: Box::new(move |name, data| {
                 if name == "resync" {
+                    super::surge::load(room);
                     return room.load(false);
                 }
                 if name == SurgeNotice::NAME {

@@ -28,12 +28,24 @@ pub fn heard(room: Room, notice: SurgeNotice) {
     } else {
         format!("The surge on {article} is over: {}", notice.reason)
     });
+    let article_shown = room
+        .article_controls
+        .with_untracked(|c| c.as_ref().is_some_and(|(a, _)| *a == article));
     room.surges.update(|all| {
-        all.retain(|s| s.article != notice.article);
+        // Two servers' news may cross: an end drops only the surge it
+        // ended, not a newer one.
+        all.retain(|s| s.article != notice.article || (!notice.active && s.since > notice.since));
         if notice.active {
             all.insert(0, notice);
         }
     });
+    if article_shown {
+        leptos::task::spawn_local(async move {
+            if let Ok(stored) = room.api.get_value().article(&article).await {
+                room.article_controls.set(Some((article, stored)));
+            }
+        });
+    }
 }
 
 /// The banner. Most of its length is markup.

@@ -5,7 +5,7 @@ use super::*;
 /// The columns of an article's controls, with its first comment's time
 /// (one step down an index).
 pub(super) const ARTICLE_CONTROLS: &str = "a.premoderate, a.closed_at, a.auto_close_days, \
-     a.surge_since, a.surge_kind, a.surge_level, a.surge_snoozed_until, \
+     a.surge_since, a.surge_kind, a.surge_level, a.surge_reason, a.surge_snoozed_until, \
      (SELECT MIN(f.created_at) FROM comments f \
       WHERE f.article_id = a.id AND f.parent_id IS NULL) AS first_comment_at";
 
@@ -88,7 +88,7 @@ where
             premoderate: controls.premoderate,
             closed_at: controls.closed_at,
             auto_close_days: controls.auto_close_days,
-            surge: before.surge.filter(|_| !controls.end_surge),
+            surge: before.surge.clone().filter(|_| !controls.end_surge),
             surge_snoozed_until: controls.surge_snoozed_until.or(before.surge_snoozed_until),
             ..before.clone()
         };
@@ -100,23 +100,31 @@ where
         key: &str,
         usual: i64,
         recent: i64,
+        now: i64,
     ) -> StoreResult<Activity> {
+        // Reports are read by time first (`CROSS JOIN` keeps SQLite to that
+        // order): walking a big article's comments for their reports would
+        // cost its size at each count.
         let row = sqlx::query(
             "SELECT \
              (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id \
               AND c.created_at > $3) AS recent_posts, \
              (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id \
               AND c.created_at > $2 AND c.created_at <= $3) AS usual_posts, \
-             (SELECT COUNT(*) FROM reports r JOIN comments c ON c.id = r.comment_id \
-              WHERE c.article_id = a.id AND r.created_at > $3) AS recent_reports, \
-             (SELECT COUNT(*) FROM reports r JOIN comments c ON c.id = r.comment_id \
-              WHERE c.article_id = a.id AND r.created_at > $2 AND r.created_at <= $3) \
-              AS usual_reports \
+             (SELECT COUNT(*) FROM reports r CROSS JOIN comments c \
+              WHERE c.id = r.comment_id AND r.created_at > $3 \
+              AND c.article_id = a.id) AS recent_reports, \
+             (SELECT COUNT(*) FROM reports r CROSS JOIN comments c \
+              WHERE c.id = r.comment_id AND r.created_at > $2 AND r.created_at <= $3 \
+              AND c.article_id = a.id) AS usual_reports, \
+             (a.premoderate OR a.surge_since IS NOT NULL \
+              OR COALESCE(a.surge_snoozed_until, 0) > $4) AS settled \
              FROM articles a WHERE a.key = $1",
         )
         .bind(key)
         .bind(usual)
         .bind(recent)
+        .bind(now)
         .fetch_optional(&self.reader)
         .await?;
         let Some(row) = row else {
@@ -127,6 +135,7 @@ where
             usual_posts: row.try_get("usual_posts")?,
             recent_reports: row.try_get("recent_reports")?,
             usual_reports: row.try_get("usual_reports")?,
+            settled: row.try_get("settled")?,
         })
     }
 
@@ -139,7 +148,8 @@ where
         let mut tx = self.writer.begin().await?;
         // One server of several starts it: the one whose update finds none.
         let started = sqlx::query(
-            "UPDATE articles SET surge_since = $2, surge_kind = $3, surge_level = $4 \
+            "UPDATE articles SET surge_since = $2, surge_kind = $3, surge_level = $4, \
+             surge_reason = $5 \
              WHERE key = $1 AND surge_since IS NULL AND NOT premoderate \
              AND (surge_snoozed_until IS NULL OR surge_snoozed_until <= $2)",
         )
@@ -147,6 +157,7 @@ where
         .bind(surge.since)
         .bind(surge.kind.as_str())
         .bind(surge.level)
+        .bind(surge.reason.as_str())
         .execute(&mut *tx)
         .await?;
         if D::rows_affected(&started) != 1 {
@@ -181,7 +192,7 @@ where
 
     pub(super) async fn in_surge(&self) -> StoreResult<Vec<(String, SurgeRecord)>> {
         let rows = sqlx::query(
-            "SELECT key, surge_since, surge_kind, surge_level FROM articles \
+            "SELECT key, surge_since, surge_kind, surge_level, surge_reason FROM articles \
              WHERE surge_since IS NOT NULL ORDER BY surge_since DESC",
         )
         .fetch_all(&self.reader)
@@ -189,7 +200,7 @@ where
         rows.iter()
             .map(|row| {
                 let surge = surge_of(row)?
-                    .ok_or_else(|| sqlx::Error::Decode("a surge without its kind".into()))?;
+                    .ok_or_else(|| sqlx::Error::Decode("a surge without its time".into()))?;
                 Ok((row.try_get("key")?, surge))
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -290,13 +301,18 @@ where
         return Ok(None);
     };
     let kind: Option<String> = row.try_get("surge_kind")?;
+    // A kind this version does not know (written by a newer server during
+    // an upgrade) is counted as comments, not an error on a reader's page.
     let kind = kind
         .as_deref()
         .and_then(SurgeKind::parse)
-        .ok_or_else(|| sqlx::Error::Decode("an unknown surge kind".into()))?;
+        .unwrap_or(SurgeKind::Posts);
     Ok(Some(SurgeRecord {
         since,
         kind,
         level: row.try_get::<Option<i64>, _>("surge_level")?.unwrap_or(0),
+        reason: row
+            .try_get::<Option<String>, _>("surge_reason")?
+            .unwrap_or_default(),
     }))
 }

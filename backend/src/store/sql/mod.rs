@@ -451,8 +451,14 @@ where
         self.write_article(article, at, change).await
     }
 
-    async fn activity(&self, article: &str, usual: i64, recent: i64) -> StoreResult<Activity> {
-        self.count_activity(article, usual, recent).await
+    async fn activity(
+        &self,
+        article: &str,
+        usual: i64,
+        recent: i64,
+        now: i64,
+    ) -> StoreResult<Activity> {
+        self.count_activity(article, usual, recent, now).await
     }
 
     async fn start_surge(
