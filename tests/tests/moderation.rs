@@ -725,6 +725,54 @@ async fn an_admin_manages_moderators_and_the_sites_screening_from_the_view() {
         );
         assert!(newest.text().await?.contains("banned words + forbidden"));
 
+        // A reader asks the site for their data, and its erasure.
+        post_as(&w, "e2e/admin", "Words the reader wants back").await?;
+        w.client
+            .execute(
+                "window.__downloads = []; \
+                 HTMLAnchorElement.prototype.click = function () { \
+                   window.__downloads.push([this.download, decodeURIComponent(this.href.split(',')[1])]); }; \
+                 return true;",
+                vec![],
+            )
+            .await?;
+        find(&w.client, "[data-testid=tab-recent]")
+            .await?
+            .click()
+            .await?;
+        find(&w.client, "[data-testid=open-author]")
+            .await?
+            .click()
+            .await?;
+        find(&w.client, "[data-testid=reader-data-download]")
+            .await?
+            .click()
+            .await?;
+        let saved = until(|| async {
+            let got = w
+                .client
+                .execute("return window.__downloads", vec![])
+                .await
+                .ok()?;
+            got.as_array().filter(|a| !a.is_empty()).map(|a| a[0].clone())
+        })
+        .await?;
+        assert!(saved[1].as_str().unwrap_or_default().contains("Words the reader wants back"));
+        find(&w.client, "[data-testid=reader-data-erase]")
+            .await?
+            .click()
+            .await?;
+        find(&w.client, "[data-testid=reader-data-erase-confirm]")
+            .await?
+            .click()
+            .await?;
+        count_until(&w.client, "[data-testid=mod-row]", 0).await?;
+        let audit = w.state()?.store.audit(None, 1).await?;
+        assert_eq!(
+            (audit[0].action, audit[0].moderator.as_str()),
+            (chime_shared::AuditAction::Erase, "ada")
+        );
+
         // A moderator sees no admin tabs.
         find(&w.client, "[data-testid=sign-out]")
             .await?

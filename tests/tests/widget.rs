@@ -1017,3 +1017,63 @@ async fn a_long_thread_shows_its_first_replies_and_the_rest_on_asking() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_downloads_and_erases_their_data_from_the_widget() {
+    e2e("data", "e2e/data", false, |w: Arc<World>| async move {
+        post_as(&w, OTHER_READER, "e2e/data", "Someone else's view").await?;
+        w.open().await?;
+        w.count_until("[data-testid=comment]", 1).await?;
+        let form = w.find("[data-testid=comment-form]").await?;
+        fill_and_send(&form, "Ann", "Ann's words, hers to take").await?;
+        w.count_until("[data-testid=comment]", 2).await?;
+        let other = w.second_browser().await?;
+        let count_of = |client: fantoccini::Client| async move {
+            let host = client.find(Locator::Css("chime-comments")).await.ok()?;
+            let root = host.shadow_root().await.ok()?;
+            let count = root
+                .find(Locator::Css("[data-testid=comment-count]"))
+                .await
+                .ok()?;
+            count.text().await.ok()
+        };
+        until(|| async { (count_of(other.clone()).await? == "2 comments").then_some(()) }).await?;
+
+        // Downloads are caught where the page would save them; the
+        // browser's confirmation says yes.
+        w.eval(
+            "window.__downloads = []; \
+             HTMLAnchorElement.prototype.click = function () { \
+               window.__downloads.push([this.download, decodeURIComponent(this.href.split(',')[1])]); }; \
+             window.confirm = () => true; return true;",
+        )
+        .await?;
+        w.find("[data-testid=your-data] summary").await?.click().await?;
+        w.find("[data-testid=download-data]").await?.click().await?;
+        let saved = until(|| async {
+            let got = w.eval("return window.__downloads").await.ok()?;
+            got.as_array().filter(|a| !a.is_empty()).map(|a| a[0].clone())
+        })
+        .await?;
+        assert_eq!(saved[0], "chime-my-data.json");
+        let data: serde_json::Value =
+            serde_json::from_str(saved[1].as_str().unwrap_or_default())?;
+        let bodies: Vec<&str> = data["comments"]
+            .as_array()
+            .map(|c| c.iter().filter_map(|c| c["body"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(bodies, ["Ann's words, hers to take"], "theirs, nobody else's");
+
+        // Erased: gone from their page and from another reader's, at once.
+        w.find("[data-testid=erase-data]").await?.click().await?;
+        w.text_until("[data-testid=status-message]", |t| t.contains("erased"))
+            .await?;
+        w.count_until("[data-testid=comment]", 1).await?;
+        until(|| async { (count_of(other.clone()).await? == "1 comment").then_some(()) }).await?;
+        let errors = other.execute("return window.__errors", vec![]).await?;
+        assert_eq!(errors, json!([]));
+        other.clone().close().await?;
+        w.assert_no_errors().await
+    })
+    .await;
+}

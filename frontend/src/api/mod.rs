@@ -213,16 +213,35 @@ impl Api {
     /// Deletes the reader's own comment.
     pub async fn delete(&self, id: &str) -> Result<(), ApiFailure> {
         let url = format!("{}/comments/{}", self.base, encode(id));
-        let response = self
-            .with_reader(Request::delete(&url))
-            .send()
+        Self::text(self.with_reader(Request::delete(&url)).send().await)
             .await
-            .map_err(|_| ApiFailure::offline())?;
+            .map(drop)
+    }
+
+    /// Everything Chime holds about this reader, as the JSON the server
+    /// sent (to be saved, not read).
+    pub async fn my_data(&self) -> Result<String, ApiFailure> {
+        let url = format!("{}/me/data", self.base);
+        Self::text(self.with_reader(Request::get(&url)).send().await).await
+    }
+
+    /// Erases it.
+    pub async fn erase_my_data(&self) -> Result<(), ApiFailure> {
+        let url = format!("{}/me/data", self.base);
+        Self::text(self.with_reader(Request::delete(&url)).send().await)
+            .await
+            .map(drop)
+    }
+
+    /// A successful answer's body as text, or the failure.
+    pub(crate) async fn text(
+        sent: Result<Response, gloo_net::Error>,
+    ) -> Result<String, ApiFailure> {
+        let response = sent.map_err(|_| ApiFailure::offline())?;
         if response.ok() {
-            Ok(())
-        } else {
-            Err(Self::failure(response).await)
+            return response.text().await.map_err(|_| ApiFailure::offline());
         }
+        Err(Self::failure(response).await)
     }
 
     /// The article's reactions.

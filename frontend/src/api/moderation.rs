@@ -3,9 +3,10 @@
 
 use super::{Api, ApiFailure, encode_json};
 use chime_shared::{
-    ArticleChange, ArticleModeration, AuditList, HideRequest, LoginRequest, MeResponse, ModComment,
-    ModCommentList, ModStateFilter, ModeratorList, ModeratorSummary, NewModerator, NewNote,
-    NewPassword, NewSanction, ReaderNote, ReaderProfile, Sanction, ScreeningSettings, SurgeList,
+    ArticleChange, ArticleModeration, AuditList, Erased, HideRequest, LoginRequest, MeResponse,
+    ModComment, ModCommentList, ModStateFilter, ModeratorList, ModeratorSummary, NewModerator,
+    NewNote, NewPassword, NewSanction, ReaderNote, ReaderProfile, Sanction, ScreeningSettings,
+    SurgeList,
 };
 use gloo_net::http::Request;
 
@@ -133,6 +134,18 @@ impl ModApi {
             .body(encode_json(change))
             .map_err(|_| ApiFailure::offline())?;
         Api::answer(request.send().await).await
+    }
+
+    /// A reader's data, as the JSON the server sent (to be saved).
+    pub async fn reader_data(&self, key: &str) -> Result<String, ApiFailure> {
+        let url = format!("{}/readers/{}/data", self.base, encode(key));
+        Api::text(Request::get(&url).send().await).await
+    }
+
+    /// Erases a reader's data.
+    pub async fn erase_reader_data(&self, key: &str) -> Result<Erased, ApiFailure> {
+        let url = format!("{}/readers/{}/data", self.base, encode(key));
+        Api::answer(Request::delete(&url).send().await).await
     }
 
     /// The articles in a surge now.

@@ -109,8 +109,76 @@ pub fn panel(room: Room) -> impl IntoView {
                 {move || error.get().map(|m| view! { <p class="mod-error" role="alert">{m}</p> })}
                 <button type="submit" class="mod-secondary" data-testid="note-save">"Add note"</button>
             </form>
+            {data(room)}
             <button type="button" class="mod-link" data-testid="close-author" on:click=move |_| close(room)>"Back to everyone's comments"</button>
         </section>
+    }
+}
+
+/// For admins answering a reader's request: their data, to send them, or
+/// erased (after a second click).
+fn data(room: Room) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let download = move |_| {
+        let Some(key) = room.author.get_untracked() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match room.api.get_value().reader_data(&key).await {
+                Ok(json) => {
+                    crate::browser::save_file(&format!("chime-reader-{key}.json"), &json);
+                    room.say("The reader's data is saved.");
+                }
+                Err(failure) => room.failed(&failure),
+            }
+        });
+    };
+    let erase = move |_| {
+        let Some(key) = room.author.get_untracked() else {
+            return;
+        };
+        confirming.set(false);
+        leptos::task::spawn_local(async move {
+            match room.api.get_value().erase_reader_data(&key).await {
+                Ok(erased) => {
+                    room.say(format!(
+                        "Erased: {} comments removed, {} left as deleted under replies, {} reactions, {} reports.",
+                        erased.comments_removed, erased.comments_emptied, erased.reactions, erased.reports
+                    ));
+                    room.load(false);
+                }
+                Err(failure) => room.failed(&failure),
+            }
+        });
+    };
+    let admin = move || {
+        room.me.with(|m| {
+            m.as_ref()
+                .is_some_and(|m| m.role == chime_shared::Role::Admin)
+        })
+    };
+    move || {
+        admin().then(|| {
+            view! {
+                <div class="mod-inline" data-testid="reader-data">
+                    <span class="mod-muted">"On the reader's request: "</span>
+                    <button type="button" class="mod-secondary" data-testid="reader-data-download" on:click=download>"Download their data"</button>
+                    {move || if confirming.get() {
+                        view! {
+                            <span role="group" aria-label="Erase this reader's data?">
+                                "Erase every comment, reaction and report of theirs? "
+                                <button type="button" class="mod-danger" data-testid="reader-data-erase-confirm" on:click=erase>"Erase for good"</button>
+                                <button type="button" class="mod-link" on:click=move |_| confirming.set(false)>"Keep"</button>
+                            </span>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <button type="button" class="mod-danger" data-testid="reader-data-erase" on:click=move |_| confirming.set(true)>"Erase their data…"</button>
+                        }.into_any()
+                    }}
+                </div>
+            }
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod comment;
 pub mod form;
 mod live;
+mod privacy;
 pub mod reactions;
 pub mod sso;
 
@@ -410,6 +411,7 @@ fn Widget(ctx: Ctx, theme: String) -> impl IntoView {
                 </button>
             </Show>
             <p class="chime-status" data-testid="status-message" role="status" aria-live="polite">{move || ctx.status.get()}</p>
+            {privacy::view(ctx)}
         </div>
     }
 }
