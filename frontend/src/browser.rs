@@ -88,24 +88,41 @@ pub fn prefers_reduced_motion() -> bool {
         .is_some_and(|m| m.matches())
 }
 
-/// Hands `text` to the reader as a file called `name` (a download).
+/// Hands `text` to the reader as a file called `name` (a download): a
+/// `Blob`, which has no size limit of its own (a `data:` link stops at a
+/// few megabytes), through a link in the document, taken away after.
 pub fn save_file(name: &str, text: &str) {
     use wasm_bindgen::JsCast;
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let Ok(link) = document.create_element("a") else {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
         return;
     };
-    let href = format!(
-        "data:application/json;charset=utf-8,{}",
-        js_sys::encode_uri_component(text)
-    );
-    let _ = link.set_attribute("href", &href);
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let (Ok(link), Some(body)) = (document.create_element("a"), document.body()) else {
+        return;
+    };
+    let _ = link.set_attribute("href", &url);
     let _ = link.set_attribute("download", name);
-    if let Ok(link) = link.dyn_into::<web_sys::HtmlElement>() {
+    let _ = body.append_child(&link);
+    if let Ok(link) = link.clone().dyn_into::<web_sys::HtmlElement>() {
         link.click();
     }
+    link.remove();
+    // The browser reads the file a moment later: the address is freed
+    // after that.
+    leptos::prelude::set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        },
+        std::time::Duration::from_secs(60),
+    );
 }
 
 /// Asks the reader to confirm, in the browser's own words box.

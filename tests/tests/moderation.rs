@@ -729,9 +729,9 @@ async fn an_admin_manages_moderators_and_the_sites_screening_from_the_view() {
         post_as(&w, "e2e/admin", "Words the reader wants back").await?;
         w.client
             .execute(
-                "window.__downloads = []; \
-                 HTMLAnchorElement.prototype.click = function () { \
-                   window.__downloads.push([this.download, decodeURIComponent(this.href.split(',')[1])]); }; \
+                "window.__downloads = []; window.__names = []; const made = URL.createObjectURL; \
+                 URL.createObjectURL = b => { b.text().then(t => window.__downloads.push([window.__names.at(-1), t])); return made.call(URL, b); }; \
+                 HTMLAnchorElement.prototype.click = function () { window.__names.push(this.download); }; \
                  return true;",
                 vec![],
             )

@@ -1042,9 +1042,9 @@ async fn a_reader_downloads_and_erases_their_data_from_the_widget() {
         // Downloads are caught where the page would save them; the
         // browser's confirmation says yes.
         w.eval(
-            "window.__downloads = []; \
-             HTMLAnchorElement.prototype.click = function () { \
-               window.__downloads.push([this.download, decodeURIComponent(this.href.split(',')[1])]); }; \
+            "window.__downloads = []; window.__names = []; const made = URL.createObjectURL; \
+             URL.createObjectURL = b => { b.text().then(t => window.__downloads.push([window.__names.at(-1), t])); return made.call(URL, b); }; \
+             HTMLAnchorElement.prototype.click = function () { window.__names.push(this.download); }; \
              window.confirm = () => true; return true;",
         )
         .await?;

@@ -231,7 +231,11 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
     let Some(token) = token else {
         return next.run(request).await;
     };
-    let reader = state.readers.hash(&token);
+    // A signed-in reader is their account, as the handler sees them.
+    let reader = match request.extensions().get::<crate::service::sso::SignedIn>() {
+        Some(signed_in) => signed_in.reader.clone(),
+        None => state.readers.hash(&token),
+    };
 
     let (parts, body) = request.into_parts();
     let limit = state.settings.limits.request_body_max_bytes;

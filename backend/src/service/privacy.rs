@@ -11,7 +11,7 @@ use super::admin::Actor;
 use super::history;
 use crate::clock::from_millis;
 use crate::state::AppState;
-use crate::store::{AccountRecord, AdminAudit, CommentRecord};
+use crate::store::{AccountRecord, AdminAudit, CommentRecord, Erasure};
 use crate::view::comment_id;
 use chime_shared::{
     AccountData, ArticleId, AuditAction, DataComment, DataReaction, DataReport, Erased, LiveEvent,
@@ -118,18 +118,17 @@ pub async fn erase(
         None => state.store.reader_stats(reader.as_str()).await?.account,
     };
     let now = state.now_ms();
-    // The counts are known once it is done; the entry is written in the
-    // same transaction, so they are counted first.
-    let before = state.store.reader_data(reader.as_str()).await?;
-    let reason = format!(
-        "{} comments, {} reactions, {} reports",
-        before.comments.len(),
-        before.reactions.len(),
-        before.reports.len()
-    );
-    let audit = AdminAudit {
-        reason: Some(reason),
-        ..Actor { name: by, at: now }.audit(AuditAction::Erase, Some(reader.as_str()))
+    let key = reader.as_str().to_owned();
+    let by = by.to_owned();
+    // Counted from what went, never the words.
+    let audit = move |erased: &Erasure| AdminAudit {
+        reason: Some(format!(
+            "{} comments, {} reactions, {} reports",
+            erased.removed.len() + erased.emptied.len(),
+            erased.reactions,
+            erased.reports
+        )),
+        ..Actor { name: &by, at: now }.audit(AuditAction::Erase, Some(&key))
     };
     let erasure = state
         .store
@@ -141,7 +140,7 @@ pub async fn erase(
         }
     }
     tracing::info!(
-        by,
+        reader = reader.as_str(),
         removed = erasure.removed.len(),
         emptied = erasure.emptied.len(),
         reactions = erasure.reactions,

@@ -281,15 +281,18 @@ pub struct ReportRecord {
 /// What erasing a reader did.
 #[derive(Debug, Clone, Default)]
 pub struct Erasure {
-    /// Comments removed whole.
+    /// Comments emptied that readers no longer see.
     pub removed: Vec<i64>,
-    /// Comments left as emptied tombstones over others' replies.
+    /// Comments emptied that stand as tombstones over others' replies.
     pub emptied: Vec<i64>,
     pub reactions: u64,
     pub reports: u64,
     /// The articles they had written or reacted on.
     pub articles: Vec<String>,
 }
+
+/// Makes an erasure's audit entry from what it erased.
+pub type ErasureAudit = dyn Fn(&Erasure) -> AdminAudit + Send + Sync;
 
 /// Decides an article's new controls, and their audit entries, from its
 /// stored ones.
@@ -733,14 +736,15 @@ pub trait CommentStore: Send + Sync + 'static {
     async fn reader_data(&self, reader: &str) -> StoreResult<ReaderRecords>;
 
     /// Erases what a reader wrote and did (comments, reactions, reports,
-    /// retry keys, and what the site's token said of `account`), keeping
-    /// every count right, in one transaction with its audit entry.
-    /// Moderators' notes and sanctions stay.
+    /// retry keys, and what the site's token said of `account`, whose
+    /// sessions end), keeping every count right, in one transaction with
+    /// its audit entry (made from what was erased). Moderators' notes and
+    /// sanctions stay.
     async fn erase_reader(
         &self,
         reader: &str,
         account: Option<i64>,
-        audit: &AdminAudit,
+        audit: &ErasureAudit,
     ) -> StoreResult<Erasure>;
 
     /// The articles in a surge now, newest first.

@@ -292,14 +292,18 @@ async fn a_signed_in_reader_gets_what_the_site_said_of_them_and_can_erase_it() {
         .expect("json");
     // Two devices, one reader.
     let (phone, laptop) = (reader(), reader());
-    let posted = app
-        .request(Method::POST, "/articles/data%2Fsso/comments", Some(&phone))
-        .header("X-Chime-Session", &session.session)
-        .json(&json!({"author_name": "", "body": "From my phone"}))
-        .send()
+    let post_from_phone = |session: String| {
+        app.request(Method::POST, "/articles/data%2Fsso/comments", Some(&phone))
+            .header("X-Chime-Session", session)
+            .header("Idempotency-Key", "phone-1")
+            .json(&json!({"author_name": "", "body": "From my phone"}))
+            .send()
+    };
+    let posted = post_from_phone(session.session.clone())
         .await
         .expect("request");
     assert_eq!(posted.status(), StatusCode::CREATED);
+    let first: chime_shared::Comment = posted.json().await.expect("json");
     let (data, _) = my_data(&app, &laptop, Some(&session.session)).await;
     assert_eq!(data.comments.len(), 1);
     let account = data.account.expect("the site's account");
@@ -314,12 +318,42 @@ async fn a_signed_in_reader_gets_what_the_site_said_of_them_and_can_erase_it() {
         .await
         .expect("request");
     assert_eq!(erased.status(), StatusCode::OK);
-    let (data, _) = my_data(&app, &laptop, Some(&session.session)).await;
-    assert!(data.comments.is_empty());
-    assert!(
-        data.account
-            .is_some_and(|a| a.email.is_none() && a.name.is_empty())
+    // Their sessions ended: the widget asks the site again.
+    let ended = app
+        .request(Method::GET, "/me/data", Some(&laptop))
+        .header("X-Chime-Session", &session.session)
+        .send()
+        .await
+        .expect("request");
+    assert_error(ended, StatusCode::UNAUTHORIZED, ErrorCode::SessionExpired).await;
+    let (data, _) = my_data(&app, &laptop, None).await;
+    assert!(data.comments.is_empty() && data.account.is_none());
+    // Signed in again, nothing of before is left, and the retry of the
+    // erased post is not answered with its words: it is a new post.
+    let again = sso::sign(
+        json!({"alg": "HS256", "typ": "JWT"}),
+        json!({"iat": now - 5, "exp": now + 300, "user": {"id": "u-7", "username": "Mei"}}),
+        SECRET,
     );
+    let renewed: SsoSession = app
+        .request(Method::POST, "/sso/session", None)
+        .json(&json!({"token": again}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let (data, _) = my_data(&app, &laptop, Some(&renewed.session)).await;
+    assert!(data.comments.is_empty());
+    let account = data.account.expect("the site's account");
+    assert_eq!((account.name.as_str(), account.email), ("Mei", None));
+    let retried = post_from_phone(renewed.session.clone())
+        .await
+        .expect("request");
+    assert_eq!(retried.status(), StatusCode::CREATED);
+    let second: chime_shared::Comment = retried.json().await.expect("json");
+    assert_ne!(second.id, first.id);
 }
 
 #[tokio::test]

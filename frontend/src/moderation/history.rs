@@ -102,7 +102,7 @@ pub fn panel(room: Room) -> impl IntoView {
             {sanctions(room)}
             <form class="mod-inline" data-testid="note-form" on:submit=add novalidate>
                 <label class="mod-field">
-                    <span>"Private note for moderators"</span>
+                    <span>"Note for moderators (the reader sees it if they ask for their data)"</span>
                     <input type="text" data-testid="note-input" maxlength="500"
                         prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
                 </label>

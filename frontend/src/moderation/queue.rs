@@ -169,6 +169,8 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
     let featurable = row.comment.parent_id.is_none();
     let for_feature = id.clone();
     let reader = row.reader.clone();
+    // A reader who erased their data left no one to open.
+    let erased = reader.is_empty();
     let open_author = move |_| super::history::open(room, reader.clone());
     view! {
         <li
@@ -186,7 +188,11 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
             <div class="mod-row-head">
                 <input type="checkbox" data-testid="row-select" aria-label=format!("Select the comment by {author}") prop:checked=selected.clone() on:change=toggle/>
                 <span class="mod-article">{row.comment.article.to_string()}</span>
-                <button type="button" class="mod-link mod-author" data-testid="open-author" title="This reader's history" on:click=open_author>{author.clone()}</button>
+                {if erased {
+                    view! { <span class="mod-muted" data-testid="erased-author">"(erased)"</span> }.into_any()
+                } else {
+                    view! { <button type="button" class="mod-link mod-author" data-testid="open-author" title="This reader's history" on:click=open_author>{author.clone()}</button> }.into_any()
+                }}
                 <time datetime=exact(created) title=exact_readable(created)>{move || relative(room.now.get(), created)}</time>
                 <span class=format!("mod-badge mod-badge-{state_key}") data-testid="row-state">{state_label}</span>
                 {featured.then(|| view! { <span class="mod-badge mod-badge-featured" data-testid="row-featured">"Featured"</span> })}

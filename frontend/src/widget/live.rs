@@ -77,7 +77,10 @@ fn apply(ctx: Ctx, name: &str, data: &str) {
                 ctx.set_closing(closes_at(&status));
             }
         }
-        "resync" => ctx.reload(),
+        "resync" => {
+            ctx.reload();
+            ctx.load_article_reactions();
+        }
         _ => {}
     }
 }

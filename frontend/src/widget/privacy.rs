@@ -20,7 +20,7 @@ pub fn view(ctx: Ctx) -> impl IntoView {
     };
     let erase = move |_| {
         if !browser::confirm(
-            "Erase every comment, reaction and report of yours here? Comments others replied to \
+            "Erase all your comments, reactions and reports on this site? Those with replies \
              stay as \"deleted\", without your name or words. This cannot be undone.",
         ) {
             return;
@@ -39,7 +39,6 @@ pub fn view(ctx: Ctx) -> impl IntoView {
     view! {
         <details class="chime-data" data-testid="your-data">
             <summary>"Your data"</summary>
-            <p>"Everything these comments hold about you, to keep or to erase."</p>
             <button type="button" class="chime-secondary" data-testid="download-data" on:click=download>"Download my data"</button>
             " "
             <button type="button" class="chime-danger" data-testid="erase-data" on:click=erase>"Erase my data"</button>

@@ -122,13 +122,16 @@ fn reader_api(state: &AppState) -> Router<AppState> {
                     state.clone(),
                     middleware::rate_limit,
                 ))
-                .layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    middleware::idempotency,
-                ))
+                // The session before the key: a signed-in reader's keys
+                // are their account's, on every device (and go when they
+                // erase their data).
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     middleware::reader_session,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    middleware::idempotency,
                 )),
         )
 }

@@ -482,7 +482,7 @@ where
         &self,
         reader: &str,
         account: Option<i64>,
-        audit: &AdminAudit,
+        audit: &ErasureAudit,
     ) -> StoreResult<Erasure> {
         self.erase(reader, account, audit).await
     }

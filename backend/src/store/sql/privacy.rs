@@ -78,12 +78,21 @@ where
         &self,
         reader: &str,
         account: Option<i64>,
-        audit: &AdminAudit,
+        audit: &ErasureAudit,
     ) -> StoreResult<Erasure> {
         let mut tx = self.writer.begin().await?;
         let mut erasure = Erasure::default();
+        // Their comments first, locked (in id order): a moderator acting on
+        // one meanwhile waits, then finds it deleted, and counts nothing
+        // twice.
+        let sql = format!(
+            "SELECT c.id, c.parent_id, c.article_id, c.state, c.visible_descendants \
+             FROM comments c WHERE c.author_reader = $1 ORDER BY c.id{}",
+            D::lock("c")
+        );
+        let mine = sqlx::query(&sql).bind(reader).fetch_all(&mut *tx).await?;
         // The articles whose readers must read again.
-        let articles: Vec<String> = sqlx::query_scalar(
+        erasure.articles = sqlx::query_scalar(
             "SELECT DISTINCT a.key FROM articles a WHERE a.id IN ( \
              SELECT article_id FROM comments WHERE author_reader = $1 \
              UNION SELECT article_id FROM article_reactions WHERE reader = $1 \
@@ -95,123 +104,113 @@ where
         .bind(reader)
         .fetch_all(&mut *tx)
         .await?;
-        erasure.articles = articles;
 
-        // Their reactions, out of the counts they are in.
+        // Their reactions and reports, out of the counts of exactly the
+        // rows that went (one made meanwhile on another device is either
+        // gone and counted out, or stays and counts).
         for (rows, counts, column) in [
             ("comment_reactions", "comments", "comment_id"),
             ("article_reactions", "articles", "article_id"),
         ] {
-            let of_kind = |kind: ReactionKind| {
-                format!(
-                    "{c} = {c} - (SELECT COUNT(*) FROM {rows} x \
-                     WHERE x.{column} = {counts}.id AND x.reader = $1 AND x.kind = '{k}')",
-                    c = reaction_column(kind),
-                    k = kind.as_str()
-                )
-            };
-            let mut sets: Vec<String> = ReactionKind::ALL.into_iter().map(of_kind).collect();
-            if counts == "comments" {
-                sets.push(format!(
-                    "reaction_total = reaction_total - (SELECT COUNT(*) FROM {rows} x \
-                     WHERE x.{column} = comments.id AND x.reader = $1)"
-                ));
-            }
-            let sql = format!(
-                "UPDATE {counts} SET {} WHERE id IN (SELECT {column} FROM {rows} WHERE reader = $1)",
-                sets.join(", ")
-            );
-            sqlx::query(&sql).bind(reader).execute(&mut *tx).await?;
-            let deleted = sqlx::query(&format!("DELETE FROM {rows} WHERE reader = $1"))
-                .bind(reader)
+            let gone = sqlx::query(&format!(
+                "DELETE FROM {rows} WHERE reader = $1 RETURNING {column} AS target, kind"
+            ))
+            .bind(reader)
+            .fetch_all(&mut *tx)
+            .await?;
+            erasure.reactions += u64::try_from(gone.len()).unwrap_or(u64::MAX);
+            for row in gone {
+                let target: i64 = row.try_get("target")?;
+                let kind: String = row.try_get("kind")?;
+                let total = if counts == "comments" {
+                    ", reaction_total = reaction_total - 1"
+                } else {
+                    ""
+                };
+                let column = reaction_column(kind_of(&kind)?);
+                sqlx::query(&format!(
+                    "UPDATE {counts} SET {column} = {column} - 1{total} WHERE id = $1"
+                ))
+                .bind(target)
                 .execute(&mut *tx)
                 .await?;
-            erasure.reactions += D::rows_affected(&deleted);
+            }
+        }
+        let gone = sqlx::query("DELETE FROM reports WHERE reader = $1 RETURNING comment_id")
+            .bind(reader)
+            .fetch_all(&mut *tx)
+            .await?;
+        erasure.reports = u64::try_from(gone.len()).unwrap_or(u64::MAX);
+        for row in gone {
+            let comment: i64 = row.try_get("comment_id")?;
+            sqlx::query("UPDATE comments SET report_count = report_count - 1 WHERE id = $1")
+                .bind(comment)
+                .execute(&mut *tx)
+                .await?;
         }
 
-        // Their reports.
-        sqlx::query(
-            "UPDATE comments SET report_count = report_count - 1 \
-             WHERE id IN (SELECT comment_id FROM reports WHERE reader = $1)",
-        )
-        .bind(reader)
-        .execute(&mut *tx)
-        .await?;
-        let deleted = sqlx::query("DELETE FROM reports WHERE reader = $1")
-            .bind(reader)
-            .execute(&mut *tx)
-            .await?;
-        erasure.reports = D::rows_affected(&deleted);
-
-        // Their comments, deepest first: a comment with replies stays as
-        // a tombstone, emptied; one without goes, with what others left
-        // on it.
-        let rows = sqlx::query(
-            "SELECT id, parent_id, article_id, state FROM comments \
-             WHERE author_reader = $1 ORDER BY depth DESC, id DESC",
-        )
-        .bind(reader)
-        .fetch_all(&mut *tx)
-        .await?;
-        for row in rows {
-            let id: i64 = row.try_get("id")?;
-            let parent: Option<i64> = row.try_get("parent_id")?;
-            let article: i64 = row.try_get("article_id")?;
+        // Their comments leave the counts they were in...
+        for row in &mine {
             let state: String = row.try_get("state")?;
-            if state == "visible" {
-                sqlx::query("UPDATE articles SET visible_count = visible_count - 1 WHERE id = $1")
-                    .bind(article)
-                    .execute(&mut *tx)
-                    .await?;
-                if let Some(parent) = parent {
-                    Self::bump_ancestors(&mut tx, parent, -1).await?;
-                }
+            if state != "visible" {
+                continue;
             }
-            let replied: bool =
-                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM comments WHERE parent_id = $1)")
+            let article: i64 = row.try_get("article_id")?;
+            sqlx::query("UPDATE articles SET visible_count = visible_count - 1 WHERE id = $1")
+                .bind(article)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(parent) = row.try_get::<Option<i64>, _>("parent_id")? {
+                Self::bump_ancestors(&mut tx, parent, -1).await?;
+            }
+        }
+        // ...lose what others left on them, and are emptied: no name, no
+        // words, no one's. Readers see none of them, except those standing
+        // over visible replies, as "deleted" tombstones. (Emptied rather
+        // than removed: a reply of someone else's, visible or not, keeps
+        // its place in the thread.)
+        for sql in [
+            "DELETE FROM comment_reactions WHERE comment_id IN \
+             (SELECT id FROM comments WHERE author_reader = $1)",
+            "DELETE FROM reports WHERE comment_id IN \
+             (SELECT id FROM comments WHERE author_reader = $1)",
+            "UPDATE comments SET state = 'deleted', body = '', html = '', \
+             author_name = '', author_reader = '', author_account = NULL, \
+             author_badges = NULL, author_address = NULL, idempotency_key = NULL, \
+             proposed_body = NULL, proposed_html = NULL, proposed_at = NULL, \
+             hidden_reason = NULL, featured_at = NULL, report_count = 0, \
+             reaction_total = 0, r_like = 0, r_love = 0, r_laugh = 0, r_wow = 0, \
+             r_sad = 0, r_angry = 0 WHERE author_reader = $1",
+            "DELETE FROM idempotency_keys WHERE reader = $1",
+        ] {
+            sqlx::query(sql).bind(reader).execute(&mut *tx).await?;
+        }
+        for row in &mine {
+            let id: i64 = row.try_get("id")?;
+            let replies: i64 =
+                sqlx::query_scalar("SELECT visible_descendants FROM comments WHERE id = $1")
                     .bind(id)
                     .fetch_one(&mut *tx)
                     .await?;
-            if replied {
-                sqlx::query(
-                    "UPDATE comments SET state = 'deleted', body = '', html = '', \
-                     author_name = '', author_reader = '', author_account = NULL, \
-                     author_badges = NULL, author_address = NULL, idempotency_key = NULL, \
-                     proposed_body = NULL, proposed_html = NULL, proposed_at = NULL, \
-                     hidden_reason = NULL, featured_at = NULL WHERE id = $1",
-                )
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            if replies > 0 {
                 erasure.emptied.push(id);
             } else {
-                for sql in [
-                    "DELETE FROM comment_reactions WHERE comment_id = $1",
-                    "DELETE FROM reports WHERE comment_id = $1",
-                    "DELETE FROM comments WHERE id = $1",
-                ] {
-                    sqlx::query(sql).bind(id).execute(&mut *tx).await?;
-                }
                 erasure.removed.push(id);
             }
         }
-
-        sqlx::query("DELETE FROM idempotency_keys WHERE reader = $1")
-            .bind(reader)
-            .execute(&mut *tx)
-            .await?;
-        // What the site's token said of a signed-in reader: it says it
-        // again when they next sign in.
+        // What the site's token said of a signed-in reader goes; their
+        // sessions end, so that their widgets ask the site again (and the
+        // site's next token says it again).
         if let Some(account) = account {
-            sqlx::query(
+            for sql in [
                 "UPDATE accounts SET name = '', email = NULL, url = NULL, badges = '[]', \
                  name_key = NULL, name_key_cased = NULL WHERE id = $1",
-            )
-            .bind(account)
-            .execute(&mut *tx)
-            .await?;
+                "DELETE FROM reader_sessions WHERE account_id = $1",
+            ] {
+                sqlx::query(sql).bind(account).execute(&mut *tx).await?;
+            }
         }
-        Self::record_admin_audit(&mut *tx, audit).await?;
+        Self::record_admin_audit(&mut *tx, &audit(&erasure)).await?;
         tx.commit().await?;
         Ok(erasure)
     }
