@@ -9,6 +9,7 @@ use chime_test_support::postgres;
 fn mei(name: &str, badges: &[&str]) -> SiteAccount {
     SiteAccount {
         site_id: "site-42".into(),
+        reader: "account-of-site-42".into(),
         name: name.into(),
         name_key: name.to_lowercase(),
         name_key_cased: name.to_uppercase(),

@@ -42,6 +42,19 @@ fn comment(record: &CommentRecord) -> Option<DataComment> {
     })
 }
 
+/// The site's account a reader key is: by the key itself, or, for an
+/// account not signed in since the key was kept, by their comments.
+async fn account_of(state: &AppState, reader: &ReaderKey) -> Outcome<Option<AccountRecord>> {
+    let store = &state.store;
+    if let Some(account) = store.account_of_reader(reader.as_str()).await? {
+        return Ok(Some(account));
+    }
+    Ok(match store.reader_stats(reader.as_str()).await?.account {
+        Some(id) => store.account(id).await?,
+        None => None,
+    })
+}
+
 /// Everything Chime holds about `reader` (and the site's `account` of
 /// them, for a signed-in reader).
 pub async fn data(
@@ -53,10 +66,7 @@ pub async fn data(
     let records = store.reader_data(reader.as_str()).await?;
     let account = match account {
         Some(account) => Some(account),
-        None => match store.reader_stats(reader.as_str()).await?.account {
-            Some(id) => store.account(id).await?,
-            None => None,
-        },
+        None => account_of(state, reader).await?,
     };
     Ok(ReaderData {
         reader: reader.as_str().to_owned(),
@@ -115,7 +125,7 @@ pub async fn erase(
 ) -> Outcome<Erased> {
     let account = match account {
         Some(id) => Some(id),
-        None => state.store.reader_stats(reader.as_str()).await?.account,
+        None => account_of(state, reader).await?.map(|a| a.id),
     };
     let now = state.now_ms();
     let key = reader.as_str().to_owned();

@@ -217,6 +217,7 @@ pub async fn exchange(
         .upsert_account(
             &crate::store::SiteAccount {
                 site_id: checked.user_id.clone(),
+                reader: state.readers.account(&checked.user_id).0,
                 name_key: super::names::fold(&name),
                 name_key_cased: super::names::fold_cased(&name),
                 name,

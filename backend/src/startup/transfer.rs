@@ -109,6 +109,7 @@ const TABLES: &[Table] = &[
             ("updated_at", Int),
             ("name_key", OptText),
             ("name_key_cased", OptText),
+            ("reader", OptText),
         ],
         serial: true,
     },

@@ -511,6 +511,8 @@ pub struct AccountRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteAccount {
     pub site_id: String,
+    /// The reader key the account is (`ReaderHasher::account`).
+    pub reader: String,
     pub name: String,
     /// The name folded for comparison (`service::names::keys`).
     pub name_key: String,
@@ -731,6 +733,9 @@ pub trait CommentStore: Send + Sync + 'static {
     /// Ends the surge that began at `since`, audited: true when this call
     /// ended it.
     async fn end_surge(&self, article: &str, since: i64, audit: &AdminAudit) -> StoreResult<bool>;
+
+    /// The site's account a reader key is, if it is one.
+    async fn account_of_reader(&self, reader: &str) -> StoreResult<Option<AccountRecord>>;
 
     /// Everything stored under a reader's key.
     async fn reader_data(&self, reader: &str) -> StoreResult<ReaderRecords>;

@@ -357,6 +357,59 @@ async fn a_signed_in_reader_gets_what_the_site_said_of_them_and_can_erase_it() {
 }
 
 #[tokio::test]
+async fn an_admin_finds_a_signed_in_reader_who_only_reacted() {
+    let app = spawn_with(|s| s.sso_secrets = vec![SsoSecret::parse(SECRET).expect("long")]).await;
+    let now = app.state.now_ms() / 1000;
+    let token = sso::sign(
+        json!({"alg": "HS256", "typ": "JWT"}),
+        json!({"iat": now - 5, "exp": now + 300,
+               "user": {"id": "u-9", "username": "Quiet", "email": "quiet@example.com"}}),
+        SECRET,
+    );
+    let session: SsoSession = app
+        .request(Method::POST, "/sso/session", None)
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let device = reader();
+    let liked = app
+        .request(
+            Method::PUT,
+            "/articles/data%2Fquiet/reactions/like",
+            Some(&device),
+        )
+        .header("X-Chime-Session", &session.session)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(liked.status(), StatusCode::OK);
+    let (mine, _) = my_data(&app, &device, Some(&session.session)).await;
+    let admin = app.admin_cookie("ad").await;
+    let path = format!("/readers/{}/data", mine.reader);
+    let data: ReaderData = app.mod_get(&path, &admin).await;
+    assert_eq!(data.reactions.len(), 1);
+    assert_eq!(
+        data.account.and_then(|a| a.email).as_deref(),
+        Some("quiet@example.com")
+    );
+    let erased: Erased = app
+        .moderation(Method::DELETE, &path, &admin)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(erased.reactions, 1);
+    let data: ReaderData = app.mod_get(&path, &admin).await;
+    assert!(data.account.is_some_and(|a| a.email.is_none()));
+}
+
+#[tokio::test]
 async fn an_admin_answers_a_readers_request_and_a_moderator_may_not() {
     let app = spawn_app().await;
     let t = talk(&app).await;

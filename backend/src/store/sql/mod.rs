@@ -969,11 +969,11 @@ where
             serde_json::to_string(&account.badges).map_err(|e| StoreError::Internal(e.into()))?;
         let row = sqlx::query(
             "INSERT INTO accounts (site_id, name, email, badges, url, created_at, updated_at, \
-             name_key, name_key_cased) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) \
+             name_key, name_key_cased, reader) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9) \
              ON CONFLICT (site_id) DO UPDATE SET name = excluded.name, email = excluded.email, \
              badges = excluded.badges, url = excluded.url, updated_at = excluded.updated_at, \
-             name_key = excluded.name_key, name_key_cased = excluded.name_key_cased \
-             RETURNING *",
+             name_key = excluded.name_key, name_key_cased = excluded.name_key_cased, \
+             reader = excluded.reader RETURNING *",
         )
         .bind(account.site_id.as_str())
         .bind(account.name.as_str())
@@ -983,9 +983,18 @@ where
         .bind(at)
         .bind(account.name_key.as_str())
         .bind(account.name_key_cased.as_str())
+        .bind(account.reader.as_str())
         .fetch_one(&self.writer)
         .await?;
         Ok(account_of(&row)?)
+    }
+
+    async fn account_of_reader(&self, reader: &str) -> StoreResult<Option<AccountRecord>> {
+        let row = sqlx::query("SELECT * FROM accounts WHERE reader = $1")
+            .bind(reader)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(row.as_ref().map(account_of).transpose()?)
     }
 
     async fn name_in_use(&self, name_key: &str, name_key_cased: &str) -> StoreResult<bool> {
