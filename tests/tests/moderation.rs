@@ -1064,8 +1064,17 @@ async fn a_moderator_features_a_comment_and_closes_the_article_for_readers_on_th
             "only the featured one says so"
         );
 
+        // The reader's own comment, editable for now.
+        let form = root
+            .find(Locator::Css("[data-testid=comment-form]"))
+            .await?;
+        fill_and_send(&form, "Reader", "My own words").await?;
+        reader_count(&root, 4).await?;
+        let edit = root.find(Locator::Css("[data-testid=edit-button]")).await?;
+        assert!(edit.is_displayed().await?);
+
         // Closed: the open widget says so in place of its form, offers no
-        // reply, and still takes reactions.
+        // reply and no edit, and still takes reactions.
         find(&w.client, "[data-testid=close-article]")
             .await?
             .click()
@@ -1090,6 +1099,7 @@ async fn a_moderator_features_a_comment_and_closes_the_article_for_readers_on_th
             .find(Locator::Css("[data-testid=reply-button]"))
             .await?;
         assert!(!reply.is_displayed().await?);
+        assert!(!edit.is_displayed().await?);
         let closing = find(&w.client, "[data-testid=article-closing]").await?;
         assert!(closing.text().await?.starts_with("Comments closed on"));
         let audit = w

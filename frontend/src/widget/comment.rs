@@ -171,7 +171,7 @@ fn actions(ctx: Ctx, data: RwSignal<Comment>, flags: Flags) -> impl IntoView {
                         </button>
                     </Show>
                     <Show when=can_edit>
-                        <button type="button" class="chime-link" data-testid="edit-button" on:click=move |_| editing.set(true)>"Edit"</button>
+                        <button type="button" class="chime-link chime-edit" data-testid="edit-button" on:click=move |_| editing.set(true)>"Edit"</button>
                     </Show>
                     <Show when=own>
                         <Show
