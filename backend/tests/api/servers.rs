@@ -220,3 +220,29 @@ async fn a_surge_is_the_articles_whichever_servers_take_its_comments() {
     let after = b.comment("world/rush", &reader(), "calm again", None).await;
     assert_eq!(after.state, chime_shared::CommentState::Visible);
 }
+
+#[tokio::test]
+async fn first_comments_on_a_new_article_from_two_servers_at_once_both_land() {
+    if skipped() {
+        return;
+    }
+    let a = spawn_app().await;
+    let b = spawn_beside(&a, |_| {}).await;
+    // The article's row is made by whichever server is first; the other
+    // finds it there a moment later, open.
+    for n in 0..30 {
+        let article = format!("fresh/{n}");
+        let readers: Vec<String> = (0..4).map(|_| reader()).collect();
+        let servers = [&a, &b, &a, &b];
+        let posts = servers.iter().zip(&readers).map(|(server, me)| {
+            server.post_comment(
+                &article,
+                me,
+                json!({"author_name": "Mei", "body": "first!"}),
+            )
+        });
+        for response in futures_util::future::join_all(posts).await {
+            assert_eq!(response.status(), StatusCode::CREATED, "{article}");
+        }
+    }
+}

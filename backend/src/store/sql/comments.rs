@@ -179,14 +179,16 @@ where
         if let Some(written) = Self::insert_row(&mut *conn, new).await? {
             return Ok(written);
         }
+        // No row, or a closed article; or another server made the row a
+        // moment ago (then the second try takes the comment). A closed
+        // article is not written to.
         let known: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE key = $1")
             .bind(new.article.as_str())
             .fetch_optional(&mut *conn)
             .await?;
-        if known.is_some() {
-            return Err(StoreError::Conflict(Conflict::Closed));
+        if known.is_none() {
+            Self::upsert_article(&mut *conn, &new.article, new.created_at).await?;
         }
-        Self::upsert_article(&mut *conn, &new.article, new.created_at).await?;
         // The row is there now: nothing written means it is closed.
         Self::insert_row(&mut *conn, new)
             .await?
