@@ -165,6 +165,10 @@ impl Stream {
 
     fn pause(&self) {
         self.paused.set(true);
+        // Whatever comes while it is closed is missed, even when it was
+        // closed before it ever opened (a reader who switched tabs at
+        // once): its next open reloads.
+        self.opened_before.set(true);
         self.close();
     }
 

@@ -91,6 +91,51 @@ async fn the_webassembly_loads_only_when_the_element_nears_the_viewport() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_hidden_before_its_stream_first_opens_reloads_when_shown() {
+    // The race of a reader who opens an article and switches tabs at once:
+    // the stream is closed before it ever opened, and a comment comes while
+    // the page is hidden. Made certain here: the stream's `open` is held
+    // back until the test lets it through, and the page's visibility is
+    // the test's to say.
+    e2e("hidden-first", "e2e/hidden", true, |w: Arc<World>| async move {
+        w.open().await?;
+        w.eval(
+            "const Real = window.EventSource; window.__held = []; \
+             window.EventSource = class extends Real { \
+               close() { this.closed = true; return super.close(); } \
+               addEventListener(type, fn, options) { \
+                 if (type !== 'open') return super.addEventListener(type, fn, options); \
+                 return super.addEventListener(type, (e) => window.__held.push([this, () => fn.call(this, e)]), options); } }; \
+             window.__open = () => { const held = window.__held.filter(([source]) => !source.closed); \
+               window.__held = []; held.forEach(([, f]) => f()); return held.length; }; \
+             window.__hide = (hidden) => { Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden }); \
+               document.dispatchEvent(new Event('visibilitychange')); }; \
+             document.querySelector('chime-comments').scrollIntoView();",
+        )
+        .await?;
+        w.text_until("[data-testid=comment-count]", |t| t == "0 comments")
+            .await?;
+        w.eval("window.__hide(true)").await?;
+        post_as(&w, OTHER_READER, "e2e/hidden", "Posted while the page was hidden").await?;
+        w.eval("window.__hide(false)").await?;
+        // The stream opens again (once: the first never opened).
+        until(|| async {
+            let held = w
+                .eval("return window.__held.filter(([source]) => !source.closed).length")
+                .await
+                .ok()?;
+            (held.as_u64()? > 0).then_some(())
+        })
+        .await?;
+        assert_eq!(w.eval("return window.__open()").await?, json!(1));
+        w.text_until("[data-testid=comment-count]", |t| t == "1 comment")
+            .await?;
+        w.assert_no_errors().await
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_posts_a_comment_that_stays_after_reload() {
     e2e("posts", "e2e/posts", false, |w: Arc<World>| async move {
         w.open().await?;
