@@ -3,8 +3,10 @@
 //!
 //! `logic` is plain Rust with ordinary tests: the thread and the listing,
 //! relative times, drafts, optimistic reactions, the stream's back-off,
-//! the moderation queues and their keys. The rest runs only in the browser.
+//! the moderation queues and their keys. `i18n` holds the catalogues
+//! (English compiled in). The rest runs only in the browser.
 
+pub mod i18n;
 pub mod logic;
 
 #[cfg(target_arch = "wasm32")]

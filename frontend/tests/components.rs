@@ -20,6 +20,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 /// Nothing listens on port 9 (discard): requests fail at once.
 const NOWHERE: &str = "http://127.0.0.1:9";
 
+fn english() -> chime_frontend::i18n::Words {
+    chime_frontend::i18n::Words::new("en", wasm_bindgen::JsValue::NULL)
+}
+
 fn document() -> web_sys::Document {
     web_sys::window()
         .and_then(|w| w.document())
@@ -121,7 +125,7 @@ fn mount_item(article: &str, comments: Vec<Comment>) -> (HtmlElement, Ctx) {
     let article = article.to_owned();
     let (tx, rx) = std::sync::mpsc::channel();
     leptos::mount::mount_to(root.clone(), move || {
-        let ctx = Ctx::new(NOWHERE, article, host);
+        let ctx = Ctx::new(NOWHERE, article, host, english());
         let first = comments[0].id.clone();
         ctx.change(|l| l.thread.append_page(comments));
         let _ = tx.send(ctx);
@@ -137,7 +141,7 @@ async fn the_form_checks_fields_keeps_the_draft_and_survives_a_failed_send() {
     let root = container();
     let host = root.clone();
     leptos::mount::mount_to(root.clone(), move || {
-        let ctx = Ctx::new(NOWHERE, "test/form".into(), host);
+        let ctx = Ctx::new(NOWHERE, "test/form".into(), host, english());
         view! { <CommentForm ctx=ctx parent=None/> }
     })
     .forget();
@@ -147,7 +151,7 @@ async fn the_form_checks_fields_keeps_the_draft_and_survives_a_failed_send() {
 
     type_into(&body, "Hello there");
     settle(0).await;
-    assert_eq!(text(&root, ".chime-counter"), "11 / 5000");
+    assert_eq!(text(&root, ".chime-counter"), "11 / 5,000");
     assert!(!submit.has_attribute("disabled"));
     let stored = storage()
         .get_item("chime:draft:test/form")
@@ -231,7 +235,7 @@ async fn a_comment_shows_its_parts_and_only_its_author_gets_edit_and_delete() {
         body.inner_html()
     );
     let time = find(&root, "time").expect("a time");
-    assert_eq!(time.text_content().as_deref(), Some("3 min ago"));
+    assert_eq!(time.text_content().as_deref(), Some("3 minutes ago"));
     assert!(
         time.get_attribute("datetime")
             .is_some_and(|d| d.ends_with('Z'))

@@ -2,6 +2,10 @@
 // into a shadow root and fetches the WebAssembly widget only when the element
 // comes near the viewport. See docs/EMBED.md.
 const base = new URL(".", import.meta.url);
+// The locales with a file in locales/widget/ (English is in the widget).
+const LOCALES = ["ar", "de", "es", "fr", "he", "hi", "it", "ja", "ko", "nl", "pl", "pt-BR", "ru", "tr", "uk", "zh-CN"];
+// This file's own words in English; the locale files have them too.
+const EN = {"LoaderLoading": "Loading comments…", "LoaderNoWasm": "Comments need a browser that can run WebAssembly.", "LoaderFailed": "Comments could not be loaded right now."};
 let widget;
 
 function load() {
@@ -12,10 +16,30 @@ function load() {
   return widget;
 }
 
+// The locale file for `tag`: its own, else its language's ("pt" and "pt-PT"
+// read pt-BR); none for English, or for a language without one.
+function nearest(tag) {
+  const t = tag.toLowerCase(), language = t.split(/[-_]/)[0];
+  if (language === "en") return null;
+  return LOCALES.find((l) => l.toLowerCase() === t) || LOCALES.find((l) => l.split("-")[0] === language);
+}
+
+// The widget's words: the locale's file with the site's own laid over it;
+// null (English) when there are none or neither arrives.
+async function words(file, own) {
+  const get = (url) => url && fetch(url).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
+  const [builtin, site] = await Promise.all([
+    get(file && new URL(`locales/widget/${file}.json`, base)),
+    get(own && new URL(own, document.baseURI)),
+  ]);
+  return builtin || site ? { ...builtin, ...site } : null;
+}
+
 function say(el, text) {
   el.textContent = "";
   const p = document.createElement("p");
   p.className = "chime-fallback";
+  p.dir = "auto";
   p.textContent = text;
   el.append(p);
 }
@@ -38,7 +62,7 @@ class ChimeComments extends HTMLElement {
     css.href = new URL("chime.css", base).href;
     const mount = document.createElement("div");
     mount.className = "chime-mount";
-    say(mount, "Loading comments…");
+    mount.setAttribute("aria-busy", "true");
     root.append(css, mount);
     const start = () => this.#start(mount);
     if (!("IntersectionObserver" in window)) return start();
@@ -52,18 +76,27 @@ class ChimeComments extends HTMLElement {
   }
 
   async #start(mount) {
+    const lang = this.getAttribute("lang") || document.documentElement.lang || "";
+    const asked = this.getAttribute("locale") || lang || "en";
+    const wasm = typeof WebAssembly === "object";
+    const module = wasm ? load() : null;
+    module?.catch(() => {});
+    const table = await words(nearest(asked), this.getAttribute("messages"));
+    const locale = table || /^en\b/i.test(asked) ? asked : "en";
+    const t = (key) => table?.[key] || EN[key];
     const fail = (message) => {
       say(mount, message);
+      mount.removeAttribute("aria-busy");
       this.dispatchEvent(new CustomEvent("chime:error", {
         bubbles: true, composed: true, detail: { code: "unavailable", message },
       }));
     };
-    if (typeof WebAssembly !== "object") {
-      return fail("Comments need a browser that can run WebAssembly.");
-    }
+    if (!wasm) return fail(t("LoaderNoWasm"));
+    say(mount, t("LoaderLoading"));
     try {
-      const m = await load();
+      const m = await module;
       mount.textContent = "";
+      mount.removeAttribute("aria-busy");
       this.#token = m.mount(
         mount,
         this,
@@ -71,10 +104,12 @@ class ChimeComments extends HTMLElement {
         this.getAttribute("api") || base.origin,
         this.getAttribute("sort") || "newest",
         this.getAttribute("theme") || "auto",
-        this.getAttribute("lang") || document.documentElement.lang || "",
+        lang,
+        locale,
+        table,
       );
     } catch (e) {
-      fail("Comments could not be loaded right now.");
+      fail(t("LoaderFailed"));
     }
   }
 }

@@ -24,6 +24,11 @@ impl CommentBody {
         check_text("body", "comment", raw, max_chars, true).map(|()| Self(raw.to_owned()))
     }
 
+    /// What keeps `raw` from being a body, for a form to word its own way.
+    pub fn problem(raw: &str, max_chars: usize) -> Option<TextProblem> {
+        problem(raw, max_chars, true)
+    }
+
     /// The body exactly as typed.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -40,6 +45,11 @@ impl AuthorName {
     /// Parses a name against the configured maximum length.
     pub fn parse(raw: &str, max_chars: usize) -> Result<Self, ParseError> {
         check_text("author_name", "name", raw, max_chars, false).map(|()| Self(raw.to_owned()))
+    }
+
+    /// What keeps `raw` from being a name, for a form to word its own way.
+    pub fn problem(raw: &str, max_chars: usize) -> Option<TextProblem> {
+        problem(raw, max_chars, false)
     }
 
     /// The name exactly as typed.
@@ -88,6 +98,32 @@ impl fmt::Display for AuthorName {
     }
 }
 
+/// Why typed text breaks its rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextProblem {
+    /// Control characters (beyond tab and newlines where lines are allowed).
+    Control,
+    /// Nothing but blanks.
+    Empty,
+    /// Longer than the limit, in characters after trimming.
+    TooLong { count: usize, max: usize },
+}
+
+fn problem(raw: &str, max_chars: usize, multiline: bool) -> Option<TextProblem> {
+    let allowed = |c: char| multiline && matches!(c, '\t' | '\n' | '\r');
+    if raw.chars().any(|c| c.is_control() && !allowed(c)) {
+        return Some(TextProblem::Control);
+    }
+    match raw.trim().chars().count() {
+        0 => Some(TextProblem::Empty),
+        count if count > max_chars => Some(TextProblem::TooLong {
+            count,
+            max: max_chars,
+        }),
+        _ => None,
+    }
+}
+
 fn check_text(
     field: &'static str,
     what: &str,
@@ -95,24 +131,15 @@ fn check_text(
     max_chars: usize,
     multiline: bool,
 ) -> Result<(), ParseError> {
-    let allowed = |c: char| multiline && matches!(c, '\t' | '\n' | '\r');
-    if raw.chars().any(|c| c.is_control() && !allowed(c)) {
-        return Err(ParseError::new(
-            field,
-            format!("The {what} contains control characters."),
-        ));
-    }
-    let count = raw.trim().chars().count();
-    if count == 0 {
-        return Err(ParseError::new(field, format!("The {what} is empty.")));
-    }
-    if count > max_chars {
-        return Err(ParseError::new(
-            field,
-            format!("The {what} is {count} characters long; the limit is {max_chars}."),
-        ));
-    }
-    Ok(())
+    let message = match problem(raw, max_chars, multiline) {
+        None => return Ok(()),
+        Some(TextProblem::Control) => format!("The {what} contains control characters."),
+        Some(TextProblem::Empty) => format!("The {what} is empty."),
+        Some(TextProblem::TooLong { count, max }) => {
+            format!("The {what} is {count} characters long; the limit is {max}.")
+        }
+    };
+    Err(ParseError::new(field, message))
 }
 
 #[cfg(test)]

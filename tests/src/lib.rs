@@ -115,6 +115,18 @@ async fn start_backend(settings: Settings) -> TestResult<(String, InProcess)> {
 /// The host page: an article on another origin, embedding the widget the
 /// way EMBED.md says, with a hook that records script errors.
 fn host_page(backend: &str, article: &str, options: &Options) -> String {
+    host_page_in(backend, article, options, "en-GB", "")
+}
+
+/// The host page in the language `lang` (its `<html lang>`), the element
+/// with `attrs` of its own (`locale`, `messages`).
+fn host_page_in(
+    backend: &str,
+    article: &str,
+    options: &Options,
+    lang: &str,
+    attrs: &str,
+) -> String {
     let theme = options
         .theme
         .map(|t| format!(r#" theme="{t}""#))
@@ -131,7 +143,7 @@ fn host_page(backend: &str, article: &str, options: &Options) -> String {
         ""
     };
     format!(
-        r#"<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Host</title>
+        r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Host</title>
 <style>{css}</style>
 <script>
 window.__errors = [];
@@ -149,13 +161,13 @@ window.signIn = async (id, name, badges = []) => {{
   document.querySelector("chime-comments").setAttribute("sso-token", token);
 }};
 window.signOut = () => document.querySelector("chime-comments").removeAttribute("sso-token");
-</script></head><body>
+</script></head><body><main>
 <h1>A host article</h1><p>Text of the article.</p>
 {spacer}
 <h2>Public Reaction</h2>
 <script type="module" src="{backend}/widget/chime.js"></script>
-<chime-comments article="{article}"{theme}{sso}></chime-comments>
-</body></html>"#
+<chime-comments article="{article}"{theme}{sso}{attrs}></chime-comments>
+</main></body></html>"#
     )
 }
 
@@ -237,12 +249,53 @@ impl World {
                 async move { axum::response::Html(page) }
             }
         };
+        // The same article page in another language: `/in/{lang}` embeds
+        // `{article}-{lang}`; `?locale=` and `?messages=` set the element's
+        // attributes of those names.
+        let in_language = {
+            let (backend, article, options) =
+                (backend.clone(), article.to_owned(), options.clone());
+            move |axum::extract::Path(lang): axum::extract::Path<String>,
+                  axum::extract::Query(q): axum::extract::Query<
+                std::collections::HashMap<String, String>,
+            >| {
+                let safe = |v: &str| {
+                    v.chars()
+                        .filter(|c| c.is_ascii_alphanumeric() || "-_./".contains(*c))
+                        .collect::<String>()
+                };
+                let attrs: String = ["locale", "messages"]
+                    .into_iter()
+                    .filter_map(|k| q.get(k).map(|v| format!(r#" {k}="{}""#, safe(v))))
+                    .collect();
+                let lang = safe(&lang);
+                let page = host_page_in(
+                    &backend,
+                    &format!("{article}-{lang}"),
+                    &options,
+                    &lang,
+                    &attrs,
+                );
+                async move { axum::response::Html(page) }
+            }
+        };
         let host_app = axum::Router::new()
             .route(
                 "/",
                 axum::routing::get(move || async move { axum::response::Html(page) }),
             )
             .route("/more/{n}", axum::routing::get(more))
+            .route("/in/{lang}", axum::routing::get(in_language))
+            // A site's own words for the widget (EMBED.md, "Languages").
+            .route(
+                "/site-words.json",
+                axum::routing::get(|| async {
+                    (
+                        [("content-type", "application/json")],
+                        r#"{"SortBy": "Order by", "PostComment": "Publish"}"#,
+                    )
+                }),
+            )
             .route("/token", axum::routing::get(site_token))
             .route(
                 "/login",
@@ -497,6 +550,32 @@ impl World {
         } else {
             Err(format!("script errors: {errors:?}").into())
         }
+    }
+
+    /// Runs axe-core (installed by `./dev test` into `.tools/npm`) on the
+    /// widget, its shadow root included, with all of axe's rules; returns
+    /// each violation as "rule: what (where)".
+    pub async fn axe(&self) -> TestResult<Vec<String>> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../.tools/npm/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&path).map_err(|e| {
+            format!(
+                "axe-core is not at {} (./dev test installs it): {e}",
+                path.display()
+            )
+        })?;
+        self.client.execute(&source, vec![]).await?;
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 axe.run({ include: [['chime-comments']] }, { resultTypes: ['violations'] }).then((r) => done( \
+                   r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`)), \
+                   (e) => done([`axe failed: ${e}`]));",
+                vec![],
+            )
+            .await?;
+        Ok(serde_json::from_value(found)?)
     }
 
     /// Saves a screenshot under `target/e2e-screenshots/`.

@@ -8,6 +8,7 @@ fn main() {}
 /// returns what to call when the element's `sso-token` changes.
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
 pub fn mount(
     target: web_sys::HtmlElement,
     host: web_sys::HtmlElement,
@@ -16,6 +17,8 @@ pub fn mount(
     sort: String,
     theme: String,
     lang: String,
+    locale: String,
+    words: wasm_bindgen::JsValue,
 ) -> wasm_bindgen::JsValue {
-    chime_frontend::widget::mount(target, host, article, api, sort, theme, lang)
+    chime_frontend::widget::mount(target, host, article, api, sort, theme, lang, locale, words)
 }

@@ -3,25 +3,49 @@
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// A short relative phrase for `then`, seen at `now`.
-pub fn relative(now: OffsetDateTime, then: OffsetDateTime) -> String {
+/// How long ago, in the unit a reader would say it in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ago {
+    /// Under 45 seconds (or a little in the future: clock skew).
+    Now,
+    Minutes(i64),
+    Hours(i64),
+    /// 1 to 6 days.
+    Days(i64),
+    /// A week or more: the date says it better.
+    Long,
+}
+
+/// How long before `now` `then` was.
+pub fn ago(now: OffsetDateTime, then: OffsetDateTime) -> Ago {
     let seconds = (now - then).whole_seconds();
     if seconds < 45 {
-        return "just now".into();
+        return Ago::Now;
     }
     let minutes = (seconds + 30) / 60;
     if minutes < 60 {
-        return format!("{minutes} min ago");
+        return Ago::Minutes(minutes);
     }
     let hours = (minutes + 30) / 60;
     if hours < 24 {
-        return format!("{hours} h ago");
+        return Ago::Hours(hours);
     }
-    let days = (hours + 12) / 24;
-    match days {
-        1 => "yesterday".into(),
-        2..=6 => format!("{days} days ago"),
-        _ => exact_date(then),
+    match (hours + 12) / 24 {
+        days @ 1..=6 => Ago::Days(days),
+        _ => Ago::Long,
+    }
+}
+
+/// A short relative phrase for `then`, seen at `now`, in English (the
+/// reader widget's are its locale's: `i18n::Words::ago`).
+pub fn relative(now: OffsetDateTime, then: OffsetDateTime) -> String {
+    match ago(now, then) {
+        Ago::Now => "just now".into(),
+        Ago::Minutes(minutes) => format!("{minutes} min ago"),
+        Ago::Hours(hours) => format!("{hours} h ago"),
+        Ago::Days(1) => "yesterday".into(),
+        Ago::Days(days) => format!("{days} days ago"),
+        Ago::Long => exact_date(then),
     }
 }
 
@@ -85,6 +109,20 @@ mod tests {
         assert_eq!(ago(Duration::hours(30)), "yesterday");
         assert_eq!(ago(Duration::days(3)), "3 days ago");
         assert_eq!(ago(Duration::days(30)), "29 Oct 2026");
+    }
+
+    #[test]
+    fn units_are_whole_and_rounded() {
+        let now = datetime!(2026-11-28 12:00 UTC);
+        let at = |d: Duration| super::ago(now, now - d);
+        assert_eq!(at(Duration::seconds(44)), Ago::Now);
+        assert_eq!(at(Duration::seconds(45)), Ago::Minutes(1));
+        assert_eq!(at(Duration::seconds(89)), Ago::Minutes(1));
+        assert_eq!(at(Duration::seconds(90)), Ago::Minutes(2));
+        assert_eq!(at(Duration::minutes(90)), Ago::Hours(2));
+        assert_eq!(at(Duration::hours(30)), Ago::Days(1));
+        assert_eq!(at(Duration::days(6)), Ago::Days(6));
+        assert_eq!(at(Duration::days(7)), Ago::Long);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 use super::Ctx;
 use super::form::CommentForm;
 use super::reactions::comment_reactions;
-use crate::logic::relative_time::{exact, exact_readable, relative};
+use crate::i18n::widget::Msg;
+use crate::logic::relative_time::exact;
 use chime_shared::{Comment, CommentId, CommentState, EditComment, NewReport, ReportReason};
 use leptos::prelude::*;
 
@@ -55,11 +56,11 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
                 when=visible
                 fallback=move || view! {
                     <p class="chime-removed">
-                        {move || match data.with(|c| c.state) {
-                            CommentState::Deleted => "This comment was deleted by its author.",
-                            CommentState::Pending => "This comment is waiting for a moderator's review.",
-                            _ => "This comment was removed by a moderator.",
-                        }}
+                        {move || ctx.t(match data.with(|c| c.state) {
+                            CommentState::Deleted => Msg::WasDeleted,
+                            CommentState::Pending => Msg::WasHeld,
+                            _ => Msg::WasRemoved,
+                        })}
                     </p>
                 }
             >
@@ -67,13 +68,13 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
                 <Show
                     when=move || editing.get()
                     fallback=move || view! {
-                        <div class="chime-body" data-testid="comment-body" lang=lang.get_value() inner_html=move || data.with(|c| c.html.clone())></div>
+                        <div class="chime-body" data-testid="comment-body" lang=lang.get_value() dir="auto" inner_html=move || data.with(|c| c.html.clone())></div>
                     }
                 >
                     {edit_form(ctx, data, editing)}
                 </Show>
                 <Show when=pending>
-                    <p class="chime-pending" data-testid="pending-note">"Awaiting review: only you can see this until a moderator approves it."</p>
+                    <p class="chime-pending" data-testid="pending-note">{ctx.t(Msg::PendingNote)}</p>
                 </Show>
                 {actions(ctx, data, Flags { replying, editing, reporting, confirming })}
                 <Show when=move || reporting.get()>
@@ -93,9 +94,8 @@ pub fn item(ctx: Ctx, id: CommentId) -> AnyView {
                 view! {
                     <button type="button" class="chime-link chime-more-replies" data-testid="more-replies" on:click=more_replies>
                         {match n {
-                            0 => "Show more replies".to_owned(),
-                            1 => "Show 1 more reply".to_owned(),
-                            n => format!("Show {n} more replies"),
+                            0 => ctx.t(Msg::MoreReplies),
+                            n => ctx.count(Msg::MoreRepliesCount, n),
                         }}
                     </button>
                 }
@@ -118,21 +118,21 @@ struct Flags {
 fn meta(ctx: Ctx, data: RwSignal<Comment>, lang: StoredValue<Option<String>>) -> impl IntoView {
     view! {
         <header class="chime-meta">
-            <span class="chime-author" lang=lang.get_value()>{move || data.with(|c| c.author.name.clone())}</span>
-            {data.with_untracked(|c| super::sso::marks(c.author.verified, c.author.badges.clone()))}
+            <bdi class="chime-author" lang=lang.get_value()>{move || data.with(|c| c.author.name.clone())}</bdi>
+            {data.with_untracked(|c| super::sso::marks(ctx, c.author.verified, c.author.badges.clone()))}
             // Shown (by the style) while the comment is featured: a
             // reactive part here would cost the bundle more.
-            <span class="chime-badge chime-featured" data-testid="featured">"Featured"</span>
+            <span class="chime-badge chime-featured" data-testid="featured">{ctx.t(Msg::Featured)}</span>
             <time
                 tabindex="0"
                 datetime=move || data.with(|c| exact(c.created_at))
-                title=move || data.with(|c| exact_readable(c.created_at))
-                aria-label=move || data.with(|c| format!("Posted {}, {}", relative(ctx.now.get(), c.created_at), exact_readable(c.created_at)))
+                title=move || data.with(|c| ctx.words.with_value(|w| w.date(c.created_at, true)))
+                aria-label=move || data.with(|c| ctx.words.with_value(|w| w.fill(Msg::PostedAt, &[("ago", &w.ago(ctx.now.get(), c.created_at)), ("date", &w.date(c.created_at, true))])))
             >
-                {move || data.with(|c| relative(ctx.now.get(), c.created_at))}
+                {move || data.with(|c| ctx.words.with_value(|w| w.ago(ctx.now.get(), c.created_at)))}
             </time>
             <Show when=move || data.with(|c| c.edited_at.is_some())>
-                <span class="chime-edited">"(edited)"</span>
+                <span class="chime-edited">{ctx.t(Msg::Edited)}</span>
             </Show>
         </header>
     }
@@ -164,26 +164,26 @@ fn actions(ctx: Ctx, data: RwSignal<Comment>, flags: Flags) -> impl IntoView {
                     <Show when=live>
                         {comment_reactions(ctx, data.with_untracked(|c| c.id.clone()), data)}
                         <button type="button" class="chime-link chime-reply" data-testid="reply-button" aria-expanded=move || replying.get().to_string() on:click=move |_| replying.update(|r| *r = !*r)>
-                            "Reply"
+                            {ctx.t(Msg::Reply)}
                         </button>
                         <button type="button" class="chime-link" data-testid="report-button" aria-expanded=move || reporting.get().to_string() on:click=move |_| reporting.update(|r| *r = !*r)>
-                            "Report"
+                            {ctx.t(Msg::Report)}
                         </button>
                     </Show>
                     <Show when=can_edit>
-                        <button type="button" class="chime-link chime-edit" data-testid="edit-button" on:click=move |_| editing.set(true)>"Edit"</button>
+                        <button type="button" class="chime-link chime-edit" data-testid="edit-button" on:click=move |_| editing.set(true)>{ctx.t(Msg::Edit)}</button>
                     </Show>
                     <Show when=own>
                         <Show
                             when=move || confirming.get()
                             fallback=move || view! {
-                                <button type="button" class="chime-link" data-testid="delete-button" on:click=move |_| confirming.set(true)>"Delete"</button>
+                                <button type="button" class="chime-link" data-testid="delete-button" on:click=move |_| confirming.set(true)>{ctx.t(Msg::Delete)}</button>
                             }
                         >
-                            <span class="chime-confirm" role="group" aria-label="Delete this comment?">
-                                "Delete it? "
-                                <button type="button" class="chime-danger" data-testid="confirm-delete" on:click=delete>"Delete"</button>
-                                <button type="button" class="chime-link" on:click=move |_| confirming.set(false)>"Keep"</button>
+                            <span class="chime-confirm" role="group" aria-label=ctx.t(Msg::DeleteQuestion)>
+                                {ctx.t(Msg::DeleteAsk)}" "
+                                <button type="button" class="chime-danger" data-testid="confirm-delete" on:click=delete>{ctx.t(Msg::Delete)}</button>
+                                <button type="button" class="chime-link" on:click=move |_| confirming.set(false)>{ctx.t(Msg::Keep)}</button>
                             </span>
                         </Show>
                     </Show>
@@ -206,7 +206,7 @@ fn delete_own(ctx: Ctx, data: RwSignal<Comment>) {
                     reply_count: c.reply_count,
                 });
                 ctx.change(|l| l.removed(&removed, ctx.sort.get_untracked()));
-                ctx.say("Your comment is deleted.");
+                ctx.say(ctx.t(Msg::Deleted));
             }
             Err(failure) => ctx.failed(&failure),
         }
@@ -256,10 +256,10 @@ fn edit_form(
                 Ok(updated) => {
                     ctx.change(|l| l.updated(updated, ctx.sort.get_untracked(), false));
                     editing.set(false);
-                    ctx.say("Your comment is updated.");
+                    ctx.say(ctx.t(Msg::Updated));
                 }
                 Err(failure) => {
-                    error.set(Some(failure.message.clone()));
+                    error.set(Some(ctx.refusal(&failure)));
                     ctx.failed(&failure);
                 }
             }
@@ -269,13 +269,13 @@ fn edit_form(
     view! {
         <form class="chime-form chime-edit-form" data-testid="edit-form" on:submit=save>
             <label class="chime-field">
-                <span class="chime-label">"Edit your comment"</span>
-                <textarea data-testid="comment-body-input" rows="3" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                <span class="chime-label">{ctx.t(Msg::EditLabel)}</span>
+                <textarea data-testid="comment-body-input" rows="3" dir="auto" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             </label>
             {move || error.get().map(|m| view! { <p class="chime-field-error" role="alert">{m}</p> })}
             <div class="chime-form-actions">
-                <button type="submit" class="chime-primary" data-testid="save-edit" disabled=move || saving.get()>"Save"</button>
-                <button type="button" class="chime-secondary" on:click=move |_| editing.set(false)>"Cancel"</button>
+                <button type="submit" class="chime-primary" data-testid="save-edit" disabled=move || saving.get()>{ctx.t(Msg::Save)}</button>
+                <button type="button" class="chime-secondary" on:click=move |_| editing.set(false)>{ctx.t(Msg::Cancel)}</button>
             </div>
         </form>
     }
@@ -296,7 +296,7 @@ fn report_form(ctx: Ctx, id: CommentId, open: RwSignal<bool>) -> impl IntoView {
             match api.report(id.get_value().as_str(), &report).await {
                 Ok(()) => {
                     open.set(false);
-                    ctx.say("Thank you. A moderator will look at this comment.");
+                    ctx.say(ctx.t(Msg::Reported));
                 }
                 Err(failure) => ctx.failed(&failure),
             }
@@ -305,25 +305,25 @@ fn report_form(ctx: Ctx, id: CommentId, open: RwSignal<bool>) -> impl IntoView {
     view! {
         <form class="chime-form chime-report-form" data-testid="report-form" on:submit=send>
             <label class="chime-field">
-                <span class="chime-label">"Why are you reporting this comment?"</span>
+                <span class="chime-label">{ctx.t(Msg::ReportWhy)}</span>
                 <select data-testid="report-reason" on:change=move |ev| {
                     if let Ok(r) = ReportReason::parse(&event_target_value(&ev)) {
                         reason.set(r);
                     }
                 }>
-                    <option value="spam">"Spam or advertising"</option>
-                    <option value="abuse">"Abuse, threats or hate"</option>
-                    <option value="off_topic">"Off topic"</option>
-                    <option value="other">"Something else"</option>
+                    <option value="spam">{ctx.t(Msg::ReasonSpam)}</option>
+                    <option value="abuse">{ctx.t(Msg::ReasonAbuse)}</option>
+                    <option value="off_topic">{ctx.t(Msg::ReasonOffTopic)}</option>
+                    <option value="other">{ctx.t(Msg::ReasonOther)}</option>
                 </select>
             </label>
             <label class="chime-field">
-                <span class="chime-label">"Anything to add? (optional)"</span>
-                <input type="text" maxlength="500" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
+                <span class="chime-label">{ctx.t(Msg::ReportNote)}</span>
+                <input type="text" maxlength="500" dir="auto" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
             </label>
             <div class="chime-form-actions">
-                <button type="submit" class="chime-primary" data-testid="send-report">"Send report"</button>
-                <button type="button" class="chime-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                <button type="submit" class="chime-primary" data-testid="send-report">{ctx.t(Msg::SendReport)}</button>
+                <button type="button" class="chime-secondary" on:click=move |_| open.set(false)>{ctx.t(Msg::Cancel)}</button>
             </div>
         </form>
     }

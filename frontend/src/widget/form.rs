@@ -4,10 +4,10 @@
 
 use super::{Ctx, sso};
 use crate::browser;
+use crate::i18n::widget::Msg;
 use crate::logic::draft::{self, Draft, NAME_KEY};
-use crate::logic::relative_time::exact_readable;
 use chime_shared::{
-    AuthorName, Comment, CommentBody, CommentId, CommentState, NewComment, SortOrder,
+    AuthorName, Comment, CommentBody, CommentId, CommentState, NewComment, SortOrder, TextProblem,
 };
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
@@ -87,21 +87,42 @@ impl Form {
             Some(me) => me.name,
             None => self.name.get_untracked(),
         };
-        let checked = AuthorName::parse(&name, limits.author_name_max_chars).and_then(|author| {
-            CommentBody::parse(&self.body.get_untracked(), limits.body_max_chars)
-                .map(|body| (author, body))
-        });
-        let (author, text) = match checked {
-            Ok(fields) => fields,
-            Err(e) => {
-                self.error.set(Some((e.field.to_owned(), e.message)));
-                return None;
-            }
-        };
+        let body = self.body.get_untracked();
+        let problems = [
+            (
+                "author_name",
+                AuthorName::problem(&name, limits.author_name_max_chars),
+                [Msg::NameInvalid, Msg::NameEmpty, Msg::NameTooLong],
+            ),
+            (
+                "body",
+                CommentBody::problem(&body, limits.body_max_chars),
+                [Msg::BodyInvalid, Msg::BodyEmpty, Msg::BodyTooLong],
+            ),
+        ];
+        for (field, problem, [invalid, empty, too_long]) in problems {
+            let ctx = self.ctx;
+            let message = match problem {
+                None => continue,
+                Some(TextProblem::Control) => ctx.t(invalid),
+                Some(TextProblem::Empty) => ctx.t(empty),
+                Some(TextProblem::TooLong { count, max }) => ctx.words.with_value(|w| {
+                    w.fill(
+                        too_long,
+                        &[
+                            ("count", &w.number(count as u64)),
+                            ("max", &w.number(max as u64)),
+                        ],
+                    )
+                }),
+            };
+            self.error.set(Some((field.to_owned(), message)));
+            return None;
+        }
         self.error.set(None);
         Some(NewComment {
-            author_name: author.as_str().to_owned(),
-            body: text.as_str().to_owned(),
+            author_name: name,
+            body,
             parent_id: self.parent.get_value().map(String::from),
             website: Some(self.trap.get_untracked()).filter(|t| !t.is_empty()),
             form_ms: Some((js_sys::Date::now() - self.opened).max(0.0) as u64),
@@ -109,7 +130,8 @@ impl Form {
     }
 
     fn submit(self) {
-        if self.sending.get_untracked() || !sso::may(self.ctx, |a| a.posting, "Sign in to comment.")
+        if self.sending.get_untracked()
+            || !sso::may(self.ctx, |a| a.posting, Msg::SignInToCommentSay)
         {
             return;
         }
@@ -133,7 +155,7 @@ impl Form {
                         .clone()
                         .filter(|f| f == "author_name" || f == "body");
                     let field = field.unwrap_or_else(|| "form".into());
-                    self.error.set(Some((field, failure.message.clone())));
+                    self.error.set(Some((field, ctx.refusal(&failure))));
                     ctx.failed(&failure);
                 }
             }
@@ -151,11 +173,11 @@ impl Form {
         let held = comment.state == CommentState::Pending;
         let first = ctx.sort.get_untracked() != SortOrder::Oldest;
         ctx.change(|l| l.posted(comment, first));
-        ctx.say(match (held, self.is_reply()) {
-            (true, _) => "Thank you. Your comment will appear once a moderator has reviewed it; until then only you can see it.",
-            (false, true) => "Your reply is posted.",
-            (false, false) => "Your comment is posted.",
-        });
+        ctx.say(ctx.t(match (held, self.is_reply()) {
+            (true, _) => Msg::Held,
+            (false, true) => Msg::ReplyPosted,
+            (false, false) => Msg::CommentPosted,
+        }));
         ctx.host.with_value(|host| {
             browser::dispatch(host, "posted", &[("id", JsValue::from_str(id.as_str()))])
         });
@@ -206,6 +228,8 @@ pub fn CommentForm(
         ev.prevent_default();
         form.submit();
     };
+    let t = move |msg| ctx.t(msg);
+    let number = move |n: usize| ctx.words.with_value(|w| w.number(n as u64));
 
     view! {
         <form
@@ -228,13 +252,14 @@ pub fn CommentForm(
             novalidate
         >
             <p class="chime-closed-note" data-testid="comments-closed">
-                {move || ctx.closes_at.get().map(|at| format!("Comments closed on {}. You can still read and react.", exact_readable(at)))}
+                {move || ctx.closes_at.get().map(|at| ctx.words.with_value(|w| w.fill(Msg::ClosedOn, &[("date", &w.date(at, true))])))}
             </p>
             <div class="chime-identity">{sso::identity(ctx)}</div>
             <label class="chime-field chime-name">
-                <span class="chime-label">"Your name"</span>
+                <span class="chime-label">{t(Msg::YourName)}</span>
                 <input
                     type="text"
+                    dir="auto"
                     data-testid="author-name-input"
                     autocomplete="nickname"
                     maxlength="200"
@@ -248,8 +273,9 @@ pub fn CommentForm(
             </label>
             {field_error("author_name")}
             <label class="chime-field">
-                <span class="chime-label">{if is_reply { "Your reply" } else { "Your comment" }}</span>
+                <span class="chime-label">{t(if is_reply { Msg::YourReply } else { Msg::YourComment })}</span>
                 <textarea
+                    dir="auto"
                     node_ref=textarea
                     data-testid="comment-body-input"
                     rows=if is_reply { "3" } else { "4" }
@@ -262,12 +288,12 @@ pub fn CommentForm(
             </label>
             {field_error("body")}
             <label class="chime-trap" aria-hidden="true">
-                "Leave this empty"
+                {t(Msg::LeaveEmpty)}
                 <input type="text" name="website" tabindex="-1" autocomplete="off" data-testid="trap-input" on:input=move |ev| trap.set(event_target_value(&ev))/>
             </label>
             <div class="chime-form-foot">
-                <span class="chime-hint">"*italic*, **bold**, `code`, > quote, - list, [link](https://…)"</span>
-                <span class="chime-counter" class:chime-over={move || count() > max()}>{move || format!("{} / {}", count(), max())}</span>
+                <span class="chime-hint" dir="auto">{t(Msg::FormatHint)}</span>
+                <span class="chime-counter" class:chime-over={move || count() > max()}>{move || format!("{} / {}", number(count()), number(max()))}</span>
             </div>
             {field_error("form")}
             <div class="chime-form-actions">
@@ -277,14 +303,14 @@ pub fn CommentForm(
                     data-testid="submit-comment"
                     disabled=move || sending.get() || count() == 0
                 >
-                    {move || match (sending.get(), is_reply) {
-                        (true, _) => "Sending…",
-                        (false, true) => "Reply",
-                        (false, false) => "Post comment",
-                    }}
+                    {move || t(match (sending.get(), is_reply) {
+                        (true, _) => Msg::Sending,
+                        (false, true) => Msg::Reply,
+                        (false, false) => Msg::PostComment,
+                    })}
                 </button>
                 {open.map(|open| view! {
-                    <button type="button" class="chime-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="button" class="chime-secondary" on:click=move |_| open.set(false)>{t(Msg::Cancel)}</button>
                 })}
             </div>
         </form>

@@ -10,6 +10,8 @@ pub mod sso;
 
 use crate::api::Api;
 use crate::browser;
+use crate::i18n::Words;
+use crate::i18n::widget::Msg;
 use crate::logic::listing::Listing;
 use crate::logic::thread::{Changes, ListKey};
 use chime_shared::{Comment, CommentId, Cursor, Limits, SortOrder};
@@ -31,9 +33,10 @@ pub struct Ctx {
     pub api: StoredValue<Api>,
     pub article: StoredValue<String>,
     /// The language readers write in (the page's): set on what they wrote,
-    /// so screen readers pronounce it right. The widget's own words are
-    /// English.
+    /// so screen readers pronounce it right.
     pub lang: StoredValue<String>,
+    /// The widget's own words (its locale, which a site may set apart).
+    pub words: StoredValue<Words, LocalStorage>,
     pub host: StoredValue<web_sys::HtmlElement, LocalStorage>,
     pub limits: RwSignal<Limits>,
     /// Who may post and react, and whether readers can sign in.
@@ -71,11 +74,12 @@ pub struct Ctx {
 impl Ctx {
     /// A fresh context for `article`, talking to the backend at `api`, for
     /// the element `host`. Call inside a reactive owner (a mount).
-    pub fn new(api: &str, article: String, host: web_sys::HtmlElement) -> Self {
+    pub fn new(api: &str, article: String, host: web_sys::HtmlElement, words: Words) -> Self {
         Ctx {
             api: StoredValue::new(Api::new(api, browser::reader_token())),
             article: StoredValue::new(article),
             lang: StoredValue::new(String::new()),
+            words: StoredValue::new_local(words),
             host: StoredValue::new_local(host),
             limits: RwSignal::new(Limits::default()),
             access: RwSignal::new(sso::Access::default()),
@@ -96,6 +100,52 @@ impl Ctx {
             now: RwSignal::new(browser::now()),
             closes_at: RwSignal::new(None),
         }
+    }
+
+    /// A message in the widget's locale.
+    pub fn t(&self, msg: Msg) -> String {
+        self.words.with_value(|w| w.text(msg))
+    }
+
+    /// A message with its `{name}`s filled.
+    pub fn fill(&self, msg: Msg, args: &[(&str, &str)]) -> String {
+        self.words.with_value(|w| w.fill(msg, args))
+    }
+
+    /// A count's form for `n`.
+    pub fn count(&self, msg: Msg, n: u64) -> String {
+        self.words.with_value(|w| w.count(msg, n))
+    }
+
+    /// What a refusal from the server (or none at all) says to the reader.
+    pub fn refusal(&self, failure: &crate::api::ApiFailure) -> String {
+        let msg = match failure.code.as_str() {
+            "unavailable" | "timeout" => Msg::ErrOffline,
+            "forbidden" => Msg::ErrNotYours,
+            "edit_window_closed" => Msg::ErrEditWindow,
+            "origin_not_allowed" => Msg::ErrOrigin,
+            "sign_in_required" => Msg::ErrSignInRequired,
+            "banned" => Msg::ErrBanned,
+            "suspended" => Msg::ErrSuspended,
+            "closed" => Msg::ErrClosed,
+            "not_found" => Msg::ErrNotFound,
+            "session_expired" => Msg::ErrSessionEnded,
+            "payload_too_large" => Msg::ErrTooLong,
+            "rate_limited" => Msg::ErrRateLimited,
+            code if code.starts_with("token_") || code == "sso_off" => Msg::ErrSignIn,
+            "validation_failed" => match failure.field.as_deref() {
+                Some("author_name") => Msg::NameInvalid,
+                Some("body") => Msg::BodyInvalid,
+                _ => Msg::ErrRefused,
+            },
+            "bad_request"
+            | "missing_reader"
+            | "conflict"
+            | "unsupported_media_type"
+            | "method_not_allowed" => Msg::ErrRefused,
+            _ => Msg::ErrServer,
+        };
+        self.t(msg)
     }
 
     /// Whether comments on the article are closed (now).
@@ -198,7 +248,8 @@ impl Ctx {
             // Closed since the page was read: the form says so.
             self.set_closing(Some(browser::now()));
         }
-        self.say(failure.message.clone());
+        let message = self.refusal(failure);
+        self.say(message.clone());
         let code = failure.code.as_str();
         self.host.with_value(|host| {
             browser::dispatch(
@@ -206,7 +257,7 @@ impl Ctx {
                 "error",
                 &[
                     ("code", JsValue::from_str(code)),
-                    ("message", JsValue::from_str(&failure.message)),
+                    ("message", JsValue::from_str(&message)),
                 ],
             )
         });
@@ -234,7 +285,7 @@ impl Ctx {
                     });
                 }
                 Err(failure) => {
-                    ctx.load_error.set(Some(failure.message.clone()));
+                    ctx.load_error.set(Some(ctx.refusal(&failure)));
                     ctx.failed(&failure);
                 }
             }
@@ -286,7 +337,12 @@ impl Ctx {
 /// Mounts the widget into `target` (inside the shadow root of `host`).
 /// Exported to `chime.js` by the `chime-widget` binary.
 ///
+/// `locale` is the widget's (the element's `locale`, else its language);
+/// `words` its locale file as `chime.js` fetched it, with the site's own
+/// laid over it (`null` for English).
+///
 /// Returns what `chime.js` calls when the element's `sso-token` changes.
+#[allow(clippy::too_many_arguments)]
 pub fn mount(
     target: web_sys::HtmlElement,
     host: web_sys::HtmlElement,
@@ -295,6 +351,8 @@ pub fn mount(
     sort: String,
     theme: String,
     lang: String,
+    locale: String,
+    words: JsValue,
 ) -> JsValue {
     let theme = match theme.as_str() {
         "light" | "dark" => theme,
@@ -303,7 +361,8 @@ pub fn mount(
     let mounted = std::rc::Rc::new(std::cell::Cell::new(None));
     let slot = mounted.clone();
     leptos::mount::mount_to(target, move || {
-        let ctx = Ctx::new(&api, article, host);
+        let words = Words::new(if locale.is_empty() { "en" } else { &locale }, words);
+        let ctx = Ctx::new(&api, article, host, words);
         slot.set(Some(ctx));
         ctx.sort.set(SortOrder::parse(&sort).unwrap_or_default());
         ctx.lang.set_value(lang);
@@ -357,36 +416,37 @@ fn Widget(ctx: Ctx, theme: String) -> impl IntoView {
             n = shown;
             changes
         });
-        ctx.say(format!("Showing {n} new comments."));
+        ctx.say(ctx.count(Msg::ShowingNew, n as u64));
     };
     let top = ctx.list(&None);
+    let t = move |msg| ctx.t(msg);
+    let tag = ctx.words.with_value(|w| w.tag().to_owned());
+    let dir = if crate::i18n::right_to_left(&tag) {
+        "rtl"
+    } else {
+        "ltr"
+    };
     view! {
-        <div class=format!("chime theme-{theme}") lang="en" data-testid="chime-root">
+        <div class=format!("chime theme-{theme}") lang=tag dir=dir data-testid="chime-root">
             <header class="chime-header">
                 <h3 class="chime-count" data-testid="comment-count" aria-live="polite">
-                    {move || match ctx.total.get() {
-                        1 => "1 comment".to_owned(),
-                        n => format!("{n} comments"),
-                    }}
+                    {move || ctx.count(Msg::CommentCount, ctx.total.get())}
                 </h3>
                 <reactions::ArticleReactions ctx=ctx/>
             </header>
             <form::CommentForm ctx=ctx parent=None/>
             <div class="chime-toolbar">
                 <label class="chime-sort">
-                    "Sort by "
+                    {t(Msg::SortBy)}" "
                     <select data-testid="sort-select" on:change=sort_changed prop:value=move || ctx.sort.get().as_str()>
-                        <option value="newest">"Newest"</option>
-                        <option value="oldest">"Oldest"</option>
-                        <option value="top">"Most reactions"</option>
+                        <option value="newest">{t(Msg::SortNewest)}</option>
+                        <option value="oldest">{t(Msg::SortOldest)}</option>
+                        <option value="top">{t(Msg::SortTop)}</option>
                     </select>
                 </label>
                 <Show when=move || ctx.waiting.get() != 0>
                     <button type="button" class="chime-new" data-testid="new-comments-button" on:click=show_waiting>
-                        {move || match ctx.waiting.get() {
-                            1 => "Show 1 new comment".to_owned(),
-                            n => format!("Show {n} new comments"),
-                        }}
+                        {move || ctx.count(Msg::ShowNew, ctx.waiting.get() as u64)}
                     </button>
                 </Show>
             </div>
@@ -394,7 +454,7 @@ fn Widget(ctx: Ctx, theme: String) -> impl IntoView {
                 <p class="chime-error" role="alert">
                     {move || ctx.load_error.get().unwrap_or_default()}
                     " "
-                    <button type="button" on:click=move |_| ctx.reload()>"Try again"</button>
+                    <button type="button" on:click=move |_| ctx.reload()>{t(Msg::TryAgain)}</button>
                 </p>
             </Show>
             <div class="chime-list" aria-busy=move || ctx.loading.get().to_string()>
@@ -402,12 +462,12 @@ fn Widget(ctx: Ctx, theme: String) -> impl IntoView {
                     {comment::item(ctx, id)}
                 </For>
                 <Show when=move || !ctx.loading.get() && ctx.load_error.get().is_none() && top.with(Vec::is_empty)>
-                    <p class="chime-empty">"No comments yet. Start the conversation."</p>
+                    <p class="chime-empty">{t(Msg::NoComments)}</p>
                 </Show>
             </div>
             <Show when=move || ctx.cursor.get().is_some()>
                 <button type="button" class="chime-more" data-testid="load-more" disabled=move || ctx.loading.get() on:click=move |_| ctx.load_more()>
-                    {move || if ctx.loading.get() { "Loading…" } else { "Load more comments" }}
+                    {move || t(if ctx.loading.get() { Msg::Loading } else { Msg::LoadMore })}
                 </button>
             </Show>
             <p class="chime-status" data-testid="status-message" role="status" aria-live="polite">{move || ctx.status.get()}</p>

@@ -4,6 +4,7 @@
 
 use super::Ctx;
 use crate::browser;
+use crate::i18n::widget::Msg;
 use leptos::prelude::*;
 
 pub fn view(ctx: Ctx) -> impl IntoView {
@@ -12,23 +13,20 @@ pub fn view(ctx: Ctx) -> impl IntoView {
             match ctx.api.get_value().my_data().await {
                 Ok(json) => {
                     browser::save_file("chime-my-data.json", &json);
-                    ctx.say("Your data is saved as chime-my-data.json.");
+                    ctx.say(ctx.t(Msg::DataSaved));
                 }
                 Err(failure) => ctx.failed(&failure),
             }
         });
     };
     let erase = move |_| {
-        if !browser::confirm(
-            "Erase all your comments, reactions and reports on this site? Those with replies \
-             stay as \"deleted\", without your name or words. This cannot be undone.",
-        ) {
+        if !browser::confirm(&ctx.t(Msg::EraseConfirm)) {
             return;
         }
         leptos::task::spawn_local(async move {
             match ctx.api.get_value().erase_my_data().await {
                 Ok(()) => {
-                    ctx.say("Your comments, reactions and reports here are erased.");
+                    ctx.say(ctx.t(Msg::Erased));
                     ctx.reload();
                     ctx.load_article_reactions();
                 }
@@ -38,10 +36,10 @@ pub fn view(ctx: Ctx) -> impl IntoView {
     };
     view! {
         <details class="chime-data" data-testid="your-data">
-            <summary>"Your data"</summary>
-            <button type="button" class="chime-secondary" data-testid="download-data" on:click=download>"Download my data"</button>
+            <summary>{ctx.t(Msg::YourData)}</summary>
+            <button type="button" class="chime-secondary" data-testid="download-data" on:click=download>{ctx.t(Msg::DownloadData)}</button>
             " "
-            <button type="button" class="chime-danger" data-testid="erase-data" on:click=erase>"Erase my data"</button>
+            <button type="button" class="chime-danger" data-testid="erase-data" on:click=erase>{ctx.t(Msg::EraseData)}</button>
         </details>
     }
 }

@@ -3,36 +3,47 @@
 
 use super::Ctx;
 use crate::api::ReactionTarget;
+use crate::i18n::widget::Msg;
 use crate::logic::reactions::ReactionState;
 use chime_shared::{CommentId, ReactionKind};
 use leptos::prelude::*;
 
 /// One toggle: emoji, count, pressed state.
 fn button(
+    ctx: Ctx,
     kind: ReactionKind,
     testid: String,
     state: Signal<ReactionState>,
     toggle: impl Fn(ReactionKind) + Copy + 'static,
 ) -> impl IntoView {
     let count = move || state.with(|s| s.counts.get(kind));
+    let label = ctx.t(match kind {
+        ReactionKind::Like => Msg::ReactionLike,
+        ReactionKind::Love => Msg::ReactionLove,
+        ReactionKind::Laugh => Msg::ReactionLaugh,
+        ReactionKind::Wow => Msg::ReactionWow,
+        ReactionKind::Sad => Msg::ReactionSad,
+        ReactionKind::Angry => Msg::ReactionAngry,
+    });
+    let title = label.clone();
     view! {
         <button
             type="button"
             class="chime-reaction"
             data-testid=testid
             aria-pressed=move || state.with(|s| s.has(kind)).to_string()
-            aria-label=move || format!("{}: {}", kind.label(), count())
-            title=kind.label()
+            aria-label=move || ctx.words.with_value(|w| w.fill(Msg::ReactionCount, &[("reaction", &label), ("count", &w.number(count()))]))
+            title=title
             on:click=move |_| toggle(kind)
         >
-            <span aria-hidden="true">{kind.emoji()}</span>
-            <span class="chime-reaction-count" aria-hidden="true">{move || match count() { 0 => String::new(), n => n.to_string() }}</span>
+            <span class="chime-emoji" aria-hidden="true">{kind.emoji()}</span>
+            <span class="chime-reaction-count" aria-hidden="true">{move || match count() { 0 => String::new(), n => ctx.words.with_value(|w| w.number(n)) }}</span>
         </button>
     }
 }
 
 fn may_react(ctx: Ctx) -> bool {
-    super::sso::may(ctx, |a| a.reacting, "Sign in to react.")
+    super::sso::may(ctx, |a| a.reacting, Msg::SignInToReactSay)
 }
 
 /// The article's reactions bar.
@@ -66,8 +77,8 @@ pub fn ArticleReactions(ctx: Ctx) -> impl IntoView {
     };
     let state: Signal<ReactionState> = ctx.article_reactions.into();
     view! {
-        <div class="chime-reactions" role="group" aria-label="React to the article">
-            {ReactionKind::ALL.into_iter().map(|kind| button(kind, format!("article-reaction-{kind}"), state, toggle)).collect_view()}
+        <div class="chime-reactions" role="group" aria-label=ctx.t(Msg::ReactArticle)>
+            {ReactionKind::ALL.into_iter().map(|kind| button(ctx, kind, format!("article-reaction-{kind}"), state, toggle)).collect_view()}
         </div>
     }
 }
@@ -114,8 +125,8 @@ pub fn comment_reactions(
         });
     };
     view! {
-        <div class="chime-reactions chime-reactions-small" role="group" aria-label="React to this comment">
-            {ReactionKind::ALL.into_iter().map(|kind| button(kind, format!("comment-reaction-{kind}"), state, toggle)).collect_view()}
+        <div class="chime-reactions chime-reactions-small" role="group" aria-label=ctx.t(Msg::ReactComment)>
+            {ReactionKind::ALL.into_iter().map(|kind| button(ctx, kind, format!("comment-reaction-{kind}"), state, toggle)).collect_view()}
         </div>
     }
 }

@@ -6,6 +6,7 @@
 use super::Ctx;
 use crate::api::ApiFailure;
 use crate::browser;
+use crate::i18n::widget::Msg;
 use chime_shared::{Audience, SignedInReader};
 use leptos::prelude::*;
 use std::cell::RefCell;
@@ -238,12 +239,12 @@ fn leave(ctx: Ctx) -> Option<String> {
 
 /// Whether this reader may post (or react) as the server says; when not,
 /// `false`, with the reader told why.
-pub fn may(ctx: Ctx, audience: impl Fn(&Access) -> Audience, words: &str) -> bool {
+pub fn may(ctx: Ctx, audience: impl Fn(&Access) -> Audience, words: Msg) -> bool {
     if ctx.me.get_untracked().is_some() || audience(&ctx.access.get_untracked()) == Audience::Anyone
     {
         return true;
     }
-    ctx.say(words);
+    ctx.say(ctx.t(words));
     request(ctx);
     false
 }
@@ -287,15 +288,19 @@ pub fn identity(ctx: Ctx) -> impl IntoView {
     move || {
         let on = ctx.access.with(|a| a.sign_in);
         match ctx.me.get() {
-            Some(me) => Some(
-                view! {
-                    <p class="chime-as" data-testid="signed-in-as">
-                        "Commenting as "<strong class="chime-author">{me.name}</strong>
-                        {marks(true, me.badges)}
-                    </p>
-                }
-                .into_any(),
-            ),
+            Some(me) => {
+                let words = ctx.t(Msg::CommentingAs);
+                let (before, after) = crate::i18n::around(&words);
+                Some(
+                    view! {
+                        <p class="chime-as" data-testid="signed-in-as">
+                            {before.to_owned()}<strong class="chime-author"><bdi>{me.name}</bdi></strong>{after.to_owned()}
+                            {marks(ctx, true, me.badges)}
+                        </p>
+                    }
+                    .into_any(),
+                )
+            }
             None if on => {
                 let locked = !may_post(ctx);
                 Some(
@@ -306,7 +311,7 @@ pub fn identity(ctx: Ctx) -> impl IntoView {
                             data-testid="sign-in-button"
                             on:click=move |_| request(ctx)
                         >
-                            {if locked { "Sign in to comment" } else { "Sign in" }}
+                            {ctx.t(if locked { Msg::SignInToComment } else { Msg::SignIn })}
                         </button>
                     }
                     .into_any(),
@@ -319,16 +324,16 @@ pub fn identity(ctx: Ctx) -> impl IntoView {
 
 /// The signed-in reader's name, verified mark and badges (in the form and
 /// on their comments).
-pub fn marks(verified: bool, badges: Vec<String>) -> impl IntoView {
+pub fn marks(ctx: Ctx, verified: bool, badges: Vec<String>) -> impl IntoView {
     view! {
         {verified.then(|| view! {
-            <span class="chime-verified" data-testid="verified-mark" title="Verified by the site">
+            <span class="chime-verified" data-testid="verified-mark" title=ctx.t(Msg::VerifiedTitle)>
                 <span aria-hidden="true">"✓"</span>
-                <span class="chime-sr">" (verified)"</span>
+                <span class="chime-sr">" "{ctx.t(Msg::VerifiedMark)}</span>
             </span>
         })}
         {badges.into_iter().map(|badge| view! {
-            <span class="chime-badge" data-testid="author-badge">{badge}</span>
+            <bdi class="chime-badge" data-testid="author-badge">{badge}</bdi>
         }).collect_view()}
     }
 }
