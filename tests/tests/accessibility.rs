@@ -259,6 +259,24 @@ async fn contrast_in(theme: &'static str) {
         let report: Value = w.eval(CONTRAST).await?;
         assert!(report["checked"].as_u64().unwrap_or(0) > 20, "{report}");
         assert_eq!(report["failures"], json!([]), "{theme}: {report}");
+        // A site's colours win in both themes; its dark ones in dark.
+        let painted = |props: &'static str| {
+            let w = w.clone();
+            async move {
+                w.eval(&format!(
+                    "const el = document.querySelector('chime-comments'); el.removeAttribute('style'); {props} \
+                     return getComputedStyle(el.shadowRoot.querySelector('.chime')).backgroundColor"
+                ))
+                .await
+            }
+        };
+        let site = "el.style.setProperty('--chime-bg', '#161616');";
+        assert_eq!(painted(site).await?, json!("rgb(22, 22, 22)"), "{theme}");
+        let both = "el.style.setProperty('--chime-bg', '#161616'); el.style.setProperty('--chime-dark-bg', '#202020');";
+        let expected = if theme == "dark" { "rgb(32, 32, 32)" } else { "rgb(22, 22, 22)" };
+        assert_eq!(painted(both).await?, json!(expected), "{theme}");
+        let own = if theme == "dark" { "rgb(13, 17, 23)" } else { "rgb(255, 255, 255)" };
+        assert_eq!(painted("").await?, json!(own), "{theme}");
         w.assert_no_errors().await
     })
     .await;
