@@ -165,3 +165,24 @@ fn a_sites_own_words_win_and_missing_ones_fall_back_to_english() {
     assert_eq!(english.count(Msg::CommentCount, 1), "1 comment");
     assert_eq!(english.count(Msg::CommentCount, 1001), "1,001 comments");
 }
+
+#[wasm_bindgen_test]
+fn what_is_no_language_tag_speaks_english_instead_of_throwing() {
+    for tag in ["x", "", "en_US", "de-DE ", "-"] {
+        let words = Words::new(tag, JsValue::NULL);
+        assert_eq!(words.tag(), "en", "{tag:?}");
+        assert_eq!(words.count(Msg::CommentCount, 2), "2 comments");
+    }
+    assert_eq!(Words::new("fr-fr", JsValue::NULL).tag(), "fr-FR");
+}
+
+#[wasm_bindgen_test]
+fn a_count_given_as_one_text_is_that_text_for_every_number() {
+    let table =
+        JSON::parse(r#"{"CommentCount": "Kommentare: {count}", "SortBy": ""}"#).expect("JSON");
+    let words = Words::new("de", table);
+    assert_eq!(words.count(Msg::CommentCount, 1), "Kommentare: 1");
+    assert_eq!(words.count(Msg::CommentCount, 1000), "Kommentare: 1.000");
+    // An empty text is no text: English.
+    assert_eq!(words.text(Msg::SortBy), "Sort by");
+}

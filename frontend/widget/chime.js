@@ -16,30 +16,50 @@ function load() {
   return widget;
 }
 
+// `tag` as Intl takes it ("fr_FR" is "fr-FR"); undefined if it is no tag.
+function canonical(tag) {
+  try {
+    return Intl.getCanonicalLocales(tag.trim().replace(/_/g, "-"))[0];
+  } catch {
+    return undefined;
+  }
+}
+
 // The locale file for `tag`: its own, else its language's ("pt" and "pt-PT"
 // read pt-BR); none for English, or for a language without one.
 function nearest(tag) {
-  const t = tag.toLowerCase(), language = t.split(/[-_]/)[0];
+  const t = tag.toLowerCase(), language = t.split("-")[0];
   if (language === "en") return null;
   return LOCALES.find((l) => l.toLowerCase() === t) || LOCALES.find((l) => l.split("-")[0] === language);
 }
 
-// The widget's words: the locale's file with the site's own laid over it;
-// null (English) when there are none or neither arrives.
+// The widget's words: the locale's file with the site's own laid over it
+// (texts, and counts' forms as texts: nothing else); null (English) when
+// there are none or neither arrives within five seconds.
 async function words(file, own) {
-  const get = (url) => url && fetch(url).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
-  const [builtin, site] = await Promise.all([
-    get(file && new URL(`locales/widget/${file}.json`, base)),
-    get(own && new URL(own, document.baseURI)),
-  ]);
-  return builtin || site ? { ...builtin, ...site } : null;
+  const get = async (url) => {
+    try {
+      const r = await fetch(new URL(url, document.baseURI), { signal: AbortSignal.timeout?.(5000) });
+      return r.ok ? await r.json() : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const [builtin, site] = await Promise.all([file && get(new URL(`locales/widget/${file}.json`, base)), own && get(own)]);
+  const table = { ...builtin };
+  for (const [key, value] of Object.entries(site || {})) {
+    const text = (v) => typeof v === "string";
+    if (text(value) || (value && typeof value === "object" && Object.values(value).every(text))) table[key] = value;
+  }
+  return builtin || site ? table : null;
 }
 
-function say(el, text) {
+function say(el, text, lang) {
   el.textContent = "";
   const p = document.createElement("p");
   p.className = "chime-fallback";
   p.dir = "auto";
+  p.lang = lang;
   p.textContent = text;
   el.append(p);
 }
@@ -61,10 +81,10 @@ class ChimeComments extends HTMLElement {
     css.rel = "stylesheet";
     css.href = new URL("chime.css", base).href;
     const mount = document.createElement("div");
-    mount.className = "chime-mount";
+    mount.className = `chime-mount theme-${this.getAttribute("theme") || "auto"}`;
     mount.setAttribute("aria-busy", "true");
     root.append(css, mount);
-    const start = () => this.#start(mount);
+    const start = () => this.#start(mount).catch(() => say(mount, EN.LoaderFailed, "en"));
     if (!("IntersectionObserver" in window)) return start();
     const io = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) {
@@ -77,22 +97,22 @@ class ChimeComments extends HTMLElement {
 
   async #start(mount) {
     const lang = this.getAttribute("lang") || document.documentElement.lang || "";
-    const asked = this.getAttribute("locale") || lang || "en";
+    const asked = canonical(this.getAttribute("locale") || lang || "en") || "en";
     const wasm = typeof WebAssembly === "object";
     const module = wasm ? load() : null;
     module?.catch(() => {});
     const table = await words(nearest(asked), this.getAttribute("messages"));
-    const locale = table || /^en\b/i.test(asked) ? asked : "en";
-    const t = (key) => table?.[key] || EN[key];
+    const locale = table || /^en(-|$)/i.test(asked) ? asked : "en";
+    const t = (key) => (typeof table?.[key] === "string" && table[key]) || EN[key];
     const fail = (message) => {
-      say(mount, message);
+      say(mount, message, locale);
       mount.removeAttribute("aria-busy");
       this.dispatchEvent(new CustomEvent("chime:error", {
         bubbles: true, composed: true, detail: { code: "unavailable", message },
       }));
     };
     if (!wasm) return fail(t("LoaderNoWasm"));
-    say(mount, t("LoaderLoading"));
+    say(mount, t("LoaderLoading"), locale);
     try {
       const m = await module;
       mount.textContent = "";

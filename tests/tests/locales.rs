@@ -246,10 +246,11 @@ async fn the_widget_speaks_every_locale_at_320_px() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_site_sets_the_widgets_language_and_its_own_words() {
+    let options = Options::default();
     e2e_with(
         "locale-attributes",
         "e2e/set",
-        Options::default(),
+        options,
         |w: Arc<World>| async move {
             // A French page whose widget speaks German: readers' words are
             // marked French, the widget's German.
@@ -273,16 +274,32 @@ async fn a_site_sets_the_widgets_language_and_its_own_words() {
             w.text_until("[data-testid=comment-count]", |t| t == "2 comments")
                 .await?;
 
-            // The site's own words over English: what it gives wins, the rest
-            // stays.
-            open_in(&w, "e2e/set", "en-GB", "?messages=/site-words.json").await?;
+            // Tags as pages write them: an underscore is a hyphen; what is no
+            // tag at all is English, never a widget that fails to start.
+            open_in(&w, "e2e/set", "fr_FR", "").await?;
+            let root = w.find("[data-testid=chime-root]").await?;
+            assert_eq!(root.attr("lang").await?.as_deref(), Some("fr-FR"));
+            let french = table("fr");
+            let count = french["CommentCount"]["other"]
+                .as_str()
+                .unwrap_or("?")
+                .replace("{count}", "2");
+            w.text_until("[data-testid=comment-count]", |t| t == count)
+                .await?;
+            open_in(&w, "e2e/set", "x", "").await?;
+            w.text_until("[data-testid=comment-count]", |t| t == "2 comments")
+                .await?;
+
+            // The site's own words over a locale's: what it gives wins, the
+            // rest stays the locale's.
+            open_in(&w, "e2e/set", "fr-CA", "?messages=/site-words.json").await?;
             let sort = w.find(".chime-sort").await?.text().await?;
             assert!(sort.starts_with("Order by"), "{sort}");
             let submit = w
                 .find("[data-testid=comment-form] [data-testid=submit-comment]")
                 .await?;
             until(|| async { (submit.text().await.ok()? == "Publish").then_some(()) }).await?;
-            w.text_until("[data-testid=comment-count]", |t| t == "2 comments")
+            w.text_until("[data-testid=comment-count]", |t| t == count)
                 .await?;
             w.assert_no_errors().await
         },

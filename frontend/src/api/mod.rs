@@ -20,6 +20,8 @@ pub struct ApiFailure {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
+    /// No answer at all (the network, not the server).
+    pub offline: bool,
 }
 
 /// API.md's error body, read with the code as text (see `ApiFailure`).
@@ -48,6 +50,7 @@ impl ApiFailure {
             message: "Could not reach the comments server. Check your connection and try again."
                 .into(),
             field: None,
+            offline: true,
         }
     }
 }
@@ -137,11 +140,13 @@ impl Api {
                 code: body.error.code,
                 message: body.error.message,
                 field: body.error.field,
+                offline: false,
             },
             None => ApiFailure {
                 code: ErrorCode::from_status(response.status()).as_str().into(),
                 message: "The comments server could not answer. Please try again.".into(),
                 field: None,
+                offline: false,
             },
         }
     }

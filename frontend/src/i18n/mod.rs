@@ -1,9 +1,10 @@
-//! The widget's and the moderation view's own words. English is compiled
-//! in (a `catalogue!` enum per bundle, so a key cannot be misspelt); other
-//! locales are JSON files fetched only by pages that speak them (one map of
-//! key to text, or to plural forms by `Intl.PluralRules` category), and a
-//! site may lay its own file over them (EMBED.md, "Languages"). Plurals,
-//! numbers, dates and relative times are the browser's `Intl`.
+//! Chime's own words: the reader widget's (the moderation view's are to
+//! come). English is compiled in (a `catalogue!` enum per bundle, so a key
+//! cannot be misspelt); other locales are JSON files fetched only by pages
+//! that speak them (one map of key to text, or to plural forms by
+//! `Intl.PluralRules` category), and a site may lay its own file over them
+//! (EMBED.md, "Languages"). Plurals, numbers, dates and relative times are
+//! the browser's `Intl`.
 
 pub mod widget;
 

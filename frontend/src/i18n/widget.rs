@@ -87,6 +87,8 @@ super::catalogue! {
         Erased = "Your comments, reactions and reports here are erased.",
         ErrOffline = "Could not reach the comments server. Check your connection and try again.",
         ErrServer = "The comments server could not answer. Please try again.",
+        ErrBodyRefused = "This site's rules do not allow this comment. Change it and try again.",
+        ErrNameRefused = "This name cannot be used here. Choose another one.",
         ErrRefused = "The comments server refused this. Reload the page and try again.",
         ErrNotYours = "Only its author can change this comment.",
         ErrEditWindow = "The time for editing this comment is over.",
@@ -98,7 +100,6 @@ super::catalogue! {
         ErrNotFound = "This comment is no longer there.",
         ErrSignIn = "Signing in did not work. Sign in again.",
         ErrSessionEnded = "You have been signed out. Sign in again.",
-        ErrTooLong = "This is too long to send.",
         ErrRateLimited = "You are doing that too often. Wait a moment and try again.",
     }
 }

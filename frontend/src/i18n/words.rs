@@ -7,6 +7,7 @@ use js_sys::{Array, Intl, Object, Reflect};
 use time::OffsetDateTime;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
 
 pub struct Words {
     tag: String,
@@ -16,6 +17,16 @@ pub struct Words {
     plurals: Intl::PluralRules,
     numbers: js_sys::Function,
     times: Intl::RelativeTimeFormat,
+    /// `format` of a date, and of a date with its time, in UTC.
+    dates: [js_sys::Function; 2],
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// Throws for what is not a language tag, where `Intl`'s constructors
+    /// would throw (and js-sys's bindings of them cannot catch).
+    #[wasm_bindgen(catch, js_namespace = Intl, js_name = getCanonicalLocales)]
+    fn canonical_locales(tag: &str) -> Result<Array, JsValue>;
 }
 
 /// An options object from JSON (less code than setting each field).
@@ -24,21 +35,31 @@ fn options(json: &str) -> Object {
 }
 
 impl Words {
-    /// `tag` as the page asked for it (`Intl` finds the nearest it has);
-    /// `table` as `chime.js` fetched it.
+    /// `tag` as the page asked for it (`Intl` finds the nearest it has;
+    /// what is no tag at all is English); `table` as `chime.js` fetched it.
     pub fn new(tag: &str, table: JsValue) -> Self {
-        let locales = Array::of1(&tag.into());
-        let numbers = Intl::NumberFormat::new(&locales, &Object::new()).format();
+        let tag = canonical_locales(tag)
+            .ok()
+            .and_then(|found| found.get(0).as_string())
+            .unwrap_or_else(|| "en".to_owned());
+        let locales = Array::of1(&tag.as_str().into());
+        let date = |json| Intl::DateTimeFormat::new(&locales, &options(json)).format();
         Self {
-            tag: tag.to_owned(),
             table: if table.is_object() {
                 table
             } else {
                 JsValue::UNDEFINED
             },
             plurals: Intl::PluralRules::new(&locales, &Object::new()),
-            numbers,
+            numbers: Intl::NumberFormat::new(&locales, &Object::new()).format(),
             times: Intl::RelativeTimeFormat::new(&locales, &options(r#"{"numeric":"auto"}"#)),
+            dates: [
+                date(r#"{"day":"numeric","month":"short","year":"numeric","timeZone":"UTC"}"#),
+                date(
+                    r#"{"day":"numeric","month":"short","year":"numeric","timeZone":"UTC","hour":"2-digit","minute":"2-digit","timeZoneName":"short"}"#,
+                ),
+            ],
+            tag,
         }
     }
 
@@ -56,7 +77,7 @@ impl Words {
     /// A message's text (a count's `other` form, when asked for without a
     /// number).
     pub fn text(&self, msg: impl Message) -> String {
-        if let Some(text) = self.entry(msg.key()).as_string() {
+        if let Some(text) = self.entry(msg.key()).as_string().filter(|t| !t.is_empty()) {
             return text;
         }
         match msg.english() {
@@ -74,13 +95,17 @@ impl Words {
     pub fn count(&self, msg: impl Message, n: u64) -> String {
         let category = String::from(self.plurals.select(n as f64));
         let entry = self.entry(msg.key());
-        let form = [category.as_str(), "other"]
-            .into_iter()
-            .find_map(|c| {
-                Reflect::get(&entry, &c.into())
-                    .ok()
-                    .and_then(|v| v.as_string())
+        // A site may give one text for every number.
+        let form = entry
+            .as_string()
+            .or_else(|| {
+                [category.as_str(), "other"].into_iter().find_map(|c| {
+                    Reflect::get(&entry, &c.into())
+                        .ok()
+                        .and_then(|v| v.as_string())
+                })
             })
+            .filter(|f| !f.is_empty())
             .unwrap_or_else(|| match msg.english() {
                 English::Plural { one, .. } if category == "one" => one.to_owned(),
                 English::Plural { other, .. } | English::Text(other) => other.to_owned(),
@@ -111,14 +136,11 @@ impl Words {
     /// The date (and with `time`, the time) of `at` in UTC, as the locale
     /// writes it.
     pub fn date(&self, at: OffsetDateTime, time: bool) -> String {
-        let fields = options(if time {
-            r#"{"day":"numeric","month":"short","year":"numeric","timeZone":"UTC","hour":"2-digit","minute":"2-digit","timeZoneName":"short"}"#
-        } else {
-            r#"{"day":"numeric","month":"short","year":"numeric","timeZone":"UTC"}"#
-        });
         let ms = at.unix_timestamp() as f64 * 1000.0;
-        js_sys::Date::new(&JsValue::from_f64(ms))
-            .to_locale_string(&self.tag, &fields)
-            .into()
+        self.dates[usize::from(time)]
+            .call1(&JsValue::NULL, &js_sys::Date::new(&JsValue::from_f64(ms)))
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default()
     }
 }

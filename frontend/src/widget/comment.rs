@@ -249,6 +249,12 @@ fn edit_form(
         ev.prevent_default();
         let id = data.with_untracked(|c| c.id.clone());
         let body = text.get_untracked();
+        let max = ctx.limits.with_untracked(|l| l.body_max_chars);
+        if let Some(problem) = chime_shared::CommentBody::problem(&body, max) {
+            let words = [Msg::BodyInvalid, Msg::BodyEmpty, Msg::BodyTooLong];
+            error.set(Some(ctx.problem(problem, words)));
+            return;
+        }
         saving.set(true);
         leptos::task::spawn_local(async move {
             let api = ctx.api.get_value();

@@ -7,7 +7,7 @@ use crate::browser;
 use crate::i18n::widget::Msg;
 use crate::logic::draft::{self, Draft, NAME_KEY};
 use chime_shared::{
-    AuthorName, Comment, CommentBody, CommentId, CommentState, NewComment, SortOrder, TextProblem,
+    AuthorName, Comment, CommentBody, CommentId, CommentState, NewComment, SortOrder,
 };
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
@@ -100,24 +100,12 @@ impl Form {
                 [Msg::BodyInvalid, Msg::BodyEmpty, Msg::BodyTooLong],
             ),
         ];
-        for (field, problem, [invalid, empty, too_long]) in problems {
-            let ctx = self.ctx;
-            let message = match problem {
-                None => continue,
-                Some(TextProblem::Control) => ctx.t(invalid),
-                Some(TextProblem::Empty) => ctx.t(empty),
-                Some(TextProblem::TooLong { count, max }) => ctx.words.with_value(|w| {
-                    w.fill(
-                        too_long,
-                        &[
-                            ("count", &w.number(count as u64)),
-                            ("max", &w.number(max as u64)),
-                        ],
-                    )
-                }),
-            };
-            self.error.set(Some((field.to_owned(), message)));
-            return None;
+        for (field, problem, words) in problems {
+            if let Some(problem) = problem {
+                let message = self.ctx.problem(problem, words);
+                self.error.set(Some((field.to_owned(), message)));
+                return None;
+            }
         }
         self.error.set(None);
         Some(NewComment {

@@ -118,9 +118,14 @@ impl Ctx {
     }
 
     /// What a refusal from the server (or none at all) says to the reader.
+    /// The server's own sentences are English and name details (which word
+    /// a site bans, until when a suspension runs) the codes do not carry;
+    /// these say what the code means, in the reader's language.
     pub fn refusal(&self, failure: &crate::api::ApiFailure) -> String {
+        if failure.offline {
+            return self.t(Msg::ErrOffline);
+        }
         let msg = match failure.code.as_str() {
-            "unavailable" | "timeout" => Msg::ErrOffline,
             "forbidden" => Msg::ErrNotYours,
             "edit_window_closed" => Msg::ErrEditWindow,
             "origin_not_allowed" => Msg::ErrOrigin,
@@ -130,14 +135,14 @@ impl Ctx {
             "closed" => Msg::ErrClosed,
             "not_found" => Msg::ErrNotFound,
             "session_expired" => Msg::ErrSessionEnded,
-            "payload_too_large" => Msg::ErrTooLong,
             "rate_limited" => Msg::ErrRateLimited,
             code if code.starts_with("token_") || code == "sso_off" => Msg::ErrSignIn,
-            "validation_failed" => match failure.field.as_deref() {
-                Some("author_name") => Msg::NameInvalid,
-                Some("body") => Msg::BodyInvalid,
-                _ => Msg::ErrRefused,
-            },
+            // A banned word, a name a signed-in reader holds, a limit the
+            // site lowered since the page was read.
+            "validation_failed" if failure.field.as_deref() == Some("author_name") => {
+                Msg::ErrNameRefused
+            }
+            "validation_failed" | "payload_too_large" => Msg::ErrBodyRefused,
             "bad_request"
             | "missing_reader"
             | "conflict"
@@ -146,6 +151,26 @@ impl Ctx {
             _ => Msg::ErrServer,
         };
         self.t(msg)
+    }
+
+    /// What a reader is told of text that breaks its rule: `words` are the
+    /// field's messages for control characters, nothing, and too much.
+    pub fn problem(&self, problem: chime_shared::TextProblem, words: [Msg; 3]) -> String {
+        use chime_shared::TextProblem;
+        let [invalid, empty, too_long] = words;
+        match problem {
+            TextProblem::Control => self.t(invalid),
+            TextProblem::Empty => self.t(empty),
+            TextProblem::TooLong { count, max } => self.words.with_value(|w| {
+                w.fill(
+                    too_long,
+                    &[
+                        ("count", &w.number(count as u64)),
+                        ("max", &w.number(max as u64)),
+                    ],
+                )
+            }),
+        }
     }
 
     /// Whether comments on the article are closed (now).
