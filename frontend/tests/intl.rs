@@ -35,6 +35,27 @@ const LOCALES: &[(&str, &str)] = &[
     ("zh-CN", include_str!("../locales/widget/zh-CN.json")),
 ];
 
+/// Every file of `frontend/locales/moderation/`.
+const MODERATION: &[(&str, &str)] = &[
+    ("en", include_str!("../locales/moderation/en.json")),
+    ("ar", include_str!("../locales/moderation/ar.json")),
+    ("de", include_str!("../locales/moderation/de.json")),
+    ("es", include_str!("../locales/moderation/es.json")),
+    ("fr", include_str!("../locales/moderation/fr.json")),
+    ("he", include_str!("../locales/moderation/he.json")),
+    ("hi", include_str!("../locales/moderation/hi.json")),
+    ("it", include_str!("../locales/moderation/it.json")),
+    ("ja", include_str!("../locales/moderation/ja.json")),
+    ("ko", include_str!("../locales/moderation/ko.json")),
+    ("nl", include_str!("../locales/moderation/nl.json")),
+    ("pl", include_str!("../locales/moderation/pl.json")),
+    ("pt-BR", include_str!("../locales/moderation/pt-BR.json")),
+    ("ru", include_str!("../locales/moderation/ru.json")),
+    ("tr", include_str!("../locales/moderation/tr.json")),
+    ("uk", include_str!("../locales/moderation/uk.json")),
+    ("zh-CN", include_str!("../locales/moderation/zh-CN.json")),
+];
+
 const NUMBERS: [u64; 7] = [0, 1, 2, 5, 11, 21, 101];
 
 fn locales(tag: &str) -> Array {
@@ -54,11 +75,12 @@ fn format_number(tag: &str, n: u64) -> String {
         .expect("text")
 }
 
-#[wasm_bindgen_test]
-fn counts_take_the_form_intl_picks_in_every_locale() {
-    for (tag, file) in LOCALES {
+/// Each count of `all` in each of `files` has the forms `Intl` has for
+/// its language, and takes the one `Intl` picks.
+fn counts_follow_intl<M: Message>(files: &[(&str, &str)], all: &[M]) {
+    for (tag, file) in files {
         let table = JSON::parse(file).expect("JSON");
-        // English is compiled in: the widget runs it with no table.
+        // English is compiled in: the views run it with no table.
         let words = Words::new(
             tag,
             if *tag == "en" {
@@ -73,7 +95,7 @@ fn counts_take_the_form_intl_picks_in_every_locale() {
                 .iter()
                 .filter_map(|c| c.as_string())
                 .collect();
-        for msg in Msg::ALL.iter().copied() {
+        for msg in all.iter().copied() {
             if !matches!(msg.english(), English::Plural { .. }) {
                 continue;
             }
@@ -104,6 +126,12 @@ fn counts_take_the_form_intl_picks_in_every_locale() {
             }
         }
     }
+}
+
+#[wasm_bindgen_test]
+fn counts_take_the_form_intl_picks_in_every_locale() {
+    counts_follow_intl(LOCALES, Msg::ALL);
+    counts_follow_intl(MODERATION, chime_frontend::i18n::moderation::Msg::ALL);
 }
 
 #[wasm_bindgen_test]

@@ -2,8 +2,9 @@
 // into a shadow root and fetches the WebAssembly widget only when the element
 // comes near the viewport. See docs/EMBED.md.
 const base = new URL(".", import.meta.url);
-// The locales with a file in locales/widget/ (English is in the widget).
-const LOCALES = ["ar", "de", "es", "fr", "he", "hi", "it", "ja", "ko", "nl", "pl", "pt-BR", "ru", "tr", "uk", "zh-CN"];
+// The locales with a file in locales/widget/ and locales/moderation/
+// (English is in the WebAssembly). The moderation page imports these.
+export const LOCALES = ["ar", "de", "es", "fr", "he", "hi", "it", "ja", "ko", "nl", "pl", "pt-BR", "ru", "tr", "uk", "zh-CN"];
 // This file's own words in English; the locale files have them too.
 const EN = {"LoaderLoading": "Loading comments…", "LoaderNoWasm": "Comments need a browser that can run WebAssembly.", "LoaderFailed": "Comments could not be loaded right now."};
 let widget;
@@ -17,7 +18,7 @@ function load() {
 }
 
 // `tag` as Intl takes it ("fr_FR" is "fr-FR"); undefined if it is no tag.
-function canonical(tag) {
+export function canonical(tag) {
   try {
     return Intl.getCanonicalLocales(tag.trim().replace(/_/g, "-"))[0];
   } catch {
@@ -27,16 +28,17 @@ function canonical(tag) {
 
 // The locale file for `tag`: its own, else its language's ("pt" and "pt-PT"
 // read pt-BR); none for English, or for a language without one.
-function nearest(tag) {
+export function nearest(tag) {
   const t = tag.toLowerCase(), language = t.split("-")[0];
   if (language === "en") return null;
   return LOCALES.find((l) => l.toLowerCase() === t) || LOCALES.find((l) => l.split("-")[0] === language);
 }
 
-// The widget's words: the locale's file with the site's own laid over it
-// (texts, and counts' forms as texts: nothing else); null (English) when
-// there are none or neither arrives within five seconds.
-async function words(file, own) {
+// The words of `kind` (widget, moderation): the locale's file with the
+// site's own laid over it (texts, and counts' forms as texts: nothing
+// else); null (English) when there are none or neither arrives within five
+// seconds.
+export async function words(kind, file, own) {
   const get = async (url) => {
     try {
       const r = await fetch(new URL(url, document.baseURI), { signal: AbortSignal.timeout?.(5000) });
@@ -45,7 +47,7 @@ async function words(file, own) {
       return undefined;
     }
   };
-  const [builtin, site] = await Promise.all([file && get(new URL(`locales/widget/${file}.json`, base)), own && get(own)]);
+  const [builtin, site] = await Promise.all([file && get(new URL(`locales/${kind}/${file}.json`, base)), own && get(own)]);
   const table = { ...builtin };
   for (const [key, value] of Object.entries(site || {})) {
     const text = (v) => typeof v === "string";
@@ -101,7 +103,7 @@ class ChimeComments extends HTMLElement {
     const wasm = typeof WebAssembly === "object";
     const module = wasm ? load() : null;
     module?.catch(() => {});
-    const table = await words(nearest(asked), this.getAttribute("messages"));
+    const table = await words("widget", nearest(asked), this.getAttribute("messages"));
     const locale = table || /^en(-|$)/i.test(asked) ? asked : "en";
     const t = (key) => (typeof table?.[key] === "string" && table[key]) || EN[key];
     const fail = (message) => {

@@ -553,9 +553,18 @@ impl World {
     }
 
     /// Runs axe-core (installed by `./dev test` into `.tools/npm`) on the
-    /// widget, its shadow root included, with all of axe's rules; returns
+    /// widget, its shadow root included, with axe's default rules; returns
     /// each violation as "rule: what (where)".
     pub async fn axe(&self) -> TestResult<Vec<String>> {
+        self.axe_on("{ include: [['chime-comments']] }").await
+    }
+
+    /// Runs axe-core on the whole page (the moderation view).
+    pub async fn axe_page(&self) -> TestResult<Vec<String>> {
+        self.axe_on("document").await
+    }
+
+    async fn axe_on(&self, context: &str) -> TestResult<Vec<String>> {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../.tools/npm/node_modules/axe-core/axe.min.js");
         let source = std::fs::read_to_string(&path).map_err(|e| {
@@ -568,10 +577,12 @@ impl World {
         let found = self
             .client
             .execute_async(
-                "const done = arguments[arguments.length - 1]; \
-                 axe.run({ include: [['chime-comments']] }, { resultTypes: ['violations'] }).then((r) => done( \
-                   r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`)), \
-                   (e) => done([`axe failed: ${e}`]));",
+                &format!(
+                    "const done = arguments[arguments.length - 1]; \
+                     axe.run({context}, {{ resultTypes: ['violations'] }}).then((r) => done( \
+                       r.violations.map((v) => `${{v.id}}: ${{v.help}} (${{v.nodes.map((n) => n.target.join(' ')).join('; ')}})`)), \
+                       (e) => done([`axe failed: ${{e}}`]));"
+                ),
                 vec![],
             )
             .await?;

@@ -11,19 +11,24 @@ use std::sync::Arc;
 
 const OTHER_READER: &str = "fedcba9876543210fedcba9876543210";
 
-fn locales_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend/locales/widget")
+fn locales_dir(kind: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../frontend/locales/{kind}"))
 }
 
+/// A locale file of the widget's.
 fn table(tag: &str) -> Map<String, Value> {
-    let text = std::fs::read_to_string(locales_dir().join(format!("{tag}.json")))
-        .unwrap_or_else(|e| panic!("{tag}.json: {e}"));
+    table_of("widget", tag)
+}
+
+fn table_of(kind: &str, tag: &str) -> Map<String, Value> {
+    let text = std::fs::read_to_string(locales_dir(kind).join(format!("{tag}.json")))
+        .unwrap_or_else(|e| panic!("{kind}/{tag}.json: {e}"));
     serde_json::from_str(&text).expect("a locale file is a JSON object")
 }
 
 /// Every locale with a file, English last.
 fn tags() -> Vec<String> {
-    let mut tags: Vec<String> = std::fs::read_dir(locales_dir())
+    let mut tags: Vec<String> = std::fs::read_dir(locales_dir("widget"))
         .expect("locales")
         .filter_map(|e| {
             let path = e.ok()?.path();
@@ -69,17 +74,57 @@ fn english_pieces(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// No key shown raw, and (in another language than English) no English
+/// left where the locale has its own words: whole texts, and the pieces of
+/// more than one word around placeholders.
+fn assert_spoken(
+    tag: &str,
+    texts: &[String],
+    english: &Map<String, Value>,
+    words: &Map<String, Value>,
+) {
+    for text in texts {
+        let raw = english.contains_key(text) && !forms(&words[text.as_str()]).contains(text);
+        assert!(!raw, "{tag}: the key {text} is shown raw");
+    }
+    if tag == "en" {
+        return;
+    }
+    for (key, value) in english {
+        let theirs = forms(&words[key]);
+        for en in forms(value) {
+            if theirs.contains(&en) {
+                continue;
+            }
+            let left = texts.iter().find(|t| **t == en);
+            assert!(left.is_none(), "{tag}: English left ({key}): {left:?}");
+            for piece in english_pieces(&en) {
+                if theirs.iter().any(|t| t.contains(&piece)) {
+                    continue;
+                }
+                let left = texts.iter().find(|t| t.contains(&piece));
+                assert!(left.is_none(), "{tag}: English left ({key}): {left:?}");
+            }
+        }
+    }
+}
+
 /// Every text the widget shows or names for screen readers.
 async fn shown(w: &World) -> TestResult<Vec<String>> {
+    texts(w, "document.querySelector('chime-comments').shadowRoot").await
+}
+
+/// Every text under `root` (a script's expression), labels included.
+async fn texts(w: &World, root: &str) -> TestResult<Vec<String>> {
     let value = w
-        .eval(
-            "const root = document.querySelector('chime-comments').shadowRoot; const out = []; \
+        .eval(&format!(
+            "const root = {root}; const out = []; \
              const walk = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT); \
-             for (let n = walk.nextNode(); n; n = walk.nextNode()) { \
-               if (n.nodeType === 3) { const t = n.textContent.trim(); if (t) out.push(t); continue; } \
-               for (const a of ['aria-label', 'title', 'placeholder']) { const v = n.getAttribute(a); if (v) out.push(v.trim()); } \
-             } return out;",
-        )
+             for (let n = walk.nextNode(); n; n = walk.nextNode()) {{ \
+               if (n.nodeType === 3) {{ const t = n.textContent.trim(); if (t) out.push(t); continue; }} \
+               for (const a of ['aria-label', 'title', 'placeholder']) {{ const v = n.getAttribute(a); if (v) out.push(v.trim()); }} \
+             }} return out;",
+        ))
         .await?;
     Ok(serde_json::from_value(value)?)
 }
@@ -179,29 +224,8 @@ async fn the_widget_speaks_every_locale_at_320_px() {
             let dir = root.attr("dir").await?;
             assert_eq!(dir.as_deref(), Some(if rtl { "rtl" } else { "ltr" }), "{tag}");
             let texts = shown(&w).await?;
-            for text in &texts {
-                let raw = english.contains_key(text)
-                    && !forms(&words[text.as_str()]).contains(text);
-                assert!(!raw, "{tag}: the key {text} is shown raw");
-            }
+            assert_spoken(&tag, &texts, &english, &words);
             if tag != "en" {
-                for (key, value) in &english {
-                    let theirs = forms(&words[key]);
-                    for en in forms(value) {
-                        if theirs.contains(&en) {
-                            continue;
-                        }
-                        let left = texts.iter().find(|t| **t == en);
-                        assert!(left.is_none(), "{tag}: English left ({key}): {left:?}");
-                        for piece in english_pieces(&en) {
-                            if theirs.iter().any(|t| t.contains(&piece)) {
-                                continue;
-                            }
-                            let left = texts.iter().find(|t| t.contains(&piece));
-                            assert!(left.is_none(), "{tag}: English left ({key}): {left:?}");
-                        }
-                    }
-                }
                 // The count is the locale's, as Intl counts two.
                 let count = w.find("[data-testid=comment-count]").await?.text().await?;
                 let category = w
@@ -302,6 +326,162 @@ async fn a_site_sets_the_widgets_language_and_its_own_words() {
             w.text_until("[data-testid=comment-count]", |t| t == count)
                 .await?;
             w.assert_no_errors().await
+        },
+    )
+    .await;
+}
+
+/// Waits for an element of a page (not the widget's).
+async fn page_find(w: &World, css: &str) -> TestResult<fantoccini::elements::Element> {
+    until(|| async { w.client.find(fantoccini::Locator::Css(css)).await.ok() })
+        .await
+        .map_err(|e| format!("{css}: {e}").into())
+}
+
+/// What the moderation view's status line says (when a step fails).
+async fn status_line(w: &World) -> String {
+    w.eval("return document.querySelector('[data-testid=mod-status]')?.textContent")
+        .await
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_moderation_view_speaks_every_locale_at_320_px() {
+    let options = Options {
+        window: Some((320, 900)),
+        ..Options::default()
+    };
+    e2e_with(
+        "mod-locales",
+        "e2e/modloc",
+        options,
+        |w: Arc<World>| async move {
+            chime_backend::service::admin::add_moderator(
+                w.state()?.store.as_ref(),
+                "ana",
+                "correct horse battery staple".to_owned(),
+                chime_shared::Role::Admin,
+                chime_backend::service::admin::Actor::command_line(0),
+            )
+            .await?;
+            let id = post(&w, "e2e/modloc", "12345 🙂", None).await?;
+            let (status, _) = w
+                .http
+                .call(
+                    "POST",
+                    &format!("/api/v1/comments/{id}/reports"),
+                    Some(json!({"reason": "spam"})),
+                    &[("x-chime-reader", OTHER_READER)],
+                )
+                .await?;
+            assert_eq!(status, 202);
+            w.client.goto(&format!("{}/moderate", w.backend)).await?;
+            page_find(&w, "[data-testid=signin-username]")
+                .await?
+                .send_keys("ana")
+                .await?;
+            page_find(&w, "[data-testid=signin-password]")
+                .await?
+                .send_keys("correct horse battery staple")
+                .await?;
+            page_find(&w, "[data-testid=signin-submit]")
+                .await?
+                .click()
+                .await?;
+            page_find(&w, "[data-testid=mod-row]").await?;
+            let english = table_of("moderation", "en");
+            let root = "document.querySelector('[data-testid=moderation-root]')";
+            for tag in tags() {
+                let words = table_of("moderation", &tag);
+                // The language a moderator picks in the view, kept for the next
+                // visit.
+                w.eval(&format!(
+                    "localStorage.setItem('chime.moderation.locale', '{tag}')"
+                ))
+                .await?;
+                w.client.refresh().await?;
+                until(|| async {
+                    let el = w
+                        .client
+                        .find(fantoccini::Locator::Css("[data-testid=moderation-root]"))
+                        .await
+                        .ok()?;
+                    (el.attr("lang").await.ok()?? == tag).then_some(())
+                })
+                .await?;
+                let rtl = ["ar", "he"].contains(&tag.as_str());
+                let dir = w.eval("return document.documentElement.dir").await?;
+                assert_eq!(dir, json!(if rtl { "rtl" } else { "ltr" }), "{tag}");
+                // A row, its reader's history and the shortcuts; then each tab.
+                page_find(&w, "[data-testid=open-author]")
+                    .await?
+                    .click()
+                    .await?;
+                page_find(&w, "[data-testid=history-counts]").await?;
+                page_find(&w, "[data-testid=help-button]")
+                    .await?
+                    .click()
+                    .await?;
+                page_find(&w, "[data-testid=shortcuts]").await?;
+                let mut seen = texts(&w, root).await?;
+                let wide = w
+                    .eval("return document.documentElement.scrollWidth <= window.innerWidth")
+                    .await?;
+                assert_eq!(wide, json!(true), "{tag}: wider than 320 px");
+                if ["ar", "ja"].contains(&tag.as_str()) {
+                    let violations = w.axe_page().await?;
+                    assert!(violations.is_empty(), "{tag}: axe: {violations:#?}");
+                }
+                w.screenshot(&format!("moderation-{tag}")).await;
+                for tab in ["audit", "moderators", "settings"] {
+                    page_find(&w, &format!("[data-testid=tab-{tab}]")).await?;
+                    // Clicked by script: this test is about words, and the
+                    // tabs wrap on a phone (the keyboard and click tests
+                    // are moderation.rs's).
+                    w.eval(&format!(
+                        "document.querySelector('[data-testid=tab-{tab}]').click()"
+                    ))
+                    .await?;
+                    let ready = match tab {
+                        "audit" => "[data-testid=audit-entry]",
+                        "moderators" => "[data-testid=moderator-row]",
+                        _ => "[data-testid=settings-form]",
+                    };
+                    if let Err(e) = page_find(&w, ready).await {
+                        let said = status_line(&w).await;
+                        return Err(format!("{tag}, {tab}: {e}; status {said}").into());
+                    }
+                    seen.extend(texts(&w, root).await?);
+                }
+                page_find(&w, "[data-testid=tab-reported]")
+                    .await?
+                    .click()
+                    .await?;
+                page_find(&w, "[data-testid=mod-row]").await?;
+                assert_spoken(&tag, &seen, &english, &words);
+                w.assert_no_errors().await?;
+            }
+            // The switch: the view comes back in the language picked, and
+            // stays in it.
+            w.eval(
+                "const s = document.querySelector('[data-testid=mod-language]'); \
+                 s.value = 'ja'; s.dispatchEvent(new Event('change'));",
+            )
+            .await?;
+            for _ in 0..2 {
+                until(|| async {
+                    let el = w
+                        .client
+                        .find(fantoccini::Locator::Css("[data-testid=moderation-root]"))
+                        .await
+                        .ok()?;
+                    (el.attr("lang").await.ok()?? == "ja").then_some(())
+                })
+                .await?;
+                w.client.refresh().await?;
+            }
+            Ok(())
         },
     )
     .await;

@@ -1,11 +1,12 @@
-//! Chime's own words: the reader widget's (the moderation view's are to
-//! come). English is compiled in (a `catalogue!` enum per bundle, so a key
+//! Chime's own words: the reader widget's and the moderation view's, each
+//! a catalogue of its own (a reader never downloads a moderator's). English is compiled in (a `catalogue!` enum per bundle, so a key
 //! cannot be misspelt); other locales are JSON files fetched only by pages
 //! that speak them (one map of key to text, or to plural forms by
 //! `Intl.PluralRules` category), and a site may lay its own file over them
 //! (EMBED.md, "Languages"). Plurals, numbers, dates and relative times are
 //! the browser's `Intl`.
 
+pub mod moderation;
 pub mod widget;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,5 +1,7 @@
 //! The moderation view's keyboard shortcuts.
 
+use crate::i18n::moderation::Msg;
+
 /// What a key asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
@@ -16,23 +18,17 @@ pub enum Command {
 }
 
 /// The shortcuts, for the help panel: (key, what it does).
-pub const HELP: [(&str, &str); 10] = [
-    ("j", "next comment"),
-    ("k", "previous comment"),
-    ("h", "hide the selected comments, or the current one"),
-    ("u", "restore the selected comments, or the current one"),
-    (
-        "a",
-        "approve the selected comments awaiting review, or the current one",
-    ),
-    (
-        "r",
-        "reject the selected comments awaiting review, or the current one",
-    ),
-    ("x", "select or unselect the current comment"),
-    ("/", "search"),
-    ("?", "show or hide these shortcuts"),
-    ("Esc", "close this panel, or leave the search box"),
+pub const HELP: [(&str, Msg); 10] = [
+    ("j", Msg::KeyNext),
+    ("k", Msg::KeyPrevious),
+    ("h", Msg::KeyHide),
+    ("u", Msg::KeyRestore),
+    ("a", Msg::KeyApprove),
+    ("r", Msg::KeyReject),
+    ("x", Msg::KeySelect),
+    ("/", Msg::KeySearch),
+    ("?", Msg::KeyHelp),
+    ("Esc", Msg::KeyClose),
 ];
 
 /// The command for a key press. Letters do nothing while the moderator

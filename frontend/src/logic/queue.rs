@@ -38,16 +38,6 @@ impl Queue {
         }
     }
 
-    /// Its tab's name.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Reported => "Reported",
-            Self::Pending => "Awaiting review",
-            Self::Recent => "Recent",
-            Self::Hidden => "Hidden",
-        }
-    }
-
     /// Its name in test hooks and URLs.
     pub fn key(self) -> &'static str {
         match self {
@@ -104,24 +94,6 @@ impl Act {
             Self::Reject if row.comment.state == CommentState::Visible => CommentState::Visible,
             Self::Hide | Self::Reject => CommentState::Hidden,
             Self::Restore | Self::Approve => CommentState::Visible,
-        }
-    }
-
-    /// What the status line says once `n` comments were acted on (`0`:
-    /// none could be).
-    pub fn said(self, n: usize) -> String {
-        match (self, n) {
-            (Self::Hide, 0) => "Nothing to hide here.".into(),
-            (Self::Restore, 0) => "Nothing to restore here.".into(),
-            (Self::Approve | Self::Reject, 0) => "Nothing awaits review here.".into(),
-            (Self::Hide, 1) => "Hidden from readers.".into(),
-            (Self::Hide, n) => format!("{n} comments hidden from readers."),
-            (Self::Restore, 1) => "Restored for readers.".into(),
-            (Self::Restore, n) => format!("{n} comments restored for readers."),
-            (Self::Approve, 1) => "Approved: readers see it now.".into(),
-            (Self::Approve, n) => format!("{n} comments approved: readers see them now."),
-            (Self::Reject, 1) => "Rejected: it stays hidden.".into(),
-            (Self::Reject, n) => format!("{n} comments rejected: they stay hidden."),
         }
     }
 }
@@ -352,11 +324,6 @@ mod tests {
             desk.apply(Queue::Pending, event(ModChange::Edited, "plain")),
             Applied::Ignored
         );
-        assert_eq!(
-            Act::Approve.said(2),
-            "2 comments approved: readers see them now."
-        );
-        assert_eq!(Act::Reject.said(0), "Nothing awaits review here.");
     }
 
     fn ids(rows: &[ModComment]) -> Vec<&str> {

@@ -1,7 +1,7 @@
 //! The screening settings as admins edit and read them: word lists as
-//! text (one entry per line), and a change in the audit log in words.
+//! text (one entry per line), and what a change in the audit log moved.
 
-use chime_shared::{AuditEntry, ScreeningSettings};
+use chime_shared::{AuditEntry, Premoderation, ScreeningSettings};
 
 /// A word list as the text an admin edits: one entry per line.
 pub fn to_text(words: &[String]) -> String {
@@ -18,74 +18,102 @@ pub fn from_text(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// What an audit entry acted on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Comment(String),
+    /// A moderator, a reader or an article, by name.
+    Named(String),
+    Settings,
+}
+
 /// What an audit entry acted on: a comment, a moderator, or the settings.
-pub fn target(entry: &AuditEntry) -> String {
+pub fn target(entry: &AuditEntry) -> Target {
     match (&entry.comment_id, &entry.subject) {
-        (Some(id), _) => format!("comment {id}"),
-        (None, Some(name)) => name.clone(),
-        (None, None) => "settings".into(),
+        (Some(id), _) => Target::Comment(id.to_string()),
+        (None, Some(name)) => Target::Named(name.clone()),
+        (None, None) => Target::Settings,
     }
 }
 
-/// A settings change in words: what moved, nothing that stayed.
-pub fn changes(before: &ScreeningSettings, after: &ScreeningSettings) -> Vec<String> {
+/// A word list of the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WordList {
+    Banned,
+    Suspect,
+}
+
+/// One thing a settings change moved (the view words it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Premoderation(Premoderation, Premoderation),
+    /// Words added to (or, `added: false`, taken from) a list.
+    Words {
+        list: WordList,
+        added: bool,
+        words: Vec<String>,
+    },
+    Links(u32, u32),
+    /// Days after the first comment (0: never).
+    Closing(u32, u32),
+    SurgePosts(u32, u32),
+    SurgeReports(u32, u32),
+    SurgeFactor(u32, u32),
+    /// Saved as it was.
+    Nothing,
+}
+
+/// What a settings change moved, nothing that stayed.
+pub fn changes(before: &ScreeningSettings, after: &ScreeningSettings) -> Vec<Change> {
     let mut said = Vec::new();
     if before.premoderation != after.premoderation {
-        said.push(format!(
-            "pre-moderation {} → {}",
-            before.premoderation.as_str(),
-            after.premoderation.as_str()
+        said.push(Change::Premoderation(
+            before.premoderation,
+            after.premoderation,
         ));
     }
-    for (name, old, new) in [
-        ("banned", &before.banned_words, &after.banned_words),
-        ("suspect", &before.suspect_words, &after.suspect_words),
+    for (list, old, new) in [
+        (WordList::Banned, &before.banned_words, &after.banned_words),
+        (
+            WordList::Suspect,
+            &before.suspect_words,
+            &after.suspect_words,
+        ),
     ] {
-        let added: Vec<&str> = new
-            .iter()
-            .filter(|w| !old.contains(w))
-            .map(String::as_str)
-            .collect();
-        let removed: Vec<&str> = old
-            .iter()
-            .filter(|w| !new.contains(w))
-            .map(String::as_str)
-            .collect();
-        if !added.is_empty() {
-            said.push(format!("{name} words + {}", added.join(", ")));
-        }
-        if !removed.is_empty() {
-            said.push(format!("{name} words − {}", removed.join(", ")));
-        }
-    }
-    if before.max_links != after.max_links {
-        said.push(format!(
-            "link limit {} → {}",
-            before.max_links, after.max_links
-        ));
-    }
-    if before.auto_close_days != after.auto_close_days {
-        let days = |d: u32| match d {
-            0 => "never".to_owned(),
-            d => format!("{d} days"),
+        let difference = |a: &[String], b: &[String]| -> Vec<String> {
+            a.iter().filter(|w| !b.contains(w)).cloned().collect()
         };
-        said.push(format!(
-            "closing by itself {} → {}",
-            days(before.auto_close_days),
-            days(after.auto_close_days)
-        ));
+        for (added, words) in [(true, difference(new, old)), (false, difference(old, new))] {
+            if !words.is_empty() {
+                said.push(Change::Words { list, added, words });
+            }
+        }
     }
-    for (name, old, new) in [
-        ("surge comments", before.surge_posts, after.surge_posts),
-        ("surge reports", before.surge_reports, after.surge_reports),
-        ("surge factor", before.surge_factor, after.surge_factor),
+    for (old, new, change) in [
+        (
+            before.max_links,
+            after.max_links,
+            Change::Links as fn(u32, u32) -> Change,
+        ),
+        (
+            before.auto_close_days,
+            after.auto_close_days,
+            Change::Closing,
+        ),
+        (before.surge_posts, after.surge_posts, Change::SurgePosts),
+        (
+            before.surge_reports,
+            after.surge_reports,
+            Change::SurgeReports,
+        ),
+        (before.surge_factor, after.surge_factor, Change::SurgeFactor),
     ] {
         if old != new {
-            said.push(format!("{name} {old} → {new}"));
+            said.push(change(old, new));
         }
     }
     if said.is_empty() {
-        said.push("no change".into());
+        said.push(Change::Nothing);
     }
     said
 }
@@ -93,7 +121,6 @@ pub fn changes(before: &ScreeningSettings, after: &ScreeningSettings) -> Vec<Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chime_shared::Premoderation;
 
     #[test]
     fn a_change_is_said_by_what_moved() {
@@ -114,18 +141,23 @@ mod tests {
             surge_posts: 40,
             ..ScreeningSettings::default()
         };
+        let words = |list, added, w: &str| Change::Words {
+            list,
+            added,
+            words: vec![w.to_owned()],
+        };
         assert_eq!(
             changes(&before, &after),
             vec![
-                "pre-moderation off → all",
-                "banned words + fraud",
-                "banned words − scam",
-                "suspect words + casino",
-                "closing by itself never → 14 days",
-                "surge comments 20 → 40",
+                Change::Premoderation(Premoderation::Off, Premoderation::All),
+                words(WordList::Banned, true, "fraud"),
+                words(WordList::Banned, false, "scam"),
+                words(WordList::Suspect, true, "casino"),
+                Change::Closing(0, 14),
+                Change::SurgePosts(20, 40),
             ]
         );
-        assert_eq!(changes(&after, &after), vec!["no change"]);
+        assert_eq!(changes(&after, &after), vec![Change::Nothing]);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! call; these tabs are shown to admins only so nobody meets a 403.
 
 use super::{Room, Tab};
+use crate::i18n::moderation::Msg;
 use crate::logic::settings::{from_text, to_text};
 use chime_shared::{ModeratorSummary, NewModerator, Premoderation, Role, ScreeningSettings};
 use leptos::prelude::*;
@@ -49,8 +50,22 @@ pub fn load(room: Room, tab: Tab) {
 
 fn refused(room: Room, failure: &crate::api::ApiFailure) {
     let field = failure.field.clone().unwrap_or_else(|| "form".into());
-    room.admin.error.set(Some((field, failure.message.clone())));
+    // On the moderators' form a conflict is a name taken already.
+    let message = if failure.code == "conflict" && room.tab.get_untracked() == Tab::Moderators {
+        room.t(Msg::ErrNameTaken)
+    } else {
+        room.refusal(failure)
+    };
+    room.admin.error.set(Some((field, message)));
     room.failed(failure);
+}
+
+/// A role's name.
+fn role_name(room: Room, role: Role) -> String {
+    room.t(match role {
+        Role::Admin => Msg::RoleNameAdmin,
+        Role::Moderator => Msg::RoleNameModerator,
+    })
 }
 
 fn field_error(room: Room, field: &'static str) -> impl IntoView {
@@ -81,46 +96,48 @@ pub fn moderators(room: Room) -> impl IntoView {
                     room.admin.error.set(None);
                     name.set(String::new());
                     password.set(String::new());
-                    room.say(format!("Added {} {}.", added.role.as_str(), added.username));
+                    let role = role_name(room, added.role);
+                    room.say(room.fill(Msg::Added, &[("name", &added.username), ("role", &role)]));
                     load(room, Tab::Moderators);
                 }
                 Err(failure) => refused(room, &failure),
             }
         });
     };
+    let t = move |msg| room.t(msg);
     view! {
-        <section class="mod-admin" aria-label="Moderators">
+        <section class="mod-admin" aria-label=t(Msg::TabModerators)>
             <table data-testid="moderators-table">
-                <thead><tr><th scope="col">"Name"</th><th scope="col">"Role"</th><th scope="col">"Since"</th><th scope="col">"Actions"</th></tr></thead>
+                <thead><tr><th scope="col">{t(Msg::Name)}</th><th scope="col">{t(Msg::Role)}</th><th scope="col">{t(Msg::Since)}</th><th scope="col">{t(Msg::Actions)}</th></tr></thead>
                 <tbody>
                     {move || room.admin.moderators.get().into_iter().map(|m| row(room, m)).collect_view()}
                 </tbody>
             </table>
             {field_error(room, "form")}
             <form class="mod-add" data-testid="add-moderator" on:submit=add novalidate>
-                <h2>"Add a moderator"</h2>
+                <h2>{t(Msg::AddModerator)}</h2>
                 <label class="mod-field">
-                    <span>"User name"</span>
+                    <span>{t(Msg::UserName)}</span>
                     <input type="text" data-testid="new-username" autocomplete="off"
                         prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                 </label>
                 {field_error(room, "username")}
                 <label class="mod-field">
-                    <span>"Password (10 characters or more)"</span>
+                    <span>{t(Msg::PasswordRule)}</span>
                     <input type="password" data-testid="new-password" autocomplete="new-password"
                         prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
                 </label>
                 {field_error(room, "password")}
                 <label class="mod-field">
-                    <span>"Role"</span>
+                    <span>{t(Msg::Role)}</span>
                     <select data-testid="new-role" on:change=move |ev| {
                         role.set(if event_target_value(&ev) == "admin" { Role::Admin } else { Role::Moderator })
                     }>
-                        <option value="moderator" selected=true>"Moderator: moderates comments"</option>
-                        <option value="admin">"Admin: also manages moderators and settings"</option>
+                        <option value="moderator" selected=true>{t(Msg::RoleModerator)}</option>
+                        <option value="admin">{t(Msg::RoleAdmin)}</option>
                     </select>
                 </label>
-                <button type="submit" class="mod-primary" data-testid="add-moderator-submit">"Add"</button>
+                <button type="submit" class="mod-primary" data-testid="add-moderator-submit">{t(Msg::Add)}</button>
             </form>
         </section>
     }
@@ -143,9 +160,7 @@ fn row(room: Room, m: ModeratorSummary) -> impl IntoView {
                     room.admin.error.set(None);
                     resetting.set(false);
                     password.set(String::new());
-                    room.say(format!(
-                        "{who} has a new password; their sessions have ended."
-                    ));
+                    room.say(room.fill(Msg::NewPasswordSet, &[("name", &who)]));
                 }
                 Err(failure) => refused(room, &failure),
             }
@@ -156,7 +171,7 @@ fn row(room: Room, m: ModeratorSummary) -> impl IntoView {
             let who = name.get_value();
             match room.api.get_value().remove_moderator(&who).await {
                 Ok(()) => {
-                    room.say(format!("Removed {who}; their sessions have ended."));
+                    room.say(room.fill(Msg::Removed, &[("name", &who)]));
                     load(room, Tab::Moderators);
                 }
                 Err(failure) => {
@@ -166,32 +181,33 @@ fn row(room: Room, m: ModeratorSummary) -> impl IntoView {
             }
         });
     };
-    let since = m.created_at.date().to_string();
+    let since = room.words.with_value(|w| w.date(m.created_at, false));
+    let t = move |msg| room.t(msg);
     view! {
         <tr data-testid="moderator-row" data-username=m.username.clone()>
-            <td>{name.get_value()}</td>
-            <td>{m.role.as_str()}</td>
+            <td><bdi>{name.get_value()}</bdi></td>
+            <td>{role_name(room, m.role)}</td>
             <td>{since}</td>
             <td>
-                <button type="button" class="mod-link" data-testid="reset-password" aria-expanded=move || resetting.get().to_string() on:click=move |_| resetting.update(|r| *r = !*r)>"New password"</button>
+                <button type="button" class="mod-link" data-testid="reset-password" aria-expanded=move || resetting.get().to_string() on:click=move |_| resetting.update(|r| *r = !*r)>{t(Msg::NewPassword)}</button>
                 " "
-                <button type="button" class="mod-link" data-testid="remove-moderator" on:click=move |_| confirming.set(true)>"Remove"</button>
+                <button type="button" class="mod-link" data-testid="remove-moderator" on:click=move |_| confirming.set(true)>{t(Msg::Remove)}</button>
                 <Show when=move || resetting.get()>
                     <form class="mod-inline" data-testid="password-form" on:submit=save novalidate>
                         <label class="mod-field">
-                            <span>{format!("New password for {}", name.get_value())}</span>
+                            <span>{room.fill(Msg::NewPasswordFor, &[("name", &name.get_value())])}</span>
                             <input type="password" data-testid="password-input" autocomplete="new-password"
                                 prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
                         </label>
-                        <button type="submit" class="mod-primary" data-testid="password-save">"Set password"</button>
+                        <button type="submit" class="mod-primary" data-testid="password-save">{t(Msg::SetPassword)}</button>
                     </form>
                 </Show>
                 <Show when=move || confirming.get()>
-                    <span class="mod-confirm" role="group" aria-label="Confirm removal">
-                        {format!("Remove {}? ", name.get_value())}
-                        <button type="button" class="mod-danger" data-testid="confirm-remove" on:click=remove>"Remove"</button>
+                    <span class="mod-confirm" role="group" aria-label=t(Msg::ConfirmRemoval)>
+                        {room.fill(Msg::RemoveAsk, &[("name", &name.get_value())])}" "
+                        <button type="button" class="mod-danger" data-testid="confirm-remove" on:click=remove>{t(Msg::Remove)}</button>
                         " "
-                        <button type="button" class="mod-secondary" on:click=move |_| confirming.set(false)>"Keep"</button>
+                        <button type="button" class="mod-secondary" on:click=move |_| confirming.set(false)>{t(Msg::Keep)}</button>
                     </span>
                 </Show>
             </td>
@@ -201,10 +217,10 @@ fn row(room: Room, m: ModeratorSummary) -> impl IntoView {
 
 /// The surge guard's settings, in the form's order.
 const SURGE_FIELDS: [&str; 3] = ["surge_posts", "surge_reports", "surge_factor"];
-const SURGE_LABELS: [&str; 3] = [
-    "Comments in 5 minutes on one article that make a surge (0: not by comments)",
-    "Reports in 5 minutes on one article that make a surge (0: not by reports)",
-    "…when that is this many times the article's usual rate",
+const SURGE_LABELS: [Msg; 3] = [
+    Msg::SurgePostsLabel,
+    Msg::SurgeReportsLabel,
+    Msg::SurgeFactorLabel,
 ];
 
 /// The settings tab: the screening every server applies.
@@ -224,17 +240,15 @@ pub fn settings(room: Room) -> impl IntoView {
             let save = move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 let Ok(max_links) = links.get_untracked().trim().parse::<u32>() else {
-                    room.admin.error.set(Some((
-                        "max_links".into(),
-                        "The link limit is a whole number.".into(),
-                    )));
+                    room.admin
+                        .error
+                        .set(Some(("max_links".into(), room.t(Msg::LinksWhole))));
                     return;
                 };
                 let Ok(auto_close_days) = closing.get_untracked().trim().parse::<u32>() else {
-                    room.admin.error.set(Some((
-                        "auto_close_days".into(),
-                        "Days are a whole number (0: never).".into(),
-                    )));
+                    room.admin
+                        .error
+                        .set(Some(("auto_close_days".into(), room.t(Msg::DaysWholeNever))));
                     return;
                 };
                 let mut numbers = [0u32; 3];
@@ -242,7 +256,7 @@ pub fn settings(room: Room) -> impl IntoView {
                     let Ok(n) = value.get_untracked().trim().parse::<u32>() else {
                         room.admin
                             .error
-                            .set(Some(((*field).into(), "A whole number, please.".into())));
+                            .set(Some(((*field).into(), room.t(Msg::WholeNumber))));
                         return;
                     };
                     *number = n;
@@ -263,53 +277,54 @@ pub fn settings(room: Room) -> impl IntoView {
                         Ok(saved) => {
                             room.admin.error.set(None);
                             room.admin.settings.set(Some(saved));
-                            room.say("Saved. Every server applies the new settings at once.");
+                            room.say(room.t(Msg::SettingsSaved));
                         }
                         Err(failure) => refused(room, &failure),
                     }
                 });
             };
+            let t = move |msg| room.t(msg);
             view! {
                 <form class="mod-settings" data-testid="settings-form" on:submit=save novalidate>
                     <label class="mod-field">
-                        <span>"Pre-moderation"</span>
+                        <span>{t(Msg::Premoderation)}</span>
                         <select data-testid="setting-premoderation" on:change=move |ev| {
                             if let Ok(m) = Premoderation::parse(&event_target_value(&ev)) {
                                 mode.set(m);
                             }
                         }>
-                            {[(Premoderation::Off, "Off: only what screening holds"), (Premoderation::NewReaders, "New readers: until one of their comments is approved"), (Premoderation::All, "All: every comment waits for review")]
+                            {[(Premoderation::Off, Msg::PremoderationOff), (Premoderation::NewReaders, Msg::PremoderationNew), (Premoderation::All, Msg::PremoderationAll)]
                                 .into_iter()
-                                .map(|(m, label)| view! { <option value=m.as_str() selected=current.premoderation == m>{label}</option> })
+                                .map(|(m, label)| view! { <option value=m.as_str() selected=current.premoderation == m>{t(label)}</option> })
                                 .collect_view()}
                         </select>
                     </label>
                     {field_error(room, "premoderation")}
                     <label class="mod-field">
-                        <span>"Banned words (refused; one per line)"</span>
+                        <span>{t(Msg::BannedWords)}</span>
                         <textarea data-testid="setting-banned" rows="4" prop:value=move || banned.get() on:input=move |ev| banned.set(event_target_value(&ev))></textarea>
                     </label>
                     {field_error(room, "banned_words")}
                     <label class="mod-field">
-                        <span>"Suspect words (held for review; one per line)"</span>
+                        <span>{t(Msg::SuspectWords)}</span>
                         <textarea data-testid="setting-suspect" rows="4" prop:value=move || suspect.get() on:input=move |ev| suspect.set(event_target_value(&ev))></textarea>
                     </label>
                     {field_error(room, "suspect_words")}
                     <label class="mod-field">
-                        <span>"Most links before a comment is held"</span>
+                        <span>{t(Msg::MostLinks)}</span>
                         <input type="number" min="0" max="1000" data-testid="setting-max-links" prop:value=move || links.get() on:input=move |ev| links.set(event_target_value(&ev))/>
                     </label>
                     {field_error(room, "max_links")}
                     <label class="mod-field">
-                        <span>"Close comments by themselves, days after an article's first comment (0: never)"</span>
+                        <span>{t(Msg::CloseAfterDaysSite)}</span>
                         <input type="number" min="0" max="3650" data-testid="setting-auto-close" prop:value=move || closing.get() on:input=move |ev| closing.set(event_target_value(&ev))/>
                     </label>
                     {field_error(room, "auto_close_days")}
                     <fieldset class="mod-surge-settings">
-                        <legend>"Surge guard: hold an article's new comments while they rush in"</legend>
+                        <legend>{t(Msg::SurgeGuard)}</legend>
                         {SURGE_FIELDS.into_iter().zip(surge).zip(SURGE_LABELS).map(|((field, value), label)| view! {
                             <label class="mod-field">
-                                <span>{label}</span>
+                                <span>{t(label)}</span>
                                 <input type="number" min="0" max="100000" data-testid=format!("setting-{}", field.replace('_', "-"))
                                     prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
                             </label>
@@ -317,7 +332,7 @@ pub fn settings(room: Room) -> impl IntoView {
                         }).collect_view()}
                     </fieldset>
                     {field_error(room, "form")}
-                    <button type="submit" class="mod-primary" data-testid="settings-save">"Save settings"</button>
+                    <button type="submit" class="mod-primary" data-testid="settings-save">{t(Msg::SaveSettings)}</button>
                 </form>
             }
         })

@@ -2,8 +2,8 @@
 //! itself some days after its first comment), and featuring comments.
 
 use super::Room;
+use crate::i18n::moderation::Msg;
 use crate::logic::closing::is_closed;
-use crate::logic::relative_time::exact_readable;
 use chime_shared::{ArticleChange, ArticleModeration, CommentId, ModComment};
 use leptos::prelude::*;
 
@@ -13,9 +13,9 @@ pub fn panel(room: Room) -> impl IntoView {
         room.article_controls.get().map(|(article, controls)| {
             let closed = is_closed(controls.closes_at, crate::browser::now());
             let when = match (closed, controls.closes_at) {
-                (true, Some(at)) => format!("Comments closed on {}.", exact_readable(at)),
-                (false, Some(at)) => format!("Comments close on {}.", exact_readable(at)),
-                _ => "Comments are open.".to_owned(),
+                (true, Some(at)) => room.fill(Msg::ClosedOn, &[("date", &room.date(at))]),
+                (false, Some(at)) => room.fill(Msg::ClosesOn, &[("date", &room.date(at))]),
+                _ => room.t(Msg::Open),
             };
             let days = controls
                 .auto_close_days
@@ -23,24 +23,24 @@ pub fn panel(room: Room) -> impl IntoView {
                 .unwrap_or_default();
             view! {
                 <fieldset class="mod-article-controls" data-testid="article-controls">
-                    <legend>{article.clone()}</legend>
+                    <legend><bdi>{article.clone()}</bdi></legend>
                     <label class="mod-premoderate">
                         <input type="checkbox" data-testid="premoderate" prop:checked=controls.premoderate || controls.surge_since.is_some()
                             on:change=move |ev| change(room, ArticleChange { premoderate: Some(event_target_checked(&ev)), ..ArticleChange::default() })/>
-                        "Hold every new comment for review"
+                        {room.t(Msg::HoldEvery)}
                     </label>
                     {controls.surge_since.map(|since| view! {
                         <p class="mod-surge-note" data-testid="article-surge">
-                            {format!("The surge guard holds its new comments since {}: untick the box above to let them through (the guard then leaves the article alone for an hour), or use \"Keep holding\" in the banner.", exact_readable(since))}
+                            {room.fill(Msg::SurgeHolds, &[("date", &room.date(since))])}
                         </p>
                     })}
                     <p class="mod-muted" data-testid="article-closing">{when}</p>
                     <button type="button" class=if closed { "mod-secondary" } else { "mod-danger" } data-testid="close-article"
                         on:click=move |_| change(room, ArticleChange { closed: Some(!closed), ..ArticleChange::default() })>
-                        {if closed { "Reopen comments" } else { "Close comments" }}
+                        {room.t(if closed { Msg::ReopenComments } else { Msg::CloseComments })}
                     </button>
                     <label class="mod-field">
-                        <span>"Close by itself, days after the first comment (empty: the site's setting; 0: never)"</span>
+                        <span>{room.t(Msg::CloseAfterDays)}</span>
                         <input type="number" min="0" max="3650" data-testid="auto-close-days" prop:value=days
                             on:change=move |ev| {
                                 let raw = event_target_value(&ev);
@@ -49,7 +49,7 @@ pub fn panel(room: Room) -> impl IntoView {
                                     days => match days.parse::<u32>() {
                                         Ok(days) => Some(days),
                                         Err(_) => {
-                                            room.say("Days are a whole number: 0 for never, or leave it empty for the site's setting.");
+                                            room.say(room.t(Msg::DaysWhole));
                                             return;
                                         }
                                     },
@@ -72,7 +72,7 @@ fn change(room: Room, change: ArticleChange) {
         let api = room.api.get_value();
         match api.set_article(&article, &change).await {
             Ok(now) => {
-                room.say(said(&article, &change, &now));
+                room.say(said(room, &article, &change, &now));
                 room.article_controls.set(Some((article, now)));
             }
             Err(failure) => {
@@ -86,17 +86,17 @@ fn change(room: Room, change: ArticleChange) {
     });
 }
 
-fn said(article: &str, change: &ArticleChange, now: &ArticleModeration) -> String {
-    match (change.premoderate, change.closed) {
-        (Some(true), _) => format!("New comments on {article} now wait for review."),
-        (Some(false), _) => format!("New comments on {article} now appear at once."),
-        (_, Some(true)) => format!("Comments on {article} are closed."),
-        (_, Some(false)) => format!("Comments on {article} are open again."),
-        _ => match now.closes_at {
-            Some(at) => format!("Comments on {article} close on {}.", exact_readable(at)),
-            None => format!("Comments on {article} stay open."),
-        },
-    }
+fn said(room: Room, article: &str, change: &ArticleChange, now: &ArticleModeration) -> String {
+    let msg = match (change.premoderate, change.closed) {
+        (Some(true), _) => Msg::NowHeld,
+        (Some(false), _) => Msg::NowOpen,
+        (_, Some(true)) => Msg::NowClosed,
+        (_, Some(false)) => Msg::NowReopened,
+        _ if now.closes_at.is_some() => Msg::NowClosesOn,
+        _ => Msg::StaysOpen,
+    };
+    let date = now.closes_at.map(|at| room.date(at)).unwrap_or_default();
+    room.fill(msg, &[("article", article), ("date", &date)])
 }
 
 /// Features a comment, or stops featuring it; the row shows the answer.
@@ -106,11 +106,11 @@ pub fn feature(room: Room, id: CommentId, on: bool) {
         let act = if on { "feature" } else { "unfeature" };
         match api.act(id.as_str(), act, None, None).await {
             Ok(row) => {
-                room.say(if on {
-                    "Featured: readers see it first."
+                room.say(room.t(if on {
+                    Msg::FeaturedNow
                 } else {
-                    "No longer featured."
-                });
+                    Msg::NoLongerFeatured
+                }));
                 refresh(room, &row);
                 room.desk.update(|d| d.put(row));
             }

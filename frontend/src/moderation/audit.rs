@@ -2,8 +2,8 @@
 //! did to moderators and the settings.
 
 use super::{Room, Tab};
-use crate::logic::relative_time::{exact_readable, relative};
-use crate::logic::settings;
+use crate::i18n::moderation::Msg;
+use crate::logic::settings::{self, Change, Target, WordList};
 use chime_shared::AuditAction;
 use leptos::prelude::*;
 
@@ -37,57 +37,113 @@ pub fn load(room: Room, more: bool) {
     });
 }
 
+/// A settings change in words.
+fn said(room: Room, change: &Change) -> String {
+    let days = |d: u32| match d {
+        0 => room.t(Msg::Never),
+        d => room.count(Msg::Days, u64::from(d)),
+    };
+    let moved = |msg, from: String, to: String| room.fill(msg, &[("from", &from), ("to", &to)]);
+    match change {
+        Change::Premoderation(from, to) => moved(
+            Msg::ChangedPremoderation,
+            from.as_str().to_owned(),
+            to.as_str().to_owned(),
+        ),
+        Change::Words { list, added, words } => {
+            let msg = match (list, added) {
+                (WordList::Banned, true) => Msg::ChangedBannedAdded,
+                (WordList::Banned, false) => Msg::ChangedBannedRemoved,
+                (WordList::Suspect, true) => Msg::ChangedSuspectAdded,
+                (WordList::Suspect, false) => Msg::ChangedSuspectRemoved,
+            };
+            room.fill(msg, &[("words", &words.join(", "))])
+        }
+        Change::Links(from, to) => moved(
+            Msg::ChangedLinks,
+            room.number(u64::from(*from)),
+            room.number(u64::from(*to)),
+        ),
+        Change::Closing(from, to) => moved(Msg::ChangedClosing, days(*from), days(*to)),
+        Change::SurgePosts(from, to) => moved(
+            Msg::ChangedSurgePosts,
+            room.number(u64::from(*from)),
+            room.number(u64::from(*to)),
+        ),
+        Change::SurgeReports(from, to) => moved(
+            Msg::ChangedSurgeReports,
+            room.number(u64::from(*from)),
+            room.number(u64::from(*to)),
+        ),
+        Change::SurgeFactor(from, to) => moved(
+            Msg::ChangedSurgeFactor,
+            room.number(u64::from(*from)),
+            room.number(u64::from(*to)),
+        ),
+        Change::Nothing => room.t(Msg::ChangedNothing),
+    }
+}
+
 pub fn view(room: Room) -> impl IntoView {
+    let t = move |msg| room.t(msg);
     view! {
-        <section class="mod-audit" aria-label="Audit log">
+        <section class="mod-audit" aria-label=t(Msg::TabAudit)>
             <table data-testid="audit-table">
                 <thead>
-                    <tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Did"</th><th scope="col">"On"</th><th scope="col">"Why"</th></tr>
+                    <tr><th scope="col">{t(Msg::When)}</th><th scope="col">{t(Msg::Who)}</th><th scope="col">{t(Msg::Did)}</th><th scope="col">{t(Msg::On)}</th><th scope="col">{t(Msg::Why)}</th></tr>
                 </thead>
                 <tbody>
                     {move || room.audit.get().into_iter().map(|e| {
-                        let action = match e.action {
-                            AuditAction::Hide => "hid",
-                            AuditAction::Unhide => "restored",
-                            AuditAction::Hold => "held for review",
-                            AuditAction::Approve => "approved",
-                            AuditAction::Reject => "rejected",
-                            AuditAction::ModeratorAdded => "added moderator",
-                            AuditAction::ModeratorRemoved => "removed moderator",
-                            AuditAction::PasswordReset => "reset the password of",
-                            AuditAction::SettingsChanged => "changed",
-                            AuditAction::Ban => "banned reader",
-                            AuditAction::Suspend => "suspended reader",
-                            AuditAction::AlwaysHold => "held every comment of reader",
-                            AuditAction::Lift => "lifted a sanction on reader",
-                            AuditAction::Close => "closed comments on",
-                            AuditAction::Reopen => "reopened comments on",
-                            AuditAction::Feature => "featured",
-                            AuditAction::Unfeature => "stopped featuring",
-                            AuditAction::SurgeHold => "held new comments (surge) on",
-                            AuditAction::SurgeEnd => "ended the surge hold on",
-                            AuditAction::Erase => "erased the data of reader",
+                        let action = t(match e.action {
+                            AuditAction::Hide => Msg::DidHide,
+                            AuditAction::Unhide => Msg::DidUnhide,
+                            AuditAction::Hold => Msg::DidHold,
+                            AuditAction::Approve => Msg::DidApprove,
+                            AuditAction::Reject => Msg::DidReject,
+                            AuditAction::ModeratorAdded => Msg::DidAddModerator,
+                            AuditAction::ModeratorRemoved => Msg::DidRemoveModerator,
+                            AuditAction::PasswordReset => Msg::DidResetPassword,
+                            AuditAction::SettingsChanged => Msg::DidChangeSettings,
+                            AuditAction::Ban => Msg::DidBan,
+                            AuditAction::Suspend => Msg::DidSuspend,
+                            AuditAction::AlwaysHold => Msg::DidAlwaysHold,
+                            AuditAction::Lift => Msg::DidLift,
+                            AuditAction::Close => Msg::DidClose,
+                            AuditAction::Reopen => Msg::DidReopen,
+                            AuditAction::Feature => Msg::DidFeature,
+                            AuditAction::Unfeature => Msg::DidUnfeature,
+                            AuditAction::SurgeHold => Msg::DidSurgeHold,
+                            AuditAction::SurgeEnd => Msg::DidSurgeEnd,
+                            AuditAction::Erase => Msg::DidErase,
+                        });
+                        let target = match settings::target(&e) {
+                            Target::Comment(id) => room.fill(Msg::TargetComment, &[("id", &id)]),
+                            Target::Named(name) => name,
+                            Target::Settings => t(Msg::TargetSettings),
                         };
-                        let target = settings::target(&e);
                         let why = match (&e.before, &e.after) {
-                            (Some(before), Some(after)) => settings::changes(before, after).join("; "),
+                            (Some(before), Some(after)) => settings::changes(before, after)
+                                .iter()
+                                .map(|c| said(room, c))
+                                .collect::<Vec<_>>()
+                                .join("; "),
                             _ => e.reason.clone().unwrap_or_default(),
                         };
                         view! {
                             <tr data-testid="audit-entry" data-action=e.action.as_str()>
-                                <td><time title=exact_readable(e.at)>{relative(room.now.get(), e.at)}</time></td>
-                                <td>{e.moderator}</td>
+                                <td><time title=room.date(e.at)>{room.ago(e.at)}</time></td>
+                                <td><bdi>{e.moderator}</bdi></td>
                                 <td>{action}</td>
                                 <td><code>{target}</code></td>
-                                <td>{why}</td>
+                                <td><bdi>{why}</bdi></td>
                             </tr>
                         }
                     }).collect_view()}
                 </tbody>
             </table>
-            {move || (room.audit.with(Vec::is_empty) && !room.loading.get()).then(|| view! { <p class="mod-muted">"Nothing has been hidden or restored yet."</p> })}
+            {move || (room.audit.with(Vec::is_empty) && !room.loading.get()).then(|| view! { <p class="mod-muted">{t(Msg::AuditEmpty)}</p> })}
             {move || room.audit_cursor.with(Option::is_some).then(|| view! {
-                <button type="button" class="mod-secondary" data-testid="audit-more" on:click=move |_| load(room, true)>"Load more"</button>
+                <button type="button" class="mod-secondary" data-testid="audit-more" on:click=move |_| load(room, true)>{t(Msg::LoadMore)}</button>
             })}
         </section>
     }

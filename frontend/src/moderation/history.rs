@@ -4,8 +4,8 @@
 //! count) and moderators' private notes.
 
 use super::{Room, Tab};
+use crate::i18n::moderation::Msg;
 use crate::logic::queue::Queue;
-use crate::logic::relative_time::{exact_readable, relative};
 use chime_shared::{NewSanction, Sanction, SanctionKind};
 use leptos::prelude::*;
 
@@ -46,54 +46,68 @@ pub fn panel(room: Room) -> impl IntoView {
                             p.notes.insert(0, added);
                         }
                     });
-                    room.say("Note added.");
+                    room.say(room.t(Msg::NoteAdded));
                 }
                 Err(failure) => {
-                    error.set(Some(failure.message.clone()));
+                    error.set(Some(room.refusal(&failure)));
                     room.failed(&failure);
                 }
             }
         });
     };
+    let t = move |msg| room.t(msg);
+    let n = move |n: u64| room.number(n);
     view! {
-        <section class="mod-history" data-testid="reader-history" aria-label="A reader's history">
+        <section class="mod-history" data-testid="reader-history" aria-label=t(Msg::ReaderHistory)>
             {move || room.profile.get().map(|p| {
                 let counts = p.comments;
                 let seen = match (p.first_seen, p.last_seen) {
-                    (Some(first), Some(last)) => format!(
-                        "First comment {}, latest {}.",
-                        relative(room.now.get(), first),
-                        relative(room.now.get(), last)
+                    (Some(first), Some(last)) => room.fill(
+                        Msg::FirstAndLatest,
+                        &[("first", &room.ago(first)), ("latest", &room.ago(last))],
                     ),
-                    _ => "No comments.".to_owned(),
+                    _ => t(Msg::NoComments),
                 };
+                let heading = t(Msg::HistoryOf);
+                let (before, after) = crate::i18n::around(&heading);
+                let (before, after) = (before.to_owned(), after.to_owned());
                 view! {
-                    <h2>"History of " <span data-testid="history-name">{p.name.clone()}</span></h2>
+                    <h2>{before}<bdi data-testid="history-name">{p.name.clone()}</bdi>{after}</h2>
                     {p.account.clone().map(|a| view! {
                         <p data-testid="history-account">
-                            {format!("Signed in by the site as {} (site id {})", a.name, a.site_id)}
+                            <bdi>{room.fill(Msg::SignedInBySite, &[("name", &a.name), ("id", &a.site_id)])}</bdi>
                             {(!a.badges.is_empty()).then(|| format!("; {}", a.badges.join(", ")))}
                         </p>
                     })}
                     <p data-testid="history-counts">
-                        {format!(
-                            "{} comments: {} shown, {} awaiting review, {} hidden, {} deleted. {}",
-                            counts.total, counts.visible, counts.pending, counts.hidden, counts.deleted, seen
+                        {room.fill(
+                            Msg::HistoryCounts,
+                            &[
+                                ("total", &n(counts.total)),
+                                ("visible", &n(counts.visible)),
+                                ("pending", &n(counts.pending)),
+                                ("hidden", &n(counts.hidden)),
+                                ("deleted", &n(counts.deleted)),
+                            ],
                         )}
+                        " "
+                        {seen}
                     </p>
                     <p data-testid="history-reports">
-                        {format!("Reported {} times; made {} reports.", p.reports_against, p.reports_by)}
-                        {p.readers_at_same_address.map(|n| match n {
-                            0 => " No other reader posted from their address in the last 30 days.".to_owned(),
-                            1 => " 1 other reader posted from their address in the last 30 days.".to_owned(),
-                            n => format!(" {n} other readers posted from their address in the last 30 days."),
-                        })}
+                        {room.fill(
+                            Msg::ReportedTimes,
+                            &[("against", &n(p.reports_against)), ("by", &n(p.reports_by))],
+                        )}
+                        {p.readers_at_same_address.map(|others| format!(" {}", match others {
+                            0 => t(Msg::NoOthersAtAddress),
+                            others => room.count(Msg::OthersAtAddress, others),
+                        }))}
                     </p>
                     <ul class="mod-notes" data-testid="history-notes">
-                        {p.notes.into_iter().map(|n| view! {
+                        {p.notes.into_iter().map(|note| view! {
                             <li data-testid="history-note">
-                                <span class="mod-muted">{format!("{}, {}: ", n.moderator, relative(room.now.get(), n.at))}</span>
-                                {n.body}
+                                <span class="mod-muted">{room.fill(Msg::NoteBy, &[("name", &note.moderator), ("ago", &room.ago(note.at))])}" "</span>
+                                <bdi>{note.body}</bdi>
                             </li>
                         }).collect_view()}
                     </ul>
@@ -102,15 +116,15 @@ pub fn panel(room: Room) -> impl IntoView {
             {sanctions(room)}
             <form class="mod-inline" data-testid="note-form" on:submit=add novalidate>
                 <label class="mod-field">
-                    <span>"Note for moderators (the reader sees it if they ask for their data)"</span>
+                    <span>{t(Msg::NoteLabel)}</span>
                     <input type="text" data-testid="note-input" maxlength="500"
                         prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
                 </label>
                 {move || error.get().map(|m| view! { <p class="mod-error" role="alert">{m}</p> })}
-                <button type="submit" class="mod-secondary" data-testid="note-save">"Add note"</button>
+                <button type="submit" class="mod-secondary" data-testid="note-save">{t(Msg::AddNote)}</button>
             </form>
             {data(room)}
-            <button type="button" class="mod-link" data-testid="close-author" on:click=move |_| close(room)>"Back to everyone's comments"</button>
+            <button type="button" class="mod-link" data-testid="close-author" on:click=move |_| close(room)>{t(Msg::BackToEveryone)}</button>
         </section>
     }
 }
@@ -127,7 +141,7 @@ fn data(room: Room) -> impl IntoView {
             match room.api.get_value().reader_data(&key).await {
                 Ok(json) => {
                     crate::browser::save_file(&format!("chime-reader-{key}.json"), &json);
-                    room.say("The reader's data is saved.");
+                    room.say(room.t(Msg::ReaderDataSaved));
                 }
                 Err(failure) => room.failed(&failure),
             }
@@ -141,9 +155,15 @@ fn data(room: Room) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match room.api.get_value().erase_reader_data(&key).await {
                 Ok(erased) => {
-                    room.say(format!(
-                        "Erased: {} comments removed, {} left as deleted under replies, {} reactions, {} reports.",
-                        erased.comments_removed, erased.comments_emptied, erased.reactions, erased.reports
+                    let n = |n: u64| room.number(n);
+                    room.say(room.fill(
+                        Msg::ReaderErased,
+                        &[
+                            ("removed", &n(erased.comments_removed)),
+                            ("emptied", &n(erased.comments_emptied)),
+                            ("reactions", &n(erased.reactions)),
+                            ("reports", &n(erased.reports)),
+                        ],
                     ));
                     room.load(false);
                 }
@@ -161,19 +181,19 @@ fn data(room: Room) -> impl IntoView {
         admin().then(|| {
             view! {
                 <div class="mod-inline" data-testid="reader-data">
-                    <span class="mod-muted">"On the reader's request: "</span>
-                    <button type="button" class="mod-secondary" data-testid="reader-data-download" on:click=download>"Download their data"</button>
+                    <span class="mod-muted">{room.t(Msg::OnRequest)}" "</span>
+                    <button type="button" class="mod-secondary" data-testid="reader-data-download" on:click=download>{room.t(Msg::DownloadTheirData)}</button>
                     {move || if confirming.get() {
                         view! {
-                            <span role="group" aria-label="Erase this reader's data?">
-                                "Erase every comment, reaction and report of theirs? "
-                                <button type="button" class="mod-danger" data-testid="reader-data-erase-confirm" on:click=erase>"Erase for good"</button>
-                                <button type="button" class="mod-link" on:click=move |_| confirming.set(false)>"Keep"</button>
+                            <span role="group" aria-label=room.t(Msg::EraseQuestion)>
+                                {room.t(Msg::EraseAsk)}" "
+                                <button type="button" class="mod-danger" data-testid="reader-data-erase-confirm" on:click=erase>{room.t(Msg::EraseForGood)}</button>
+                                <button type="button" class="mod-link" on:click=move |_| confirming.set(false)>{room.t(Msg::Keep)}</button>
                             </span>
                         }.into_any()
                     } else {
                         view! {
-                            <button type="button" class="mod-danger" data-testid="reader-data-erase" on:click=move |_| confirming.set(true)>"Erase their data…"</button>
+                            <button type="button" class="mod-danger" data-testid="reader-data-erase" on:click=move |_| confirming.set(true)>{room.t(Msg::EraseTheirData)}</button>
                         }.into_any()
                     }}
                 </div>
@@ -207,7 +227,7 @@ fn sanctions(room: Room) -> impl IntoView {
                 Ok(n) if n > 0 => Some(crate::browser::now() + time::Duration::days(i64::from(n))),
                 _ if kind == SanctionKind::Hold => None,
                 _ => {
-                    error.set(Some("Say for how many days.".into()));
+                    error.set(Some(room.t(Msg::SayDays)));
                     return;
                 }
             },
@@ -223,15 +243,15 @@ fn sanctions(room: Room) -> impl IntoView {
                 Ok(made) => {
                     error.set(None);
                     reason.set(String::new());
-                    room.say(match made.kind {
-                        SanctionKind::Ban => "Banned.",
-                        SanctionKind::Suspend => "Suspended.",
-                        SanctionKind::Hold => "Their comments now wait for review.",
-                    });
+                    room.say(room.t(match made.kind {
+                        SanctionKind::Ban => Msg::Banned,
+                        SanctionKind::Suspend => Msg::Suspended,
+                        SanctionKind::Hold => Msg::HeldNow,
+                    }));
                     reload(room);
                 }
                 Err(failure) => {
-                    error.set(Some(failure.message.clone()));
+                    error.set(Some(room.refusal(&failure)));
                     room.failed(&failure);
                 }
             }
@@ -244,7 +264,7 @@ fn sanctions(room: Room) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match room.api.get_value().lift(&key, &id).await {
                 Ok(()) => {
-                    room.say("Lifted.");
+                    room.say(room.t(Msg::Lifted));
                     reload(room);
                 }
                 Err(failure) => room.failed(&failure),
@@ -257,7 +277,7 @@ fn sanctions(room: Room) -> impl IntoView {
         </ul>
         <form class="mod-inline" data-testid="sanction-form" on:submit=apply novalidate>
             <label class="mod-field">
-                <span>"Sanction"</span>
+                <span>{room.t(Msg::Sanction)}</span>
                 <select data-testid="sanction-kind" on:change=move |ev| {
                     if let Ok(k) = SanctionKind::parse(&event_target_value(&ev)) {
                         kind.set(k);
@@ -265,53 +285,65 @@ fn sanctions(room: Room) -> impl IntoView {
                         days.set(if k == SanctionKind::Suspend { "7".into() } else { String::new() });
                     }
                 }>
-                    <option value="ban">"Ban for good"</option>
-                    <option value="suspend">"Suspend for some days"</option>
-                    <option value="hold">"Hold every comment for review"</option>
+                    <option value="ban">{room.t(Msg::BanForGood)}</option>
+                    <option value="suspend">{room.t(Msg::SuspendDays)}</option>
+                    <option value="hold">{room.t(Msg::HoldEveryComment)}</option>
                 </select>
             </label>
             <label class="mod-field" hidden=move || kind.get() == SanctionKind::Ban>
-                <span>"Days (a hold without days lasts until lifted)"</span>
+                <span>{room.t(Msg::DaysLabel)}</span>
                 <input type="number" min="1" data-testid="sanction-days" prop:value=move || days.get() on:input=move |ev| days.set(event_target_value(&ev))/>
             </label>
             <label class="mod-field">
-                <span>"Reason (for the audit log)"</span>
+                <span>{room.t(Msg::ReasonForLog)}</span>
                 <input type="text" maxlength="500" data-testid="sanction-reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
             </label>
             <label class="mod-check">
                 <input type="checkbox" data-testid="sanction-hide-all" prop:checked=move || hide_all.get() on:change=move |ev| hide_all.set(event_target_checked(&ev))/>
-                " Hide everything they wrote"
+                " "{room.t(Msg::HideEverything)}
             </label>
             {move || error.get().map(|m| view! { <p class="mod-error" role="alert">{m}</p> })}
-            <button type="submit" class="mod-danger" data-testid="sanction-apply">"Apply"</button>
+            <button type="submit" class="mod-danger" data-testid="sanction-apply">{room.t(Msg::Apply)}</button>
         </form>
     }
 }
 
 fn sanction_line(room: Room, s: Sanction, lift: impl Fn(String) + Copy + 'static) -> impl IntoView {
-    let what = match s.kind {
-        SanctionKind::Ban => "Banned",
-        SanctionKind::Suspend => "Suspended",
-        SanctionKind::Hold => "Every comment held",
+    let what = room.t(match s.kind {
+        SanctionKind::Ban => Msg::SanctionBanned,
+        SanctionKind::Suspend => Msg::SanctionSuspended,
+        SanctionKind::Hold => Msg::SanctionHeld,
+    });
+    let what = match s.until {
+        Some(until) => room.fill(
+            Msg::SanctionUntil,
+            &[("what", &what), ("date", &room.date(until))],
+        ),
+        None => what,
     };
-    let until = s
-        .until
-        .map(|u| format!(" until {}", exact_readable(u)))
-        .unwrap_or_default();
+    let ago = room
+        .words
+        .with_value(|w| w.ago(room.now.get_untracked(), s.at));
+    let line = room.fill(
+        Msg::SanctionLine,
+        &[("what", &what), ("name", &s.moderator), ("ago", &ago)],
+    );
     let state = if s.active {
         String::new()
     } else if let Some(by) = &s.lifted_by {
-        format!(" (lifted by {by})")
+        format!(" {}", room.fill(Msg::SanctionLifted, &[("name", by)]))
     } else {
-        " (ended)".to_owned()
+        format!(" {}", room.t(Msg::SanctionEnded))
     };
     let id = s.id.clone();
     view! {
         <li data-testid="history-sanction" data-active=s.active.to_string()>
-            {format!("{what}{until} by {}, {}{}{}", s.moderator, relative(room.now.get_untracked(), s.at), s.reason.map(|r| format!(": {r}")).unwrap_or_default(), state)}
+            {line}
+            {s.reason.map(|r| view! { ": "<bdi>{r}</bdi> })}
+            {state}
             {s.active.then(|| view! {
                 " "
-                <button type="button" class="mod-link" data-testid="sanction-lift" on:click=move |_| lift(id.clone())>"Lift"</button>
+                <button type="button" class="mod-link" data-testid="sanction-lift" on:click=move |_| lift(id.clone())>{room.t(Msg::Lift)}</button>
             })}
         </li>
     }

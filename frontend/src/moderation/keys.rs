@@ -3,6 +3,7 @@
 //! `/` search, `?` help. Everything also has a button.
 
 use super::{Room, Tab};
+use crate::i18n::moderation::Msg;
 use crate::logic::keys::{Command, HELP, command};
 use crate::logic::queue::Act;
 use leptos::prelude::*;
@@ -75,12 +76,14 @@ pub fn focus_current(room: Room) {
 }
 
 /// The shortcuts panel.
-pub fn help() -> impl IntoView {
+pub fn help(room: Room) -> impl IntoView {
+    let title = room.t(Msg::ShortcutsTitle);
+    let label = title.clone();
     view! {
-        <section class="mod-help" data-testid="shortcuts" aria-label="Keyboard shortcuts">
-            <h2>"Keyboard shortcuts"</h2>
+        <section class="mod-help" data-testid="shortcuts" aria-label=label>
+            <h2>{title}</h2>
             <dl>
-                {HELP.into_iter().map(|(key, what)| view! { <dt><kbd>{key}</kbd></dt><dd>{what}</dd> }).collect_view()}
+                {HELP.into_iter().map(|(key, what)| view! { <dt><kbd>{key}</kbd></dt><dd>{room.t(what)}</dd> }).collect_view()}
             </dl>
         </section>
     }

@@ -9,6 +9,7 @@ mod article;
 mod audit;
 mod history;
 mod keys;
+mod language;
 mod live;
 mod queue;
 mod signin;
@@ -17,9 +18,12 @@ mod surge;
 use crate::api::ApiFailure;
 use crate::api::moderation::{ModApi, ModFilter};
 use crate::browser;
+use crate::i18n::Words;
+use crate::i18n::moderation::Msg;
 use crate::logic::queue::{Act, Desk, Queue};
 use chime_shared::{AuditEntry, ErrorCode, MeResponse, Role};
 use leptos::prelude::*;
+use wasm_bindgen::JsValue;
 
 /// Which tab is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,18 +37,21 @@ pub enum Tab {
 }
 
 /// Canned reasons for hiding, offered first; "other" takes free text.
-pub const REASONS: [(&str, &str); 5] = [
-    ("spam", "Spam or advertising"),
-    ("abuse", "Abuse or harassment"),
-    ("personal", "Personal information"),
-    ("off_topic", "Off topic"),
-    ("other", "Other (say why)"),
+/// The audit log keeps the words the moderator saw.
+pub const REASONS: [(&str, Msg); 5] = [
+    ("spam", Msg::ReasonSpam),
+    ("abuse", Msg::ReasonAbuse),
+    ("personal", Msg::ReasonPersonal),
+    ("off_topic", Msg::ReasonOffTopic),
+    ("other", Msg::ReasonOther),
 ];
 
 /// Everything the view's parts share. `Copy`: every field is a handle.
 #[derive(Clone, Copy)]
 pub struct Room {
     pub api: StoredValue<ModApi>,
+    /// The view's words, in the moderator's language.
+    pub words: StoredValue<Words, LocalStorage>,
     /// Who is signed in; `None` shows the sign-in form.
     pub me: RwSignal<Option<MeResponse>>,
     /// Still asking the server whether a session is open.
@@ -76,9 +83,10 @@ pub struct Room {
 }
 
 impl Room {
-    fn new() -> Self {
+    fn new(words: Words) -> Self {
         Self {
             api: StoredValue::new(ModApi::new()),
+            words: StoredValue::new_local(words),
             me: RwSignal::new(None),
             checking: RwSignal::new(true),
             tab: RwSignal::new(Tab::Queue(Queue::Reported)),
@@ -107,6 +115,73 @@ impl Room {
         self.status.set(message.into());
     }
 
+    /// A message in the moderator's language.
+    pub fn t(&self, msg: Msg) -> String {
+        self.words.with_value(|w| w.text(msg))
+    }
+
+    /// A message with its `{name}`s filled.
+    pub fn fill(&self, msg: Msg, args: &[(&str, &str)]) -> String {
+        self.words.with_value(|w| w.fill(msg, args))
+    }
+
+    /// A count's form for `n`.
+    pub fn count(&self, msg: Msg, n: u64) -> String {
+        self.words.with_value(|w| w.count(msg, n))
+    }
+
+    /// A number as the language writes it.
+    pub fn number(&self, n: u64) -> String {
+        self.words.with_value(|w| w.number(n))
+    }
+
+    /// How long ago `at` was, redrawn as the clock ticks.
+    pub fn ago(&self, at: time::OffsetDateTime) -> String {
+        let now = self.now.get();
+        self.words.with_value(|w| w.ago(now, at))
+    }
+
+    /// A moment in UTC, date and time.
+    pub fn date(&self, at: time::OffsetDateTime) -> String {
+        self.words.with_value(|w| w.date(at, true))
+    }
+
+    /// A queue's tab name.
+    pub fn queue_name(&self, queue: Queue) -> String {
+        self.t(match queue {
+            Queue::Reported => Msg::TabReported,
+            Queue::Pending => Msg::TabPending,
+            Queue::Recent => Msg::TabRecent,
+            Queue::Hidden => Msg::TabHidden,
+        })
+    }
+
+    /// What a refusal from the server (or none at all) says to the
+    /// moderator, by its code (the server's own sentence is English).
+    pub fn refusal(&self, failure: &ApiFailure) -> String {
+        if failure.offline {
+            return self.t(Msg::ErrOffline);
+        }
+        self.t(match failure.code.as_str() {
+            "unauthenticated" => Msg::ErrWrongSignIn,
+            "forbidden" => Msg::ErrForbidden,
+            "not_found" => Msg::ErrNotFound,
+            "conflict" => Msg::ErrConflict,
+            "rate_limited" => Msg::ErrRateLimited,
+            "validation_failed" => match failure.field.as_deref() {
+                Some("username") => Msg::ErrUsername,
+                Some("password") => Msg::ErrPasswordRule,
+                _ => Msg::ErrValue,
+            },
+            "bad_request"
+            | "missing_reader"
+            | "unsupported_media_type"
+            | "method_not_allowed"
+            | "payload_too_large" => Msg::ErrRefused,
+            _ => Msg::ErrServer,
+        })
+    }
+
     /// A failed call: an ended session goes back to the sign-in form
     /// (the queue, filters and place are kept for after); anything else is
     /// said plainly.
@@ -116,9 +191,9 @@ impl Room {
             // a new one.
             live::disconnect();
             self.me.set(None);
-            self.say("Your session has ended. Sign in again to carry on where you were.");
+            self.say(self.t(Msg::SessionEnded));
         } else {
-            self.say(failure.message.clone());
+            self.say(self.refusal(failure));
         }
     }
 
@@ -191,10 +266,13 @@ impl Room {
                     });
                     room.cursor.set(page.next_cursor.map(String::from));
                     if !more {
+                        let name = room.queue_name(queue);
                         room.say(match n {
-                            0 => format!("{}: nothing here.", queue.label()),
-                            1 => format!("{}: 1 comment.", queue.label()),
-                            n => format!("{}: {n} comments.", queue.label()),
+                            0 => room.fill(Msg::QueueEmpty, &[("queue", &name)]),
+                            n => crate::i18n::fill(
+                                &room.count(Msg::QueueCount, n as u64),
+                                &[("queue", &name)],
+                            ),
                         });
                     }
                 }
@@ -215,7 +293,7 @@ impl Room {
         REASONS
             .iter()
             .find(|(k, _)| *k == key)
-            .map(|(_, label)| (*label).to_owned())
+            .map(|(_, label)| self.t(*label))
     }
 
     /// Acts on the selected comments, or the current one (those the act
@@ -266,21 +344,49 @@ impl Room {
                 }
             });
         }
-        room.say(act.said(count));
+        room.say(self.said(act, count));
+    }
+
+    /// What the status line says once `n` comments were acted on (`0`:
+    /// none could be).
+    fn said(&self, act: Act, n: usize) -> String {
+        let (none, one, many) = match act {
+            Act::Hide => (Msg::NothingToHide, Msg::HiddenOne, Msg::HiddenMany),
+            Act::Restore => (Msg::NothingToRestore, Msg::RestoredOne, Msg::RestoredMany),
+            Act::Approve => (Msg::NothingToReview, Msg::ApprovedOne, Msg::ApprovedMany),
+            Act::Reject => (Msg::NothingToReview, Msg::RejectedOne, Msg::RejectedMany),
+        };
+        match n {
+            0 => self.t(none),
+            1 => self.t(one),
+            n => self.count(many, n as u64),
+        }
     }
 }
 
-/// Mounts the moderation view into `target`.
-pub fn mount(target: web_sys::HtmlElement) {
-    leptos::mount::mount_to(target, || {
-        let room = Room::new();
-        view! { <Moderation room=room/> }
+/// Mounts the moderation view into `target`, speaking `locale` with
+/// `table` (its locale file; `null` for English) as `moderate.js` chose
+/// and fetched them; `locales` are those it offers in its switch.
+pub fn mount(target: web_sys::HtmlElement, locale: String, table: JsValue, locales: Vec<String>) {
+    leptos::mount::mount_to(target, move || {
+        let words = Words::new(&locale, table);
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title(&words.text(Msg::Title));
+            // The page around the view speaks its language too.
+            if let Some(html) = document.document_element() {
+                let rtl = crate::i18n::right_to_left(words.tag());
+                let _ = html.set_attribute("lang", words.tag());
+                let _ = html.set_attribute("dir", if rtl { "rtl" } else { "ltr" });
+            }
+        }
+        let room = Room::new(words);
+        view! { <Moderation room=room locales=locales/> }
     })
     .forget();
 }
 
 #[component]
-fn Moderation(room: Room) -> impl IntoView {
+fn Moderation(room: Room, locales: Vec<String>) -> impl IntoView {
     leptos::task::spawn_local(async move {
         let api = room.api.get_value();
         if let Ok(me) = api.me().await {
@@ -303,11 +409,18 @@ fn Moderation(room: Room) -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
     keys::listen(room);
+    let tag = room.words.with_value(|w| w.tag().to_owned());
+    let dir = if crate::i18n::right_to_left(&tag) {
+        "rtl"
+    } else {
+        "ltr"
+    };
     view! {
-        <div class="mod" data-testid="moderation-root">
+        <div class="mod" data-testid="moderation-root" lang=tag dir=dir>
+            {language::switch(room, locales)}
             {move || {
                 if room.checking.get() {
-                    view! { <p class="mod-muted">"Checking your session…"</p> }.into_any()
+                    view! { <p class="mod-muted">{room.t(Msg::CheckingSession)}</p> }.into_any()
                 } else if room.me.with(Option::is_none) {
                     signin::form(room).into_any()
                 } else {
@@ -325,10 +438,10 @@ fn desk(room: Room) -> impl IntoView {
             let _ = room.api.get_value().sign_out().await;
             live::disconnect();
             room.me.set(None);
-            room.say("Signed out.");
+            room.say(room.t(Msg::SignedOut));
         });
     };
-    let tab_button = move |tab: Tab, label: &'static str, key: &'static str| {
+    let tab_button = move |tab: Tab, label: String, key: &'static str| {
         view! {
             <button
                 type="button"
@@ -345,26 +458,30 @@ fn desk(room: Room) -> impl IntoView {
             </button>
         }
     };
+    let signed_in = room.t(Msg::SignedInAs);
+    let (before, after) = crate::i18n::around(&signed_in);
+    let (before, after) = (before.to_owned(), after.to_owned());
     view! {
         <header class="mod-header">
-            <h1>"Chime moderation"</h1>
+            <h1>{room.t(Msg::Title)}</h1>
             <span class="mod-me">
-                "Signed in as "
-                <strong data-testid="mod-user">{move || room.me.with(|m| m.as_ref().map(|m| m.username.clone()).unwrap_or_default())}</strong>
+                {before}
+                <strong data-testid="mod-user"><bdi>{move || room.me.with(|m| m.as_ref().map(|m| m.username.clone()).unwrap_or_default())}</bdi></strong>
+                {after}
                 " "
-                <button type="button" class="mod-link" data-testid="sign-out" on:click=sign_out>"Sign out"</button>
+                <button type="button" class="mod-link" data-testid="sign-out" on:click=sign_out>{room.t(Msg::SignOut)}</button>
                 " "
-                <button type="button" class="mod-link" data-testid="help-button" aria-expanded=move || room.help.get().to_string() on:click=move |_| room.help.update(|h| *h = !*h)>"Shortcuts (?)"</button>
+                <button type="button" class="mod-link" data-testid="help-button" aria-expanded=move || room.help.get().to_string() on:click=move |_| room.help.update(|h| *h = !*h)>{room.t(Msg::ShortcutsButton)}</button>
             </span>
         </header>
-        {move || room.help.get().then(keys::help)}
+        {move || room.help.get().then(|| keys::help(room))}
         {surge::banner(room)}
-        <nav class="mod-tabs" role="tablist" aria-label="Queues">
-            {Queue::ALL.into_iter().map(|q| tab_button(Tab::Queue(q), q.label(), q.key())).collect_view()}
-            {tab_button(Tab::Audit, "Audit log", "audit")}
+        <nav class="mod-tabs" role="tablist" aria-label=room.t(Msg::Queues)>
+            {Queue::ALL.into_iter().map(|q| tab_button(Tab::Queue(q), room.queue_name(q), q.key())).collect_view()}
+            {tab_button(Tab::Audit, room.t(Msg::TabAudit), "audit")}
             {move || room.me.with(|m| m.as_ref().is_some_and(|m| m.role == Role::Admin)).then(|| view! {
-                {tab_button(Tab::Moderators, "Moderators", "moderators")}
-                {tab_button(Tab::Settings, "Settings", "settings")}
+                {tab_button(Tab::Moderators, room.t(Msg::TabModerators), "moderators")}
+                {tab_button(Tab::Settings, room.t(Msg::TabSettings), "settings")}
             })}
         </nav>
         {move || match room.tab.get() {

@@ -1,8 +1,9 @@
 //! A queue: filters, the reason for hiding, the rows and their actions.
 
 use super::{REASONS, Room};
+use crate::i18n::moderation::Msg;
 use crate::logic::queue::{Act, Queue};
-use crate::logic::relative_time::{exact, exact_readable, relative};
+use crate::logic::relative_time::exact;
 use chime_shared::{CommentState, ModComment, ReportReason};
 use leptos::prelude::*;
 
@@ -15,40 +16,37 @@ pub fn view(room: Room) -> impl IntoView {
     };
     let show_waiting = move |_| {
         let n = room.desk.try_update(|d| d.show_waiting()).unwrap_or(0);
-        room.say(match n {
-            1 => "Showing 1 new comment.".to_owned(),
-            n => format!("Showing {n} new comments."),
-        });
+        room.say(room.count(Msg::ShowingNew, n as u64));
     };
     view! {
         {move || room.author.with(Option::is_some).then(|| super::history::panel(room))}
         <form class="mod-filters" role="search" on:submit=apply>
             <label class="mod-field">
-                <span>"Article"</span>
-                <input type="text" data-testid="filter-article" placeholder="any article"
+                <span>{room.t(Msg::Article)}</span>
+                <input type="text" data-testid="filter-article" placeholder=room.t(Msg::AnyArticle)
                     prop:value=move || room.article.get()
                     on:input=move |ev| room.article.set(event_target_value(&ev))/>
             </label>
             <label class="mod-field">
-                <span>"Words"</span>
-                <input type="search" id="mod-search" data-testid="filter-text" placeholder="search text ( / )"
+                <span>{room.t(Msg::Words)}</span>
+                <input type="search" id="mod-search" data-testid="filter-text" placeholder=room.t(Msg::SearchPlaceholder)
                     prop:value=move || room.text.get()
                     on:input=move |ev| room.text.set(event_target_value(&ev))/>
             </label>
-            <button type="submit" class="mod-secondary" data-testid="filter-apply">"Filter"</button>
+            <button type="submit" class="mod-secondary" data-testid="filter-apply">{room.t(Msg::Filter)}</button>
         </form>
         {super::article::panel(room)}
         <div class="mod-toolbar">
             <label class="mod-field">
-                <span>"Reason for hiding"</span>
+                <span>{room.t(Msg::ReasonForHiding)}</span>
                 <select data-testid="hide-reason" on:change=move |ev| room.reason.set(event_target_value(&ev))>
-                    <option value="">"No reason given"</option>
-                    {REASONS.into_iter().map(|(key, label)| view! { <option value=key>{label}</option> }).collect_view()}
+                    <option value="">{room.t(Msg::NoReason)}</option>
+                    {REASONS.into_iter().map(|(key, label)| view! { <option value=key>{room.t(label)}</option> }).collect_view()}
                 </select>
             </label>
             {move || (room.reason.get() == "other").then(|| view! {
                 <label class="mod-field">
-                    <span>"Why"</span>
+                    <span>{room.t(Msg::Why)}</span>
                     <input type="text" data-testid="hide-reason-text" maxlength="500"
                         prop:value=move || room.reason_text.get()
                         on:input=move |ev| room.reason_text.set(event_target_value(&ev))/>
@@ -57,28 +55,27 @@ pub fn view(room: Room) -> impl IntoView {
             <span class="mod-bulk" data-testid="selection">
                 {move || match room.desk.with(|d| d.selected.len()) {
                     0 => String::new(),
-                    1 => "1 selected".to_owned(),
-                    n => format!("{n} selected"),
+                    n => room.count(Msg::Selected, n as u64),
                 }}
             </span>
             {move || room.desk.with(|d| !d.selected.is_empty()).then(|| view! {
                 {(room.queue() == Some(Queue::Pending)).then(|| view! {
-                    <button type="button" class="mod-primary" data-testid="approve-selected" on:click=move |_| room.act(Act::Approve)>"Approve selected"</button>
-                    <button type="button" class="mod-danger" data-testid="reject-selected" on:click=move |_| room.act(Act::Reject)>"Reject selected"</button>
+                    <button type="button" class="mod-primary" data-testid="approve-selected" on:click=move |_| room.act(Act::Approve)>{room.t(Msg::ApproveSelected)}</button>
+                    <button type="button" class="mod-danger" data-testid="reject-selected" on:click=move |_| room.act(Act::Reject)>{room.t(Msg::RejectSelected)}</button>
                 })}
-                <button type="button" class="mod-danger" data-testid="hide-selected" on:click=move |_| room.act(Act::Hide)>"Hide selected"</button>
-                <button type="button" class="mod-secondary" data-testid="unhide-selected" on:click=move |_| room.act(Act::Restore)>"Restore selected"</button>
+                <button type="button" class="mod-danger" data-testid="hide-selected" on:click=move |_| room.act(Act::Hide)>{room.t(Msg::HideSelected)}</button>
+                <button type="button" class="mod-secondary" data-testid="unhide-selected" on:click=move |_| room.act(Act::Restore)>{room.t(Msg::RestoreSelected)}</button>
             })}
         </div>
         {move || {
             let n = room.desk.with(|d| d.waiting.len());
             (n > 0).then(|| view! {
                 <button type="button" class="mod-new" data-testid="mod-new-button" on:click=show_waiting>
-                    {if n == 1 { "1 new comment: show".to_owned() } else { format!("{n} new comments: show") }}
+                    {room.count(Msg::NewComments, n as u64)}
                 </button>
             })
         }}
-        <ol class="mod-rows" aria-label="Comments" data-testid="mod-rows" aria-busy=move || room.loading.get().to_string()>
+        <ol class="mod-rows" aria-label=room.t(Msg::Comments) data-testid="mod-rows" aria-busy=move || room.loading.get().to_string()>
             <For
                 each=move || room.desk.with(|d| d.rows.clone())
                 key=|r| (r.comment.id.clone(), r.comment.state, r.comment.featured, r.reports.count, r.comment.body.clone(), r.hidden_reason.clone(), r.edit.as_ref().map(|e| e.body.clone()))
@@ -88,15 +85,15 @@ pub fn view(room: Room) -> impl IntoView {
             </For>
         </ol>
         {move || (room.desk.with(|d| d.rows.is_empty()) && !room.loading.get()).then(|| view! {
-            <p class="mod-muted" data-testid="mod-empty">"Nothing here."</p>
+            <p class="mod-muted" data-testid="mod-empty">{room.t(Msg::NothingHere)}</p>
         })}
         {move || room.cursor.with(Option::is_some).then(|| view! {
-            <button type="button" class="mod-secondary" data-testid="mod-more" disabled=move || room.loading.get() on:click=move |_| room.load(true)>"Load more"</button>
+            <button type="button" class="mod-secondary" data-testid="mod-more" disabled=move || room.loading.get() on:click=move |_| room.load(true)>{room.t(Msg::LoadMore)}</button>
         })}
     }
 }
 
-fn reports_line(row: &ModComment) -> Option<String> {
+fn reports_line(room: Room, row: &ModComment) -> Option<String> {
     if row.reports.count == 0 {
         return None;
     }
@@ -104,26 +101,28 @@ fn reports_line(row: &ModComment) -> Option<String> {
         .reports
         .reasons
         .iter()
-        .map(|(reason, n)| format!("{} {n}", reason_label(*reason)))
+        .map(|(reason, n)| {
+            let label = room.t(match reason {
+                ReportReason::Spam => Msg::ReportSpam,
+                ReportReason::Abuse => Msg::ReportAbuse,
+                ReportReason::OffTopic => Msg::ReportOffTopic,
+                ReportReason::Other => Msg::ReportOther,
+            });
+            room.fill(
+                Msg::ReportReasonCount,
+                &[("reason", &label), ("count", &room.number(*n))],
+            )
+        })
         .collect();
-    let head = match row.reports.count {
-        1 => "1 report".to_owned(),
-        n => format!("{n} reports"),
-    };
+    let head = room.count(Msg::Reports, row.reports.count);
     Some(if reasons.is_empty() {
         head
     } else {
-        format!("{head}: {}", reasons.join(", "))
+        room.fill(
+            Msg::ReportsWhy,
+            &[("reports", &head), ("reasons", &reasons.join(", "))],
+        )
     })
-}
-
-fn reason_label(reason: ReportReason) -> &'static str {
-    match reason {
-        ReportReason::Spam => "spam",
-        ReportReason::Abuse => "abuse",
-        ReportReason::OffTopic => "off topic",
-        ReportReason::Other => "other",
-    }
 }
 
 /// One comment's row: its article, author, state, reports, words and the
@@ -158,11 +157,12 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
     };
     let state = row.comment.state;
     let (state_label, state_key) = match state {
-        CommentState::Visible => ("Visible", "visible"),
-        CommentState::Hidden => ("Hidden", "hidden"),
-        CommentState::Deleted => ("Deleted by its author", "deleted"),
-        CommentState::Pending => ("Awaiting review", "pending"),
+        CommentState::Visible => (Msg::StateVisible, "visible"),
+        CommentState::Hidden => (Msg::StateHidden, "hidden"),
+        CommentState::Deleted => (Msg::StateDeleted, "deleted"),
+        CommentState::Pending => (Msg::StatePending, "pending"),
     };
+    let t = move |msg| room.t(msg);
     let author = row.comment.author.name.clone();
     let created = row.comment.created_at;
     let featured = row.comment.featured;
@@ -186,29 +186,29 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
             on:click=make_current
         >
             <div class="mod-row-head">
-                <input type="checkbox" data-testid="row-select" aria-label=format!("Select the comment by {author}") prop:checked=selected.clone() on:change=toggle/>
+                <input type="checkbox" data-testid="row-select" aria-label=room.fill(Msg::SelectComment, &[("name", &author)]) prop:checked=selected.clone() on:change=toggle/>
                 <span class="mod-article">{row.comment.article.to_string()}</span>
                 {if erased {
-                    view! { <span class="mod-muted" data-testid="erased-author">"(erased)"</span> }.into_any()
+                    view! { <span class="mod-muted" data-testid="erased-author">{t(Msg::Erased)}</span> }.into_any()
                 } else {
-                    view! { <button type="button" class="mod-link mod-author" data-testid="open-author" title="This reader's history" on:click=open_author>{author.clone()}</button> }.into_any()
+                    view! { <button type="button" class="mod-link mod-author" data-testid="open-author" title=t(Msg::HistoryTitle) on:click=open_author><bdi>{author.clone()}</bdi></button> }.into_any()
                 }}
-                <time datetime=exact(created) title=exact_readable(created)>{move || relative(room.now.get(), created)}</time>
-                <span class=format!("mod-badge mod-badge-{state_key}") data-testid="row-state">{state_label}</span>
-                {featured.then(|| view! { <span class="mod-badge mod-badge-featured" data-testid="row-featured">"Featured"</span> })}
-                {reports_line(&row).map(|line| view! { <span class="mod-reports" data-testid="row-reports">{line}</span> })}
+                <time datetime=exact(created) title=room.date(created)>{move || room.ago(created)}</time>
+                <span class=format!("mod-badge mod-badge-{state_key}") data-testid="row-state">{t(state_label)}</span>
+                {featured.then(|| view! { <span class="mod-badge mod-badge-featured" data-testid="row-featured">{t(Msg::Featured)}</span> })}
+                {reports_line(room, &row).map(|line| view! { <span class="mod-reports" data-testid="row-reports">{line}</span> })}
             </div>
-            {row.parent_excerpt.clone().map(|p| view! { <p class="mod-context" data-testid="row-context">"In reply to: " {p}</p> })}
+            {row.parent_excerpt.clone().map(|p| view! { <p class="mod-context" data-testid="row-context">{t(Msg::InReplyTo)}" " <bdi>{p}</bdi></p> })}
             <div class="mod-body" data-testid="row-body" inner_html=row.comment.html.clone()></div>
             {row.edit.clone().map(|e| view! {
                 <div class="mod-edit" data-testid="row-edit">
-                    <p class="mod-muted">"Edited, awaiting review (readers see the words above until you approve):"</p>
+                    <p class="mod-muted">{t(Msg::EditAwaiting)}</p>
                     <div class="mod-body" inner_html=e.html></div>
                 </div>
             })}
             {row.hidden_reason.clone().and_then(|r| match state {
-                CommentState::Hidden => Some(view! { <p class="mod-muted">"Hidden: " {r}</p> }),
-                CommentState::Pending => Some(view! { <p class="mod-muted" data-testid="row-held">"Held: " {r}</p> }),
+                CommentState::Hidden => Some(view! { <p class="mod-muted">{t(Msg::HiddenBecause)}" " <bdi>{r}</bdi></p> }),
+                CommentState::Pending => Some(view! { <p class="mod-muted" data-testid="row-held">{t(Msg::HeldBecause)}" " <bdi>{r}</bdi></p> }),
                 _ => None,
             })}
             <div class="mod-actions">
@@ -216,28 +216,28 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
                     CommentState::Visible if row.edit.is_some() => {
                         let (approve, reject) = (act.clone(), act.clone());
                         view! {
-                            <button type="button" class="mod-primary" data-testid="approve-button" on:click=move |_| approve(Act::Approve)>"Approve edit"</button>
-                            <button type="button" class="mod-secondary" data-testid="reject-button" on:click=move |_| reject(Act::Reject)>"Reject edit"</button>
-                            <button type="button" class="mod-danger" data-testid="hide-button" on:click=move |_| act(Act::Hide)>"Hide"</button>
+                            <button type="button" class="mod-primary" data-testid="approve-button" on:click=move |_| approve(Act::Approve)>{t(Msg::ApproveEdit)}</button>
+                            <button type="button" class="mod-secondary" data-testid="reject-button" on:click=move |_| reject(Act::Reject)>{t(Msg::RejectEdit)}</button>
+                            <button type="button" class="mod-danger" data-testid="hide-button" on:click=move |_| act(Act::Hide)>{t(Msg::Hide)}</button>
                         }.into_any()
                     }
                     CommentState::Visible => view! {
-                        <button type="button" class="mod-danger" data-testid="hide-button" on:click=move |_| act(Act::Hide)>"Hide"</button>
+                        <button type="button" class="mod-danger" data-testid="hide-button" on:click=move |_| act(Act::Hide)>{t(Msg::Hide)}</button>
                         {featurable.then(|| view! {
                             <button type="button" class="mod-secondary" data-testid="feature-button" aria-pressed=featured.to_string()
                                 on:click=move |_| super::article::feature(room, for_feature.clone(), !featured)>
-                                {if featured { "Stop featuring" } else { "Feature" }}
+                                {t(if featured { Msg::StopFeaturing } else { Msg::Feature })}
                             </button>
                         })}
                     }.into_any(),
                     CommentState::Hidden => view! {
-                        <button type="button" class="mod-secondary" data-testid="unhide-button" on:click=move |_| act(Act::Restore)>"Restore"</button>
+                        <button type="button" class="mod-secondary" data-testid="unhide-button" on:click=move |_| act(Act::Restore)>{t(Msg::Restore)}</button>
                     }.into_any(),
                     CommentState::Pending => {
                         let reject = act.clone();
                         view! {
-                            <button type="button" class="mod-primary" data-testid="approve-button" on:click=move |_| act(Act::Approve)>"Approve"</button>
-                            <button type="button" class="mod-danger" data-testid="reject-button" on:click=move |_| reject(Act::Reject)>"Reject"</button>
+                            <button type="button" class="mod-primary" data-testid="approve-button" on:click=move |_| act(Act::Approve)>{t(Msg::Approve)}</button>
+                            <button type="button" class="mod-danger" data-testid="reject-button" on:click=move |_| reject(Act::Reject)>{t(Msg::Reject)}</button>
                         }.into_any()
                     }
                     CommentState::Deleted => ().into_any(),

@@ -2,6 +2,7 @@
 //! answer from the server, and the form shows it as it comes.
 
 use super::Room;
+use crate::i18n::moderation::Msg;
 use leptos::prelude::*;
 
 pub fn form(room: Room) -> impl IntoView {
@@ -16,7 +17,7 @@ pub fn form(room: Room) -> impl IntoView {
         }
         let (name, secret) = (username.get_untracked(), password.get_untracked());
         if name.trim().is_empty() || secret.is_empty() {
-            error.set(Some("Enter your user name and password.".into()));
+            error.set(Some(room.t(Msg::EnterCredentials)));
             return;
         }
         sending.set(true);
@@ -30,32 +31,32 @@ pub fn form(room: Room) -> impl IntoView {
             match signed_in {
                 Ok(me) => {
                     password.set(String::new());
-                    room.say(format!("Signed in as {}.", me.username));
+                    room.say(room.fill(Msg::SignedInStatus, &[("name", &me.username)]));
                     room.me.set(Some(me));
                 }
-                Err(failure) => error.set(Some(failure.message)),
+                Err(failure) => error.set(Some(room.refusal(&failure))),
             }
             sending.set(false);
         });
     };
     view! {
         <form class="mod-signin" data-testid="signin-form" on:submit=submit novalidate>
-            <h1>"Chime moderation"</h1>
+            <h1>{room.t(Msg::Title)}</h1>
             <label class="mod-field">
-                <span>"User name"</span>
+                <span>{room.t(Msg::UserName)}</span>
                 <input type="text" data-testid="signin-username" autocomplete="username" autofocus
                     prop:value=move || username.get()
                     on:input=move |ev| username.set(event_target_value(&ev))/>
             </label>
             <label class="mod-field">
-                <span>"Password"</span>
+                <span>{room.t(Msg::Password)}</span>
                 <input type="password" data-testid="signin-password" autocomplete="current-password"
                     prop:value=move || password.get()
                     on:input=move |ev| password.set(event_target_value(&ev))/>
             </label>
             {move || error.get().map(|m| view! { <p class="mod-error" role="alert" data-testid="signin-error">{m}</p> })}
             <button type="submit" class="mod-primary" data-testid="signin-submit" disabled=move || sending.get()>
-                {move || if sending.get() { "Signing in…" } else { "Sign in" }}
+                {move || room.t(if sending.get() { Msg::SigningIn } else { Msg::SignIn })}
             </button>
         </form>
     }

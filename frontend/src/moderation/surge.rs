@@ -3,8 +3,8 @@
 //! moderator may decide.
 
 use super::Room;
+use crate::i18n::moderation::Msg;
 use crate::logic::queue::Queue;
-use crate::logic::relative_time::{exact_readable, relative};
 use chime_shared::{ArticleChange, SurgeNotice};
 use leptos::prelude::*;
 
@@ -20,14 +20,12 @@ pub fn load(room: Room) {
 /// A surge began or ended (the stream's `mod_surge`).
 pub fn heard(room: Room, notice: SurgeNotice) {
     let article = notice.article.to_string();
-    room.say(if notice.active {
-        format!(
-            "Surge on {article}: its new comments are held for review ({}).",
-            notice.reason
-        )
+    let said = if notice.active {
+        Msg::SurgeStarted
     } else {
-        format!("The surge on {article} is over: {}", notice.reason)
-    });
+        Msg::SurgeEnded
+    };
+    room.say(room.fill(said, &[("article", &article), ("reason", &notice.reason)]));
     let article_shown = room
         .article_controls
         .with_untracked(|c| c.as_ref().is_some_and(|(a, _)| *a == article));
@@ -54,7 +52,7 @@ pub fn banner(room: Room) -> impl IntoView {
         let surges = room.surges.get();
         (!surges.is_empty()).then(|| {
             view! {
-                <section class="mod-surges" aria-label="Surges" data-testid="surge-banner">
+                <section class="mod-surges" aria-label=room.t(Msg::Surges) data-testid="surge-banner">
                     {surges.into_iter().map(|surge| row(room, surge)).collect_view()}
                 </section>
             }
@@ -85,11 +83,12 @@ fn row(room: Room, surge: SurgeNotice) -> impl IntoView {
                     Ok(_) => {
                         room.surges
                             .update(|all| all.retain(|s| s.article.as_str() != article));
-                        room.say(if hold {
-                            format!("Every new comment on {article} waits for review until you say otherwise.")
+                        let said = if hold {
+                            Msg::SurgeKeeps
                         } else {
-                            format!("New comments on {article} appear at once; the surge guard leaves it alone for an hour.")
-                        });
+                            Msg::SurgeReleased
+                        };
+                        room.say(room.fill(said, &[("article", &article)]));
                     }
                     Err(failure) => room.failed(&failure),
                 }
@@ -101,14 +100,14 @@ fn row(room: Room, surge: SurgeNotice) -> impl IntoView {
     view! {
         <div class="mod-surge" data-testid="surge" data-article=article.clone()>
             <p>
-                <strong>{format!("Surge on {article}")}</strong>
-                ": new comments are held for review since "
-                <time title=exact_readable(since)>{move || relative(room.now.get(), since)}</time>
+                <strong>{room.fill(Msg::SurgeOn, &[("article", &article)])}</strong>
+                ": "
+                <span title=room.date(since)>{move || room.fill(Msg::SurgeHeldSince, &[("ago", &room.ago(since))])}</span>
                 {format!(" ({}).", surge.reason)}
             </p>
-            <button type="button" class="mod-secondary" data-testid="surge-show" on:click=show>"Show its held comments"</button>
-            <button type="button" class="mod-secondary" data-testid="surge-keep" on:click=move |_| keep(true)>"Keep holding"</button>
-            <button type="button" class="mod-danger" data-testid="surge-release" on:click=move |_| decide(false)>"Let comments through"</button>
+            <button type="button" class="mod-secondary" data-testid="surge-show" on:click=show>{room.t(Msg::ShowHeld)}</button>
+            <button type="button" class="mod-secondary" data-testid="surge-keep" on:click=move |_| keep(true)>{room.t(Msg::KeepHolding)}</button>
+            <button type="button" class="mod-danger" data-testid="surge-release" on:click=move |_| decide(false)>{room.t(Msg::LetThrough)}</button>
         </div>
     }
 }
