@@ -314,9 +314,13 @@ impl World {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
+                "prefs": {"intl.accept_languages": "en-US,en"},
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--disable-quic", "--no-first-run", "--disable-background-networking",
                          "--disable-component-update", "--disable-sync", format!("--window-size={width},{height}"),
+                         // The pages follow the browser's language: English
+                         // whatever this machine's is.
+                         "--lang=en-US",
                          format!("--user-data-dir={profile}")]
             }
         });

@@ -331,6 +331,20 @@ async fn a_site_sets_the_widgets_language_and_its_own_words() {
     .await;
 }
 
+/// Clicks a part of a page by script, once it is there (this file's
+/// tests are about words; tabs wrap on a phone, and moderation.rs clicks
+/// as a person does).
+async fn click(w: &World, css: &str) -> TestResult {
+    page_find(w, css).await?;
+    w.client
+        .execute(
+            "document.querySelector(arguments[0]).click()",
+            vec![json!(css)],
+        )
+        .await?;
+    Ok(())
+}
+
 /// Waits for an element of a page (not the widget's).
 async fn page_find(w: &World, css: &str) -> TestResult<fantoccini::elements::Element> {
     until(|| async { w.client.find(fantoccini::Locator::Css(css)).await.ok() })
@@ -390,6 +404,38 @@ async fn the_moderation_view_speaks_every_locale_at_320_px() {
                 .click()
                 .await?;
             page_find(&w, "[data-testid=mod-row]").await?;
+            // Something in every part that words what the server stored: a
+            // settings change in the audit log, a sanction and a note in the
+            // reader's history.
+            click(&w, "[data-testid=open-author]").await?;
+            page_find(&w, "[data-testid=note-input]")
+                .await?
+                .send_keys("12345")
+                .await?;
+            click(&w, "[data-testid=note-save]").await?;
+            page_find(&w, "[data-testid=history-note]").await?;
+            w.eval(
+                "const k = document.querySelector('[data-testid=sanction-kind]'); \
+                 k.value = 'hold'; k.dispatchEvent(new Event('change'));",
+            )
+            .await?;
+            click(&w, "[data-testid=sanction-apply]").await?;
+            page_find(&w, "[data-testid=history-sanction]").await?;
+            click(&w, "[data-testid=tab-settings]").await?;
+            page_find(&w, "[data-testid=setting-max-links]").await?;
+            w.eval(
+                "const p = document.querySelector('[data-testid=setting-premoderation]'); \
+                 p.value = 'new-readers'; p.dispatchEvent(new Event('change'));",
+            )
+            .await?;
+            click(&w, "[data-testid=settings-save]").await?;
+            until(|| async {
+                let said = status_line(&w).await;
+                said.contains("Saved").then_some(())
+            })
+            .await?;
+            click(&w, "[data-testid=tab-reported]").await?;
+            page_find(&w, "[data-testid=mod-row]").await?;
             let english = table_of("moderation", "en");
             let root = "document.querySelector('[data-testid=moderation-root]')";
             for tag in tags() {
@@ -413,16 +459,15 @@ async fn the_moderation_view_speaks_every_locale_at_320_px() {
                 let rtl = ["ar", "he"].contains(&tag.as_str());
                 let dir = w.eval("return document.documentElement.dir").await?;
                 assert_eq!(dir, json!(if rtl { "rtl" } else { "ltr" }), "{tag}");
+                // The switch shows the language the view speaks.
+                let shown = w
+                    .eval("return document.querySelector('[data-testid=mod-language]').value")
+                    .await?;
+                assert_eq!(shown, json!(tag), "{tag}");
                 // A row, its reader's history and the shortcuts; then each tab.
-                page_find(&w, "[data-testid=open-author]")
-                    .await?
-                    .click()
-                    .await?;
+                click(&w, "[data-testid=open-author]").await?;
                 page_find(&w, "[data-testid=history-counts]").await?;
-                page_find(&w, "[data-testid=help-button]")
-                    .await?
-                    .click()
-                    .await?;
+                click(&w, "[data-testid=help-button]").await?;
                 page_find(&w, "[data-testid=shortcuts]").await?;
                 let mut seen = texts(&w, root).await?;
                 let wide = w
@@ -435,14 +480,7 @@ async fn the_moderation_view_speaks_every_locale_at_320_px() {
                 }
                 w.screenshot(&format!("moderation-{tag}")).await;
                 for tab in ["audit", "moderators", "settings"] {
-                    page_find(&w, &format!("[data-testid=tab-{tab}]")).await?;
-                    // Clicked by script: this test is about words, and the
-                    // tabs wrap on a phone (the keyboard and click tests
-                    // are moderation.rs's).
-                    w.eval(&format!(
-                        "document.querySelector('[data-testid=tab-{tab}]').click()"
-                    ))
-                    .await?;
+                    click(&w, &format!("[data-testid=tab-{tab}]")).await?;
                     let ready = match tab {
                         "audit" => "[data-testid=audit-entry]",
                         "moderators" => "[data-testid=moderator-row]",
@@ -453,22 +491,24 @@ async fn the_moderation_view_speaks_every_locale_at_320_px() {
                         return Err(format!("{tag}, {tab}: {e}; status {said}").into());
                     }
                     seen.extend(texts(&w, root).await?);
+                    let wide = w
+                        .eval("return document.documentElement.scrollWidth <= window.innerWidth")
+                        .await?;
+                    assert_eq!(wide, json!(true), "{tag}, {tab}: wider than 320 px");
                 }
-                page_find(&w, "[data-testid=tab-reported]")
-                    .await?
-                    .click()
-                    .await?;
+                click(&w, "[data-testid=tab-reported]").await?;
                 page_find(&w, "[data-testid=mod-row]").await?;
                 assert_spoken(&tag, &seen, &english, &words);
                 w.assert_no_errors().await?;
             }
-            // The switch: the view comes back in the language picked, and
-            // stays in it.
+            // The switch: picked and applied, the view comes back in that
+            // language, and stays in it.
             w.eval(
                 "const s = document.querySelector('[data-testid=mod-language]'); \
                  s.value = 'ja'; s.dispatchEvent(new Event('change'));",
             )
             .await?;
+            click(&w, "[data-testid=mod-language-apply]").await?;
             for _ in 0..2 {
                 until(|| async {
                     let el = w
@@ -479,8 +519,18 @@ async fn the_moderation_view_speaks_every_locale_at_320_px() {
                     (el.attr("lang").await.ok()?? == "ja").then_some(())
                 })
                 .await?;
-                w.client.refresh().await?;
+                w.client.goto(&format!("{}/moderate", w.backend)).await?;
             }
+            // The last admin cannot go, and the view says why in its words.
+            click(&w, "[data-testid=tab-moderators]").await?;
+            click(&w, "[data-testid=remove-moderator]").await?;
+            click(&w, "[data-testid=confirm-remove]").await?;
+            let japanese = table_of("moderation", "ja");
+            let said = page_find(&w, "[data-testid=error-form]")
+                .await?
+                .text()
+                .await?;
+            assert_eq!(Some(said.as_str()), japanese["ErrLastAdmin"].as_str());
             Ok(())
         },
     )

@@ -838,7 +838,7 @@ async fn a_moderator_opens_a_readers_history_from_a_row_and_notes_something() {
                 .await?
                 .text()
                 .await?;
-            assert!(counts.starts_with("2 comments"), "{counts}");
+            assert!(counts.starts_with("Comments: 2 (2 shown"), "{counts}");
             let reports = find(&w.client, "[data-testid=history-reports]")
                 .await?
                 .text()

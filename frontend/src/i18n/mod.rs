@@ -115,6 +115,16 @@ pub fn placeholders(text: &str) -> Vec<&str> {
     found
 }
 
+/// The locale of `locales` that speaks `tag`: itself, else one of its
+/// language (as `chime.js` picks a file: `pt-PT` is spoken by `pt-BR`).
+pub fn offered<'a>(locales: &'a [String], tag: &str) -> Option<&'a String> {
+    let language = |t: &str| t.split('-').next().unwrap_or("").to_ascii_lowercase();
+    locales
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(tag))
+        .or_else(|| locales.iter().find(|l| language(l) == language(tag)))
+}
+
 /// Whether a locale is written right to left (by its language subtag).
 pub fn right_to_left(tag: &str) -> bool {
     let language = tag.split(['-', '_']).next().unwrap_or("");
@@ -169,6 +179,18 @@ mod tests {
         assert_eq!(around("Commenting as {name}!"), ("Commenting as ", "!"));
         assert_eq!(around("{name} kommentiert"), ("", " kommentiert"));
         assert_eq!(around("no name"), ("no name", ""));
+    }
+
+    #[test]
+    fn a_tag_is_offered_by_itself_else_by_its_language() {
+        let locales: Vec<String> = ["en", "es", "pt-BR", "zh-CN"].map(String::from).to_vec();
+        let find = |tag| offered(&locales, tag).map(String::as_str);
+        assert_eq!(find("pt-BR"), Some("pt-BR"));
+        assert_eq!(find("pt-PT"), Some("pt-BR"));
+        assert_eq!(find("zh-TW"), Some("zh-CN"));
+        assert_eq!(find("es-419"), Some("es"));
+        assert_eq!(find("en-US"), Some("en"));
+        assert_eq!(find("sw"), None);
     }
 
     #[test]

@@ -48,16 +48,20 @@ pub fn load(room: Room, tab: Tab) {
     });
 }
 
-fn refused(room: Room, failure: &crate::api::ApiFailure) {
+/// A refusal beside its field; `conflict` says what a conflict means for
+/// the act refused (a name taken, the last admin).
+fn refused(room: Room, failure: &crate::api::ApiFailure, conflict: Option<Msg>) {
     let field = failure.field.clone().unwrap_or_else(|| "form".into());
-    // On the moderators' form a conflict is a name taken already.
-    let message = if failure.code == "conflict" && room.tab.get_untracked() == Tab::Moderators {
-        room.t(Msg::ErrNameTaken)
-    } else {
-        room.refusal(failure)
+    let message = match conflict {
+        Some(msg) if failure.code == "conflict" => room.t(msg),
+        _ => room.refusal(failure),
     };
-    room.admin.error.set(Some((field, message)));
-    room.failed(failure);
+    room.admin.error.set(Some((field, message.clone())));
+    if failure.code == "unauthenticated" {
+        room.failed(failure);
+    } else {
+        room.say(message);
+    }
 }
 
 /// A role's name.
@@ -100,7 +104,7 @@ pub fn moderators(room: Room) -> impl IntoView {
                     room.say(room.fill(Msg::Added, &[("name", &added.username), ("role", &role)]));
                     load(room, Tab::Moderators);
                 }
-                Err(failure) => refused(room, &failure),
+                Err(failure) => refused(room, &failure, Some(Msg::ErrNameTaken)),
             }
         });
     };
@@ -162,7 +166,7 @@ fn row(room: Room, m: ModeratorSummary) -> impl IntoView {
                     password.set(String::new());
                     room.say(room.fill(Msg::NewPasswordSet, &[("name", &who)]));
                 }
-                Err(failure) => refused(room, &failure),
+                Err(failure) => refused(room, &failure, None),
             }
         });
     };
@@ -176,7 +180,7 @@ fn row(room: Room, m: ModeratorSummary) -> impl IntoView {
                 }
                 Err(failure) => {
                     confirming.set(false);
-                    refused(room, &failure);
+                    refused(room, &failure, Some(Msg::ErrLastAdmin));
                 }
             }
         });
@@ -279,7 +283,7 @@ pub fn settings(room: Room) -> impl IntoView {
                             room.admin.settings.set(Some(saved));
                             room.say(room.t(Msg::SettingsSaved));
                         }
-                        Err(failure) => refused(room, &failure),
+                        Err(failure) => refused(room, &failure, None),
                     }
                 });
             };

@@ -114,6 +114,10 @@ pub fn feature(room: Room, id: CommentId, on: bool) {
                 refresh(room, &row);
                 room.desk.update(|d| d.put(row));
             }
+            // Three featured already (or the row changed meanwhile).
+            Err(failure) if on && failure.code == "conflict" => {
+                room.say(room.t(Msg::ErrFeaturedFull))
+            }
             Err(failure) => room.failed(&failure),
         }
     });

@@ -45,11 +45,16 @@ fn said(room: Room, change: &Change) -> String {
     };
     let moved = |msg, from: String, to: String| room.fill(msg, &[("from", &from), ("to", &to)]);
     match change {
-        Change::Premoderation(from, to) => moved(
-            Msg::ChangedPremoderation,
-            from.as_str().to_owned(),
-            to.as_str().to_owned(),
-        ),
+        Change::Premoderation(from, to) => {
+            let mode = |m: &chime_shared::Premoderation| {
+                room.t(match m {
+                    chime_shared::Premoderation::Off => Msg::PremodOff,
+                    chime_shared::Premoderation::NewReaders => Msg::PremodNew,
+                    chime_shared::Premoderation::All => Msg::PremodAll,
+                })
+            };
+            moved(Msg::ChangedPremoderation, mode(from), mode(to))
+        }
         Change::Words { list, added, words } => {
             let msg = match (list, added) {
                 (WordList::Banned, true) => Msg::ChangedBannedAdded,
@@ -127,12 +132,12 @@ pub fn view(room: Room) -> impl IntoView {
                                 .map(|c| said(room, c))
                                 .collect::<Vec<_>>()
                                 .join("; "),
-                            _ => e.reason.clone().unwrap_or_default(),
+                            _ => e.reason.as_deref().map(|r| room.reason_shown(r)).unwrap_or_default(),
                         };
                         view! {
                             <tr data-testid="audit-entry" data-action=e.action.as_str()>
                                 <td><time title=room.date(e.at)>{room.ago(e.at)}</time></td>
-                                <td><bdi>{e.moderator}</bdi></td>
+                                <td><bdi>{room.actor(&e.moderator)}</bdi></td>
                                 <td>{action}</td>
                                 <td><code>{target}</code></td>
                                 <td><bdi>{why}</bdi></td>

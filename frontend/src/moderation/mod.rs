@@ -18,8 +18,8 @@ mod surge;
 use crate::api::ApiFailure;
 use crate::api::moderation::{ModApi, ModFilter};
 use crate::browser;
-use crate::i18n::Words;
 use crate::i18n::moderation::Msg;
+use crate::i18n::{Message, Words};
 use crate::logic::queue::{Act, Desk, Queue};
 use chime_shared::{AuditEntry, ErrorCode, MeResponse, Role};
 use leptos::prelude::*;
@@ -37,7 +37,6 @@ pub enum Tab {
 }
 
 /// Canned reasons for hiding, offered first; "other" takes free text.
-/// The audit log keeps the words the moderator saw.
 pub const REASONS: [(&str, Msg); 5] = [
     ("spam", Msg::ReasonSpam),
     ("abuse", Msg::ReasonAbuse),
@@ -146,6 +145,27 @@ impl Room {
         self.words.with_value(|w| w.date(at, true))
     }
 
+    /// A reason as stored: a canned one in this moderator's language.
+    pub fn reason_shown(&self, stored: &str) -> String {
+        REASONS
+            .iter()
+            .find(|(_, label)| english(*label) == stored)
+            .map_or_else(|| stored.to_owned(), |(_, label)| self.t(*label))
+    }
+
+    /// Who did something, as the audit log names them: Chime's own
+    /// stand-ins in this moderator's language.
+    pub fn actor(&self, name: &str) -> String {
+        let msg = match name {
+            "(automatic)" => Msg::ByAutomatic,
+            "(command line)" => Msg::ByCommandLine,
+            "(first start)" => Msg::ByFirstStart,
+            "(the reader)" => Msg::ByReader,
+            _ => return name.to_owned(),
+        };
+        self.t(msg)
+    }
+
     /// A queue's tab name.
     pub fn queue_name(&self, queue: Queue) -> String {
         self.t(match queue {
@@ -163,7 +183,11 @@ impl Room {
             return self.t(Msg::ErrOffline);
         }
         self.t(match failure.code.as_str() {
+            // Signed in already, a session that ended; else a wrong pair.
+            "unauthenticated" if self.me.with_untracked(Option::is_some) => Msg::SessionEnded,
             "unauthenticated" => Msg::ErrWrongSignIn,
+            "origin_not_allowed" => Msg::ErrOrigin,
+            "closed" => Msg::ErrClosed,
             "forbidden" => Msg::ErrForbidden,
             "not_found" => Msg::ErrNotFound,
             "conflict" => Msg::ErrConflict,
@@ -173,11 +197,10 @@ impl Room {
                 Some("password") => Msg::ErrPasswordRule,
                 _ => Msg::ErrValue,
             },
-            "bad_request"
-            | "missing_reader"
-            | "unsupported_media_type"
-            | "method_not_allowed"
-            | "payload_too_large" => Msg::ErrRefused,
+            "payload_too_large" => Msg::ErrValue,
+            "bad_request" | "missing_reader" | "unsupported_media_type" | "method_not_allowed" => {
+                Msg::ErrRefused
+            }
             _ => Msg::ErrServer,
         })
     }
@@ -290,10 +313,12 @@ impl Room {
             return Some(self.reason_text.get_untracked().trim().to_owned())
                 .filter(|r| !r.is_empty());
         }
+        // The audit log keeps the English, the same whoever hid it; the
+        // view shows it in each moderator's language (`reason_shown`).
         REASONS
             .iter()
             .find(|(k, _)| *k == key)
-            .map(|(_, label)| self.t(*label))
+            .map(|(_, label)| english(*label).to_owned())
     }
 
     /// Acts on the selected comments, or the current one (those the act
@@ -361,6 +386,13 @@ impl Room {
             1 => self.t(one),
             n => self.count(many, n as u64),
         }
+    }
+}
+
+/// A message's English text.
+fn english(msg: Msg) -> &'static str {
+    match msg.english() {
+        crate::i18n::English::Text(text) | crate::i18n::English::Plural { other: text, .. } => text,
     }
 }
 

@@ -207,7 +207,7 @@ fn row_view(room: Room, row: ModComment) -> impl IntoView {
                 </div>
             })}
             {row.hidden_reason.clone().and_then(|r| match state {
-                CommentState::Hidden => Some(view! { <p class="mod-muted">{t(Msg::HiddenBecause)}" " <bdi>{r}</bdi></p> }),
+                CommentState::Hidden => Some(view! { <p class="mod-muted">{t(Msg::HiddenBecause)}" " <bdi>{room.reason_shown(&r)}</bdi></p> }),
                 CommentState::Pending => Some(view! { <p class="mod-muted" data-testid="row-held">{t(Msg::HeldBecause)}" " <bdi>{r}</bdi></p> }),
                 _ => None,
             })}

@@ -100,10 +100,7 @@ fn row(room: Room, surge: SurgeNotice) -> impl IntoView {
     view! {
         <div class="mod-surge" data-testid="surge" data-article=article.clone()>
             <p>
-                <strong>{room.fill(Msg::SurgeOn, &[("article", &article)])}</strong>
-                ": "
-                <span title=room.date(since)>{move || room.fill(Msg::SurgeHeldSince, &[("ago", &room.ago(since))])}</span>
-                {format!(" ({}).", surge.reason)}
+                {room.fill(Msg::SurgeLine, &[("article", &article), ("date", &room.date(since)), ("reason", &surge.reason)])}
             </p>
             <button type="button" class="mod-secondary" data-testid="surge-show" on:click=show>{room.t(Msg::ShowHeld)}</button>
             <button type="button" class="mod-secondary" data-testid="surge-keep" on:click=move |_| keep(true)>{room.t(Msg::KeepHolding)}</button>
