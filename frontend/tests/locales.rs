@@ -286,3 +286,21 @@ fn the_loader_lists_every_locale_file() {
         }
     }
 }
+
+#[test]
+fn the_count_script_speaks_the_widgets_english_and_the_apis_limit() {
+    let js = read(&frontend().join("widget/count.js"));
+    let start = js.find("const EN = ").expect("const EN") + "const EN = ".len();
+    let end = start + js[start..].find("};").expect("end of EN") + 1;
+    let forms: Map<String, Value> = serde_json::from_str(&js[start..end]).expect("EN is JSON");
+    let English::Plural { one, other } = widget::Msg::CommentCount.english() else {
+        panic!("CommentCount counts");
+    };
+    assert_eq!(forms["one"], one);
+    assert_eq!(forms["other"], other);
+    let max = format!("const MAX = {};", chime_shared::COUNTS_MAX_ARTICLES);
+    assert!(
+        js.contains(&max),
+        "count.js asks for as many articles as /counts takes"
+    );
+}

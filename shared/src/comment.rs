@@ -258,4 +258,4 @@ pub struct CountsResponse {
 }
 
 /// Most articles one `/counts` request may ask for.
-pub const COUNTS_MAX_ARTICLES: usize = 100;
+pub const COUNTS_MAX_ARTICLES: usize = 200;

@@ -279,6 +279,35 @@ impl World {
                 async move { axum::response::Html(page) }
             }
         };
+        // A list of `n` headlines with their comment counts (count.js):
+        // `/list/{n}?lang=`, headline `i` being `{article}-{i}`.
+        let list = {
+            let (backend, article) = (backend.clone(), article.to_owned());
+            move |axum::extract::Path(n): axum::extract::Path<u32>,
+                  axum::extract::Query(q): axum::extract::Query<
+                std::collections::HashMap<String, String>,
+            >| {
+                let lang: String = q
+                    .get("lang")
+                    .map_or("en", String::as_str)
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .collect();
+                let items: String = (0..n)
+                    .map(|i| {
+                        format!(
+                            r#"<li><a href="/more/{i}">Headline {i}</a> <span class="count" data-chime-count="{article}-{i}"></span></li>"#
+                        )
+                    })
+                    .collect();
+                let page = format!(
+                    r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Front page</title>
+<script type="module" src="{backend}/widget/count.js"></script></head>
+<body><main><h1>Front page</h1><ul>{items}</ul></main></body></html>"#
+                );
+                async move { axum::response::Html(page) }
+            }
+        };
         let host_app = axum::Router::new()
             .route(
                 "/",
@@ -286,6 +315,7 @@ impl World {
             )
             .route("/more/{n}", axum::routing::get(more))
             .route("/in/{lang}", axum::routing::get(in_language))
+            .route("/list/{n}", axum::routing::get(list))
             // A site's own words for the widget (EMBED.md, "Languages").
             .route(
                 "/site-words.json",
