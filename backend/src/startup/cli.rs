@@ -67,6 +67,15 @@ enum Command {
         #[arg(long, env = "CHIME_DATABASE_URL", default_value = "sqlite://chime.db")]
         database: String,
     },
+    /// Ask the server running here whether it and its store answer
+    /// (`/healthz`); exit 0 if so, 1 if not. For a container's
+    /// HEALTHCHECK, where there is no curl.
+    Healthcheck {
+        /// The address the server listens on (a wildcard address is asked
+        /// on loopback).
+        #[arg(long, env = "CHIME_ADDR", default_value = "127.0.0.1:3000")]
+        addr: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -246,6 +255,7 @@ pub fn main() -> ExitCode {
             Command::Migrate { database } => migrate(&database_url(&database)).await,
             Command::Export { database } => export(&database_url(&database)).await,
             Command::Import { database } => import(&database_url(&database)).await,
+            Command::Healthcheck { addr } => healthcheck(&addr).await,
         }
     })
 }
@@ -510,6 +520,44 @@ async fn moderator(command: ModeratorCommand, database: &str) -> ExitCode {
                 Err(e) => fail(&e.to_string(), 1),
             }
         }
+    }
+}
+
+/// `GET /healthz` by hand (the image has no HTTP client): 0 for a 200.
+async fn healthcheck(addr: &str) -> ExitCode {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut addr) = addr.parse::<std::net::SocketAddr>() else {
+        return fail(&format!("{addr} is not an address (host:port)"), 2);
+    };
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let ask = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
+        let mut head = vec![0; 64];
+        let n = stream.read(&mut head).await?;
+        head.truncate(n);
+        std::io::Result::Ok(String::from_utf8_lossy(&head).into_owned())
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(5), ask).await {
+        Ok(Ok(head)) if head.starts_with("HTTP/1.1 200") => {
+            println!("healthy");
+            ExitCode::SUCCESS
+        }
+        Ok(Ok(head)) => fail(
+            &format!(
+                "not healthy: {}",
+                head.lines().next().unwrap_or("no answer")
+            ),
+            1,
+        ),
+        Ok(Err(e)) => fail(&format!("no server at {addr}: {e}"), 1),
+        Err(_) => fail(&format!("{addr} did not answer within 5 seconds"), 1),
     }
 }
 

@@ -194,3 +194,31 @@ fn the_first_password_goes_to_a_private_file_not_to_a_service_log() {
     assert_eq!(mode(&export), 0o600);
     assert!(std::fs::metadata(&export).expect("exists").len() > 0);
 }
+
+#[tokio::test]
+async fn healthcheck_says_whether_the_server_here_answers() {
+    let app = chime_test_support::app::spawn_app().await;
+    let addr = app.url.trim_start_matches("http://").to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        chime().args(["healthcheck", "--addr", &addr]).output()
+    })
+    .await
+    .expect("joined")
+    .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A port nobody listens on: 1, and one line saying so.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let out = chime()
+        .args(["healthcheck", "--addr", &format!("127.0.0.1:{port}")])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("chime: no server at"));
+}
