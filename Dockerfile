@@ -23,15 +23,14 @@ LABEL org.opencontainers.image.title="Chime" \
       org.opencontainers.image.version="${VERSION}"
 RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin chime \
  && mkdir /data && chown chime /data
+# The widget and the moderation view are inside the binary.
 COPY --from=build /src/target/release/chime /usr/local/bin/chime
-COPY --from=build /src/frontend/dist /usr/share/chime/widget
 USER chime
 VOLUME /data
 # Inside the container Chime listens on every interface; the host decides
 # what reaches it.
 ENV CHIME_ADDR=0.0.0.0:3000 \
-    CHIME_DATABASE_URL=sqlite:///data/chime.db \
-    CHIME_WIDGET_DIR=/usr/share/chime/widget
+    CHIME_DATABASE_URL=sqlite:///data/chime.db
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=6s --start-period=20s CMD ["chime", "healthcheck"]
 ENTRYPOINT ["chime"]

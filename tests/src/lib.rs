@@ -25,7 +25,7 @@ pub fn widget_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend/dist")
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -91,6 +91,56 @@ pub struct Options {
     /// reader in and out with `signIn(id, name, badges)` and `signOut()`,
     /// its server signing the token (`/token`).
     pub sso: bool,
+}
+
+/// A headless Chromium of its own (`width` × `height`, or a phone's
+/// `mobile` metrics): its driver (which takes it down when dropped), the
+/// session, and the capabilities it was started with.
+pub async fn browser(
+    width: u32,
+    height: u32,
+    mobile: Option<Value>,
+) -> TestResult<(Driver, Client, Value)> {
+    let driver = Driver::start()?;
+    let profile = driver._profile.path().display().to_string();
+    let mut capabilities = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "prefs": {"intl.accept_languages": "en-US,en"},
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", format!("--window-size={width},{height}"),
+                     // The pages follow the browser's language: English
+                     // whatever this machine's is.
+                     "--lang=en-US",
+                     format!("--user-data-dir={profile}")]
+        }
+    });
+    if let Some(mobile) = mobile {
+        capabilities["goog:chromeOptions"]["mobileEmulation"] = mobile;
+    }
+    let kept = capabilities.clone();
+    let Value::Object(capabilities) = capabilities else {
+        return Err("capabilities are an object".into());
+    };
+    let webdriver = format!("http://127.0.0.1:{}", driver.port);
+    let started = Instant::now();
+    let client = loop {
+        let attempt = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities.clone())
+            .connect(&webdriver)
+            .await;
+        match attempt {
+            Ok(client) => break client,
+            // chromedriver takes a moment to listen.
+            Err(_) if started.elapsed() < Duration::from_secs(20) => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
+            Err(e) => return Err(format!("cannot reach chromedriver: {e}").into()),
+        }
+    };
+    Ok((driver, client, kept))
 }
 
 /// One test's world: backend, host page, browser.
@@ -214,7 +264,7 @@ impl World {
         // widget expects it.
         let addr = format!("127.0.0.1:{}", free_port()).parse()?;
         let mut settings = Settings::new(addr, url).with_allowed_origins(&host)?;
-        settings.widget_dir = widget_dir();
+        settings.widget_dir = Some(widget_dir());
         // Tests fill forms faster than people and repeat their words; the
         // tests of screening turn these rules back on.
         settings.screening.min_form_ms = 0;
@@ -338,48 +388,7 @@ impl World {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", host_port)).await?;
         tokio::spawn(async move { axum::serve(listener, host_app).await });
 
-        let driver = Driver::start()?;
-        let profile = driver._profile.path().display().to_string();
-        let capabilities = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": "/usr/bin/chromium",
-                "prefs": {"intl.accept_languages": "en-US,en"},
-                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--disable-quic", "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", format!("--window-size={width},{height}"),
-                         // The pages follow the browser's language: English
-                         // whatever this machine's is.
-                         "--lang=en-US",
-                         format!("--user-data-dir={profile}")]
-            }
-        });
-        let mut capabilities = capabilities;
-        if let Some(mobile) = mobile {
-            capabilities["goog:chromeOptions"]["mobileEmulation"] = mobile;
-        }
-        let kept = capabilities.clone();
-        let capabilities = match capabilities {
-            Value::Object(map) => map,
-            _ => unreachable!("built as an object"),
-        };
-        let webdriver = format!("http://127.0.0.1:{}", driver.port);
-        let started = Instant::now();
-        let client = loop {
-            let attempt =
-                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                    .capabilities(capabilities.clone())
-                    .connect(&webdriver)
-                    .await;
-            match attempt {
-                Ok(client) => break client,
-                // chromedriver takes a moment to listen.
-                Err(_) if started.elapsed() < Duration::from_secs(20) => {
-                    tokio::time::sleep(Duration::from_millis(100)).await
-                }
-                Err(e) => return Err(format!("cannot reach chromedriver: {e}").into()),
-            }
-        };
+        let (driver, client, kept) = browser(width, height, mobile).await?;
         Ok(Self {
             client,
             http: reqwest_lite::Http::new(&backend),

@@ -115,9 +115,11 @@ struct ServeArgs {
     /// Add the demo article's comments to an empty store.
     #[arg(long, env = "CHIME_DEMO")]
     demo: bool,
-    /// Directory of the built widget bundle, served under /widget/.
-    #[arg(long, env = "CHIME_WIDGET_DIR", default_value = "frontend/dist")]
-    widget_dir: std::path::PathBuf,
+    /// Directory of the built widget bundle, served under /widget/
+    /// (default: the one inside the binary when it has one, else
+    /// frontend/dist). For working on the widget.
+    #[arg(long, env = "CHIME_WIDGET_DIR")]
+    widget_dir: Option<std::path::PathBuf>,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "CHIME_LOG_JSON")]
     log_json: bool,

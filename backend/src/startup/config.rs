@@ -107,8 +107,10 @@ pub struct Settings {
     pub page_cache_articles: usize,
     /// Bytes the kept pages may take together.
     pub page_cache_bytes: usize,
-    /// Where the built widget bundle is (`trunk build` output).
-    pub widget_dir: std::path::PathBuf,
+    /// Where the built widget bundle is (`trunk build` output); `None`:
+    /// inside the binary when it was built with it (`embed-widget`), else
+    /// `frontend/dist`.
+    pub widget_dir: Option<std::path::PathBuf>,
     /// Make the `admin` moderator when none exists, printing the password.
     pub bootstrap_admin: bool,
     /// Add the demo article's comments to an empty store.
@@ -171,7 +173,7 @@ impl Settings {
             screening: crate::service::screening::Rules::default(),
             surge_check_every: Duration::from_secs(1),
             surge_sweep_every: Duration::from_secs(15),
-            widget_dir: "frontend/dist".into(),
+            widget_dir: None,
             bootstrap_admin: false,
             seed_demo: false,
         }

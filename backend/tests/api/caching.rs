@@ -132,7 +132,7 @@ async fn the_bundle_is_served_precompressed() {
     std::fs::write(dir.path().join("chime.js.br"), b"brotli bytes").expect("write");
     std::fs::write(dir.path().join("chime.js.gz"), b"gzip bytes").expect("write");
     let widget_dir = dir.path().to_owned();
-    let app = spawn_with(move |s| s.widget_dir = widget_dir).await;
+    let app = spawn_with(move |s| s.widget_dir = Some(widget_dir)).await;
     let fetch = |encoding: &'static str| {
         let request = app
             .client

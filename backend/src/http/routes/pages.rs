@@ -6,37 +6,52 @@ use axum::Router;
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use tower::ServiceBuilder;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+/// The widget's and the moderation view's files: from `--widget-dir`
+/// (`./dev` writes .br and .gz beside each file at the highest levels), or
+/// from inside the binary when it was built with them and no folder is
+/// given.
+fn bundles(state: &AppState) -> (Router, Router) {
+    #[cfg(feature = "embed-widget")]
+    if state.settings.widget_dir.is_none() {
+        return (
+            memory_serve::load!("widget").into_router(),
+            memory_serve::load!("moderate").into_router(),
+        );
+    }
+    let dir = state
+        .settings
+        .widget_dir
+        .clone()
+        .unwrap_or_else(|| "frontend/dist".into());
+    (
+        Router::new().fallback_service(ServeDir::new(&dir).precompressed_br().precompressed_gzip()),
+        Router::new().fallback_service(ServeDir::new(dir.join("moderate"))),
+    )
+}
+
 pub fn router(state: &AppState) -> Router<AppState> {
+    let (widget, moderation) = bundles(state);
     // The bundle is embedded by other sites: its files are public to every
     // origin (a module script and its WebAssembly are fetched with CORS).
-    let widget = ServiceBuilder::new()
-        .layer(
-            CorsLayer::new()
-                .allow_origin(Any)
-                .allow_methods([Method::GET, Method::HEAD]),
-        )
+    let widget = widget
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=300"),
         ))
-        // `./dev` writes .br and .gz beside each file at the highest levels.
-        .service(
-            ServeDir::new(&state.settings.widget_dir)
-                .precompressed_br()
-                .precompressed_gzip(),
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET, Method::HEAD]),
         );
     // The moderation view's own bundle: same origin only, never embedded.
-    let moderation = ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ))
-        .service(ServeDir::new(state.settings.widget_dir.join("moderate")));
+    let moderation = moderation.layer(SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    ));
     Router::new()
         .route("/", get(demo))
         .route("/demo.js", get(demo_script))
