@@ -2,7 +2,8 @@
 # run as a non-root user with its SQLite store on the /data volume.
 #
 #   docker build --build-arg VERSION=$(git describe --tags --always) -t chime .
-#   docker run -p 3000:3000 -v chime-data:/data chime
+#   docker run -p 3000:3000 -v chime-data:/data \
+#     -e CHIME_PUBLIC_URL=http://localhost:3000 chime
 #
 # deploy/compose.yaml runs two of them on PostgreSQL behind nginx.
 

@@ -5,8 +5,13 @@
 const base = new URL(".", import.meta.url);
 // The widget's English (frontend/src/i18n/widget.rs, CommentCount).
 const EN = {"one": "{count} comment", "other": "{count} comments"};
-// API.md: /counts takes at most this many articles at once.
+// API.md: /counts takes at most this many articles at once; a request line
+// is kept under 6 KB too (nginx and CDNs refuse longer ones).
 const MAX = 200;
+const LONGEST = 6000;
+// What the server takes as an article id (one bad id would fail the
+// request for all the others).
+const usable = (id) => id && id === id.trim() && id.length <= 200 && !/[\u0000-\u001f\u007f]/.test(id);
 
 // The count's forms and the tag to count in: the page's language, with the
 // widget's locale file when it has one (fetched through chime.js, which
@@ -26,14 +31,22 @@ async function speech() {
 // Fills the page's counts; a site that adds headlines later calls it again.
 export async function fill() {
   const els = [...document.querySelectorAll("[data-chime-count]")];
-  const ids = [...new Set(els.map((el) => el.getAttribute("data-chime-count")).filter(Boolean))];
+  const ids = [...new Set(els.map((el) => el.getAttribute("data-chime-count")).filter(usable))];
   if (!ids.length) return;
-  const counts = {};
+  const counts = Object.create(null);
   const asked = [];
-  for (let i = 0; i < ids.length; i += MAX) {
-    const query = ids.slice(i, i + MAX).map((id) => `article=${encodeURIComponent(id)}`).join("&");
-    asked.push(fetch(new URL(`/api/v1/counts?${query}`, base)).then((r) => (r.ok ? r.json() : {})).then((r) => Object.assign(counts, r.counts)).catch(() => {}));
+  const ask = (batch) => asked.push(fetch(new URL(`/api/v1/counts?${batch.join("&")}`, base)).then((r) => (r.ok ? r.json() : {})).then((r) => Object.assign(counts, r.counts)).catch(() => {}));
+  let batch = [], length = 0;
+  for (const id of ids) {
+    const part = `article=${encodeURIComponent(id)}`;
+    if (batch.length === MAX || length + part.length > LONGEST) {
+      ask(batch);
+      [batch, length] = [[], 0];
+    }
+    batch.push(part);
+    length += part.length + 1;
   }
+  ask(batch);
   const [[tag, forms]] = await Promise.all([speech(), ...asked]);
   let plural, number;
   try {

@@ -352,6 +352,7 @@ impl World {
                     .collect();
                 let page = format!(
                     r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Front page</title>
+<script>window.__errors = []; window.addEventListener("error", (e) => window.__errors.push(String(e.message))); window.addEventListener("unhandledrejection", (e) => window.__errors.push(String(e.reason)));</script>
 <script type="module" src="{backend}/widget/count.js"></script></head>
 <body><main><h1>Front page</h1><ul>{items}</ul></main></body></html>"#
                 );

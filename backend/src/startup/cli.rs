@@ -529,7 +529,8 @@ async fn moderator(command: ModeratorCommand, database: &str) -> ExitCode {
 async fn healthcheck(addr: &str) -> ExitCode {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let Ok(mut addr) = addr.parse::<std::net::SocketAddr>() else {
-        return fail(&format!("{addr} is not an address (host:port)"), 2);
+        // 1, not 2: Docker keeps 2 for itself in a HEALTHCHECK.
+        return fail(&format!("{addr} is not an address (host:port)"), 1);
     };
     if addr.ip().is_unspecified() {
         addr.set_ip(match addr {
@@ -541,9 +542,9 @@ async fn healthcheck(addr: &str) -> ExitCode {
         let mut stream = tokio::net::TcpStream::connect(addr).await?;
         let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
         stream.write_all(request.as_bytes()).await?;
-        let mut head = vec![0; 64];
-        let n = stream.read(&mut head).await?;
-        head.truncate(n);
+        // The status line, however the answer comes in pieces.
+        let mut head = Vec::new();
+        stream.take(64).read_to_end(&mut head).await?;
         std::io::Result::Ok(String::from_utf8_lossy(&head).into_owned())
     };
     match tokio::time::timeout(std::time::Duration::from_secs(5), ask).await {
