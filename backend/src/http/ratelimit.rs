@@ -25,10 +25,7 @@ fn per_minute(n: u32) -> Quota {
 }
 
 /// A refused check, with the seconds until it would pass.
-fn too_many(
-    clock: &DefaultClock,
-    not_until: &governor::NotUntil<<DefaultClock as Clock>::Instant>,
-) -> Limited {
+fn too_many<C: Clock>(clock: &C, not_until: &governor::NotUntil<C::Instant>) -> Limited {
     Limited {
         retry_after_secs: not_until.wait_time_from(clock.now()).as_secs() + 1,
     }
@@ -98,20 +95,50 @@ impl WriteLimits {
 /// guesses.
 #[derive(Debug)]
 pub struct SignInLimits {
-    by_addr: DefaultKeyedRateLimiter<IpAddr>,
-    by_name: DefaultKeyedRateLimiter<String>,
+    by_addr: KeyedLimiter<IpAddr, ServerClock>,
+    by_name: KeyedLimiter<String, ServerClock>,
     v6_prefix: u8,
-    clock: DefaultClock,
+    clock: ServerClock,
+}
+
+type KeyedLimiter<K, C> = RateLimiter<
+    K,
+    governor::state::keyed::DefaultKeyedStateStore<K>,
+    C,
+    governor::middleware::NoOpMiddleware<<C as Clock>::Instant>,
+>;
+
+/// The server's own clock, as governor reads time. Sign-in allowances
+/// follow the clock that dates sessions and device cookies, so the two
+/// cannot disagree (and a test clock holds both still).
+#[derive(Clone)]
+struct ServerClock(Arc<dyn crate::clock::Clock>);
+
+impl std::fmt::Debug for ServerClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerClock")
+    }
+}
+
+impl Clock for ServerClock {
+    type Instant = governor::nanos::Nanos;
+
+    fn now(&self) -> Self::Instant {
+        let since_epoch = self.0.now().unix_timestamp_nanos();
+        u64::try_from(since_epoch).unwrap_or(0).into()
+    }
 }
 
 impl SignInLimits {
-    /// 10 attempts a minute per address, 30 per name (bursts as large).
-    pub fn new(v6_prefix: u8) -> Self {
+    /// 10 attempts a minute per address, 30 per name (bursts as large),
+    /// timed by `clock`.
+    pub fn new(v6_prefix: u8, clock: Arc<dyn crate::clock::Clock>) -> Self {
+        let clock = ServerClock(clock);
         Self {
-            by_addr: RateLimiter::keyed(per_minute(10)),
-            by_name: RateLimiter::keyed(per_minute(30)),
+            by_addr: RateLimiter::new(per_minute(10), Default::default(), clock.clone()),
+            by_name: RateLimiter::new(per_minute(30), Default::default(), clock.clone()),
             v6_prefix,
-            clock: DefaultClock::default(),
+            clock,
         }
     }
 
@@ -266,7 +293,7 @@ mod tests {
 
     #[test]
     fn sign_in_attempts_are_limited_per_address_and_per_name() {
-        let limits = SignInLimits::new(64);
+        let limits = SignInLimits::new(64, Arc::new(crate::clock::SystemClock));
         let addr: IpAddr = "192.0.2.9".parse().expect("ip");
         for n in 0..10 {
             limits

@@ -104,11 +104,16 @@ async fn follow_settings(
             }
             () = shutdown.cancelled() => return,
         }
+        let before = screening.settings();
         if let Err(e) = crate::service::admin::reload_screening(store.as_ref(), &screening).await {
             tracing::warn!("could not read the changed settings: {e}");
         }
         // Pages say when their article closes, which the settings decide.
-        pages.clear();
+        // Every start and reconnect reads them too (a change may have been
+        // missed): the pages kept meanwhile stay when nothing changed.
+        if screening.settings() != before {
+            pages.clear();
+        }
     }
 }
 
@@ -182,7 +187,8 @@ impl Application {
             settings.streams_per_address,
             settings.ipv6_prefix,
         );
-        let sign_in_limits = crate::http::ratelimit::SignInLimits::new(settings.ipv6_prefix);
+        let sign_in_limits =
+            crate::http::ratelimit::SignInLimits::new(settings.ipv6_prefix, clock.clone());
         if let Some(changes) = events.settings_changes() {
             tokio::spawn(follow_settings(
                 changes,

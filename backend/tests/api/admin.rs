@@ -316,3 +316,35 @@ async fn a_settings_change_on_one_server_applies_on_the_others_within_a_second()
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn settings_saved_unchanged_elsewhere_keep_the_pages_a_server_made() {
+    if !on_postgres() {
+        eprintln!("several servers share a PostgreSQL database only: skipped on SQLite");
+        return;
+    }
+    let a = spawn_app().await;
+    let b = spawn_beside(&a, |_| {}).await;
+    let admin = a.admin_cookie("ada").await;
+    b.comment("kept/page", &reader(), "kept", None).await;
+    b.list("kept/page", "", None).await;
+    assert_eq!(b.state.pages.pages(), 1);
+    let same = act(&a, &admin, Method::GET, "/settings", None)
+        .await
+        .json::<Value>()
+        .await
+        .expect("settings");
+    let saved = act(&a, &admin, Method::PUT, "/settings", Some(same)).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    // Server B hears of the save within milliseconds; its page must outlive
+    // that, since nothing a page shows changed.
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(500) {
+        assert_eq!(
+            b.state.pages.pages(),
+            1,
+            "a save that changed nothing dropped the page"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
