@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 /// One moderator, as admins see them (never their password).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModeratorSummary {
     pub username: String,
     pub role: Role,
@@ -17,26 +18,43 @@ pub struct ModeratorSummary {
 
 /// `GET /mod/moderators`: every moderator, by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModeratorList {
     pub moderators: Vec<ModeratorSummary>,
 }
 
 /// `POST /mod/moderators`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewModerator {
+    /// 1 to 50 letters, digits, '.', '-' or '_', not only dots.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^[A-Za-z0-9._-]*[A-Za-z0-9_-][A-Za-z0-9._-]*$",
+            min_length = 1,
+            max_length = 50
+        )
+    )]
     pub username: String,
+    /// At least 10 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 10))]
     pub password: String,
     pub role: Role,
 }
 
 /// `PUT /mod/moderators/{name}/password`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewPassword {
+    /// At least 10 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 10))]
     pub password: String,
 }
 
 /// Which new comments wait for a moderator whatever they say.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Premoderation {
     /// Only those the screening holds (and articles set to pre-moderation).
@@ -84,6 +102,7 @@ pub const AUTO_CLOSE_DAYS_MAX: u32 = 3_650;
 /// `GET` and `PUT /mod/settings`: the site's screening, shared by every
 /// server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScreeningSettings {
     pub premoderation: Premoderation,
     /// Words and phrases refused in names and bodies (whole words, any

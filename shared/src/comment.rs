@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 
 /// Who wrote a comment. Empty for tombstones.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Author {
     /// The display name as typed.
     pub name: String,
@@ -23,6 +24,7 @@ pub struct Author {
 
 /// Whether a comment can be seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CommentState {
     /// Shown to everyone.
@@ -61,6 +63,7 @@ impl CommentState {
 
 /// A comment as the API returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comment {
     /// Opaque id.
     pub id: CommentId,
@@ -92,6 +95,9 @@ pub struct Comment {
     pub reply_count: u64,
     /// Its replies, oldest first, in listings; empty elsewhere. A thread's
     /// first replies only: see `replies_cursor`.
+    // A comment's replies are comments: the schema refers to itself
+    // instead of being written out forever.
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub replies: Vec<Comment>,
     /// On a top-level comment in a listing whose thread has more replies
     /// than were sent: where `GET /comments/{id}/replies` goes on.
@@ -110,6 +116,7 @@ fn is_false(on: &bool) -> bool {
 
 /// Order of top-level comments in a listing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SortOrder {
     /// Newest first (default).
@@ -147,6 +154,7 @@ impl SortOrder {
 
 /// `GET /articles/{article}/comments`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommentList {
     /// The article listed.
     pub article: ArticleId,
@@ -171,6 +179,7 @@ pub struct CommentList {
 /// parsed by the server against its configured limits, so each error can
 /// name its field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewComment {
     /// The author's display name.
     pub author_name: String,
@@ -193,6 +202,7 @@ pub struct NewComment {
 
 /// `PATCH /comments/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EditComment {
     /// The new text.
     pub body: String,
@@ -200,6 +210,7 @@ pub struct EditComment {
 
 /// Why a reader reports a comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportReason {
     /// Advertising or junk.
@@ -242,16 +253,20 @@ impl ReportReason {
 
 /// `POST /comments/{id}/reports`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewReport {
     /// spam, abuse, off_topic or other (parsed by the server).
+    #[cfg_attr(feature = "openapi", schema(value_type = ReportReason))]
     pub reason: String,
     /// Optional words from the reader, up to 500 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub note: Option<String>,
 }
 
 /// `GET /counts`: visible comments per article asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CountsResponse {
     /// Article id to visible comment count; 0 for unknown articles.
     pub counts: BTreeMap<String, u64>,

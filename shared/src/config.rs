@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The server's limits and reaction kinds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConfigResponse {
     /// Size limits.
     pub limits: Limits,
@@ -26,6 +27,7 @@ pub struct ConfigResponse {
 /// Who may do something: every reader, or only those signed in with the
 /// site's own accounts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Audience {
     #[default]
     #[serde(rename = "anyone")]
@@ -58,6 +60,7 @@ impl Audience {
 
 /// Size limits in force.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Limits {
     /// Longest body, in characters after trimming.
     pub body_max_chars: usize,
@@ -94,6 +97,7 @@ impl Default for Limits {
 
 /// A reaction kind with its emoji and label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReactionKindInfo {
     /// The kind.
     pub kind: ReactionKind,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// One live event about an article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum LiveEvent {
     /// A comment was posted (reader view: `own` false, `mine` empty).
@@ -45,6 +46,7 @@ impl LiveEvent {
 
 /// Payload of `comment_removed`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommentRemoved {
     /// The comment removed.
     pub id: CommentId,
@@ -60,6 +62,7 @@ pub struct CommentRemoved {
 
 /// Payload of `reactions_changed`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReactionsChanged {
     /// The article.
     pub article: ArticleId,
@@ -71,6 +74,7 @@ pub struct ReactionsChanged {
 
 /// Payload of `article_updated`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ArticleStatus {
     /// The article.
     pub article: ArticleId,
@@ -81,6 +85,7 @@ pub struct ArticleStatus {
 
 /// Payload of `resync`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Resync {
     /// The article.
     pub article: ArticleId,

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 /// `GET /mod/readers/{reader}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReaderProfile {
     /// The reader's key (every `ModComment` carries its author's).
     pub reader: String,
@@ -37,6 +38,7 @@ pub struct ReaderProfile {
 
 /// The site's account of a signed-in reader.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReaderAccount {
     /// The site's own id for them.
     pub site_id: String,
@@ -47,6 +49,7 @@ pub struct ReaderAccount {
 
 /// How a reader's comments fared.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommentCounts {
     pub total: u64,
     pub visible: u64,
@@ -57,6 +60,7 @@ pub struct CommentCounts {
 
 /// A moderator's private note on a reader.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReaderNote {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -66,7 +70,10 @@ pub struct ReaderNote {
 
 /// `POST /mod/readers/{reader}/notes`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewNote {
+    /// 1 to 500 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub body: String,
 }
 
@@ -94,6 +101,7 @@ impl ReaderKey {
 
 /// What a sanction does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SanctionKind {
     /// No more comments, edits, reactions or reports, for good.
@@ -125,6 +133,7 @@ impl SanctionKind {
 
 /// `POST /mod/readers/{reader}/sanctions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewSanction {
     pub kind: SanctionKind,
     /// When it ends: required for `suspend`, optional for `hold`, none for
@@ -140,6 +149,7 @@ pub struct NewSanction {
 
 /// A sanction on a reader, as moderators see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sanction {
     pub id: String,
     pub kind: SanctionKind,

@@ -11,6 +11,8 @@ pub mod history;
 pub mod ids;
 pub mod moderation;
 pub mod object;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod privacy;
 pub mod reaction;
 pub mod sso;

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 
 /// `POST /mod/session`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     /// The moderator's name.
     pub username: String,
@@ -20,6 +21,7 @@ pub struct LoginRequest {
 /// signed-in moderator may do everything the moderation view offers
 /// (managing moderators is done on the command line).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Runs the site: made by the first start.
@@ -52,6 +54,7 @@ impl Role {
 
 /// `GET /mod/me`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeResponse {
     /// The signed-in moderator.
     pub username: String,
@@ -61,6 +64,7 @@ pub struct MeResponse {
 
 /// The `state` filter of the moderation listing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ModStateFilter {
     /// Visible comments.
@@ -106,6 +110,7 @@ impl ModStateFilter {
 
 /// Reports against one comment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportSummary {
     /// How many readers reported it.
     pub count: u64,
@@ -115,6 +120,7 @@ pub struct ReportSummary {
 
 /// A comment as moderators see it: author and body even when hidden.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModComment {
     /// The comment.
     #[serde(flatten)]
@@ -139,6 +145,7 @@ pub struct ModComment {
 /// An edit that waits for a moderator: approving the comment takes it,
 /// rejecting drops it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WaitingEdit {
     /// The new text, as typed.
     pub body: String,
@@ -151,6 +158,7 @@ pub struct WaitingEdit {
 
 /// What just happened to a comment, on the moderation stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ModChange {
     /// A reader posted it.
@@ -179,6 +187,7 @@ pub enum ModChange {
 /// One event of `GET /mod/events` (SSE event name `mod_comment`): the
 /// comment as it is now, and why it is sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModEvent {
     /// What happened.
     pub change: ModChange,
@@ -193,6 +202,7 @@ impl ModEvent {
 
 /// `GET /mod/comments`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModCommentList {
     /// Newest first, across all articles.
     pub comments: Vec<ModComment>,
@@ -202,9 +212,11 @@ pub struct ModCommentList {
 
 /// The body of `POST /mod/comments/{id}/hide`, `reject` and `approve`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HideRequest {
     /// Why, for the audit log (up to 500 characters): `hide`, `reject`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub reason: Option<String>,
     /// `approve` of a waiting edit: the `at` of the edit the moderator was
     /// shown, so that a later edit is never approved unseen.
@@ -218,6 +230,7 @@ pub struct HideRequest {
 
 /// A moderation act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
     /// A comment was hidden.
@@ -321,6 +334,7 @@ impl AuditAction {
 
 /// One line of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     /// When.
     #[serde(with = "time::serde::rfc3339")]
@@ -345,6 +359,7 @@ pub struct AuditEntry {
 
 /// `GET /mod/audit`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditList {
     /// Newest first.
     pub entries: Vec<AuditEntry>,
@@ -354,6 +369,7 @@ pub struct AuditList {
 
 /// `GET` and `PUT /mod/articles/{article}`: how an article is moderated.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ArticleModeration {
     /// Every new comment waits for a moderator before readers see it.
     pub premoderate: bool,
@@ -381,6 +397,7 @@ pub struct ArticleModeration {
 /// A surge on an article, as moderators hear of it (`GET /mod/surges`,
 /// and the `mod_surge` event of `GET /mod/events`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SurgeNotice {
     /// The article.
     pub article: ArticleId,
@@ -401,6 +418,7 @@ impl SurgeNotice {
 
 /// `GET /mod/surges`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SurgeList {
     /// Articles whose new comments the surge guard holds now, newest
     /// first.
@@ -410,6 +428,7 @@ pub struct SurgeList {
 /// `PUT /mod/articles/{article}`: what to change; a field left out stays
 /// as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ArticleChange {
     /// Hold every new comment for review, or not.
     #[serde(default, skip_serializing_if = "Option::is_none")]

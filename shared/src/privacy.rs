@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 /// `GET /me/data` and `GET /mod/readers/{reader}/data`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReaderData {
     /// The reader's key (a keyed hash of their device's token, or of the
     /// site's account id).
@@ -33,6 +34,7 @@ pub struct ReaderData {
 
 /// A signed-in reader's account, as the site's last token said.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountData {
     pub site_id: String,
     pub name: String,
@@ -43,6 +45,7 @@ pub struct AccountData {
 
 /// One of their comments, whole, whatever its state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataComment {
     pub id: CommentId,
     pub article: ArticleId,
@@ -61,6 +64,7 @@ pub struct DataComment {
 
 /// One of their reactions: to an article, or to a comment in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataReaction {
     pub article: ArticleId,
     pub comment_id: Option<CommentId>,
@@ -71,6 +75,7 @@ pub struct DataReaction {
 
 /// One of their reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataReport {
     pub comment_id: CommentId,
     pub reason: ReportReason,
@@ -82,6 +87,7 @@ pub struct DataReport {
 /// `DELETE /me/data` and `DELETE /mod/readers/{reader}/data`: what
 /// erasing did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Erased {
     /// Comments removed whole.
     pub comments_removed: u64,

@@ -7,6 +7,7 @@ use std::fmt;
 
 /// One of the six reaction kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReactionKind {
     /// 👍
@@ -125,6 +126,7 @@ impl ReactionCounts {
 
 /// Answer of every reaction route: `{counts, mine}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReactionsResponse {
     /// Counts per kind.
     pub counts: ReactionCounts,

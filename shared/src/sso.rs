@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /sso/session`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SsoExchange {
     /// The site's HS256 token.
     pub token: String,
@@ -12,6 +13,7 @@ pub struct SsoExchange {
 
 /// A signed-in reader, as the site named them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignedInReader {
     pub name: String,
     #[serde(default)]
@@ -22,6 +24,7 @@ pub struct SignedInReader {
 
 /// The answer to `POST /sso/session`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SsoSession {
     /// Sent as `X-Chime-Session` from now on.
     pub session: String,

@@ -8,5 +8,6 @@ pub mod connections;
 pub mod error;
 pub mod extract;
 pub mod middleware;
+pub mod openapi;
 pub mod ratelimit;
 pub mod routes;

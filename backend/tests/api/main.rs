@@ -13,6 +13,7 @@ mod history;
 mod hostile;
 mod limits;
 mod moderation;
+mod openapi;
 mod privacy;
 mod reactions;
 mod roles;

@@ -10,25 +10,25 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use chime_shared::{
-    Erased, ErrorCode, ModeratorList, ModeratorSummary, NewModerator, NewPassword, ReaderData,
-    ReaderKey, Role, ScreeningSettings,
+    Erased, ErrorBody, ErrorCode, ModeratorList, ModeratorSummary, NewModerator, NewPassword,
+    ReaderData, ReaderKey, Role, ScreeningSettings,
 };
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The admin routes; the caller puts the moderators' guard around them.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/moderators", get(moderators).post(add))
-        .route("/moderators/{name}", axum::routing::delete(remove))
-        .route("/moderators/{name}/password", put(password))
-        .route("/settings", get(settings).put(set_settings))
-        .route(
-            "/readers/{reader}/data",
-            get(reader_data).delete(erase_reader),
-        )
-        .route_layer(from_fn(require_admin))
+pub fn router() -> OpenApiRouter<AppState> {
+    let mut routes = OpenApiRouter::new()
+        .routes(routes!(moderators, add))
+        .routes(routes!(remove))
+        .routes(routes!(password))
+        .routes(routes!(settings, set_settings))
+        .routes(routes!(reader_data, erase_reader))
+        .route_layer(from_fn(require_admin));
+    crate::http::openapi::admin_guard(routes.get_openapi_mut());
+    routes
 }
 
 /// A moderator who is not an admin gets 403 on every route here.
@@ -51,10 +51,20 @@ fn actor<'a>(state: &AppState, moderator: &'a Moderator) -> Actor<'a> {
     }
 }
 
+#[utoipa::path(operation_id = "list_moderators", get, path = "/moderators", tag = "admin",
+    responses((status = 200, description = "Every moderator, by name; never a password.", body = ModeratorList)),
+)]
 async fn moderators(State(state): State<AppState>) -> ApiResult<Json<ModeratorList>> {
     Ok(Json(admin::moderators(state.store.as_ref()).await?))
 }
 
+#[utoipa::path(operation_id = "add_moderator", post, path = "/moderators", tag = "admin",
+    request_body = NewModerator,
+    responses(
+        (status = 201, description = "Added.", body = ModeratorSummary),
+        (status = 409, description = "`conflict`: the name is taken.", body = ErrorBody),
+    ),
+)]
 async fn add(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
@@ -79,6 +89,14 @@ async fn add(
     ))
 }
 
+#[utoipa::path(operation_id = "remove_moderator", delete, path = "/moderators/{name}", tag = "admin",
+    params(("name" = String, Path, description = "A moderator's name.")),
+    responses(
+        (status = 204, description = "Removed; their sessions and streams end."),
+        (status = 404, description = "`not_found`: no such moderator.", body = ErrorBody),
+        (status = 409, description = "`conflict`: the last admin.", body = ErrorBody),
+    ),
+)]
 async fn remove(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
@@ -89,6 +107,14 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(operation_id = "set_moderator_password", put, path = "/moderators/{name}/password", tag = "admin",
+    params(("name" = String, Path, description = "A moderator's name.")),
+    request_body = NewPassword,
+    responses(
+        (status = 204, description = "Set; every session of theirs ends."),
+        (status = 404, description = "`not_found`: no such moderator.", body = ErrorBody),
+    ),
+)]
 async fn password(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
@@ -100,10 +126,17 @@ async fn password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(operation_id = "site_settings", get, path = "/settings", tag = "admin",
+    responses((status = 200, description = "The screening in force.", body = ScreeningSettings)),
+)]
 async fn settings(State(state): State<AppState>) -> Json<ScreeningSettings> {
     Json(admin::screening(&state))
 }
 
+#[utoipa::path(operation_id = "set_site_settings", put, path = "/settings", tag = "admin",
+    request_body = ScreeningSettings,
+    responses((status = 200, description = "The settings as stored, in force on every server within a second.", body = ScreeningSettings)),
+)]
 async fn set_settings(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
@@ -113,6 +146,10 @@ async fn set_settings(
     Ok(Json(admin::set_screening(&state, by, body).await?))
 }
 
+#[utoipa::path(operation_id = "reader_data", get, path = "/readers/{reader}/data", tag = "admin",
+    params(("reader" = ReaderKey, Path)),
+    responses((status = 200, description = "The reader's data, as their own download gives it.", body = ReaderData)),
+)]
 /// A reader's data, for an admin answering their request.
 async fn reader_data(
     State(state): State<AppState>,
@@ -124,6 +161,10 @@ async fn reader_data(
     ))
 }
 
+#[utoipa::path(operation_id = "erase_reader_data", delete, path = "/readers/{reader}/data", tag = "admin",
+    params(("reader" = ReaderKey, Path)),
+    responses((status = 200, description = "What was erased.", body = Erased)),
+)]
 /// Erases a reader's data on their request, as an admin.
 async fn erase_reader(
     State(state): State<AppState>,

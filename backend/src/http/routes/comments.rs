@@ -3,26 +3,28 @@
 use crate::http::caching::Policy;
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, ClientAddr, MaybeReader, Reader};
+use crate::http::openapi::{AsReader, MaybeAsReader, Revalidated};
 use crate::service::comments::{self, ListRequest, Poster};
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
 use chime_shared::{
-    ArticleId, Comment, EditComment, IDEMPOTENCY_HEADER, IdempotencyKey, NewComment, NewReport,
-    PageLimit, ParseError, SortOrder,
+    ArticleId, Comment, CommentId, CommentList, Cursor, EditComment, ErrorBody, IDEMPOTENCY_HEADER,
+    IdempotencyKey, NewComment, NewReport, PageLimit, ParseError, SortOrder,
 };
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/articles/{article}/comments", get(list).post(create))
-        .route("/comments/{id}", patch(edit).delete(remove))
-        .route("/comments/{id}/reports", post(report))
-        .route("/comments/{id}/replies", get(replies))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(edit, remove))
+        .routes(routes!(report))
+        .routes(routes!(replies))
 }
 
 #[derive(Debug, Deserialize)]
@@ -32,6 +34,20 @@ pub struct RepliesParams {
 }
 
 /// A thread's further replies, after the first ones a listing shows.
+#[utoipa::path(operation_id = "list_replies", get, path = "/comments/{id}/replies", tag = "comments",
+    params(
+        ("id" = CommentId, Path, description = "A top-level comment readers can see."),
+        ("cursor" = Option<Cursor>, Query, description = "Where the thread goes on: its `replies_cursor`, then `next_cursor`."),
+        ("limit" = Option<PageLimit>, Query),
+        MaybeAsReader, Revalidated,
+    ),
+    responses(
+        (status = 200, description = "The thread's further replies, oldest first, flat.", body = CommentList,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified."),
+        (status = 404, description = "`not_found`: no top-level comment readers can see.", body = ErrorBody),
+    ),
+)]
 async fn replies(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
@@ -77,6 +93,20 @@ pub fn parse_limit(raw: Option<&str>) -> Result<PageLimit, ParseError> {
     }
 }
 
+#[utoipa::path(operation_id = "list_comments", get, path = "/articles/{article}/comments", tag = "comments",
+    params(
+        ("article" = ArticleId, Path),
+        ("sort" = Option<SortOrder>, Query),
+        ("limit" = Option<PageLimit>, Query),
+        ("cursor" = Option<Cursor>, Query, description = "The `next_cursor` of the page before."),
+        MaybeAsReader, Revalidated,
+    ),
+    responses(
+        (status = 200, description = "A page of the article's top-level comments with their first replies; featured ones first on the first page.", body = CommentList,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified."),
+    ),
+)]
 async fn list(
     State(state): State<AppState>,
     ApiPath(article): ApiPath<String>,
@@ -104,6 +134,16 @@ async fn list(
     Ok(page.respond(&headers, policy))
 }
 
+#[utoipa::path(operation_id = "post_comment", post, path = "/articles/{article}/comments", tag = "comments",
+    params(("article" = ArticleId, Path), AsReader),
+    request_body = NewComment,
+    responses(
+        (status = 201, description = "The comment, `visible` or `pending` (held for review).", body = Comment),
+        (status = 403, description = "`sign_in_required`, `banned`, `suspended` or `closed`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: the parent comment does not exist.", body = ErrorBody),
+        (status = 409, description = "`conflict`: a reply to a comment of another article, or to a deleted one.", body = ErrorBody),
+    ),
+)]
 async fn create(
     State(state): State<AppState>,
     ApiPath(article): ApiPath<String>,
@@ -129,6 +169,15 @@ async fn create(
     Ok((StatusCode::CREATED, Json(comment)))
 }
 
+#[utoipa::path(operation_id = "edit_comment", patch, path = "/comments/{id}", tag = "comments",
+    params(("id" = CommentId, Path), AsReader),
+    request_body = EditComment,
+    responses(
+        (status = 200, description = "The comment as edited (`pending` when the edit waits for review).", body = Comment),
+        (status = 403, description = "`forbidden` (not yours), `edit_window_closed`, `banned`, `suspended` or `closed`.", body = ErrorBody),
+        (status = 404, description = "`not_found`.", body = ErrorBody),
+    ),
+)]
 async fn edit(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
@@ -140,6 +189,14 @@ async fn edit(
     ))
 }
 
+#[utoipa::path(operation_id = "delete_comment", delete, path = "/comments/{id}", tag = "comments",
+    params(("id" = CommentId, Path), AsReader),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 403, description = "`forbidden`: someone else's visible comment.", body = ErrorBody),
+        (status = 404, description = "`not_found`, also for someone else's hidden or held comment.", body = ErrorBody),
+    ),
+)]
 async fn remove(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
@@ -149,6 +206,15 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(operation_id = "report_comment", post, path = "/comments/{id}/reports", tag = "comments",
+    params(("id" = CommentId, Path), AsReader),
+    request_body = NewReport,
+    responses(
+        (status = 202, description = "Reported (once per reader and comment)."),
+        (status = 403, description = "`banned` or `suspended`.", body = ErrorBody),
+        (status = 404, description = "`not_found`.", body = ErrorBody),
+    ),
+)]
 async fn report(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,

@@ -2,21 +2,34 @@
 
 use crate::http::caching::{self, Policy};
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::openapi::Revalidated;
 use crate::state::AppState;
-use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::get;
 use chime_shared::{ArticleId, ConfigResponse, CountsResponse, ParseError, ReactionKind};
 use std::collections::BTreeMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/counts", get(counts))
-        .route("/config", get(config))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(counts))
+        .routes(routes!(config))
 }
 
+#[utoipa::path(operation_id = "comment_counts", get, path = "/counts", tag = "site",
+    params(
+        ("article" = Vec<ArticleId>, Query, style = Form, explode,
+            description = "Each article whose count is asked for: 1 to 200 of them (`count.js` asks for a list page's headlines at once)."),
+        Revalidated,
+    ),
+    responses(
+        (status = 200, description = "Visible comments per article (0 for one nobody commented on).", body = CountsResponse,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified."),
+    ),
+)]
 async fn counts(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
@@ -63,6 +76,14 @@ async fn counts(
     ))
 }
 
+#[utoipa::path(operation_id = "config", get, path = "/config", tag = "site",
+    params(Revalidated),
+    responses(
+        (status = 200, description = "Limits, reaction kinds, the edit window and who may post and react.", body = ConfigResponse,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified."),
+    ),
+)]
 async fn config(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let config = ConfigResponse {
         limits: state.settings.limits,

@@ -4,19 +4,19 @@ use crate::http::error::ApiResult;
 use crate::http::extract::{ApiPath, ClientAddr};
 use crate::http::ratelimit::StreamPermit;
 use crate::state::AppState;
-use axum::Router;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::routing::get;
-use chime_shared::{ArticleId, LiveEvent, Resync};
+use chime_shared::{ArticleId, ErrorBody, LiveEvent, Resync};
 use futures_util::stream::{self, Stream, StreamExt};
 use prometheus_client::metrics::gauge::Gauge;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio_stream::wrappers::BroadcastStream;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/articles/{article}/events", get(events))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(events))
 }
 
 /// Keeps the open-streams gauge right however the stream ends.
@@ -46,6 +46,15 @@ fn sse_event(event: &LiveEvent) -> Event {
     Event::default().event(event.name()).data(payload(event))
 }
 
+#[utoipa::path(operation_id = "article_events", get, path = "/articles/{article}/events", tag = "live",
+    params(("article" = ArticleId, Path)),
+    responses(
+        (status = 200, description = "A stream that stays open: `comment_created`, `comment_updated`, `comment_restored` (each a Comment), `comment_removed`, `reactions_changed`, `article_updated` and `resync`, each `data:` the event's JSON (`LiveEvent` names each one's shape).",
+            content_type = "text/event-stream", body = String),
+        (status = 429, description = "`rate_limited`: this address holds as many streams as it may.", body = ErrorBody,
+            headers(("Retry-After" = u64))),
+    ),
+)]
 async fn events(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,

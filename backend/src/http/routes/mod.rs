@@ -13,11 +13,11 @@ mod reactions;
 mod sso;
 
 use crate::http::error::ApiError;
-use crate::http::middleware;
+use crate::http::{middleware, openapi};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use chime_shared::{IDEMPOTENCY_HEADER, READER_HEADER, SESSION_HEADER};
 use std::time::Duration;
 use tower::ServiceBuilder;
@@ -27,14 +27,28 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    let api = Router::new()
+    let api = OpenApiRouter::new()
         .merge(reader_api(&state))
         .nest("/mod", moderation::router(&state));
-    Router::new()
+    let (api, doc) = OpenApiRouter::new()
         .nest(chime_shared::API_BASE, api)
+        .split_for_parts();
+    let document = match openapi::Document::new(&openapi::finish(doc)) {
+        Ok(document) => document,
+        // Made of types alone: a document that cannot be written is a
+        // bug the tests meet before any release.
+        Err(e) => panic!("the OpenAPI document cannot be written: {e}"),
+    };
+    Router::new()
+        .merge(api)
+        .route(
+            openapi::DOCUMENT_PATH,
+            axum::routing::get(move |headers: HeaderMap| async move { document.respond(&headers) }),
+        )
         .merge(ops::router())
         .merge(pages::router(&state))
         .fallback(not_found)
@@ -81,7 +95,7 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// The routes readers' widgets call, open to the allowed sites.
-fn reader_api(state: &AppState) -> Router<AppState> {
+fn reader_api(state: &AppState) -> OpenApiRouter<AppState> {
     let settings = state.settings.clone();
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(move |origin, _| {
@@ -102,7 +116,7 @@ fn reader_api(state: &AppState) -> Router<AppState> {
         ])
         .expose_headers([header::RETRY_AFTER, header::ETAG])
         .max_age(Duration::from_secs(600));
-    Router::new()
+    let mut routes = OpenApiRouter::new()
         .merge(comments::router())
         .merge(reactions::router())
         .merge(events::router())
@@ -133,7 +147,9 @@ fn reader_api(state: &AppState) -> Router<AppState> {
                     state.clone(),
                     middleware::idempotency,
                 )),
-        )
+        );
+    openapi::reader_layers(routes.get_openapi_mut());
+    routes
 }
 
 async fn not_found() -> ApiError {

@@ -15,12 +15,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chime_shared::{
-    ArticleChange, ArticleId, ArticleModeration, AuditAction, AuditList, HideRequest, LoginRequest,
-    MeResponse, ModComment, ModCommentList, ModStateFilter,
+    ArticleChange, ArticleId, ArticleModeration, AuditAction, AuditList, CommentId, Cursor,
+    ErrorBody, HideRequest, LoginRequest, MeResponse, ModComment, ModCommentList, ModStateFilter,
+    NewNote, NewSanction, PageLimit, ReaderKey, ReaderNote, ReaderProfile, Sanction,
 };
 use chime_shared::{ModEvent, SurgeList, SurgeNotice};
 use futures_util::stream::{Stream, StreamExt};
@@ -28,6 +28,8 @@ use serde::Deserialize;
 use std::convert::Infallible;
 use tokio_stream::wrappers::BroadcastStream;
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "chime_mod";
@@ -89,38 +91,38 @@ async fn known_browser(state: &AppState, jar: &CookieJar, name: &str) -> bool {
     }
 }
 
-pub fn router(state: &AppState) -> Router<AppState> {
-    let guarded = Router::new()
-        .route("/me", get(me))
-        .route("/comments", get(list))
-        .route("/comments/{id}/hide", post(hide))
-        .route("/comments/{id}/unhide", post(unhide))
-        .route("/comments/{id}/approve", post(approve))
-        .route("/comments/{id}/reject", post(reject))
-        .route("/comments/{id}/feature", post(feature))
-        .route("/comments/{id}/unfeature", post(unfeature))
-        .route("/articles/{article}", get(article).put(set_article))
-        .route("/audit", get(audit))
-        .route("/surges", get(surges))
-        .route("/readers/{reader}", get(reader_profile))
-        .route("/readers/{reader}/notes", post(add_note))
-        .route("/readers/{reader}/sanctions", post(add_sanction))
-        .route(
-            "/readers/{reader}/sanctions/{id}",
-            axum::routing::delete(lift_sanction),
-        )
-        .route("/events", get(events))
+pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
+    let mut guarded = OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(list))
+        .routes(routes!(hide))
+        .routes(routes!(unhide))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
+        .routes(routes!(feature))
+        .routes(routes!(unfeature))
+        .routes(routes!(article, set_article))
+        .routes(routes!(audit))
+        .routes(routes!(surges))
+        .routes(routes!(reader_profile))
+        .routes(routes!(add_note))
+        .routes(routes!(add_sanction))
+        .routes(routes!(lift_sanction))
+        .routes(routes!(events))
         .merge(super::admin::router())
         .route_layer(from_fn_with_state(state.clone(), require_moderator));
-    Router::new()
-        .route("/session", post(sign_in).delete(sign_out))
+    crate::http::openapi::moderator_guard(guarded.get_openapi_mut());
+    let mut routes = OpenApiRouter::new()
+        .routes(routes!(sign_in, sign_out))
         .merge(guarded)
         .layer(from_fn_with_state(state.clone(), own_origin))
         // Moderation answers hold hidden text: never kept by a cache.
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
-        ))
+        ));
+    crate::http::openapi::moderation_layers(routes.get_openapi_mut());
+    routes
 }
 
 /// The one guard: a live session cookie, or 401.
@@ -144,6 +146,16 @@ async fn require_moderator(
     }
 }
 
+#[utoipa::path(operation_id = "moderator_sign_in", post, path = "/session", tag = "moderation",
+    request_body = LoginRequest,
+    responses(
+        (status = 204, description = "Signed in: `Set-Cookie` of the session (`chime_mod`) and of this browser's device cookie (`chime_device`).",
+            headers(("Set-Cookie" = String))),
+        (status = 401, description = "`unauthenticated`: no such name, or another password.", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many attempts from this address, or at this name from browsers that never signed in as it.", body = ErrorBody,
+            headers(("Retry-After" = u64))),
+    ),
+)]
 async fn sign_in(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
@@ -187,6 +199,9 @@ async fn sign_in(
     Ok((jar.add(cookie).add(device), StatusCode::NO_CONTENT))
 }
 
+#[utoipa::path(operation_id = "moderator_sign_out", delete, path = "/session", tag = "moderation",
+    responses((status = 204, description = "Signed out; the session cookie is removed.", headers(("Set-Cookie" = String)))),
+)]
 async fn sign_out(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -198,6 +213,10 @@ async fn sign_out(
     Ok((jar.remove(gone), StatusCode::NO_CONTENT))
 }
 
+#[utoipa::path(operation_id = "reader_profile", get, path = "/readers/{reader}", tag = "moderation",
+    params(("reader" = ReaderKey, Path)),
+    responses((status = 200, description = "The reader's history (empty for a key nobody has).", body = ReaderProfile)),
+)]
 async fn reader_profile(
     State(state): State<AppState>,
     ApiPath(reader): ApiPath<String>,
@@ -208,6 +227,11 @@ async fn reader_profile(
     ))
 }
 
+#[utoipa::path(operation_id = "add_reader_note", post, path = "/readers/{reader}/notes", tag = "moderation",
+    params(("reader" = ReaderKey, Path)),
+    request_body = NewNote,
+    responses((status = 201, description = "The note, for moderators (and the reader's own data download).", body = ReaderNote)),
+)]
 async fn add_note(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
@@ -220,6 +244,11 @@ async fn add_note(
     Ok((StatusCode::CREATED, Json(note)))
 }
 
+#[utoipa::path(operation_id = "add_sanction", post, path = "/readers/{reader}/sanctions", tag = "moderation",
+    params(("reader" = ReaderKey, Path)),
+    request_body = NewSanction,
+    responses((status = 201, description = "The sanction, in force.", body = Sanction)),
+)]
 async fn add_sanction(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
@@ -232,6 +261,13 @@ async fn add_sanction(
     Ok((StatusCode::CREATED, Json(sanction)))
 }
 
+#[utoipa::path(operation_id = "lift_sanction", delete, path = "/readers/{reader}/sanctions/{id}", tag = "moderation",
+    params(("reader" = ReaderKey, Path), ("id" = String, Path, description = "The sanction's `id`.")),
+    responses(
+        (status = 204, description = "Lifted."),
+        (status = 404, description = "`not_found`: not this reader's, or lifted already.", body = ErrorBody),
+    ),
+)]
 async fn lift_sanction(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
@@ -242,6 +278,9 @@ async fn lift_sanction(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(operation_id = "moderator_me", get, path = "/me", tag = "moderation",
+    responses((status = 200, description = "Who is signed in, and as what.", body = MeResponse)),
+)]
 async fn me(Extension(moderator): Extension<Moderator>) -> Json<MeResponse> {
     Json(MeResponse {
         username: moderator.username,
@@ -259,6 +298,17 @@ struct ListParams {
     cursor: Option<String>,
 }
 
+#[utoipa::path(operation_id = "moderation_queue", get, path = "/comments", tag = "moderation",
+    params(
+        ("state" = Option<ModStateFilter>, Query),
+        ("article" = Option<ArticleId>, Query, description = "One article's comments alone."),
+        ("author" = Option<ReaderKey>, Query, description = "One reader's comments alone."),
+        ("q" = Option<String>, Query, description = "Words the comment or its author's name holds."),
+        ("limit" = Option<PageLimit>, Query),
+        ("cursor" = Option<Cursor>, Query),
+    ),
+    responses((status = 200, description = "Comments across all articles, newest first (most reported first for `reported`).", body = ModCommentList)),
+)]
 async fn list(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ListParams>,
@@ -327,6 +377,14 @@ async fn act_with(
     ))
 }
 
+#[utoipa::path(operation_id = "hide_comment", post, path = "/comments/{id}/hide", tag = "moderation",
+    params(("id" = CommentId, Path)),
+    request_body(content = Option<HideRequest>, description = "`{reason?}`, for the audit log; optional."),
+    responses(
+        (status = 200, description = "Hidden: readers stop seeing it at once.", body = ModComment),
+        (status = 404, description = "`not_found`.", body = ErrorBody),
+    ),
+)]
 async fn hide(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
@@ -338,6 +396,15 @@ async fn hide(
     act_with(state, moderator, id, AuditAction::Hide, body).await
 }
 
+#[utoipa::path(operation_id = "reject_comment", post, path = "/comments/{id}/reject", tag = "moderation",
+    params(("id" = CommentId, Path)),
+    request_body(content = Option<HideRequest>, description = "`{reason?}`, for the audit log; optional."),
+    responses(
+        (status = 200, description = "Rejected: a held comment is hidden, a waiting edit dropped.", body = ModComment),
+        (status = 404, description = "`not_found`.", body = ErrorBody),
+        (status = 409, description = "`conflict`: nothing waits for review.", body = ErrorBody),
+    ),
+)]
 async fn reject(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
@@ -349,6 +416,13 @@ async fn reject(
     act_with(state, moderator, id, AuditAction::Reject, body).await
 }
 
+#[utoipa::path(operation_id = "unhide_comment", post, path = "/comments/{id}/unhide", tag = "moderation",
+    params(("id" = CommentId, Path)),
+    responses(
+        (status = 200, description = "Shown again.", body = ModComment),
+        (status = 404, description = "`not_found`.", body = ErrorBody),
+    ),
+)]
 async fn unhide(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
@@ -364,6 +438,15 @@ async fn unhide(
     .await
 }
 
+#[utoipa::path(operation_id = "approve_comment", post, path = "/comments/{id}/approve", tag = "moderation",
+    params(("id" = CommentId, Path)),
+    request_body(content = Option<HideRequest>, description = "`{edit_at?}`: the `edit.at` the moderator was shown, required when an edit waits."),
+    responses(
+        (status = 200, description = "Approved: readers see it, or its waiting edit, at once.", body = ModComment),
+        (status = 404, description = "`not_found`.", body = ErrorBody),
+        (status = 409, description = "`conflict`: nothing waits, or its author edited again since `edit_at`.", body = ErrorBody),
+    ),
+)]
 async fn approve(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
@@ -375,6 +458,10 @@ async fn approve(
     act_with(state, moderator, id, AuditAction::Approve, body).await
 }
 
+#[utoipa::path(operation_id = "article_controls", get, path = "/articles/{article}", tag = "moderation",
+    params(("article" = ArticleId, Path)),
+    responses((status = 200, description = "What moderators set on the article, and when its comments close.", body = ArticleModeration)),
+)]
 async fn article(
     State(state): State<AppState>,
     ApiPath(article): ApiPath<String>,
@@ -383,6 +470,11 @@ async fn article(
     Ok(Json(articles::controls(&state, &article).await?))
 }
 
+#[utoipa::path(operation_id = "set_article_controls", put, path = "/articles/{article}", tag = "moderation",
+    params(("article" = ArticleId, Path)),
+    request_body = ArticleChange,
+    responses((status = 200, description = "The article as changed.", body = ArticleModeration)),
+)]
 async fn set_article(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
@@ -395,6 +487,14 @@ async fn set_article(
     ))
 }
 
+#[utoipa::path(operation_id = "feature_comment", post, path = "/comments/{id}/feature", tag = "moderation",
+    params(("id" = CommentId, Path)),
+    responses(
+        (status = 200, description = "Featured: readers see it first.", body = ModComment),
+        (status = 404, description = "`not_found`.", body = ErrorBody),
+        (status = 409, description = "`conflict`: a reply, a comment readers do not see, or a fourth featured comment on the article.", body = ErrorBody),
+    ),
+)]
 async fn feature(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
@@ -404,6 +504,13 @@ async fn feature(
     Ok(Json(articles::feature(&state, &moderator, id, true).await?))
 }
 
+#[utoipa::path(operation_id = "unfeature_comment", post, path = "/comments/{id}/unfeature", tag = "moderation",
+    params(("id" = CommentId, Path)),
+    responses(
+        (status = 200, description = "Back in its place.", body = ModComment),
+        (status = 404, description = "`not_found`.", body = ErrorBody),
+    ),
+)]
 async fn unfeature(
     State(state): State<AppState>,
     Extension(moderator): Extension<Moderator>,
@@ -415,6 +522,9 @@ async fn unfeature(
     ))
 }
 
+#[utoipa::path(operation_id = "surges", get, path = "/surges", tag = "moderation",
+    responses((status = 200, description = "Articles whose new comments the surge guard holds now, newest first.", body = SurgeList)),
+)]
 async fn surges(State(state): State<AppState>) -> ApiResult<Json<SurgeList>> {
     Ok(Json(crate::service::surge::list(&state).await?))
 }
@@ -425,6 +535,10 @@ struct AuditParams {
     cursor: Option<String>,
 }
 
+#[utoipa::path(operation_id = "audit_log", get, path = "/audit", tag = "moderation",
+    params(("limit" = Option<PageLimit>, Query), ("cursor" = Option<Cursor>, Query)),
+    responses((status = 200, description = "What moderators, admins and the guard did, newest first.", body = AuditList)),
+)]
 async fn audit(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<AuditParams>,
@@ -433,6 +547,10 @@ async fn audit(
     Ok(Json(moderation::audit(&state, limit, params.cursor).await?))
 }
 
+#[utoipa::path(operation_id = "moderation_events", get, path = "/events", tag = "moderation",
+    responses((status = 200, description = "A stream that stays open: `mod_comment` (`ModEvent`), `mod_surge` (`SurgeNotice`) and `resync`.",
+        content_type = "text/event-stream", body = String)),
+)]
 /// `GET /mod/events`: every article's new, edited, deleted, reported,
 /// hidden and restored comments, as server-sent events, for the
 /// moderation view. Behind the session guard like every route here.

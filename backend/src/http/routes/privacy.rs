@@ -2,18 +2,20 @@
 
 use crate::http::error::ApiResult;
 use crate::http::extract::Reader;
+use crate::http::openapi::AsReader;
 use crate::service::privacy;
 use crate::service::sso::SignedIn;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Extension, Json, Router};
-use chime_shared::{Erased, ReaderKey};
+use axum::{Extension, Json};
+use chime_shared::{Erased, ReaderData, ReaderKey};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/me/data", get(download).delete(erase))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(download, erase))
 }
 
 /// The reader's key as the history and data speak of it.
@@ -21,6 +23,11 @@ fn key(reader: &crate::store::ReaderHash) -> ApiResult<ReaderKey> {
     Ok(ReaderKey::parse(&reader.0)?)
 }
 
+#[utoipa::path(operation_id = "download_my_data", get, path = "/me/data", tag = "readers",
+    params(AsReader),
+    responses((status = 200, description = "Everything Chime holds about the reader (as an attachment, never kept by a cache).", body = ReaderData,
+        headers(("Content-Disposition" = String), ("Cache-Control" = String)))),
+)]
 async fn download(
     State(state): State<AppState>,
     Reader(reader): Reader,
@@ -40,6 +47,13 @@ async fn download(
     ))
 }
 
+#[utoipa::path(operation_id = "erase_my_data", delete, path = "/me/data", tag = "readers",
+    params(AsReader),
+    responses(
+        (status = 200, description = "What was erased.", body = Erased),
+        (status = 403, description = "`banned` or `suspended`.", body = chime_shared::ErrorBody),
+    ),
+)]
 async fn erase(
     State(state): State<AppState>,
     Reader(reader): Reader,

@@ -3,18 +3,20 @@
 use crate::http::caching::{self, Policy};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiPath, ClientAddr, MaybeReader, Reader};
+use crate::http::openapi::{AsReader, MaybeAsReader, Revalidated};
 use crate::service::reactions;
 use crate::service::sso::{self, Act, SignedIn};
 use crate::state::AppState;
 use crate::store::ReaderHash;
+use axum::Json;
 use axum::extract::FromRequestParts;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::response::Response;
-use axum::routing::{get, put};
-use axum::{Json, Router};
-use chime_shared::{ArticleId, ReactionKind, ReactionsResponse};
+use chime_shared::{ArticleId, CommentId, ErrorBody, ReactionKind, ReactionsResponse};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// A reader who may react: anyone, or (as the site says) only a reader
 /// signed in with its accounts; with the hash of their address (a
@@ -36,19 +38,21 @@ impl FromRequestParts<AppState> for Reactor {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/articles/{article}/reactions", get(article_counts))
-        .route(
-            "/articles/{article}/reactions/{kind}",
-            put(add_to_article).delete(take_from_article),
-        )
-        .route(
-            "/comments/{id}/reactions/{kind}",
-            put(add_to_comment).delete(take_from_comment),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(article_counts))
+        .routes(routes!(add_to_article, take_from_article))
+        .routes(routes!(add_to_comment, take_from_comment))
 }
 
+#[utoipa::path(operation_id = "article_reactions", get, path = "/articles/{article}/reactions", tag = "reactions",
+    params(("article" = ArticleId, Path), MaybeAsReader, Revalidated),
+    responses(
+        (status = 200, description = "The article's reactions, and the reader's own.", body = ReactionsResponse,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified."),
+    ),
+)]
 async fn article_counts(
     State(state): State<AppState>,
     ApiPath(article): ApiPath<String>,
@@ -79,6 +83,13 @@ async fn on_article(
     ))
 }
 
+#[utoipa::path(operation_id = "react_to_article", put, path = "/articles/{article}/reactions/{kind}", tag = "reactions",
+    params(("article" = ArticleId, Path), ("kind" = ReactionKind, Path), AsReader),
+    responses(
+        (status = 200, description = "The reader reacts (again: nothing changes).", body = ReactionsResponse),
+        (status = 403, description = "`sign_in_required`, `banned` or `suspended`.", body = ErrorBody),
+    ),
+)]
 async fn add_to_article(
     State(state): State<AppState>,
     ApiPath((article, kind)): ApiPath<(String, String)>,
@@ -87,6 +98,13 @@ async fn add_to_article(
     on_article(state, article, kind, true, reactor).await
 }
 
+#[utoipa::path(operation_id = "unreact_to_article", delete, path = "/articles/{article}/reactions/{kind}", tag = "reactions",
+    params(("article" = ArticleId, Path), ("kind" = ReactionKind, Path), AsReader),
+    responses(
+        (status = 200, description = "The reader takes it back (taken already: nothing changes).", body = ReactionsResponse),
+        (status = 403, description = "`sign_in_required`, `banned` or `suspended`.", body = ErrorBody),
+    ),
+)]
 async fn take_from_article(
     State(state): State<AppState>,
     ApiPath((article, kind)): ApiPath<(String, String)>,
@@ -116,6 +134,14 @@ async fn on_comment(
     ))
 }
 
+#[utoipa::path(operation_id = "react_to_comment", put, path = "/comments/{id}/reactions/{kind}", tag = "reactions",
+    params(("id" = CommentId, Path), ("kind" = ReactionKind, Path), AsReader),
+    responses(
+        (status = 200, description = "The reader reacts (again: nothing changes).", body = ReactionsResponse),
+        (status = 403, description = "`sign_in_required`, `banned` or `suspended`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no comment readers can see.", body = ErrorBody),
+    ),
+)]
 async fn add_to_comment(
     State(state): State<AppState>,
     ApiPath((id, kind)): ApiPath<(String, String)>,
@@ -124,6 +150,14 @@ async fn add_to_comment(
     on_comment(state, id, kind, true, reactor).await
 }
 
+#[utoipa::path(operation_id = "unreact_to_comment", delete, path = "/comments/{id}/reactions/{kind}", tag = "reactions",
+    params(("id" = CommentId, Path), ("kind" = ReactionKind, Path), AsReader),
+    responses(
+        (status = 200, description = "The reader takes it back (taken already: nothing changes).", body = ReactionsResponse),
+        (status = 403, description = "`sign_in_required`, `banned` or `suspended`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no comment readers can see.", body = ErrorBody),
+    ),
+)]
 async fn take_from_comment(
     State(state): State<AppState>,
     ApiPath((id, kind)): ApiPath<(String, String)>,
