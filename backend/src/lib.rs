@@ -16,6 +16,7 @@
 
 pub mod clock;
 pub mod http;
+pub mod import;
 pub mod live;
 pub mod metrics;
 pub mod prepared;

@@ -25,6 +25,13 @@ impl ReaderHasher {
         ReaderHash(self.sign("account", site_id.as_bytes()))
     }
 
+    /// An author of comments imported from another system (`source`), as
+    /// that system knew them: one reader for all they wrote there, in a
+    /// namespace no token or site account reaches.
+    pub fn imported(&self, source: &str, author: &str) -> ReaderHash {
+        ReaderHash(self.sign("import", format!("{source}\n{author}").as_bytes()))
+    }
+
     /// The stored form of a token: 128 bits of HMAC, in hex.
     pub fn hash(&self, token: &ReaderToken) -> ReaderHash {
         // HMAC takes keys of any length, so this cannot fail.

@@ -61,11 +61,36 @@ enum Command {
         #[arg(long, env = "CHIME_DATABASE_URL", default_value = "sqlite://chime.db")]
         database: String,
     },
-    /// Read an export from standard input into a new, empty store.
+    /// Read a Chime export from standard input into a new, empty store;
+    /// or, with --from, another system's export FILE into any store.
     Import {
         /// Database URL (sqlite://path or postgres://…).
         #[arg(long, env = "CHIME_DATABASE_URL", default_value = "sqlite://chime.db")]
         database: String,
+        /// The system FILE comes from: its comments join the store's.
+        #[arg(long, value_enum, requires = "file")]
+        from: Option<FromSystem>,
+        /// Disqus's XML export (gzipped or not), WordPress's WXR file, or
+        /// Isso's comments.db.
+        #[arg(requires = "from")]
+        file: Option<std::path::PathBuf>,
+        /// Which of a page's names becomes its article id: the path of its
+        /// URL, or the site's own id for it (disqus_identifier, the
+        /// WordPress post id).
+        #[arg(long, value_enum, default_value = "path")]
+        article: ArticleBy,
+        /// Comments the source marks as spam: left out, or held for review.
+        #[arg(long, value_enum, default_value = "skip")]
+        spam: SpamChoice,
+        /// Comments the source marks as deleted: kept as deleted (their
+        /// replies keep their place; nothing of their words), or left out
+        /// (their replies move up).
+        #[arg(long, value_enum, default_value = "keep")]
+        deleted: DeletedChoice,
+        /// Read and check everything, write it in a transaction, then keep
+        /// nothing: the summary says what an import would do.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Ask the server running here whether it and its store answer
     /// (`/healthz`); exit 0 if so, 1 if not. For a container's
@@ -76,6 +101,31 @@ enum Command {
         #[arg(long, env = "CHIME_ADDR", default_value = "127.0.0.1:3000")]
         addr: String,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FromSystem {
+    Disqus,
+    Wordpress,
+    Isso,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ArticleBy {
+    Path,
+    Id,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SpamChoice {
+    Skip,
+    Hold,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DeletedChoice {
+    Keep,
+    Skip,
 }
 
 #[derive(Debug, clap::Args)]
@@ -256,7 +306,46 @@ pub fn main() -> ExitCode {
             Command::Backup { path, database } => backup(&path, &database_url(&database)).await,
             Command::Migrate { database } => migrate(&database_url(&database)).await,
             Command::Export { database } => export(&database_url(&database)).await,
-            Command::Import { database } => import(&database_url(&database)).await,
+            Command::Import {
+                database,
+                from: None,
+                ..
+            } => import(&database_url(&database)).await,
+            Command::Import {
+                database,
+                from: Some(from),
+                file,
+                article,
+                spam,
+                deleted,
+                dry_run,
+            } => {
+                let source = match from {
+                    FromSystem::Disqus => crate::import::Source::Disqus,
+                    FromSystem::Wordpress => crate::import::Source::WordPress,
+                    FromSystem::Isso => crate::import::Source::Isso,
+                };
+                let limits = chime_shared::Limits::default();
+                let options = crate::import::Options {
+                    article: match article {
+                        ArticleBy::Path => crate::import::ArticleRule::Path,
+                        ArticleBy::Id => crate::import::ArticleRule::Id,
+                    },
+                    spam: match spam {
+                        SpamChoice::Skip => crate::import::Spam::Skip,
+                        SpamChoice::Hold => crate::import::Spam::Hold,
+                    },
+                    deleted: match deleted {
+                        DeletedChoice::Keep => crate::import::Deleted::Keep,
+                        DeletedChoice::Skip => crate::import::Deleted::Skip,
+                    },
+                    dry_run,
+                    max_depth: i64::from(limits.max_reply_depth),
+                    author_name_max_chars: limits.author_name_max_chars,
+                };
+                let file = file.unwrap_or_default();
+                import_from(&database_url(&database), source, &file, &options).await
+            }
             Command::Healthcheck { addr } => healthcheck(&addr).await,
         }
     })
@@ -609,6 +698,41 @@ async fn export(database: &str) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(&format!("export failed: {e}"), 1),
+    }
+}
+
+async fn import_from(
+    database: &str,
+    source: crate::import::Source,
+    file: &std::path::Path,
+    options: &crate::import::Options,
+) -> ExitCode {
+    let store = match open_store(database, 2).await {
+        Ok(store) => store,
+        Err(e) => return fail(&e.to_string(), 2),
+    };
+    let key = match store
+        .secret("reader_key", &crate::service::auth::random_token)
+        .await
+    {
+        Ok(key) => key,
+        Err(e) => return fail(&format!("cannot read the store: {e}"), 1),
+    };
+    let hasher = crate::readers::ReaderHasher::new(key.as_bytes());
+    match crate::import::run(store.as_ref(), &hasher, source, file, options).await {
+        Ok(summary) => {
+            eprintln!(
+                "{} export {} into {}:\n{summary}",
+                source.name(),
+                file.display(),
+                redacted(database)
+            );
+            if options.dry_run {
+                eprintln!("A dry run: nothing was written.");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("import stopped, nothing was written: {e}"), 1),
     }
 }
 

@@ -922,4 +922,70 @@ pub trait CommentStore: Send + Sync + 'static {
 
     /// Forgets keys and sessions that have run out.
     async fn purge_expired(&self, idempotency_before: i64, now: i64) -> StoreResult<()>;
+
+    /// Begins an import of comments from another system: one transaction,
+    /// written to comment by comment, kept only when finished with
+    /// `commit`.
+    async fn begin_import(&self) -> StoreResult<Box<dyn ImportBatch>>;
+}
+
+/// A comment brought in from another system, placed in its thread.
+#[derive(Debug, Clone)]
+pub struct ImportedComment {
+    pub article_id: i64,
+    pub parent_id: Option<i64>,
+    /// Its thread's top-level comment; `None` for a top-level comment.
+    pub root_id: Option<i64>,
+    pub depth: i64,
+    pub author_name: String,
+    pub author_reader: String,
+    pub author_address: Option<String>,
+    pub body: String,
+    pub html: String,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    /// `Visible`, `Pending` (with `hidden_reason`) or `Deleted`.
+    pub state: CommentState,
+    pub hidden_reason: Option<String>,
+    /// Which comment of which export it is: the same comment imported
+    /// again is found by it (with its author) and not written twice.
+    pub import_key: String,
+}
+
+/// A comment an earlier import wrote, found again by its import key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportedBefore {
+    pub id: i64,
+    pub article_id: i64,
+    pub parent_id: Option<i64>,
+    pub root_id: i64,
+    pub depth: i64,
+    pub state: CommentState,
+}
+
+/// One import's transaction.
+#[async_trait]
+pub trait ImportBatch: Send {
+    /// The article's row, made when it has none; whether it was made.
+    async fn article(&mut self, key: &str, at: i64) -> StoreResult<(i64, bool)>;
+
+    /// Whether any comment's import key starts with `prefix` (letters,
+    /// digits and colons only; an earlier
+    /// import from the same system): when none does, nothing need be
+    /// looked up comment by comment.
+    async fn imported_any(&mut self, prefix: &str) -> StoreResult<bool>;
+
+    /// The comment an earlier import wrote under this author and key.
+    async fn imported_before(
+        &mut self,
+        author_reader: &str,
+        import_key: &str,
+    ) -> StoreResult<Option<ImportedBefore>>;
+
+    /// Writes a comment (and counts it in its article and ancestors when
+    /// it is visible); its id.
+    async fn insert(&mut self, comment: &ImportedComment) -> StoreResult<i64>;
+
+    /// Keeps everything written (`commit`), or nothing.
+    async fn finish(self: Box<Self>, commit: bool) -> StoreResult<()>;
 }

@@ -222,3 +222,45 @@ async fn healthcheck_says_whether_the_server_here_answers() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("chime: no server at"));
 }
+
+#[test]
+fn import_from_another_system_says_what_it_did_or_where_the_file_breaks() {
+    let dir = tempfile::tempdir().expect("dir");
+    let database = format!("sqlite://{}", dir.path().join("c.db").display());
+    let export = dir.path().join("disqus.xml");
+    std::fs::write(
+        &export,
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">
+<thread dsq:id="1"><id>one</id><link>https://news.example/one/</link></thread>
+<post dsq:id="10"><message><![CDATA[<p>Hi</p>]]></message><createdAt>2020-01-01T00:00:00Z</createdAt><isDeleted>false</isDeleted><isSpam>false</isSpam><author><name>Ann</name></author><thread dsq:id="1"/></post>
+</disqus>"#,
+    )
+    .expect("written");
+    let import = |extra: &[&str]| {
+        let mut args = vec!["import", "--database", &database, "--from", "disqus"];
+        args.extend_from_slice(extra);
+        chime().args(&args).output().expect("runs")
+    };
+    let path = export.to_str().expect("a path");
+    let dry = import(&[path, "--dry-run"]);
+    let said = String::from_utf8_lossy(&dry.stderr);
+    assert_eq!(dry.status.code(), Some(0), "{said}");
+    assert!(said.contains("Imported 1: 1 visible"), "{said}");
+    assert!(said.contains("A dry run: nothing was written."), "{said}");
+    let real = import(&[path, "--article", "id"]);
+    let said = String::from_utf8_lossy(&real.stderr);
+    assert!(said.contains("on 1 articles (1 new)"), "{said}");
+    let again = import(&[path, "--article", "id"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("1 imported before"));
+
+    std::fs::write(&export, "<disqus><post>").expect("written");
+    let broken = import(&[path]);
+    let said = String::from_utf8_lossy(&broken.stderr);
+    assert_eq!(broken.status.code(), Some(1), "{said}");
+    assert!(said.contains("nothing was written: byte "), "{said}");
+    let unknown = import(&["--spam", "maybe", path]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let no_file = import(&[]);
+    assert_eq!(no_file.status.code(), Some(2), "--from needs a file");
+}

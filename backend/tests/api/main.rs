@@ -11,6 +11,7 @@ mod errors;
 mod events;
 mod history;
 mod hostile;
+mod import;
 mod limits;
 mod moderation;
 mod openapi;

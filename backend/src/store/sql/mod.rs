@@ -11,6 +11,7 @@
 mod articles;
 mod comments;
 mod errors;
+mod import;
 mod pages;
 mod privacy;
 mod reactions;
@@ -936,6 +937,10 @@ where
         .execute(&self.writer)
         .await?;
         Ok(())
+    }
+
+    async fn begin_import(&self) -> StoreResult<Box<dyn ImportBatch>> {
+        Ok(Box::new(import::SqlImport::<D>::begin(&self.writer).await?))
     }
 
     async fn purge_expired(&self, idempotency_before: i64, now: i64) -> StoreResult<()> {

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod attacks;
+mod import;
 
 use chime_test_support::child::{ChildServer as Server, free_port};
 
@@ -50,6 +51,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // `chime-bench scale`: one server on SQLite against two on PostgreSQL.
     if args.get(1).map(String::as_str) == Some("scale") {
         return runtime.block_on(scale());
+    }
+    // `chime-bench import`: the importers on a large generated export.
+    if args.get(1).map(String::as_str) == Some("import") {
+        let chime = std::env::var_os("CHIME_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root().join("target/release/chime"));
+        return import::run(&chime, root().join("target/bench"));
     }
     // `chime-bench attacks`: what three attacks do to the server.
     if args.get(1).map(String::as_str) == Some("attacks") {

@@ -1,0 +1,181 @@
+//! Disqus's XML export (`<disqus>` with `<category>`, `<thread>` and
+//! `<post>` side by side). Threads may come after the posts on them, so
+//! the file is read twice: first the threads (a page's names: small), then
+//! the posts, one at a time. Posts and threads are known by their
+//! `dsq:id` attribute (the `<id>` elements are often empty).
+
+use super::xml::{Node, Record, Xml};
+use super::{ArticleRule, ImportError, Incoming, Status, Text, Writer, url_path, utc_millis};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A thread's page, by the rule, or why it has none.
+type Pages = HashMap<String, Result<String, String>>;
+
+pub(super) async fn read(
+    path: &Path,
+    rule: ArticleRule,
+    writer: &mut Writer<'_>,
+) -> Result<(), ImportError> {
+    let pages = threads(path, rule)?;
+    let mut xml = Xml::new(super::xml::open(path)?);
+    root(&mut xml)?;
+    loop {
+        let at = xml.position();
+        match xml.next()? {
+            // Each of the root's children is read whole.
+            Node::Start {
+                name,
+                attributes,
+                empty,
+            } => {
+                if empty {
+                    continue;
+                }
+                let record = xml.record()?;
+                if name != "post" {
+                    continue;
+                }
+                let id = attributes
+                    .iter()
+                    .find(|(k, _)| k == "id")
+                    .map(|(_, v)| v.clone());
+                let here = format!("byte {at} (a <post>)");
+                let comment = post(id, &record, &pages, &here)?;
+                writer.accept(comment).await?;
+            }
+            Node::End | Node::Eof => return Ok(()),
+            Node::Text(_) => {}
+        }
+    }
+}
+
+/// Reads past the root element's start; refuses a file that is not a
+/// Disqus export.
+fn root(xml: &mut Xml) -> Result<(), ImportError> {
+    loop {
+        match xml.next()? {
+            Node::Start { name, .. } if name == "disqus" => return Ok(()),
+            Node::Start { name, .. } => {
+                return Err(ImportError::refused(
+                    &format!("byte {}", xml.position()),
+                    format!("not a Disqus export: its root element is <{name}>, not <disqus>"),
+                ));
+            }
+            Node::Eof => {
+                return Err(ImportError::refused(
+                    "the end of the file",
+                    "no <disqus> element: an empty file?",
+                ));
+            }
+            Node::End | Node::Text(_) => {}
+        }
+    }
+}
+
+/// The first pass: every thread's page.
+fn threads(path: &Path, rule: ArticleRule) -> Result<Pages, ImportError> {
+    let mut xml = Xml::new(super::xml::open(path)?);
+    root(&mut xml)?;
+    let mut pages = Pages::new();
+    loop {
+        match xml.next()? {
+            Node::Start {
+                name,
+                attributes,
+                empty,
+            } => {
+                if empty {
+                    continue;
+                }
+                let record = xml.record()?;
+                if name != "thread" {
+                    continue;
+                }
+                let Some(id) = attributes
+                    .into_iter()
+                    .find(|(k, _)| k == "id")
+                    .map(|(_, v)| v)
+                else {
+                    continue;
+                };
+                let page = match rule {
+                    ArticleRule::Path => record
+                        .text("link")
+                        .and_then(url_path)
+                        .ok_or_else(|| format!("its thread {id} has no <link>; try --article id")),
+                    ArticleRule::Id => record.text("id").map(str::to_owned).ok_or_else(|| {
+                        format!("its thread {id} has an empty <id>; try --article path")
+                    }),
+                };
+                pages.insert(id, page);
+            }
+            Node::End | Node::Eof => return Ok(pages),
+            Node::Text(_) => {}
+        }
+    }
+}
+
+fn post(
+    id: Option<String>,
+    record: &Record,
+    pages: &Pages,
+    at: &str,
+) -> Result<Incoming, ImportError> {
+    let id = id
+        .filter(|id| !id.trim().is_empty())
+        .or_else(|| record.text("id").map(str::to_owned))
+        .ok_or_else(|| ImportError::refused(at, "a post without a dsq:id"))?;
+    let at = format!("{at}, post {id}");
+    let thread = record
+        .get("thread@id")
+        .ok_or_else(|| ImportError::refused(&at, "it names no thread"))?;
+    let article = match pages.get(thread) {
+        Some(Ok(page)) => page.clone(),
+        Some(Err(why)) => return Err(ImportError::refused(&at, why.clone())),
+        None => {
+            return Err(ImportError::refused(
+                &at,
+                format!("its thread {thread} is not in the file"),
+            ));
+        }
+    };
+    let created_at = record
+        .text("createdAt")
+        .and_then(utc_millis)
+        .ok_or_else(|| ImportError::refused(&at, "no <createdAt> time it can read"))?;
+    let status = if record.flag("isDeleted") {
+        Status::Deleted
+    } else if record.flag("isSpam") {
+        Status::Spam
+    } else {
+        Status::Approved
+    };
+    let username = record
+        .text("author/username")
+        .filter(|_| !record.flag("author/isAnonymous"));
+    let email = record.text("author/email");
+    let name = record.text("author/name").unwrap_or_default();
+    let author = match (username, email) {
+        (Some(user), _) => format!("user:{user}"),
+        (None, Some(email)) => format!("email:{}", email.to_lowercase()),
+        (None, None) => format!("name:{name}"),
+    };
+    Ok(Incoming {
+        id,
+        parent: record
+            .get("parent@id")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned),
+        article,
+        author_name: name.to_owned(),
+        author,
+        address: record.text("ipAddress").and_then(|a| a.parse().ok()),
+        created_at,
+        edited_at: None,
+        text: Text::Html(record.get("message").unwrap_or_default().to_owned()),
+        status,
+        at,
+    })
+}
