@@ -41,8 +41,10 @@ pub(super) async fn read(
                     .find(|(k, _)| k == "id")
                     .map(|(_, v)| v.clone());
                 let here = format!("byte {at} (a <post>)");
-                let comment = post(id, &record, &pages, &here)?;
-                writer.accept(comment).await?;
+                match post(id, &record, &pages, &here)? {
+                    Some(comment) => writer.accept(comment).await?,
+                    None => writer.on_no_page(),
+                }
             }
             Node::End | Node::Eof => return Ok(()),
             Node::Text(_) => {}
@@ -116,29 +118,28 @@ fn threads(path: &Path, rule: ArticleRule) -> Result<Pages, ImportError> {
     }
 }
 
+/// A post; `None` for one whose thread is not in the file (real exports
+/// have them: a thread deleted from the forum keeps its posts).
 fn post(
     id: Option<String>,
     record: &Record,
     pages: &Pages,
     at: &str,
-) -> Result<Incoming, ImportError> {
+) -> Result<Option<Incoming>, ImportError> {
     let id = id
         .filter(|id| !id.trim().is_empty())
         .or_else(|| record.text("id").map(str::to_owned))
         .ok_or_else(|| ImportError::refused(at, "a post without a dsq:id"))?;
     let at = format!("{at}, post {id}");
+    // The thread's dsq:id; an old form writes it as the element's text.
     let thread = record
-        .get("thread@id")
+        .text("thread@id")
+        .or_else(|| record.text("thread"))
         .ok_or_else(|| ImportError::refused(&at, "it names no thread"))?;
     let article = match pages.get(thread) {
         Some(Ok(page)) => page.clone(),
         Some(Err(why)) => return Err(ImportError::refused(&at, why.clone())),
-        None => {
-            return Err(ImportError::refused(
-                &at,
-                format!("its thread {thread} is not in the file"),
-            ));
-        }
+        None => return Ok(None),
     };
     let created_at = record
         .text("createdAt")
@@ -161,7 +162,7 @@ fn post(
         (None, Some(email)) => format!("email:{}", email.to_lowercase()),
         (None, None) => format!("name:{name}"),
     };
-    Ok(Incoming {
+    Ok(Some(Incoming {
         id,
         parent: record
             .get("parent@id")
@@ -177,5 +178,5 @@ fn post(
         text: Text::Html(record.get("message").unwrap_or_default().to_owned()),
         status,
         at,
-    })
+    }))
 }

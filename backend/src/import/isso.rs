@@ -26,7 +26,6 @@ pub(super) async fn read(path: &Path, writer: &mut Writer<'_>) -> Result<(), Imp
     let mut connection = SqliteConnectOptions::new()
         .filename(path)
         .read_only(true)
-        .immutable(true)
         .connect()
         .await
         .map_err(refused)?;

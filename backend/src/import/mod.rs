@@ -176,6 +176,9 @@ pub struct Summary {
     pub not_comments: u64,
     /// Comments with no words at all.
     pub empty: u64,
+    /// Comments on a page the file does not have (a Disqus thread
+    /// deleted from the forum).
+    pub no_page: u64,
     /// Replies whose parent is not in the file, was left out at the top
     /// or is on another page: made top-level.
     pub orphans: u64,
@@ -208,8 +211,13 @@ impl std::fmt::Display for Summary {
         )?;
         writeln!(
             f,
-            "Left out: {} spam, {} deleted, {} pingbacks and trackbacks, {} without words, {} imported before.",
-            self.skipped_spam, self.skipped_deleted, self.not_comments, self.empty, self.already
+            "Left out: {} spam, {} deleted, {} pingbacks and trackbacks, {} without words, {} on pages not in the file, {} imported before.",
+            self.skipped_spam,
+            self.skipped_deleted,
+            self.not_comments,
+            self.empty,
+            self.no_page,
+            self.already
         )?;
         write!(
             f,
@@ -256,7 +264,9 @@ struct Placed {
     parent_id: Option<i64>,
     root_id: i64,
     depth: i64,
-    state: CommentState,
+    /// It waits for review, or stands (deleted) under one that does: its
+    /// replies wait too.
+    held: bool,
 }
 
 /// What became of a source's comment.
@@ -271,8 +281,9 @@ enum Known {
 /// 127-bit hash, so no two ids of one file meet).
 fn key(id: &str) -> u128 {
     match id.parse::<u64>() {
-        Ok(n) => u128::from(n),
-        Err(_) => {
+        // Only plain digits: "+7" is not "7".
+        Ok(n) if id.bytes().all(|b| b.is_ascii_digit()) => u128::from(n),
+        _ => {
             use sha2::Digest;
             let digest = sha2::Sha256::digest(id.as_bytes());
             let mut bytes = [0u8; 16];
@@ -324,6 +335,12 @@ impl<'a> Writer<'a> {
     pub fn not_a_comment(&mut self) {
         self.summary.read += 1;
         self.summary.not_comments += 1;
+    }
+
+    /// Counts a comment on a page the file does not have.
+    pub fn on_no_page(&mut self) {
+        self.summary.read += 1;
+        self.summary.no_page += 1;
     }
 
     /// Takes the source's next comment.
@@ -425,7 +442,7 @@ impl<'a> Writer<'a> {
                     parent_id: before.parent_id,
                     root_id: before.root_id,
                     depth: before.depth,
-                    state: before.state,
+                    held: before.state == CommentState::Pending,
                 }),
             );
             return Ok(());
@@ -460,7 +477,7 @@ impl<'a> Writer<'a> {
                 Some(format!("Waiting for a moderator in the {source} export.")),
             ),
             // A reply under a comment that waits, waits with it.
-            Status::Approved if parent.is_some_and(|p| p.state == CommentState::Pending) => (
+            Status::Approved if parent.is_some_and(|p| p.held) => (
                 CommentState::Pending,
                 Some("Its parent waits for review.".to_owned()),
             ),
@@ -473,6 +490,12 @@ impl<'a> Writer<'a> {
                 Text::Markdown(text) => text.trim().to_owned(),
                 Text::Html(html) => markdown_of(html),
             };
+            // Control characters (a NUL, which PostgreSQL refuses) are no
+            // one's words; line breaks and tabs are.
+            let body: String = body
+                .chars()
+                .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+                .collect();
             if body.is_empty() {
                 self.summary.empty += 1;
                 self.known.insert(id, Known::Skipped(parent_key));
@@ -514,7 +537,8 @@ impl<'a> Writer<'a> {
                 parent_id,
                 root_id: root_id.unwrap_or(inserted),
                 depth,
-                state,
+                held: state == CommentState::Pending
+                    || (state == CommentState::Deleted && parent.is_some_and(|p| p.held)),
             }),
         );
         Ok(())
@@ -637,10 +661,12 @@ fn utc_millis(raw: &str) -> Option<i64> {
     Some((t.assume_utc().unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
-/// The part of a page's URL that names it: its path (with the query only
-/// where the path says nothing, as WordPress's `/?p=18`), without the
-/// fragment.
+/// The part of a page's URL that names it: its path and query, without
+/// the fragment and without the parameters that only say where a reader
+/// came from (`utm_…`, `fbclid`, …), so one page shared in many places is
+/// one article, while `/blog/?p=18` and `/blog/?p=19` stay two.
 fn url_path(link: &str) -> Option<String> {
+    const TRACKING: [&str; 6] = ["fbclid", "gclid", "msclkid", "from", "ref", "share"];
     let link = link.trim();
     if link.is_empty() {
         return None;
@@ -653,10 +679,17 @@ fn url_path(link: &str) -> Option<String> {
     let rest = after_scheme[start..].split('#').next().unwrap_or("");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     let path = if path.is_empty() { "/" } else { path };
-    Some(if path == "/" && !query.is_empty() {
-        format!("{path}?{query}")
-    } else {
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| {
+            let name = p.split('=').next().unwrap_or("");
+            !p.is_empty() && !name.starts_with("utm_") && !TRACKING.contains(&name)
+        })
+        .collect();
+    Some(if kept.is_empty() {
         path.to_owned()
+    } else {
+        format!("{path}?{}", kept.join("&"))
     })
 }
 
@@ -675,6 +708,14 @@ mod tests {
             Some("/a/b")
         );
         assert_eq!(url_path("http://ex.org/?p=18").as_deref(), Some("/?p=18"));
+        assert_eq!(
+            url_path("http://ex.org/blog/?p=19&utm_source=x").as_deref(),
+            Some("/blog/?p=19")
+        );
+        assert_eq!(
+            url_path("http://ex.org/a?from=singlemessage&ref=tw").as_deref(),
+            Some("/a")
+        );
         assert_eq!(url_path("/blog/x").as_deref(), Some("/blog/x"));
         assert_eq!(url_path("https://ex.org").as_deref(), Some("/"));
         assert_eq!(url_path(" "), None);

@@ -47,8 +47,8 @@ fn declared_encoding(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
     let declaration = std::str::from_utf8(&head[..end]).ok()?;
     let rest = &declaration[declaration.find("encoding")? + "encoding".len()..];
     let rest = rest.trim_start().strip_prefix('=')?.trim_start();
-    let quote = rest.chars().next()?;
-    let label = rest[1..].split(quote).next()?;
+    let quote = rest.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+    let label = rest[quote.len_utf8()..].split(quote).next()?;
     encoding_rs::Encoding::for_label(label.trim().as_bytes())
 }
 
@@ -164,12 +164,12 @@ impl Xml {
                     Node::End
                 }
                 Event::Text(t) => Node::Text(
-                    t.xml_content()
+                    t.xml10_content()
                         .map_err(|e| refused(format!("bad text: {e}")))?
                         .into_owned(),
                 ),
                 Event::CData(t) => Node::Text(
-                    t.xml_content()
+                    t.xml10_content()
                         .map_err(|e| refused(format!("bad text: {e}")))?
                         .into_owned(),
                 ),
@@ -245,5 +245,25 @@ impl Xml {
                 Node::Eof => return Err(self.refused("the file ends inside an element")),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::declared_encoding;
+
+    #[test]
+    fn the_declared_encoding_is_read_and_a_bad_declaration_is_none() {
+        let latin = declared_encoding(b"<?xml version='1.0' encoding='ISO-8859-1'?><a/>");
+        assert_eq!(latin, Some(encoding_rs::WINDOWS_1252));
+        assert_eq!(
+            declared_encoding("<?xml version=\"1.0\" encoding=é?>".as_bytes()),
+            None
+        );
+        assert_eq!(declared_encoding(b"<?xml version=\"1.0\"?>"), None);
+        assert_eq!(
+            declared_encoding(&[0xff, 0xfe, b'<', 0]),
+            Some(encoding_rs::UTF_16LE)
+        );
     }
 }

@@ -178,6 +178,13 @@ fn disqus_export() -> String {
     <author><name>Fay</name><isAnonymous>false</isAnonymous><username>fay</username></author>
     <thread dsq:id="2"/><parent dsq:id="999"/>
   </post>
+  <post dsq:id="8">
+    <id/><message><![CDATA[<p>On a thread deleted from the forum</p>]]></message>
+    <createdAt>2013-10-10T19:27:00Z</createdAt>
+    <isDeleted>false</isDeleted><isSpam>false</isSpam>
+    <author><name>Gil</name><isAnonymous>true</isAnonymous></author>
+    <thread dsq:id="1337"/>
+  </post>
 {posts}
   <thread dsq:id="2">
     <id/><forum>news</forum><category dsq:id="707279"/>
@@ -200,7 +207,8 @@ async fn a_disqus_export_reads_as_it_did_on_the_site() {
     let summary = run(&app, Source::Disqus, &file, &options())
         .await
         .expect("imported");
-    assert_eq!(summary.read, 16, "{summary:#?}");
+    assert_eq!(summary.read, 17, "{summary:#?}");
+    assert_eq!(summary.no_page, 1, "{summary:#?}");
     assert_eq!(summary.imported, 15, "{summary:#?}");
     assert_eq!(summary.skipped_spam, 1);
     assert_eq!(summary.deleted_kept, 1);
