@@ -20,34 +20,53 @@ pub(super) async fn read(
     let pages = threads(path, rule)?;
     let mut xml = Xml::new(super::xml::open(path)?);
     root(&mut xml)?;
+    while let Some(child) = next_child(&mut xml)? {
+        if child.name != "post" {
+            continue;
+        }
+        let here = format!("byte {} (a <post>)", child.at);
+        match post(child.id, &child.record, &pages, &here)? {
+            Some(comment) => writer.accept(comment).await?,
+            None => writer.on_no_page(),
+        }
+    }
+    Ok(())
+}
+
+/// One of the root's children, read whole.
+struct Child {
+    name: String,
+    /// Its `dsq:id`.
+    id: Option<String>,
+    record: Record,
+    at: u64,
+}
+
+/// The root's next child with content (empty ones are passed); `None` at
+/// the root's end.
+fn next_child(xml: &mut Xml) -> Result<Option<Child>, ImportError> {
     loop {
         let at = xml.position();
         match xml.next()? {
-            // Each of the root's children is read whole.
             Node::Start {
                 name,
                 attributes,
-                empty,
+                empty: false,
             } => {
-                if empty {
-                    continue;
-                }
                 let record = xml.record()?;
-                if name != "post" {
-                    continue;
-                }
                 let id = attributes
-                    .iter()
+                    .into_iter()
                     .find(|(k, _)| k == "id")
-                    .map(|(_, v)| v.clone());
-                let here = format!("byte {at} (a <post>)");
-                match post(id, &record, &pages, &here)? {
-                    Some(comment) => writer.accept(comment).await?,
-                    None => writer.on_no_page(),
-                }
+                    .map(|(_, v)| v);
+                return Ok(Some(Child {
+                    name,
+                    id,
+                    record,
+                    at,
+                }));
             }
-            Node::End | Node::Eof => return Ok(()),
-            Node::Text(_) => {}
+            Node::End | Node::Eof => return Ok(None),
+            Node::Start { .. } | Node::Text(_) => {}
         }
     }
 }
@@ -80,42 +99,24 @@ fn threads(path: &Path, rule: ArticleRule) -> Result<Pages, ImportError> {
     let mut xml = Xml::new(super::xml::open(path)?);
     root(&mut xml)?;
     let mut pages = Pages::new();
-    loop {
-        match xml.next()? {
-            Node::Start {
-                name,
-                attributes,
-                empty,
-            } => {
-                if empty {
-                    continue;
-                }
-                let record = xml.record()?;
-                if name != "thread" {
-                    continue;
-                }
-                let Some(id) = attributes
-                    .into_iter()
-                    .find(|(k, _)| k == "id")
-                    .map(|(_, v)| v)
-                else {
-                    continue;
-                };
-                let page = match rule {
-                    ArticleRule::Path => record
-                        .text("link")
-                        .and_then(url_path)
-                        .ok_or_else(|| format!("its thread {id} has no <link>; try --article id")),
-                    ArticleRule::Id => record.text("id").map(str::to_owned).ok_or_else(|| {
-                        format!("its thread {id} has an empty <id>; try --article path")
-                    }),
-                };
-                pages.insert(id, page);
-            }
-            Node::End | Node::Eof => return Ok(pages),
-            Node::Text(_) => {}
-        }
+    while let Some(child) = next_child(&mut xml)? {
+        let (true, Some(id)) = (child.name == "thread", child.id) else {
+            continue;
+        };
+        let record = child.record;
+        let page = match rule {
+            ArticleRule::Path => record
+                .text("link")
+                .and_then(url_path)
+                .ok_or_else(|| format!("its thread {id} has no <link>; try --article id")),
+            ArticleRule::Id => record
+                .text("id")
+                .map(str::to_owned)
+                .ok_or_else(|| format!("its thread {id} has an empty <id>; try --article path")),
+        };
+        pages.insert(id, page);
     }
+    Ok(pages)
 }
 
 /// A post; `None` for one whose thread is not in the file (real exports

@@ -41,17 +41,15 @@ where
             .bind(key)
             .fetch_optional(&mut *self.tx)
             .await?;
-        if let Some(id) = known {
-            return Ok((id, false));
+        match known {
+            Some(id) => Ok((id, false)),
+            // Posting's own upsert: a server that makes the same article
+            // meanwhile (PostgreSQL) does not stop the import.
+            None => Ok((
+                SqlStore::<D>::upsert_article(&mut *self.tx, key, at).await?,
+                true,
+            )),
         }
-        let id = sqlx::query_scalar(
-            "INSERT INTO articles (key, created_at) VALUES ($1, $2) RETURNING id",
-        )
-        .bind(key)
-        .bind(at)
-        .fetch_one(&mut *self.tx)
-        .await?;
-        Ok((id, true))
     }
 
     async fn imported_any(&mut self, prefix: &str) -> StoreResult<bool> {
