@@ -108,6 +108,26 @@ async fn sign_in(app: &TestApp) -> String {
     session_cookie(&response)
 }
 
+async fn import_disqus(app: &TestApp, file: &std::path::Path) -> chime_backend::import::Summary {
+    let options = chime_backend::import::Options {
+        article: chime_backend::import::ArticleRule::Path,
+        spam: chime_backend::import::Spam::Skip,
+        deleted: chime_backend::import::Deleted::Keep,
+        dry_run: false,
+        max_depth: 6,
+        author_name_max_chars: 50,
+    };
+    chime_backend::import::run(
+        app.state.store.as_ref(),
+        &app.state.readers,
+        chime_backend::import::Source::Disqus,
+        file,
+        &options,
+    )
+    .await
+    .expect("imported")
+}
+
 #[ignore = "needs PostgreSQL (CHIME_TEST_POSTGRES): ./dev test runs it"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings() {
@@ -259,13 +279,26 @@ async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings(
         .await
         .expect("request");
     assert_eq!(response.status(), StatusCode::OK);
+    // A comment brought in from Disqus: the store remembers it, so that
+    // importing the file again after the move adds nothing.
+    let dir = tempfile::tempdir().expect("dir");
+    let disqus = dir.path().join("disqus.xml");
+    std::fs::write(
+        &disqus,
+        r#"<disqus xmlns:dsq="http://disqus.com/disqus-internals">
+<thread dsq:id="1"><id>x</id><forum>news</forum><link>https://news.example/move/old/</link></thread>
+<post dsq:id="9"><message>From before</message><createdAt>2012-01-01T00:00:00Z</createdAt><author><name>Old</name></author><thread dsq:id="1"/></post>
+</disqus>"#,
+    )
+    .expect("written");
+    assert_eq!(import_disqus(&source, &disqus).await.imported, 1);
     let readers = [ann.as_str(), bo.as_str()];
     let before = views(&source, &readers, &cookie).await;
 
     // SQLite → PostgreSQL, in one pipe.
     let (ok, said) = pipe(&source.database, &postgres);
     assert!(ok, "{said}");
-    assert!(said.contains("7 comments"), "{said}");
+    assert!(said.contains("8 comments"), "{said}");
     assert!(said.contains("1 accounts"), "{said}");
     assert!(
         said.contains("every table holds what the export announced"),
@@ -285,7 +318,9 @@ async fn a_store_moves_from_sqlite_to_postgres_and_back_with_identical_listings(
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let later = moved.comment("move/one", &bo, "after the move", None).await;
-    assert!(later.id.as_str().parse::<i64>().expect("id") > 7);
+    assert!(later.id.as_str().parse::<i64>().expect("id") > 8);
+    let again = import_disqus(&moved, &disqus).await;
+    assert_eq!((again.imported, again.already), (0, 1), "{again:#?}");
 
     // An import into a store that holds anything is refused.
     let (ok, said) = pipe(&source.database, &postgres);

@@ -1,5 +1,6 @@
 //! `count.js` on a list page of 150 headlines, in a real headless
-//! Chromium: every count filled from one request, in the page's language.
+//! Chromium: every count filled from one request, in the page's language;
+//! and on one of 450, from three.
 
 use chime_tests::{Options, TestResult, World, e2e_with, until};
 use serde_json::{Value, json};
@@ -76,6 +77,18 @@ async fn a_list_page_shows_every_headlines_count_from_one_request() {
             let expected = plural_form(&french, category).replace("{count}", &n.to_string());
             assert_eq!(text, &expected, "headline {i} in French");
         }
+
+        // More headlines than one request may ask for (API.md: 200): three
+        // requests, every count filled (those past 150 have none yet).
+        w.client.goto(&format!("{}/list/450", w.host)).await?;
+        let shown = counts(&w).await?;
+        assert_eq!(shown.len(), 450);
+        assert_eq!(shown[149], "1 comment");
+        assert!(shown[150..].iter().all(|t| t == "0 comments"), "{:?}", &shown[150..]);
+        let requests = w
+            .eval("return performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/counts')).length")
+            .await?;
+        assert_eq!(requests, json!(3), "200, 200 and 50 articles");
         w.assert_no_errors().await
     })
     .await;

@@ -9,15 +9,17 @@ use super::{ArticleRule, ImportError, Incoming, Status, Text, Writer, url_path, 
 use std::collections::HashMap;
 use std::path::Path;
 
-/// A thread's page, by the rule, or why it has none.
-type Pages = HashMap<String, Result<String, String>>;
+/// A thread's page, by the rule, and whether it is closed; or why it has
+/// no page.
+type Pages = HashMap<String, Result<(String, bool), String>>;
 
 pub(super) async fn read(
     path: &Path,
     rule: ArticleRule,
     writer: &mut Writer<'_>,
 ) -> Result<(), ImportError> {
-    let pages = threads(path, rule)?;
+    let (pages, forum) = threads(path, rule)?;
+    writer.site(&forum);
     let mut xml = Xml::new(super::xml::open(path)?);
     root(&mut xml)?;
     while let Some(child) = next_child(&mut xml)? {
@@ -94,16 +96,21 @@ fn root(xml: &mut Xml) -> Result<(), ImportError> {
     }
 }
 
-/// The first pass: every thread's page.
-fn threads(path: &Path, rule: ArticleRule) -> Result<Pages, ImportError> {
+/// The first pass: every thread's page, and the forum (the site) of the
+/// first thread that names one.
+fn threads(path: &Path, rule: ArticleRule) -> Result<(Pages, String), ImportError> {
     let mut xml = Xml::new(super::xml::open(path)?);
     root(&mut xml)?;
     let mut pages = Pages::new();
+    let mut forum = String::new();
     while let Some(child) = next_child(&mut xml)? {
         let (true, Some(id)) = (child.name == "thread", child.id) else {
             continue;
         };
         let record = child.record;
+        if forum.is_empty() {
+            forum = record.text("forum").unwrap_or_default().to_owned();
+        }
         let page = match rule {
             ArticleRule::Path => record
                 .text("link")
@@ -114,9 +121,9 @@ fn threads(path: &Path, rule: ArticleRule) -> Result<Pages, ImportError> {
                 .map(str::to_owned)
                 .ok_or_else(|| format!("its thread {id} has an empty <id>; try --article path")),
         };
-        pages.insert(id, page);
+        pages.insert(id, page.map(|page| (page, record.flag("isClosed"))));
     }
-    Ok(pages)
+    Ok((pages, forum))
 }
 
 /// A post; `None` for one whose thread is not in the file (real exports
@@ -137,7 +144,7 @@ fn post(
         .text("thread@id")
         .or_else(|| record.text("thread"))
         .ok_or_else(|| ImportError::refused(&at, "it names no thread"))?;
-    let article = match pages.get(thread) {
+    let (article, closed) = match pages.get(thread) {
         Some(Ok(page)) => page.clone(),
         Some(Err(why)) => return Err(ImportError::refused(&at, why.clone())),
         None => return Ok(None),
@@ -171,6 +178,7 @@ fn post(
             .filter(|p| !p.is_empty())
             .map(str::to_owned),
         article,
+        closed,
         author_name: name.to_owned(),
         author,
         address: record.text("ipAddress").and_then(|a| a.parse().ok()),

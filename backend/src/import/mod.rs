@@ -10,8 +10,8 @@
 //! (spam and deleted ones held or left out, as chosen) and its words,
 //! rendered and sanitised by the same renderer as a posted comment. All
 //! of it in one transaction: a file refused halfway leaves the store as it
-//! was. Every comment keeps its source's id as its import key, so
-//! importing the same file again adds only what is new.
+//! was. Every comment keeps its site's name and its source's id as its
+//! import key, so importing the same file again adds only what is new.
 
 mod disqus;
 mod isso;
@@ -117,6 +117,8 @@ pub struct Incoming {
     /// The page it is on, by the article rule, before it is parsed as an
     /// article id.
     pub article: String,
+    /// The source takes no more comments on the page.
+    pub closed: bool,
     pub author_name: String,
     /// Who wrote it, as the source knows them (an account, an e-mail
     /// address, or only a name).
@@ -164,6 +166,8 @@ pub struct Summary {
     pub read: u64,
     pub articles: u64,
     pub articles_new: u64,
+    /// New articles closed to comments, as their pages were in the source.
+    pub articles_closed: u64,
     pub imported: u64,
     pub visible: u64,
     pub held: u64,
@@ -201,13 +205,14 @@ impl std::fmt::Display for Summary {
         )?;
         writeln!(
             f,
-            "Imported {}: {} visible, {} held for review, {} deleted (kept so their threads keep their shape), on {} articles ({} new).",
+            "Imported {}: {} visible, {} held for review, {} deleted (kept so their threads keep their shape), on {} articles ({} new, {} of them closed to comments as in the source).",
             self.imported,
             self.visible,
             self.held,
             self.deleted_kept,
             self.articles,
-            self.articles_new
+            self.articles_new,
+            self.articles_closed
         )?;
         writeln!(
             f,
@@ -236,12 +241,8 @@ pub async fn run(
     options: &Options,
 ) -> Result<Summary, ImportError> {
     let started = Instant::now();
-    let mut batch = store.begin_import().await?;
-    let again = batch
-        .imported_any(&format!("import:{}:", source.key()))
-        .await?;
+    let batch = store.begin_import().await?;
     let mut writer = Writer::new(batch, hasher, source, options);
-    writer.again = again;
     let read = match source {
         Source::Disqus => disqus::read(path, options.article, &mut writer).await,
         Source::WordPress => wordpress::read(path, options.article, &mut writer).await,
@@ -303,9 +304,14 @@ pub struct Writer<'a> {
     /// Replies that came before their parent, by the parent's key.
     waiting: HashMap<u128, Vec<Incoming>>,
     articles: HashMap<String, i64>,
-    /// Whether an earlier import from the same system wrote comments:
-    /// only then is each looked up before it is written.
-    again: bool,
+    /// The site the file is of (a Disqus forum, a WordPress blog's
+    /// address, an Isso installation's key), in every import key: two
+    /// sites' comment ids do not meet.
+    site: String,
+    /// Whether an earlier import from the same site wrote comments: only
+    /// then is each looked up before it is written. Asked at the first
+    /// comment, when the site is known.
+    again: Option<bool>,
     summary: Summary,
     progress: Progress,
 }
@@ -325,9 +331,18 @@ impl<'a> Writer<'a> {
             known: HashMap::new(),
             waiting: HashMap::new(),
             articles: HashMap::new(),
-            again: false,
+            site: String::new(),
+            again: None,
             summary: Summary::default(),
             progress: Progress::new(),
+        }
+    }
+
+    /// Names the site the file is of, before its first comment: its
+    /// comments' import keys hold it.
+    pub fn site(&mut self, name: &str) {
+        if self.summary.read == 0 {
+            self.site = site_name(name);
         }
     }
 
@@ -422,13 +437,21 @@ impl<'a> Writer<'a> {
                 ),
             )
         })?;
-        let article_id = self.article(article.as_str(), comment.created_at).await?;
-        let author_reader = self.hasher.imported(self.source.key(), &comment.author).0;
-        let import_key = format!("import:{}:{}", self.source.key(), comment.id);
-        let before = if self.again {
-            self.batch
-                .imported_before(&author_reader, &import_key)
-                .await?
+        let article_id = self
+            .article(article.as_str(), comment.created_at, comment.closed)
+            .await?;
+        let prefix = format!("{}:{}:", self.source.key(), self.site);
+        let again = match self.again {
+            Some(again) => again,
+            None => {
+                let again = self.batch.imported_any(&prefix).await?;
+                self.again = Some(again);
+                again
+            }
+        };
+        let import_key = format!("{prefix}{}", comment.id);
+        let before = if again {
+            self.batch.imported_before(&import_key).await?
         } else {
             None
         };
@@ -483,8 +506,10 @@ impl<'a> Writer<'a> {
             ),
             Status::Approved => (CommentState::Visible, None),
         };
-        let (author_name, body) = if state == CommentState::Deleted {
-            (String::new(), String::new())
+        // A deleted comment keeps nothing of its author: no name, no
+        // reader key, no address.
+        let (author_name, author_reader, author_address, body) = if state == CommentState::Deleted {
+            (String::new(), String::new(), None, String::new())
         } else {
             let body = match &comment.text {
                 Text::Markdown(text) => text.trim().to_owned(),
@@ -501,7 +526,12 @@ impl<'a> Writer<'a> {
                 self.known.insert(id, Known::Skipped(parent_key));
                 return Ok(());
             }
-            (self.name(&comment.author_name), body)
+            (
+                self.name(&comment.author_name),
+                self.hasher.imported(self.source.key(), &comment.author).0,
+                comment.address.map(|a| self.hasher.address(Some(a))),
+                body,
+            )
         };
         let html = crate::service::render::render(&body);
         let inserted = self
@@ -513,7 +543,7 @@ impl<'a> Writer<'a> {
                 depth,
                 author_name,
                 author_reader,
-                author_address: comment.address.map(|a| self.hasher.address(Some(a))),
+                author_address,
                 body,
                 html,
                 created_at: comment.created_at,
@@ -544,14 +574,19 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    async fn article(&mut self, key: &str, at: i64) -> Result<i64, ImportError> {
+    /// The article's id; one the import makes is closed when its page
+    /// was (an article Chime had keeps its own settings).
+    async fn article(&mut self, key: &str, at: i64, closed: bool) -> Result<i64, ImportError> {
         if let Some(id) = self.articles.get(key) {
             return Ok(*id);
         }
-        let (id, new) = self.batch.article(key, at).await?;
+        let (id, new) = self.batch.article(key, at, closed).await?;
         self.summary.articles += 1;
         if new {
             self.summary.articles_new += 1;
+            if closed {
+                self.summary.articles_closed += 1;
+            }
         }
         self.articles.insert(key.to_owned(), id);
         Ok(id)
@@ -602,14 +637,95 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// WordPress keeps a comment's paragraphs as blank lines and its line
+/// breaks as newlines, adding the tags when it shows it (`wpautop`), and
+/// so do Isso's rows that its own importers wrote: the same here, so that
+/// the HTML says what readers saw.
+pub(super) fn paragraphs(content: &str) -> String {
+    let content = content.replace("\r\n", "\n");
+    content
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", p.replace('\n', "<br>\n")))
+        .collect()
+}
+
+/// A site's name as import keys hold it: `https://Example.org/blog/`
+/// and `example.org/blog` are one site.
+fn site_name(raw: &str) -> String {
+    let raw = raw.trim();
+    let raw = raw.split_once("://").map_or(raw, |(_, rest)| rest);
+    raw.trim_end_matches('/').to_lowercase()
+}
+
+/// Tags nested deeper than this are not a comment anyone wrote: the
+/// converter walks the tree by recursion, so such HTML keeps only its
+/// text rather than exhaust the stack.
+const MAX_NESTING: usize = 200;
+
 /// A source's HTML as the markdown-lite a comment is written in; the
 /// renderer then makes (and sanitises) its HTML as for any comment.
 fn markdown_of(html: &str) -> String {
+    if nesting(html) > MAX_NESTING {
+        return text_of(html);
+    }
     match htmd::convert(html) {
         Ok(markdown) => markdown.trim().to_owned(),
         // Not HTML it can read: its text, shown as text.
         Err(_) => html.trim().to_owned(),
     }
+}
+
+/// How deep the HTML's elements nest, at most (from its tags alone, and
+/// high rather than low where a tag closes itself or is never closed).
+fn nesting(html: &str) -> usize {
+    const VOID: [&str; 8] = ["br", "hr", "img", "input", "meta", "link", "wbr", "col"];
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start + 1..];
+        let end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..end];
+        if let Some(name) = tag.strip_prefix('/') {
+            if !name.is_empty() {
+                depth = depth.saturating_sub(1);
+            }
+        } else if tag.starts_with(|c: char| c.is_ascii_alphabetic()) && !tag.ends_with('/') {
+            let name = tag
+                .split(|c: char| c.is_whitespace() || c == '/')
+                .next()
+                .unwrap_or("");
+            if !VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+        }
+        rest = &rest[end..];
+    }
+    deepest
+}
+
+/// The HTML's text: tags dropped (a break or a paragraph's end a line
+/// break), entities decoded.
+fn text_of(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        text.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find('>')
+            .map_or(rest.len(), |e| start + e + 1);
+        let tag = rest[start + 1..end]
+            .trim_start_matches('/')
+            .to_ascii_lowercase();
+        if tag.starts_with("br") || tag.starts_with("p>") || tag.starts_with("div") {
+            text.push('\n');
+        }
+        rest = &rest[end..];
+    }
+    text.push_str(rest);
+    html_escape::decode_html_entities(&text).trim().to_owned()
 }
 
 /// Progress on a terminal: comments read so far, a few times a second.
@@ -731,6 +847,33 @@ mod tests {
             Some(1_389_720_663_000)
         );
         assert_eq!(utc_millis("0000-00-00 00:00:00"), None);
+    }
+
+    #[test]
+    fn html_nested_past_reason_keeps_its_text_and_spares_the_stack() {
+        let deep = format!(
+            "{}deep &amp; down{}",
+            "<div>".repeat(100_000),
+            "</div>".repeat(100_000)
+        );
+        // On a stack no bigger than a runtime worker's, where imports run.
+        let text = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || markdown_of(&deep))
+            .expect("a thread")
+            .join()
+            .expect("no overflow");
+        assert_eq!(text, "deep & down");
+        assert_eq!(markdown_of("<p>Hi <b>you</b></p>"), "Hi **you**");
+        assert_eq!(nesting("<p>a<br>b<img src=x/></p><div><i>x</i></div>"), 2);
+        assert_eq!(text_of("a<br/>b</p>&lt;c&gt;"), "a\nb\n<c>");
+    }
+
+    #[test]
+    fn sites_are_named_alike_however_written() {
+        assert_eq!(site_name(" https://Example.org/blog/ "), "example.org/blog");
+        assert_eq!(site_name("example.org/blog"), "example.org/blog");
+        assert_eq!(site_name("news"), "news");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! (some files reuse comment ids across items).
 
 use super::xml::{Node, Record, Xml};
-use super::{ArticleRule, ImportError, Incoming, Status, Text, Writer, url_path, utc_millis};
+use super::{
+    ArticleRule, ImportError, Incoming, Status, Text, Writer, paragraphs, url_path, utc_millis,
+};
 use std::path::Path;
 
 pub(super) async fn read(
@@ -31,11 +33,19 @@ pub(super) async fn read(
             } if name == "item" => {
                 item(&mut xml, at, rule, writer).await?;
             }
-            // <channel> is entered; everything else in it is read past.
+            // <channel> is entered; everything else in it is read past,
+            // but for the blog's address (the site, in import keys; WXR
+            // writes <link>, then the site's and then the blog's base URL,
+            // the last the most precise).
             Node::Start {
                 name, empty: false, ..
             } if name != "channel" => {
-                xml.record()?;
+                let record = xml.record()?;
+                if matches!(name.as_str(), "link" | "base_site_url" | "base_blog_url")
+                    && let Some(site) = record.text("")
+                {
+                    writer.site(site);
+                }
             }
             Node::Eof => {
                 if !seen_rss {
@@ -104,9 +114,10 @@ async fn item(
             post_id.clone()
         }
     };
+    let closed = fields.text("comment_status") == Some("closed");
     for (here, comment) in comments {
         let at = format!("byte {here} (a <wp:comment> of post {post_id})");
-        match incoming(&comment, &post_id, &page, at)? {
+        match incoming(&comment, &post_id, &page, closed, at)? {
             Some(c) => writer.accept(c).await?,
             None => writer.not_a_comment(),
         }
@@ -119,6 +130,7 @@ fn incoming(
     comment: &Record,
     post_id: &str,
     page: &str,
+    closed: bool,
     at: String,
 ) -> Result<Option<Incoming>, ImportError> {
     let kind = comment.text("comment_type").unwrap_or("comment");
@@ -158,6 +170,7 @@ fn incoming(
             .filter(|p| *p != "0")
             .map(|p| format!("{post_id}:{p}")),
         article: page.to_owned(),
+        closed,
         author_name: name.to_owned(),
         author,
         address: comment
@@ -171,25 +184,14 @@ fn incoming(
     }))
 }
 
-/// WordPress keeps a comment's paragraphs as blank lines and its line
-/// breaks as newlines, adding the tags when it shows it (`wpautop`): the
-/// same here, so that the HTML says what readers saw.
-fn paragraphs(content: &str) -> String {
-    let content = content.replace("\r\n", "\n");
-    content
-        .split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>", p.replace('\n', "<br>\n")))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
+    use super::paragraphs;
+
     #[test]
     fn blank_lines_are_paragraphs_and_newlines_are_breaks() {
         assert_eq!(
-            super::paragraphs("One\ntwo\r\n\r\nThree <em>x</em>"),
+            paragraphs("One\ntwo\r\n\r\nThree <em>x</em>"),
             "<p>One<br>\ntwo</p><p>Three <em>x</em></p>"
         );
     }

@@ -707,18 +707,44 @@ async fn import_from(
     file: &std::path::Path,
     options: &crate::import::Options,
 ) -> ExitCode {
-    let store = match open_store(database, 2).await {
+    // A dry run changes nothing: not the schema of a store this build
+    // would migrate, and not a store that does not exist yet (it imports
+    // into a new one of its own instead, deleted afterwards).
+    let scratch = if options.dry_run {
+        match dry_run_store(database).await {
+            Ok(scratch) => scratch,
+            Err(e) => return fail(&e, 2),
+        }
+    } else {
+        None
+    };
+    let url = scratch.as_ref().map_or(database.to_owned(), |dir| {
+        format!("sqlite://{}", dir.path().join("dry-run.db").display())
+    });
+    let store = match open_store(&url, 2).await {
         Ok(store) => store,
         Err(e) => return fail(&e.to_string(), 2),
     };
-    let key = match store
-        .secret("reader_key", &crate::service::auth::random_token)
-        .await
-    {
-        Ok(key) => key,
-        Err(e) => return fail(&format!("cannot read the store: {e}"), 1),
+    // The reader key is the store's; a dry run need not make one (its
+    // reader keys are thrown away with everything else).
+    let key = if options.dry_run {
+        crate::service::auth::random_token()
+    } else {
+        match store
+            .secret("reader_key", &crate::service::auth::random_token)
+            .await
+        {
+            Ok(key) => key,
+            Err(e) => return fail(&format!("cannot read the store: {e}"), 1),
+        }
     };
     let hasher = crate::readers::ReaderHasher::new(key.as_bytes());
+    if scratch.is_some() {
+        eprintln!(
+            "There is no store at {} yet: the dry run imports into an empty one of its own.",
+            redacted(database)
+        );
+    }
     match crate::import::run(store.as_ref(), &hasher, source, file, options).await {
         Ok(summary) => {
             eprintln!(
@@ -734,6 +760,33 @@ async fn import_from(
         }
         Err(e) => fail(&format!("import stopped, nothing was written: {e}"), 1),
     }
+}
+
+/// For a dry run: a scratch directory when the SQLite store does not
+/// exist yet, nothing when the store can be used as it is, and a refusal
+/// when its schema would first have to change.
+async fn dry_run_store(database: &str) -> Result<Option<tempfile::TempDir>, String> {
+    let pending = if database.starts_with("sqlite:") {
+        use std::str::FromStr;
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(database)
+            .map_err(|e| format!("bad database URL: {e}"))?;
+        if !options.get_filename().exists() {
+            return tempfile::tempdir()
+                .map(Some)
+                .map_err(|e| format!("cannot make a scratch directory for the dry run: {e}"));
+        }
+        crate::store::sqlite::pending_migrations(database).await
+    } else {
+        crate::store::postgres::PgStore::pending_migrations(database).await
+    }
+    .map_err(|e| format!("cannot open the database: {e}"))?;
+    if pending > 0 {
+        return Err(format!(
+            "the store at {} lacks {pending} of this version's schema changes, and a dry run changes nothing: run `chime migrate` first",
+            redacted(database)
+        ));
+    }
+    Ok(None)
 }
 
 async fn import(database: &str) -> ExitCode {

@@ -150,6 +150,11 @@ const TABLES: &[Table] = &[
         serial: true,
     },
     Table {
+        name: "imported_comments",
+        columns: &[("key", Text), ("comment_id", Int)],
+        serial: false,
+    },
+    Table {
         name: "article_reactions",
         columns: &[
             ("article_id", Int),
@@ -403,6 +408,8 @@ pub async fn export(
         let columns: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
         let order = if table.name == "settings" {
             "name"
+        } else if table.name == "imported_comments" {
+            "comment_id"
         } else if table.columns[0].0 == "id" {
             "id"
         } else {

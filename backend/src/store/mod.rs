@@ -947,8 +947,9 @@ pub struct ImportedComment {
     /// `Visible`, `Pending` (with `hidden_reason`) or `Deleted`.
     pub state: CommentState,
     pub hidden_reason: Option<String>,
-    /// Which comment of which export it is: the same comment imported
-    /// again is found by it (with its author) and not written twice.
+    /// Which comment of which site's export it is: the same comment
+    /// imported again is found by it and not written twice, whatever
+    /// became of it or its author since.
     pub import_key: String,
 }
 
@@ -966,21 +967,17 @@ pub struct ImportedBefore {
 /// One import's transaction.
 #[async_trait]
 pub trait ImportBatch: Send {
-    /// The article's row, made when it has none; whether it was made.
-    async fn article(&mut self, key: &str, at: i64) -> StoreResult<(i64, bool)>;
+    /// The article's row, made when it has none (closed to comments from
+    /// now, when `closed`); whether it was made.
+    async fn article(&mut self, key: &str, at: i64, closed: bool) -> StoreResult<(i64, bool)>;
 
-    /// Whether any comment's import key starts with `prefix` (letters,
-    /// digits and colons only; an earlier
-    /// import from the same system): when none does, nothing need be
-    /// looked up comment by comment.
+    /// Whether any comment's import key starts with `prefix` (an earlier
+    /// import from the same site): when none does, nothing need be looked
+    /// up comment by comment.
     async fn imported_any(&mut self, prefix: &str) -> StoreResult<bool>;
 
-    /// The comment an earlier import wrote under this author and key.
-    async fn imported_before(
-        &mut self,
-        author_reader: &str,
-        import_key: &str,
-    ) -> StoreResult<Option<ImportedBefore>>;
+    /// The comment an earlier import wrote under this key.
+    async fn imported_before(&mut self, import_key: &str) -> StoreResult<Option<ImportedBefore>>;
 
     /// Writes a comment (and counts it in its article and ancestors when
     /// it is visible); its id.

@@ -92,6 +92,25 @@ impl PgStore {
         })
     }
 
+    /// How many of this build's migrations the database at `url` lacks:
+    /// a dry run refuses to change a store's schema.
+    pub async fn pending_migrations(url: &str) -> StoreResult<usize> {
+        use sqlx::Connection;
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::internal(format!("bad database URL: {e}")))?;
+        let mut conn = sqlx::PgConnection::connect_with(&options).await?;
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap_or_default();
+        conn.close().await?;
+        Ok(sqlx::migrate!("./migrations/postgres")
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .count())
+    }
+
     /// The pool, for the event bus's notifications.
     pub fn pool(&self) -> &PgPool {
         &self.writer

@@ -165,6 +165,26 @@ impl SqliteStore {
     }
 }
 
+/// How many of this build's migrations the database at `url` lacks (all,
+/// for a new file): a dry run refuses to change a store's schema.
+pub async fn pending_migrations(url: &str) -> StoreResult<usize> {
+    use sqlx::Connection;
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::internal(format!("bad database URL: {e}")))?
+        .read_only(true);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_default();
+    conn.close().await?;
+    Ok(sqlx::migrate!("./migrations/sqlite")
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .count())
+}
+
 /// Runs the migrations on a connection of their own with foreign keys off
 /// (a table rebuild drops the table others refer to; SQLite's documented
 /// way), then checks every reference still holds.

@@ -248,9 +248,47 @@ fn import_from_another_system_says_what_it_did_or_where_the_file_breaks() {
     assert_eq!(dry.status.code(), Some(0), "{said}");
     assert!(said.contains("Imported 1: 1 visible"), "{said}");
     assert!(said.contains("A dry run: nothing was written."), "{said}");
+    assert!(said.contains("There is no store at"), "{said}");
+    assert!(
+        !dir.path().join("c.db").exists(),
+        "a dry run makes no store where there was none"
+    );
     let real = import(&[path, "--article", "id"]);
     let said = String::from_utf8_lossy(&real.stderr);
-    assert!(said.contains("on 1 articles (1 new)"), "{said}");
+    assert!(said.contains("on 1 articles (1 new"), "{said}");
+    // A store at an older schema (its newest migration set aside): a dry
+    // run will not migrate it, and changes nothing.
+    let store = dir.path().join("c.db");
+    let sql = |statements: &str| {
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()",
+                store.to_str().expect("a path"),
+                statements,
+            ])
+            .output()
+            .expect("python3 runs");
+        assert!(out.status.success(), "{out:?}");
+    };
+    sql("CREATE TABLE newest AS SELECT * FROM _sqlx_migrations \
+         WHERE version = (SELECT max(version) FROM _sqlx_migrations); \
+         DELETE FROM _sqlx_migrations WHERE version IN (SELECT version FROM newest);");
+    let before = std::fs::read(&store).expect("the store");
+    let dry = import(&[path, "--dry-run"]);
+    let said = String::from_utf8_lossy(&dry.stderr);
+    assert_eq!(dry.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("lacks 1 of this version's schema changes"),
+        "{said}"
+    );
+    assert!(said.contains("run `chime migrate` first"), "{said}");
+    assert_eq!(
+        std::fs::read(&store).expect("the store"),
+        before,
+        "the refused dry run changed nothing"
+    );
+    sql("INSERT INTO _sqlx_migrations SELECT * FROM newest; DROP TABLE newest;");
     let again = import(&[path, "--article", "id"]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("1 imported before"));
 

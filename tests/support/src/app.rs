@@ -380,6 +380,14 @@ impl Events {
                 .expect("ascii")
                 .starts_with("text/event-stream")
         );
+        // Behind nginx, a stream it buffered would arrive never.
+        assert_eq!(
+            response
+                .headers()
+                .get("x-accel-buffering")
+                .map(|v| v.as_bytes()),
+            Some(&b"no"[..])
+        );
         let mut events = Self {
             stream: response.bytes_stream().boxed(),
             buffer: Vec::new(),

@@ -5,6 +5,7 @@ use crate::http::extract::{ApiPath, ClientAddr};
 use crate::http::ratelimit::StreamPermit;
 use crate::state::AppState;
 use axum::extract::State;
+use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use chime_shared::{ArticleId, ErrorBody, LiveEvent, Resync};
 use futures_util::stream::{self, Stream, StreamExt};
@@ -50,7 +51,8 @@ fn sse_event(event: &LiveEvent) -> Event {
     params(("article" = ArticleId, Path)),
     responses(
         (status = 200, description = "A stream that stays open: `comment_created`, `comment_updated`, `comment_restored` (each a Comment), `comment_removed`, `reactions_changed`, `article_updated` and `resync`, each `data:` the event's JSON (`LiveEvent` names each one's shape).",
-            content_type = "text/event-stream", body = String),
+            content_type = "text/event-stream", body = String,
+            headers(("X-Accel-Buffering" = String, description = "`no`: proxies pass the stream on as it comes"))),
         (status = 429, description = "`rate_limited`: this address holds as many streams as it may.", body = ErrorBody,
             headers(("Retry-After" = u64))),
     ),
@@ -59,7 +61,7 @@ async fn events(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     ApiPath(article): ApiPath<String>,
-) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+) -> ApiResult<impl IntoResponse> {
     let article = ArticleId::parse(&article)?;
     let permit = state.streams.open(addr)?;
     let live = BroadcastStream::new(state.events.subscribe(article.as_str())).map(move |item| {
@@ -79,12 +81,14 @@ async fn events(
 /// reconnect after a drop, then `live`, with keep-alives, ended when the
 /// server shuts down or `ended` resolves; counted in the open-streams
 /// gauge, and holding its client's place (`permit`), while it lasts.
+/// Proxies are asked not to buffer it (nginx holds a response back until
+/// its buffer fills, which for a quiet stream is never).
 pub(super) fn sse<L, E>(
     state: &AppState,
     live: L,
     permit: StreamPermit,
     ended: E,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<L, E>>
+) -> impl IntoResponse + use<L, E>
 where
     L: Stream<Item = Event> + Send + 'static,
     E: std::future::Future<Output = ()> + Send + 'static,
@@ -100,11 +104,14 @@ where
         .chain(live)
         .map(move |event| {
             let _held = (&open, &permit);
-            Ok(event)
+            Ok::<_, Infallible>(event)
         })
         .take_until(futures_util::future::select(
             Box::pin(state.shutdown.clone().cancelled_owned()),
             Box::pin(ended),
         ));
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    (
+        [("x-accel-buffering", "no")],
+        Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))),
+    )
 }

@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
-use axum::response::sse::{Event, Sse};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -23,9 +23,8 @@ use chime_shared::{
     NewNote, NewSanction, PageLimit, ReaderKey, ReaderNote, ReaderProfile, Sanction,
 };
 use chime_shared::{ModEvent, SurgeList, SurgeNotice};
-use futures_util::stream::{Stream, StreamExt};
+use futures_util::stream::StreamExt;
 use serde::Deserialize;
-use std::convert::Infallible;
 use tokio_stream::wrappers::BroadcastStream;
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa_axum::router::OpenApiRouter;
@@ -549,7 +548,8 @@ async fn audit(
 
 #[utoipa::path(operation_id = "moderation_events", get, path = "/events", tag = "moderation",
     responses((status = 200, description = "A stream that stays open: `mod_comment` (`ModEvent`), `mod_surge` (`SurgeNotice`) and `resync`.",
-        content_type = "text/event-stream", body = String)),
+        content_type = "text/event-stream", body = String,
+            headers(("X-Accel-Buffering" = String, description = "`no`: proxies pass the stream on as it comes")))),
 )]
 /// `GET /mod/events`: every article's new, edited, deleted, reported,
 /// hidden and restored comments, as server-sent events, for the
@@ -562,7 +562,7 @@ async fn events(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     jar: CookieJar,
-) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+) -> ApiResult<impl IntoResponse> {
     let token = jar
         .get(SESSION_COOKIE)
         .map(|c| c.value().to_owned())

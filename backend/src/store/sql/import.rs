@@ -36,42 +36,47 @@ where
     for<'a> &'a str: ColumnIndex<D::Row>,
     usize: ColumnIndex<D::Row>,
 {
-    async fn article(&mut self, key: &str, at: i64) -> StoreResult<(i64, bool)> {
+    async fn article(&mut self, key: &str, at: i64, closed: bool) -> StoreResult<(i64, bool)> {
         let known: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE key = $1")
             .bind(key)
             .fetch_optional(&mut *self.tx)
             .await?;
-        match known {
-            Some(id) => Ok((id, false)),
-            // Posting's own upsert: a server that makes the same article
-            // meanwhile (PostgreSQL) does not stop the import.
-            None => Ok((
-                SqlStore::<D>::upsert_article(&mut *self.tx, key, at).await?,
-                true,
-            )),
+        if let Some(id) = known {
+            return Ok((id, false));
         }
+        // Posting's own upsert: a server that makes the same article
+        // meanwhile (PostgreSQL) does not stop the import.
+        let id = SqlStore::<D>::upsert_article(&mut *self.tx, key, at).await?;
+        if closed {
+            let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+            sqlx::query("UPDATE articles SET closed_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok((id, true))
     }
 
     async fn imported_any(&mut self, prefix: &str) -> StoreResult<bool> {
         // Once per import: a scan is cheaper than a lookup per comment.
-        let any: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM comments WHERE idempotency_key LIKE $1 LIMIT 1")
-                .bind(format!("{prefix}%"))
-                .fetch_optional(&mut *self.tx)
-                .await?;
+        // (Not LIKE: a site's name may hold its wildcards.)
+        let any: Option<i64> = sqlx::query_scalar(
+            "SELECT comment_id FROM imported_comments \
+             WHERE substr(key, 1, CAST($2 AS INTEGER)) = $1 LIMIT 1",
+        )
+        .bind(prefix)
+        .bind(prefix.chars().count() as i64)
+        .fetch_optional(&mut *self.tx)
+        .await?;
         Ok(any.is_some())
     }
 
-    async fn imported_before(
-        &mut self,
-        author_reader: &str,
-        import_key: &str,
-    ) -> StoreResult<Option<ImportedBefore>> {
+    async fn imported_before(&mut self, import_key: &str) -> StoreResult<Option<ImportedBefore>> {
         let row = sqlx::query(
-            "SELECT id, article_id, parent_id, root_id, depth, state FROM comments \
-             WHERE author_reader = $1 AND idempotency_key = $2",
+            "SELECT c.id, c.article_id, c.parent_id, c.root_id, c.depth, c.state \
+             FROM imported_comments i JOIN comments c ON c.id = i.comment_id WHERE i.key = $1",
         )
-        .bind(author_reader)
         .bind(import_key)
         .fetch_optional(&mut *self.tx)
         .await?;
@@ -96,8 +101,8 @@ where
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO comments (article_id, parent_id, root_id, depth, author_name, \
              author_reader, author_address, body, html, created_at, edited_at, state, \
-             hidden_reason, idempotency_key) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+             hidden_reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(comment.article_id)
         .bind(comment.parent_id)
@@ -112,9 +117,13 @@ where
         .bind(comment.edited_at)
         .bind(comment.state.as_str())
         .bind(comment.hidden_reason.as_deref())
-        .bind(comment.import_key.as_str())
         .fetch_one(&mut *self.tx)
         .await?;
+        sqlx::query("INSERT INTO imported_comments (key, comment_id) VALUES ($1, $2)")
+            .bind(comment.import_key.as_str())
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
         if comment.state == CommentState::Visible
             && let Some(parent) = comment.parent_id
         {
