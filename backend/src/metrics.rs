@@ -37,6 +37,8 @@ pub struct Metrics {
     pub reports_filed: Counter,
     pub moderation_actions: Counter,
     pub event_streams: Gauge,
+    pub webhooks_delivered: Counter,
+    pub webhook_failures: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -55,6 +57,18 @@ impl Default for Metrics {
         let reports_filed = Counter::default();
         let moderation_actions = Counter::default();
         let event_streams = Gauge::default();
+        let webhooks_delivered = Counter::default();
+        let webhook_failures = Counter::default();
+        registry.register(
+            "webhooks_delivered",
+            "Webhook messages an endpoint took",
+            webhooks_delivered.clone(),
+        );
+        registry.register(
+            "webhook_failures",
+            "Webhook attempts that failed (each is tried again, up to its last)",
+            webhook_failures.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests answered",
@@ -105,6 +119,8 @@ impl Default for Metrics {
             reports_filed,
             moderation_actions,
             event_streams,
+            webhooks_delivered,
+            webhook_failures,
         }
     }
 }

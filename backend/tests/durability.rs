@@ -281,3 +281,175 @@ async fn a_backup_taken_while_comments_are_posted_is_whole() {
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
 }
+
+/// Messages a receiver took: each message id with the instants it
+/// answered, and each comment it was about.
+#[derive(Default)]
+struct Taken {
+    answers: std::collections::HashMap<String, Vec<std::time::Instant>>,
+    comments: std::collections::HashSet<String>,
+}
+
+/// A webhook receiver that takes its time (so kills land mid-send) and
+/// answers 200 to everything.
+async fn slow_receiver(taken: Arc<Mutex<Taken>>) -> String {
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let taken = taken.clone();
+                async move {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    let message: Value = serde_json::from_slice(&body).unwrap_or_default();
+                    let id = headers
+                        .get("webhook-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let mut taken = taken.lock().expect("lock");
+                    taken
+                        .answers
+                        .entry(id)
+                        .or_default()
+                        .push(std::time::Instant::now());
+                    if let Some(comment) = message["data"]["comment"]["id"].as_str() {
+                        taken.comments.insert(comment.to_owned());
+                    }
+                    axum::http::StatusCode::OK
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// Kill cycles for webhooks.
+const WEBHOOK_CYCLES: usize = 15;
+
+/// The real `chime serve`, killed with SIGKILL while it hands events on and
+/// sends them: every comment acknowledged with a 201 reaches the endpoint
+/// at least once, and a message is sent again only when the server died
+/// before it could record the endpoint's answer (never once it did).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_webhook_delivery_loses_no_message_and_repeats_none_recorded() {
+    use chime_backend::store::CommentStore;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("chime.db");
+    let url = format!("sqlite://{}", db.display());
+    let taken = Arc::new(Mutex::new(Taken::default()));
+    let receiver = slow_receiver(taken.clone()).await;
+    {
+        let store = chime_backend::store::sqlite::SqliteStore::open(&url)
+            .await
+            .expect("store");
+        store
+            .outbox()
+            .add_webhook(&chime_backend::store::outbox::NewWebhookRecord {
+                url: receiver,
+                events: "comment.created".into(),
+                description: String::new(),
+                secret: chime_backend::service::webhooks::new_secret(),
+                created_at: 0,
+            })
+            .await
+            .expect("webhook");
+    }
+    let args = [
+        "--writes-per-minute-per-reader",
+        "1000000",
+        "--writes-per-minute-per-address",
+        "1000000",
+        "--webhook-private-targets",
+        "--webhook-timeout-secs",
+        "1",
+    ];
+    let chime = Path::new(env!("CARGO_BIN_EXE_chime"));
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client");
+    let mut acknowledged = Vec::new();
+    let mut kills = Vec::new();
+    for cycle in 0..WEBHOOK_CYCLES {
+        let server = ChildServer::start(chime, &url, &args)
+            .await
+            .expect("the server comes back");
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = tokio::spawn(post_until_stopped(
+            http.clone(),
+            server.base(),
+            format!("w{cycle}"),
+            stop.clone(),
+            Arc::new(Mutex::new(Vec::new())),
+        ));
+        // Long enough for a round or two of delivery (every second).
+        let run = rand::thread_rng().gen_range(500..2_500);
+        tokio::time::sleep(Duration::from_millis(run)).await;
+        drop(server);
+        kills.push(std::time::Instant::now());
+        stop.store(true, Ordering::SeqCst);
+        acknowledged.extend(writer.await.expect("writer"));
+    }
+    // A last server sends what is left (after the leases of the killed
+    // ones run out: twice the one-second limit and five seconds).
+    let last = ChildServer::start(chime, &url, &args)
+        .await
+        .expect("the server comes back");
+    let everything = async {
+        loop {
+            let missing = {
+                let taken = taken.lock().expect("lock");
+                acknowledged
+                    .iter()
+                    .filter(|(id, _)| !taken.comments.contains(id))
+                    .count()
+            };
+            if missing == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    let arrived = tokio::time::timeout(Duration::from_secs(60), everything).await;
+    drop(last);
+    let taken = taken.lock().expect("lock");
+    assert!(
+        arrived.is_ok(),
+        "{} of {} acknowledged comments never reached the endpoint",
+        acknowledged
+            .iter()
+            .filter(|(id, _)| !taken.comments.contains(id))
+            .count(),
+        acknowledged.len()
+    );
+    assert!(
+        acknowledged.len() > WEBHOOK_CYCLES * 10,
+        "too little was posted to mean anything: {}",
+        acknowledged.len()
+    );
+    // A repeat is allowed only where a kill came right after the answer
+    // (the server died before it recorded it).
+    let mut repeats = 0;
+    for (id, answers) in &taken.answers {
+        for pair in answers.windows(2) {
+            repeats += 1;
+            let excused = kills.iter().any(|kill| {
+                *kill >= pair[0] && *kill - pair[0] < Duration::from_secs(2) && *kill <= pair[1]
+            });
+            assert!(
+                excused,
+                "{id} was sent again though its answer had been recorded"
+            );
+        }
+    }
+    eprintln!(
+        "{} comments acknowledged, {} messages taken, {repeats} sent again after a kill",
+        acknowledged.len(),
+        taken.answers.len()
+    );
+}

@@ -17,6 +17,7 @@ pub mod privacy;
 pub mod reaction;
 pub mod sso;
 pub mod text;
+pub mod webhook;
 
 pub use admin::*;
 pub use comment::*;
@@ -31,6 +32,7 @@ pub use privacy::*;
 pub use reaction::*;
 pub use sso::*;
 pub use text::*;
+pub use webhook::*;
 
 /// Every API route lives under this path.
 pub const API_BASE: &str = "/api/v1";

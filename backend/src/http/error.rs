@@ -298,6 +298,24 @@ fn token_refusal(refused: &crate::service::sso::Refused) -> (ErrorCode, String) 
     (code, words.to_owned())
 }
 
+impl From<crate::service::webhooks::WebhookError> for ApiError {
+    fn from(err: crate::service::webhooks::WebhookError) -> Self {
+        use crate::service::webhooks::WebhookError;
+        let field = |field: &str, message: String| Self::Client {
+            code: ErrorCode::ValidationFailed,
+            message,
+            field: Some(field.into()),
+        };
+        match err {
+            WebhookError::Url(message) => field("url", message),
+            WebhookError::Events(message) => field("events", message),
+            e @ WebhookError::Description => field("description", e.to_string()),
+            e @ WebhookError::Unknown(_) => Self::not_found(e.to_string()),
+            WebhookError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {

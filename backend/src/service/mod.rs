@@ -6,6 +6,7 @@ pub mod articles;
 pub mod auth;
 pub mod comments;
 pub mod cursor;
+pub mod delivery;
 mod error;
 pub mod history;
 pub mod lifecycle;
@@ -17,5 +18,6 @@ pub mod render;
 pub mod screening;
 pub mod sso;
 pub mod surge;
+pub mod webhooks;
 
 pub use error::{Error, Outcome};

@@ -240,6 +240,17 @@ struct ServeArgs {
     /// A comment with more links than this is held for review.
     #[arg(long, env = "CHIME_MAX_LINKS", default_value_t = 3)]
     max_links: usize,
+    /// Let webhooks point at this machine and private networks (a
+    /// receiver beside Chime); without it they are refused there, so that
+    /// an admin's account cannot reach what only the server can.
+    #[arg(long, env = "CHIME_WEBHOOK_PRIVATE_TARGETS")]
+    webhook_private_targets: bool,
+    /// Seconds an endpoint has to answer a webhook before the attempt
+    /// counts as failed (a server killed mid-send leaves the message to
+    /// another after twice this and five seconds).
+    #[arg(long, env = "CHIME_WEBHOOK_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    webhook_timeout_secs: u64,
     /// Comments on an article close by themselves this many days after its
     /// first comment (0: never); a moderator may set an article's own.
     #[arg(long, env = "CHIME_AUTO_CLOSE_DAYS", default_value_t = 0,
@@ -439,6 +450,8 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
         min_form_ms: args.min_form_ms,
         repeat_window_ms: i64::from(args.repeat_window_minutes) * 60_000,
     };
+    settings.webhook_private_targets = args.webhook_private_targets;
+    settings.webhook_timeout = std::time::Duration::from_secs(args.webhook_timeout_secs);
     settings.bootstrap_admin = true;
     settings.seed_demo = args.demo;
     Ok(settings)

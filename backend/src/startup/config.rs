@@ -111,6 +111,18 @@ pub struct Settings {
     /// inside the binary when it was built with it (`embed-widget`), else
     /// `frontend/dist`.
     pub widget_dir: Option<std::path::PathBuf>,
+    /// Webhooks may point at this machine and private networks (a
+    /// receiver beside Chime); off, they are refused there.
+    pub webhook_private_targets: bool,
+    /// How long an endpoint has to answer.
+    pub webhook_timeout: Duration,
+    /// The waits between a message's attempts; past the last, it is given
+    /// up on.
+    pub webhook_retry: Vec<Duration>,
+    /// Failed attempts in a row after which an endpoint is paused.
+    pub webhook_pause_after: u32,
+    /// How often each server looks for news to hand on and messages due.
+    pub outbox_poll_every: Duration,
     /// Make the `admin` moderator when none exists, printing the password.
     pub bootstrap_admin: bool,
     /// Add the demo article's comments to an empty store.
@@ -174,6 +186,11 @@ impl Settings {
             surge_check_every: Duration::from_secs(1),
             surge_sweep_every: Duration::from_secs(15),
             widget_dir: None,
+            webhook_private_targets: false,
+            webhook_timeout: Duration::from_secs(10),
+            webhook_retry: crate::service::delivery::RETRY_SCHEDULE.to_vec(),
+            webhook_pause_after: 20,
+            outbox_poll_every: Duration::from_secs(1),
             bootstrap_admin: false,
             seed_demo: false,
         }

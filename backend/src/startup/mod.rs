@@ -266,6 +266,7 @@ impl Application {
         let request_timeout = settings.request_timeout;
         let purge = tokio::spawn(purge_loop(state.clone()));
         let surges = tokio::spawn(crate::service::surge::keep_sweeping(state.clone()));
+        let deliveries = tokio::spawn(crate::service::delivery::keep_delivering(state.clone()));
         let shutdown = state.shutdown.clone();
         let app = crate::http::routes::app(state);
         let builder = protocols(&settings);
@@ -334,6 +335,7 @@ impl Application {
         connections.wait().await;
         purge.abort();
         surges.abort();
+        deliveries.abort();
         Ok(())
     }
 }

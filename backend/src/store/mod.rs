@@ -1,6 +1,7 @@
 //! `CommentStore`: everything the server keeps, behind one trait so that the
 //! SQLite default and a PostgreSQL store can stand in for each other.
 
+pub mod outbox;
 pub mod postgres;
 pub mod sql;
 pub mod sqlite;
@@ -927,6 +928,9 @@ pub trait CommentStore: Send + Sync + 'static {
     /// written to comment by comment, kept only when finished with
     /// `commit`.
     async fn begin_import(&self) -> StoreResult<Box<dyn ImportBatch>>;
+
+    /// The outbox and the webhook endpoints.
+    fn outbox(&self) -> &dyn outbox::OutboxStore;
 }
 
 /// A comment brought in from another system, placed in its thread.

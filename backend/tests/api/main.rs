@@ -23,3 +23,4 @@ mod screening;
 mod servers;
 mod sso;
 mod surge;
+mod webhooks;

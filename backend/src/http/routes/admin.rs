@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(password))
         .routes(routes!(settings, set_settings))
         .routes(routes!(reader_data, erase_reader))
+        .merge(super::webhooks::router())
         .route_layer(from_fn(require_admin));
     crate::http::openapi::admin_guard(routes.get_openapi_mut());
     routes
@@ -37,7 +38,7 @@ async fn require_admin(request: Request, next: Next) -> Response {
         Some(moderator) if moderator.role == Role::Admin => next.run(request).await,
         Some(_) => ApiError::new(
             ErrorCode::Forbidden,
-            "Only an admin may manage moderators, the site's settings and readers' data.",
+            "Only an admin may manage moderators, the site's settings, webhooks and readers' data.",
         )
         .into_response(),
         None => ApiError::unauthenticated().into_response(),

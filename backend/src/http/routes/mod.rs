@@ -11,6 +11,7 @@ mod pages;
 mod privacy;
 mod reactions;
 mod sso;
+mod webhooks;
 
 use crate::http::error::ApiError;
 use crate::http::{middleware, openapi};

@@ -12,6 +12,7 @@ mod articles;
 mod comments;
 mod errors;
 mod import;
+mod outbox;
 mod pages;
 mod privacy;
 mod reactions;
@@ -941,6 +942,10 @@ where
 
     async fn begin_import(&self) -> StoreResult<Box<dyn ImportBatch>> {
         Ok(Box::new(import::SqlImport::<D>::begin(&self.writer).await?))
+    }
+
+    fn outbox(&self) -> &dyn super::outbox::OutboxStore {
+        self
     }
 
     async fn purge_expired(&self, idempotency_before: i64, now: i64) -> StoreResult<()> {

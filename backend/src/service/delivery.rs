@@ -1,0 +1,333 @@
+//! Every server's delivery loop: hands the outbox's events on to the
+//! endpoints that want them (one message each, written with the event's
+//! removal in one transaction), then sends what is due, signed, retrying
+//! with back-off. With several servers each event is handed on once (the
+//! delete decides) and each message is sent by one server at a time (a
+//! lease); a server killed mid-send leaves its lease to run out, and the
+//! message is sent again: at least once, and never again once the
+//! receiver's answer is recorded.
+
+use crate::service::webhooks::{is_public, signature};
+use crate::state::AppState;
+use crate::store::outbox::{DeliveryRecord, FailedAttempt, NewDelivery, WebhookRecord};
+use chime_shared::{WebhookData, WebhookEvent, WebhookMessage};
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// After the first attempt fails, the next ones come after these waits
+/// (Standard Webhooks' suggested schedule): eight attempts over about 28
+/// hours, then the message is given up on.
+pub const RETRY_SCHEDULE: [Duration; 7] = [
+    Duration::from_secs(5),
+    Duration::from_secs(5 * 60),
+    Duration::from_secs(30 * 60),
+    Duration::from_secs(2 * 3600),
+    Duration::from_secs(5 * 3600),
+    Duration::from_secs(10 * 3600),
+    Duration::from_secs(10 * 3600),
+];
+
+/// Events read from the outbox at once.
+const EVENTS_AT_ONCE: u32 = 500;
+/// Messages taken (and sent concurrently) at once.
+const SENDS_AT_ONCE: u32 = 32;
+/// An answer's body is read this far (for the connection's reuse), no
+/// further.
+const LONGEST_ANSWER: usize = 64 * 1024;
+/// Messages delivered or given up on are kept this long for admins to see.
+const KEEP_DONE: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Runs until the server stops.
+pub async fn keep_delivering(state: AppState) {
+    let client = match client(&state) {
+        Ok(client) => client,
+        Err(e) => {
+            tracing::error!("webhooks cannot be sent: no HTTP client ({e})");
+            return;
+        }
+    };
+    let mut tick = tokio::time::interval(state.settings.outbox_poll_every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_purge = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = state.shutdown.cancelled() => return,
+        }
+        if let Err(e) = round(&state, &client).await {
+            tracing::warn!("webhook delivery: {e}");
+        }
+        if last_purge.elapsed() > Duration::from_secs(3600) {
+            last_purge = tokio::time::Instant::now();
+            let before = state.now_ms() - KEEP_DONE.as_millis() as i64;
+            if let Err(e) = state.store.outbox().purge_deliveries(before).await {
+                tracing::warn!("old webhook messages not purged: {e}");
+            }
+        }
+    }
+}
+
+async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::StoreResult<()> {
+    let outbox = state.store.outbox();
+    let webhooks = outbox.webhooks().await?;
+    // Hand on what is there, a batch at a time.
+    loop {
+        let events = outbox.pending_events(EVENTS_AT_ONCE).await?;
+        if events.is_empty() {
+            break;
+        }
+        let full = events.len() == EVENTS_AT_ONCE as usize;
+        let mut deliveries = Vec::new();
+        for event in &events {
+            let takers: Vec<&WebhookRecord> = webhooks
+                .iter()
+                .filter(|w| w.events.split_whitespace().any(|e| e == event.event))
+                .collect();
+            if takers.is_empty() {
+                continue;
+            }
+            let Some(payload) = payload(state, &event.event, event.comment_id, event.at).await?
+            else {
+                continue;
+            };
+            for webhook in takers {
+                deliveries.push(NewDelivery {
+                    event_id: event.id,
+                    message_id: event.message_id.clone(),
+                    webhook_id: webhook.id,
+                    event: event.event.clone(),
+                    payload: payload.clone(),
+                    created_at: state.now_ms(),
+                });
+            }
+        }
+        let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+        outbox.hand_on(&ids, &deliveries).await?;
+        if !full {
+            break;
+        }
+    }
+    if webhooks.is_empty() {
+        return Ok(());
+    }
+    // Send what is due, a batch at a time.
+    let by_id: HashMap<i64, &WebhookRecord> = webhooks.iter().map(|w| (w.id, w)).collect();
+    loop {
+        let now = state.now_ms();
+        // Held while it is sent (the time limit) and recorded; a server
+        // killed meanwhile leaves it to another when the lease runs out.
+        let lease = now + (state.settings.webhook_timeout * 2).as_millis() as i64 + 5_000;
+        let due = outbox.claim_deliveries(now, lease, SENDS_AT_ONCE).await?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        let full = due.len() == SENDS_AT_ONCE as usize;
+        let results: Vec<_> = futures_util::stream::iter(due)
+            .map(|delivery| {
+                let webhook = by_id.get(&delivery.webhook_id).copied();
+                async move {
+                    let outcome = match webhook {
+                        Some(webhook) => send(state, client, webhook, &delivery).await,
+                        // Made since this round read the endpoints.
+                        None => Err((None, "the endpoint changed; tried again".to_owned())),
+                    };
+                    (delivery, outcome)
+                }
+            })
+            .buffer_unordered(SENDS_AT_ONCE as usize)
+            .collect()
+            .await;
+        for (delivery, outcome) in results {
+            record(state, &delivery, outcome).await?;
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+/// The message's body: the comment as moderators see it now. `None` when
+/// the comment is gone (never, as comments are emptied, not removed).
+async fn payload(
+    state: &AppState,
+    event: &str,
+    comment_id: i64,
+    at: i64,
+) -> crate::store::StoreResult<Option<String>> {
+    let Some(kind) = WebhookEvent::parse(event) else {
+        return Ok(None);
+    };
+    let records = state
+        .store
+        .mod_comments(&crate::store::ModQuery::one(comment_id))
+        .await?;
+    let Some(comment) = records.first().map(crate::view::mod_comment) else {
+        return Ok(None);
+    };
+    let message = WebhookMessage {
+        kind,
+        timestamp: crate::clock::from_millis(at),
+        data: WebhookData { comment },
+    };
+    Ok(serde_json::to_string(&message).ok())
+}
+
+type Outcome = Result<u16, (Option<u16>, String)>;
+
+/// One attempt: the status of a 2xx answer, or why it failed.
+async fn send(
+    state: &AppState,
+    client: &reqwest::Client,
+    webhook: &WebhookRecord,
+    delivery: &DeliveryRecord,
+) -> Outcome {
+    let url = url::Url::parse(&webhook.url).map_err(|e| (None, format!("bad URL: {e}")))?;
+    // A name is checked as it is resolved (`Guard`); an address here.
+    if let Some(ip) = match url.host() {
+        Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+        _ => None,
+    } && !state.settings.webhook_private_targets
+        && !is_public(ip)
+    {
+        return Err((None, "refused: a private address".to_owned()));
+    }
+    let timestamp = state.now_ms() / 1000;
+    let body = delivery.payload.as_bytes().to_vec();
+    let signed = signature(&webhook.secret, &delivery.message_id, timestamp, &body);
+    let answer = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &delivery.message_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signed)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| (None, describe(&e)))?;
+    let status = answer.status().as_u16();
+    // Read a little of the answer, so the connection can be used again.
+    let mut read = 0;
+    let mut stream = answer.bytes_stream();
+    while let Some(Ok(chunk)) = stream.next().await {
+        read += chunk.len();
+        if read > LONGEST_ANSWER {
+            break;
+        }
+    }
+    if (200..300).contains(&status) {
+        Ok(status)
+    } else {
+        Err((Some(status), format!("answered {status}")))
+    }
+}
+
+/// What went wrong, in a few words (no URL: admins know which endpoint).
+fn describe(error: &reqwest::Error) -> String {
+    use std::error::Error;
+    let mut cause = error.source();
+    let mut deepest = None;
+    while let Some(c) = cause {
+        deepest = Some(c.to_string());
+        cause = c.source();
+    }
+    let what = if error.is_timeout() {
+        "timed out".to_owned()
+    } else if error.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        "failed".to_owned()
+    };
+    let text = match deepest {
+        Some(d) => format!("{what}: {d}"),
+        None => what,
+    };
+    text.chars().take(300).collect()
+}
+
+async fn record(
+    state: &AppState,
+    delivery: &DeliveryRecord,
+    outcome: Outcome,
+) -> crate::store::StoreResult<()> {
+    let outbox = state.store.outbox();
+    let now = state.now_ms();
+    match outcome {
+        Ok(status) => {
+            state.metrics.webhooks_delivered.inc();
+            outbox
+                .delivered(delivery.id, delivery.webhook_id, now, status)
+                .await
+        }
+        Err((status, error)) => {
+            state.metrics.webhook_failures.inc();
+            let attempt = usize::try_from(delivery.attempts).unwrap_or(usize::MAX);
+            let next = state
+                .settings
+                .webhook_retry
+                .get(attempt.saturating_sub(1))
+                .map(|wait| now + wait.as_millis() as i64);
+            let paused = outbox
+                .attempt_failed(&FailedAttempt {
+                    delivery_id: delivery.id,
+                    webhook_id: delivery.webhook_id,
+                    at: now,
+                    status,
+                    error: error.clone(),
+                    next_attempt_at: next,
+                    pause_after: state.settings.webhook_pause_after,
+                })
+                .await?;
+            if paused {
+                tracing::warn!(
+                    webhook = delivery.webhook_id,
+                    "webhook paused after {} failed attempts in a row (the last: {error}); an admin resumes it",
+                    state.settings.webhook_pause_after
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The HTTP client webhooks are sent with: no redirects followed, no proxy
+/// from the environment (it would see past the address check), a time
+/// limit, and names resolved only to addresses a webhook may reach.
+fn client(state: &AppState) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .user_agent(concat!("Chime-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .timeout(state.settings.webhook_timeout)
+        .connect_timeout(Duration::from_secs(5))
+        .dns_resolver(Arc::new(Guard {
+            allow_private: state.settings.webhook_private_targets,
+        }))
+        .build()
+}
+
+/// Resolves a webhook's host name, keeping only the addresses it may
+/// reach: the check holds for the address actually connected to, whatever
+/// the name said when the endpoint was set up (DNS rebinding).
+struct Guard {
+    allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for Guard {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
+                .await?
+                .filter(|a| allow_private || is_public(a.ip()))
+                .collect();
+            if found.is_empty() {
+                return Err("refused: the name resolves only to private addresses".into());
+            }
+            Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}

@@ -1,0 +1,164 @@
+//! The outbox: what happened to comments (rows the database's own triggers
+//! write in each change's transaction), the webhook endpoints admins set
+//! up, and each message's delivery to each endpoint until it is delivered
+//! or given up on.
+
+use super::StoreResult;
+use async_trait::async_trait;
+
+/// Something that happened to a comment, not yet handed on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEvent {
+    pub id: i64,
+    /// Random: what receivers tell repeats by.
+    pub message_id: String,
+    pub event: String,
+    pub comment_id: i64,
+    pub at: i64,
+}
+
+/// An endpoint as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookRecord {
+    pub id: i64,
+    pub url: String,
+    /// Space-separated event names.
+    pub events: String,
+    pub description: String,
+    pub secret: String,
+    pub created_at: i64,
+    pub paused_at: Option<i64>,
+    pub paused_reason: Option<String>,
+    pub failures: i64,
+    pub last_success_at: Option<i64>,
+    pub last_failure_at: Option<i64>,
+    /// Messages neither delivered nor given up on.
+    pub waiting: i64,
+}
+
+/// A new endpoint, parsed.
+#[derive(Debug, Clone)]
+pub struct NewWebhookRecord {
+    pub url: String,
+    pub events: String,
+    pub description: String,
+    pub secret: String,
+    pub created_at: i64,
+}
+
+/// What changes about an endpoint; `None` keeps it.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookUpdate {
+    pub url: Option<String>,
+    pub events: Option<String>,
+    pub description: Option<String>,
+    /// `Some(true)` resumes it (its waiting messages are due at once),
+    /// `Some(false)` pauses it with this reason.
+    pub active: Option<bool>,
+    pub paused_reason: Option<String>,
+}
+
+/// A message for an endpoint, made when its event is handed on.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    /// The outbox event it is of.
+    pub event_id: i64,
+    pub message_id: String,
+    pub webhook_id: i64,
+    pub event: String,
+    pub payload: String,
+    pub created_at: i64,
+}
+
+/// A message as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub message_id: String,
+    pub event: String,
+    pub payload: String,
+    pub created_at: i64,
+    pub attempts: i64,
+    pub next_attempt_at: Option<i64>,
+    pub delivered_at: Option<i64>,
+    pub failed_at: Option<i64>,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// How an attempt failed, and what comes next.
+#[derive(Debug, Clone)]
+pub struct FailedAttempt {
+    pub delivery_id: i64,
+    pub webhook_id: i64,
+    pub at: i64,
+    pub status: Option<u16>,
+    pub error: String,
+    /// When to try again; `None`: given up on.
+    pub next_attempt_at: Option<i64>,
+    /// Failed attempts in a row after which the endpoint is paused.
+    pub pause_after: u32,
+}
+
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Every endpoint, oldest first.
+    async fn webhooks(&self) -> StoreResult<Vec<WebhookRecord>>;
+
+    async fn webhook(&self, id: i64) -> StoreResult<Option<WebhookRecord>>;
+
+    async fn add_webhook(&self, new: &NewWebhookRecord) -> StoreResult<WebhookRecord>;
+
+    /// `None` when there is no such endpoint.
+    async fn change_webhook(
+        &self,
+        id: i64,
+        change: &WebhookUpdate,
+        now: i64,
+    ) -> StoreResult<Option<WebhookRecord>>;
+
+    /// Removes an endpoint and its messages; whether there was one.
+    async fn remove_webhook(&self, id: i64) -> StoreResult<bool>;
+
+    /// Signs with a new secret from now on; `None` when there is no such
+    /// endpoint.
+    async fn set_webhook_secret(&self, id: i64, secret: &str)
+    -> StoreResult<Option<WebhookRecord>>;
+
+    /// An endpoint's latest messages, newest first.
+    async fn deliveries(&self, webhook_id: i64, limit: u32) -> StoreResult<Vec<DeliveryRecord>>;
+
+    /// The oldest events not handed on yet.
+    async fn pending_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>>;
+
+    /// Hands events on, in one transaction: each is taken (deleted) and,
+    /// only if this call took it (another server may have first), its
+    /// messages are written. How many events this call took.
+    async fn hand_on(&self, events: &[i64], deliveries: &[NewDelivery]) -> StoreResult<u64>;
+
+    /// Takes up to `limit` messages due at `now` to endpoints not paused,
+    /// held by this server until `lease_until` (no other server takes them
+    /// meanwhile), each counted as one more attempt.
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryRecord>>;
+
+    /// The endpoint took the message.
+    async fn delivered(
+        &self,
+        delivery_id: i64,
+        webhook_id: i64,
+        at: i64,
+        status: u16,
+    ) -> StoreResult<()>;
+
+    /// An attempt failed; whether the endpoint was paused by it.
+    async fn attempt_failed(&self, failure: &FailedAttempt) -> StoreResult<bool>;
+
+    /// Forgets messages delivered or given up on before `before`.
+    async fn purge_deliveries(&self, before: i64) -> StoreResult<u64>;
+}

@@ -1,0 +1,380 @@
+//! The outbox, webhook endpoints and their messages. Events come from the
+//! triggers of migration `outbox`; here they are handed on (each by one
+//! server: the delete decides) and messages are claimed (each by one
+//! server at a time: a lease, taken under `SKIP LOCKED` on PostgreSQL).
+
+use super::*;
+use crate::store::outbox::*;
+
+const WEBHOOK_COLUMNS: &str = "w.id, w.url, w.events, w.description, w.secret, w.created_at, \
+     w.paused_at, w.paused_reason, w.failures, w.last_success_at, w.last_failure_at, \
+     (SELECT COUNT(*) FROM webhook_deliveries d \
+      WHERE d.webhook_id = w.id AND d.next_attempt_at IS NOT NULL) AS waiting";
+
+const DELIVERY_COLUMNS: &str = "id, webhook_id, message_id, event, payload, created_at, \
+     attempts, next_attempt_at, delivered_at, failed_at, last_status, last_error";
+
+fn webhook_of<R: Row>(row: &R) -> StoreResult<WebhookRecord>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'q> i64: Decode<'q, R::Database> + Type<R::Database>,
+    for<'q> String: Decode<'q, R::Database> + Type<R::Database>,
+    for<'q> Option<i64>: Decode<'q, R::Database>,
+    for<'q> Option<String>: Decode<'q, R::Database>,
+{
+    Ok(WebhookRecord {
+        id: row.try_get("id")?,
+        url: row.try_get("url")?,
+        events: row.try_get("events")?,
+        description: row.try_get("description")?,
+        secret: row.try_get("secret")?,
+        created_at: row.try_get("created_at")?,
+        paused_at: row.try_get("paused_at")?,
+        paused_reason: row.try_get("paused_reason")?,
+        failures: row.try_get("failures")?,
+        last_success_at: row.try_get("last_success_at")?,
+        last_failure_at: row.try_get("last_failure_at")?,
+        waiting: row.try_get("waiting")?,
+    })
+}
+
+fn delivery_of<R: Row>(row: &R) -> StoreResult<DeliveryRecord>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'q> i64: Decode<'q, R::Database> + Type<R::Database>,
+    for<'q> String: Decode<'q, R::Database> + Type<R::Database>,
+    for<'q> Option<i64>: Decode<'q, R::Database>,
+    for<'q> Option<String>: Decode<'q, R::Database>,
+{
+    Ok(DeliveryRecord {
+        id: row.try_get("id")?,
+        webhook_id: row.try_get("webhook_id")?,
+        message_id: row.try_get("message_id")?,
+        event: row.try_get("event")?,
+        payload: row.try_get("payload")?,
+        created_at: row.try_get("created_at")?,
+        attempts: row.try_get("attempts")?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        delivered_at: row.try_get("delivered_at")?,
+        failed_at: row.try_get("failed_at")?,
+        last_status: row.try_get("last_status")?,
+        last_error: row.try_get("last_error")?,
+    })
+}
+
+#[async_trait]
+impl<D> OutboxStore for SqlStore<D>
+where
+    D: Dialect,
+    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
+    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
+    for<'q> i64: Encode<'q, D> + Decode<'q, D> + Type<D>,
+    for<'q> bool: Encode<'q, D> + Decode<'q, D> + Type<D>,
+    for<'q> String: Encode<'q, D> + Decode<'q, D> + Type<D>,
+    for<'q> &'q str: Encode<'q, D> + Type<D>,
+    for<'q> Option<i64>: Encode<'q, D> + Decode<'q, D>,
+    for<'q> Option<&'q str>: Encode<'q, D>,
+    for<'q> Option<String>: Decode<'q, D>,
+    for<'a> &'a str: ColumnIndex<D::Row>,
+    usize: ColumnIndex<D::Row>,
+{
+    async fn webhooks(&self) -> StoreResult<Vec<WebhookRecord>> {
+        let sql = format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks w ORDER BY w.id");
+        let rows = sqlx::query(&sql).fetch_all(&self.writer).await?;
+        rows.iter().map(webhook_of).collect()
+    }
+
+    async fn webhook(&self, id: i64) -> StoreResult<Option<WebhookRecord>> {
+        let sql = format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks w WHERE w.id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.writer)
+            .await?;
+        row.as_ref().map(webhook_of).transpose()
+    }
+
+    async fn add_webhook(&self, new: &NewWebhookRecord) -> StoreResult<WebhookRecord> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO webhooks (url, events, description, secret, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(new.url.as_str())
+        .bind(new.events.as_str())
+        .bind(new.description.as_str())
+        .bind(new.secret.as_str())
+        .bind(new.created_at)
+        .fetch_one(&self.writer)
+        .await?;
+        self.webhook(id)
+            .await?
+            .ok_or_else(|| StoreError::internal("a webhook vanished as it was made"))
+    }
+
+    async fn change_webhook(
+        &self,
+        id: i64,
+        change: &WebhookUpdate,
+        now: i64,
+    ) -> StoreResult<Option<WebhookRecord>> {
+        let mut tx = self.writer.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE webhooks SET url = COALESCE($1, url), events = COALESCE($2, events), \
+             description = COALESCE($3, description) WHERE id = $4",
+        )
+        .bind(change.url.as_deref())
+        .bind(change.events.as_deref())
+        .bind(change.description.as_deref())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if D::rows_affected(&changed) == 0 {
+            return Ok(None);
+        }
+        match change.active {
+            Some(true) => {
+                sqlx::query(
+                    "UPDATE webhooks SET paused_at = NULL, paused_reason = NULL, failures = 0 \
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                // What waited is due now (not at the end of its back-off).
+                sqlx::query(
+                    "UPDATE webhook_deliveries SET next_attempt_at = $1 \
+                     WHERE webhook_id = $2 AND next_attempt_at IS NOT NULL",
+                )
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Some(false) => {
+                sqlx::query(
+                    "UPDATE webhooks SET paused_at = $1, paused_reason = $2 \
+                     WHERE id = $3 AND paused_at IS NULL",
+                )
+                .bind(now)
+                .bind(change.paused_reason.as_deref())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {}
+        }
+        tx.commit().await?;
+        self.webhook(id).await
+    }
+
+    async fn remove_webhook(&self, id: i64) -> StoreResult<bool> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM webhook_deliveries WHERE webhook_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let removed = sqlx::query("DELETE FROM webhooks WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(D::rows_affected(&removed) == 1)
+    }
+
+    async fn set_webhook_secret(
+        &self,
+        id: i64,
+        secret: &str,
+    ) -> StoreResult<Option<WebhookRecord>> {
+        let changed = sqlx::query("UPDATE webhooks SET secret = $1 WHERE id = $2")
+            .bind(secret)
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        if D::rows_affected(&changed) == 0 {
+            return Ok(None);
+        }
+        self.webhook(id).await
+    }
+
+    async fn deliveries(&self, webhook_id: i64, limit: u32) -> StoreResult<Vec<DeliveryRecord>> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = $1 \
+             ORDER BY id DESC LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(webhook_id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.writer)
+            .await?;
+        rows.iter().map(delivery_of).collect()
+    }
+
+    async fn pending_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
+        // The writer: on SQLite the readers may lag a moment behind it.
+        let rows = sqlx::query(
+            "SELECT id, message_id, event, comment_id, at FROM outbox ORDER BY id LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.writer)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(OutboxEvent {
+                    id: row.try_get("id")?,
+                    message_id: row.try_get("message_id")?,
+                    event: row.try_get("event")?,
+                    comment_id: row.try_get("comment_id")?,
+                    at: row.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn hand_on(&self, events: &[i64], deliveries: &[NewDelivery]) -> StoreResult<u64> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.writer.begin().await?;
+        let mut taken = 0;
+        if deliveries.is_empty() {
+            // Nobody wants them: one statement for the lot.
+            let mut qb = QueryBuilder::<D>::new("DELETE FROM outbox WHERE id IN ");
+            push_id_list(&mut qb, events);
+            taken = D::execute(&mut qb, &mut *tx).await?;
+        } else {
+            for &event in events {
+                // The delete decides which server hands the event on: on
+                // PostgreSQL a second server's delete waits for the first's
+                // commit, then finds nothing.
+                let deleted = sqlx::query("DELETE FROM outbox WHERE id = $1")
+                    .bind(event)
+                    .execute(&mut *tx)
+                    .await?;
+                if D::rows_affected(&deleted) == 0 {
+                    continue;
+                }
+                taken += 1;
+                for delivery in deliveries.iter().filter(|d| d.event_id == event) {
+                    sqlx::query(
+                        "INSERT INTO webhook_deliveries \
+                         (webhook_id, message_id, event, payload, created_at, next_attempt_at) \
+                         SELECT $1, $2, $3, $4, $5, $5 WHERE EXISTS \
+                         (SELECT 1 FROM webhooks WHERE id = $1)",
+                    )
+                    .bind(delivery.webhook_id)
+                    .bind(delivery.message_id.as_str())
+                    .bind(delivery.event.as_str())
+                    .bind(delivery.payload.as_str())
+                    .bind(delivery.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(taken)
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryRecord>> {
+        let skip_locked = if D::LOCKS_ROWS {
+            " FOR UPDATE OF d SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE webhook_deliveries SET lease_until = $1, attempts = attempts + 1 \
+             WHERE id IN (SELECT d.id FROM webhook_deliveries d \
+             JOIN webhooks w ON w.id = d.webhook_id \
+             WHERE d.next_attempt_at <= $2 AND d.lease_until < $2 AND w.paused_at IS NULL \
+             ORDER BY d.next_attempt_at LIMIT $3{skip_locked}) \
+             RETURNING {DELIVERY_COLUMNS}"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(lease_until)
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(&self.writer)
+            .await?;
+        rows.iter().map(delivery_of).collect()
+    }
+
+    async fn delivered(
+        &self,
+        delivery_id: i64,
+        webhook_id: i64,
+        at: i64,
+        status: u16,
+    ) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "UPDATE webhook_deliveries SET delivered_at = $1, next_attempt_at = NULL, \
+             lease_until = 0, last_status = $2, last_error = NULL WHERE id = $3",
+        )
+        .bind(at)
+        .bind(i64::from(status))
+        .bind(delivery_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE webhooks SET failures = 0, last_success_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(webhook_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn attempt_failed(&self, failure: &FailedAttempt) -> StoreResult<bool> {
+        let mut tx = self.writer.begin().await?;
+        let given_up = failure.next_attempt_at.is_none().then_some(failure.at);
+        sqlx::query(
+            "UPDATE webhook_deliveries SET next_attempt_at = $1, failed_at = $2, \
+             lease_until = 0, last_status = $3, last_error = $4 WHERE id = $5",
+        )
+        .bind(failure.next_attempt_at)
+        .bind(given_up)
+        .bind(failure.status.map(i64::from))
+        .bind(failure.error.as_str())
+        .bind(failure.delivery_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE webhooks SET failures = failures + 1, last_failure_at = $1 WHERE id = $2",
+        )
+        .bind(failure.at)
+        .bind(failure.webhook_id)
+        .execute(&mut *tx)
+        .await?;
+        let paused = sqlx::query(
+            "UPDATE webhooks SET paused_at = $1, paused_reason = $2 \
+             WHERE id = $3 AND paused_at IS NULL AND failures >= $4",
+        )
+        .bind(failure.at)
+        .bind(format!(
+            "Paused by Chime after {} failed attempts in a row; the last: {}",
+            failure.pause_after, failure.error
+        ))
+        .bind(failure.webhook_id)
+        .bind(i64::from(failure.pause_after))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(D::rows_affected(&paused) == 1)
+    }
+
+    async fn purge_deliveries(&self, before: i64) -> StoreResult<u64> {
+        let purged = sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE next_attempt_at IS NULL \
+             AND COALESCE(delivered_at, failed_at, 0) < $1",
+        )
+        .bind(before)
+        .execute(&self.writer)
+        .await?;
+        Ok(D::rows_affected(&purged))
+    }
+}
