@@ -39,6 +39,8 @@ pub struct Metrics {
     pub event_streams: Gauge,
     pub webhooks_delivered: Counter,
     pub webhook_failures: Counter,
+    pub mails_sent: Counter,
+    pub mail_failures: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -59,6 +61,18 @@ impl Default for Metrics {
         let event_streams = Gauge::default();
         let webhooks_delivered = Counter::default();
         let webhook_failures = Counter::default();
+        let mails_sent = Counter::default();
+        let mail_failures = Counter::default();
+        registry.register(
+            "mails_sent",
+            "E-mails the SMTP server took",
+            mails_sent.clone(),
+        );
+        registry.register(
+            "mail_failures",
+            "E-mails that could not be sent (each is tried again, up to its last)",
+            mail_failures.clone(),
+        );
         registry.register(
             "webhooks_delivered",
             "Webhook messages an endpoint took",
@@ -121,6 +135,8 @@ impl Default for Metrics {
             event_streams,
             webhooks_delivered,
             webhook_failures,
+            mails_sent,
+            mail_failures,
         }
     }
 }

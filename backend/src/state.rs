@@ -34,6 +34,8 @@ pub struct Shared {
     pub screening: Arc<crate::service::screening::Screening>,
     /// When the surge guard last counted each article here.
     pub surge: crate::service::surge::Guard,
+    /// The operator's SMTP server; `None`: this server sends no e-mail.
+    pub mailer: Option<Arc<crate::service::mail::Mailer>>,
     /// Cancelled when the server stops, so open event streams end.
     pub shutdown: CancellationToken,
 }

@@ -207,6 +207,26 @@ pub struct WebhookData {
     pub comment: ModComment,
 }
 
+/// `GET /mod/me/alerts`: the e-mails a moderator asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AlertSettings {
+    /// Where they go; `None`: no alerts.
+    pub email: Option<String>,
+    /// Which events each send one (webhooks' names).
+    pub events: Vec<WebhookEvent>,
+}
+
+/// `PUT /mod/me/alerts`: no address, or no events, stops them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AlertChange {
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub events: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::WebhookEvent;

@@ -298,6 +298,23 @@ fn token_refusal(refused: &crate::service::sso::Refused) -> (ErrorCode, String) 
     (code, words.to_owned())
 }
 
+impl From<crate::service::mail::AlertError> for ApiError {
+    fn from(err: crate::service::mail::AlertError) -> Self {
+        use crate::service::mail::AlertError;
+        let field = |field: &str, message: String| Self::Client {
+            code: ErrorCode::ValidationFailed,
+            message,
+            field: Some(field.into()),
+        };
+        match err {
+            AlertError::Email(message) => field("email", message),
+            AlertError::Events(message) => field("events", message),
+            e @ AlertError::Unknown(_) => Self::not_found(e.to_string()),
+            AlertError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::service::webhooks::WebhookError> for ApiError {
     fn from(err: crate::service::webhooks::WebhookError) -> Self {
         use crate::service::webhooks::WebhookError;

@@ -9,7 +9,9 @@
 
 use crate::service::webhooks::{is_public, signature};
 use crate::state::AppState;
-use crate::store::outbox::{DeliveryRecord, FailedAttempt, NewDelivery, WebhookRecord};
+use crate::store::outbox::{
+    AlertRecord, DeliveryRecord, FailedAttempt, MailRecord, NewDelivery, NewMail, WebhookRecord,
+};
 use chime_shared::{WebhookData, WebhookEvent, WebhookMessage};
 use futures_util::StreamExt;
 use std::collections::HashMap;
@@ -73,6 +75,11 @@ pub async fn keep_delivering(state: AppState) {
 async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::StoreResult<()> {
     let outbox = state.store.outbox();
     let webhooks = outbox.webhooks().await?;
+    // Alerts only where mail can be sent.
+    let alerts = match state.mailer {
+        Some(_) => outbox.all_alerts().await?,
+        None => Vec::new(),
+    };
     // Hand on what is there, a batch at a time.
     loop {
         let events = outbox.pending_events(EVENTS_AT_ONCE).await?;
@@ -81,18 +88,38 @@ async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::Stor
         }
         let full = events.len() == EVENTS_AT_ONCE as usize;
         let mut deliveries = Vec::new();
+        let mut mails = Vec::new();
         for event in &events {
-            let takers: Vec<&WebhookRecord> = webhooks
-                .iter()
-                .filter(|w| w.events.split_whitespace().any(|e| e == event.event))
-                .collect();
-            if takers.is_empty() {
+            let wants = |events: &str| events.split_whitespace().any(|e| e == event.event);
+            let takers: Vec<&WebhookRecord> =
+                webhooks.iter().filter(|w| wants(&w.events)).collect();
+            let readers_of: Vec<&AlertRecord> =
+                alerts.iter().filter(|a| wants(&a.events)).collect();
+            if takers.is_empty() && readers_of.is_empty() {
                 continue;
             }
-            let Some(payload) = payload(state, &event.event, event.comment_id, event.at).await?
+            let Some(message) = message(state, &event.event, event.comment_id, event.at).await?
             else {
                 continue;
             };
+            if !readers_of.is_empty() {
+                let (subject, body) = crate::service::mail::alert(
+                    message.kind,
+                    &message.data.comment,
+                    &review_at(state),
+                );
+                for alert in readers_of {
+                    mails.push(NewMail {
+                        event_id: event.id,
+                        message_id: event.message_id.clone(),
+                        recipient: alert.email.clone(),
+                        subject: subject.clone(),
+                        body: body.clone(),
+                        created_at: state.now_ms(),
+                    });
+                }
+            }
+            let payload = serde_json::to_string(&message).unwrap_or_default();
             for webhook in takers {
                 deliveries.push(NewDelivery {
                     event_id: event.id,
@@ -105,10 +132,13 @@ async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::Stor
             }
         }
         let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
-        outbox.hand_on(&ids, &deliveries).await?;
+        outbox.hand_on(&ids, &deliveries, &mails).await?;
         if !full {
             break;
         }
+    }
+    if let Some(mailer) = &state.mailer {
+        send_mails(state, mailer).await?;
     }
     if webhooks.is_empty() {
         return Ok(());
@@ -149,14 +179,76 @@ async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::Stor
     }
 }
 
-/// The message's body: the comment as moderators see it now. `None` when
-/// the comment is gone (never, as comments are emptied, not removed).
-async fn payload(
+/// Where moderators review comments.
+fn review_at(state: &AppState) -> String {
+    let origin = state
+        .settings
+        .public_url
+        .as_ref()
+        .or(state.settings.own_origins.first())
+        .map(|o| o.as_str().to_owned())
+        .unwrap_or_else(|| format!("http://{}", state.settings.addr));
+    format!("{origin}/moderate/")
+}
+
+/// Sends the e-mails that are due, a batch at a time.
+async fn send_mails(
+    state: &AppState,
+    mailer: &crate::service::mail::Mailer,
+) -> crate::store::StoreResult<()> {
+    let outbox = state.store.outbox();
+    loop {
+        let now = state.now_ms();
+        // The SMTP client's own limit is 20 s.
+        let lease = now + 45_000;
+        let due = outbox.claim_mails(now, lease, SENDS_AT_ONCE).await?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        let full = due.len() == SENDS_AT_ONCE as usize;
+        let results: Vec<(MailRecord, Result<(), String>)> = futures_util::stream::iter(due)
+            .map(|mail| async move {
+                let sent = mailer.send(&mail).await;
+                (mail, sent)
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        for (mail, sent) in results {
+            let now = state.now_ms();
+            match sent {
+                Ok(()) => {
+                    state.metrics.mails_sent.inc();
+                    outbox.mail_sent(mail.id, now).await?;
+                }
+                Err(error) => {
+                    state.metrics.mail_failures.inc();
+                    let attempt = usize::try_from(mail.attempts).unwrap_or(usize::MAX);
+                    let next = state
+                        .settings
+                        .webhook_retry
+                        .get(attempt.saturating_sub(1))
+                        .map(|wait| now + wait.as_millis() as i64);
+                    tracing::warn!(mail = mail.id, "an e-mail was not sent: {error}");
+                    outbox.mail_failed(mail.id, now, &error, next).await?;
+                }
+            }
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+/// The message about an event: the comment as moderators see it now.
+/// `None` when the comment is gone (never, as comments are emptied, not
+/// removed).
+async fn message(
     state: &AppState,
     event: &str,
     comment_id: i64,
     at: i64,
-) -> crate::store::StoreResult<Option<String>> {
+) -> crate::store::StoreResult<Option<WebhookMessage>> {
     let Some(kind) = WebhookEvent::parse(event) else {
         return Ok(None);
     };
@@ -167,12 +259,11 @@ async fn payload(
     let Some(comment) = records.first().map(crate::view::mod_comment) else {
         return Ok(None);
     };
-    let message = WebhookMessage {
+    Ok(Some(WebhookMessage {
         kind,
         timestamp: crate::clock::from_millis(at),
         data: WebhookData { comment },
-    };
-    Ok(serde_json::to_string(&message).ok())
+    }))
 }
 
 type Outcome = Result<u16, (Option<u16>, String)>;

@@ -10,6 +10,7 @@ pub mod delivery;
 mod error;
 pub mod history;
 pub mod lifecycle;
+pub mod mail;
 pub mod moderation;
 pub mod names;
 pub mod privacy;

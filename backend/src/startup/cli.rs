@@ -251,6 +251,14 @@ struct ServeArgs {
     #[arg(long, env = "CHIME_WEBHOOK_TIMEOUT_SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=300))]
     webhook_timeout_secs: u64,
+    /// The SMTP server mail goes through: `smtps://user:pass@host:465`
+    /// (TLS), `smtp://user:pass@host:587?tls=required` (STARTTLS); none:
+    /// Chime sends no e-mail. With --mail-from.
+    #[arg(long, env = "CHIME_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The address mail comes from, e.g. `Comments <comments@news.example>`.
+    #[arg(long, env = "CHIME_MAIL_FROM")]
+    mail_from: Option<String>,
     /// Comments on an article close by themselves this many days after its
     /// first comment (0: never); a moderator may set an article's own.
     #[arg(long, env = "CHIME_AUTO_CLOSE_DAYS", default_value_t = 0,
@@ -452,6 +460,8 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
     };
     settings.webhook_private_targets = args.webhook_private_targets;
     settings.webhook_timeout = std::time::Duration::from_secs(args.webhook_timeout_secs);
+    settings.smtp_url = args.smtp_url.clone().filter(|u| !u.is_empty());
+    settings.mail_from = args.mail_from.clone().filter(|f| !f.is_empty());
     settings.bootstrap_admin = true;
     settings.seed_demo = args.demo;
     Ok(settings)

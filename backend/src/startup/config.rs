@@ -121,6 +121,11 @@ pub struct Settings {
     pub webhook_retry: Vec<Duration>,
     /// Failed attempts in a row after which an endpoint is paused.
     pub webhook_pause_after: u32,
+    /// The SMTP server's URL (`smtps://user:pass@host:465`,
+    /// `smtp://host:587?tls=required`); `None`: no e-mail.
+    pub smtp_url: Option<String>,
+    /// The address mail comes from (`Chime <comments@news.example>`).
+    pub mail_from: Option<String>,
     /// How often each server looks for news to hand on and messages due.
     pub outbox_poll_every: Duration,
     /// Make the `admin` moderator when none exists, printing the password.
@@ -191,6 +196,8 @@ impl Settings {
             webhook_retry: crate::service::delivery::RETRY_SCHEDULE.to_vec(),
             webhook_pause_after: 20,
             outbox_poll_every: Duration::from_secs(1),
+            smtp_url: None,
+            mail_from: None,
             bootstrap_admin: false,
             seed_demo: false,
         }

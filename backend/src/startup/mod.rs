@@ -198,6 +198,17 @@ impl Application {
                 shutdown.clone(),
             ));
         }
+        let mailer = match (&settings.smtp_url, &settings.mail_from) {
+            (Some(url), Some(from)) => Some(Arc::new(
+                crate::service::mail::Mailer::new(url, from).map_err(StartupError::Setup)?,
+            )),
+            (None, None) => None,
+            _ => {
+                return Err(StartupError::Setup(
+                    "--smtp-url and --mail-from go together: e-mail needs both".into(),
+                ));
+            }
+        };
         let state = AppState::new(Shared {
             store,
             events,
@@ -211,6 +222,7 @@ impl Application {
             pages,
             screening,
             surge: crate::service::surge::Guard::default(),
+            mailer,
             shutdown,
         });
         Ok(Self {

@@ -252,6 +252,29 @@ const TABLES: &[Table] = &[
         serial: true,
     },
     Table {
+        name: "moderator_alerts",
+        columns: &[("moderator_id", Int), ("email", Text), ("events", Text)],
+        serial: false,
+    },
+    Table {
+        name: "mail_outbox",
+        columns: &[
+            ("id", Int),
+            ("message_id", Text),
+            ("recipient", Text),
+            ("subject", Text),
+            ("body", Text),
+            ("created_at", Int),
+            ("attempts", Int),
+            ("next_attempt_at", OptInt),
+            ("lease_until", Int),
+            ("sent_at", OptInt),
+            ("failed_at", OptInt),
+            ("last_error", OptText),
+        ],
+        serial: true,
+    },
+    Table {
         name: "audit_log",
         columns: &[
             ("id", Int),
@@ -442,14 +465,13 @@ pub async fn export(
     let mut progress = Progress::new("exported");
     for (table, (_, total)) in TABLES.iter().zip(&rows) {
         let columns: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
-        let order = if table.name == "settings" {
-            "name"
-        } else if table.name == "imported_comments" {
-            "comment_id"
-        } else if table.columns[0].0 == "id" {
+        let order = if table.columns[0].0 == "id" {
             "id"
-        } else {
+        } else if table.columns.iter().any(|(c, _)| *c == "created_at") {
             "created_at"
+        } else {
+            // A key of its own (settings' name, an imported comment's id).
+            table.columns[0].0
         };
         let sql = format!(
             "SELECT {} FROM {} ORDER BY {order}",

@@ -87,6 +87,36 @@ pub struct DeliveryRecord {
     pub last_error: Option<String>,
 }
 
+/// A moderator's alerts by e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRecord {
+    pub email: String,
+    /// Space-separated event names.
+    pub events: String,
+}
+
+/// An e-mail, made when its event is handed on.
+#[derive(Debug, Clone)]
+pub struct NewMail {
+    pub event_id: i64,
+    pub message_id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// An e-mail as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailRecord {
+    pub id: i64,
+    pub message_id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub attempts: i64,
+}
+
 /// How an attempt failed, and what comes next.
 #[derive(Debug, Clone)]
 pub struct FailedAttempt {
@@ -134,8 +164,44 @@ pub trait OutboxStore: Send + Sync {
 
     /// Hands events on, in one transaction: each is taken (deleted) and,
     /// only if this call took it (another server may have first), its
-    /// messages are written. How many events this call took.
-    async fn hand_on(&self, events: &[i64], deliveries: &[NewDelivery]) -> StoreResult<u64>;
+    /// messages and e-mails are written. How many events this call took.
+    async fn hand_on(
+        &self,
+        events: &[i64],
+        deliveries: &[NewDelivery],
+        mails: &[NewMail],
+    ) -> StoreResult<u64>;
+
+    /// A moderator's alerts; `None` when they asked for none.
+    async fn alerts(&self, username: &str) -> StoreResult<Option<AlertRecord>>;
+
+    /// Sets (or, with `None`, stops) a moderator's alerts; false when
+    /// there is no such moderator.
+    async fn set_alerts(&self, username: &str, alerts: Option<&AlertRecord>) -> StoreResult<bool>;
+
+    /// Every moderator's alerts.
+    async fn all_alerts(&self) -> StoreResult<Vec<AlertRecord>>;
+
+    /// Takes up to `limit` e-mails due at `now`, held until `lease_until`.
+    async fn claim_mails(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<MailRecord>>;
+
+    /// The mail server took it.
+    async fn mail_sent(&self, id: i64, at: i64) -> StoreResult<()>;
+
+    /// It could not be sent; tried again at `next_attempt_at`, or (`None`)
+    /// given up on.
+    async fn mail_failed(
+        &self,
+        id: i64,
+        at: i64,
+        error: &str,
+        next_attempt_at: Option<i64>,
+    ) -> StoreResult<()>;
 
     /// Takes up to `limit` messages due at `now` to endpoints not paused,
     /// held by this server until `lease_until` (no other server takes them

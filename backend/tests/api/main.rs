@@ -13,6 +13,7 @@ mod history;
 mod hostile;
 mod import;
 mod limits;
+mod mail;
 mod moderation;
 mod openapi;
 mod privacy;

@@ -17,12 +17,12 @@ use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chime_shared::{AlertChange, AlertSettings, ModEvent, SurgeList, SurgeNotice};
 use chime_shared::{
     ArticleChange, ArticleId, ArticleModeration, AuditAction, AuditList, CommentId, Cursor,
     ErrorBody, HideRequest, LoginRequest, MeResponse, ModComment, ModCommentList, ModStateFilter,
     NewNote, NewSanction, PageLimit, ReaderKey, ReaderNote, ReaderProfile, Sanction,
 };
-use chime_shared::{ModEvent, SurgeList, SurgeNotice};
 use futures_util::stream::StreamExt;
 use serde::Deserialize;
 use tokio_stream::wrappers::BroadcastStream;
@@ -93,6 +93,7 @@ async fn known_browser(state: &AppState, jar: &CookieJar, name: &str) -> bool {
 pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
     let mut guarded = OpenApiRouter::new()
         .routes(routes!(me))
+        .routes(routes!(my_alerts, set_my_alerts))
         .routes(routes!(list))
         .routes(routes!(hide))
         .routes(routes!(unhide))
@@ -285,6 +286,41 @@ async fn me(Extension(moderator): Extension<Moderator>) -> Json<MeResponse> {
         username: moderator.username,
         role: moderator.role,
     })
+}
+
+#[utoipa::path(operation_id = "my_alerts", get, path = "/me/alerts", tag = "moderation",
+    responses((status = 200, description = "The e-mails the signed-in moderator asked for.", body = AlertSettings)),
+)]
+async fn my_alerts(
+    State(state): State<AppState>,
+    Extension(moderator): Extension<Moderator>,
+) -> ApiResult<Json<AlertSettings>> {
+    Ok(Json(
+        crate::service::mail::alerts(state.store.outbox(), &moderator.username).await?,
+    ))
+}
+
+#[utoipa::path(operation_id = "set_my_alerts", put, path = "/me/alerts", tag = "moderation",
+    request_body = AlertChange,
+    responses(
+        (status = 200, description = "The alerts as kept; no address or no events stops them.", body = AlertSettings),
+        (status = 400, description = "`validation_failed` naming `email` (not an address, or this server sends no e-mail) or `events`.", body = ErrorBody),
+    ),
+)]
+async fn set_my_alerts(
+    State(state): State<AppState>,
+    Extension(moderator): Extension<Moderator>,
+    ApiJson(body): ApiJson<AlertChange>,
+) -> ApiResult<Json<AlertSettings>> {
+    Ok(Json(
+        crate::service::mail::set_alerts(
+            state.store.outbox(),
+            &moderator.username,
+            &body,
+            state.mailer.is_some(),
+        )
+        .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]

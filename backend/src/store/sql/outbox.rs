@@ -230,13 +230,18 @@ where
             .collect()
     }
 
-    async fn hand_on(&self, events: &[i64], deliveries: &[NewDelivery]) -> StoreResult<u64> {
+    async fn hand_on(
+        &self,
+        events: &[i64],
+        deliveries: &[NewDelivery],
+        mails: &[NewMail],
+    ) -> StoreResult<u64> {
         if events.is_empty() {
             return Ok(0);
         }
         let mut tx = self.writer.begin().await?;
         let mut taken = 0;
-        if deliveries.is_empty() {
+        if deliveries.is_empty() && mails.is_empty() {
             // Nobody wants them: one statement for the lot.
             let mut qb = QueryBuilder::<D>::new("DELETE FROM outbox WHERE id IN ");
             push_id_list(&mut qb, events);
@@ -266,6 +271,20 @@ where
                     .bind(delivery.event.as_str())
                     .bind(delivery.payload.as_str())
                     .bind(delivery.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for mail in mails.iter().filter(|m| m.event_id == event) {
+                    sqlx::query(
+                        "INSERT INTO mail_outbox \
+                         (message_id, recipient, subject, body, created_at, next_attempt_at) \
+                         VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(mail.message_id.as_str())
+                    .bind(mail.recipient.as_str())
+                    .bind(mail.subject.as_str())
+                    .bind(mail.body.as_str())
+                    .bind(mail.created_at)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -375,6 +394,142 @@ where
         .bind(before)
         .execute(&self.writer)
         .await?;
-        Ok(D::rows_affected(&purged))
+        let mails = sqlx::query(
+            "DELETE FROM mail_outbox WHERE next_attempt_at IS NULL \
+             AND COALESCE(sent_at, failed_at, 0) < $1",
+        )
+        .bind(before)
+        .execute(&self.writer)
+        .await?;
+        Ok(D::rows_affected(&purged) + D::rows_affected(&mails))
+    }
+
+    async fn alerts(&self, username: &str) -> StoreResult<Option<AlertRecord>> {
+        let row = sqlx::query(
+            "SELECT a.email, a.events FROM moderator_alerts a \
+             JOIN moderators m ON m.id = a.moderator_id WHERE m.username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.writer)
+        .await?;
+        row.map(|row| {
+            Ok(AlertRecord {
+                email: row.try_get("email")?,
+                events: row.try_get("events")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn set_alerts(&self, username: &str, alerts: Option<&AlertRecord>) -> StoreResult<bool> {
+        let mut tx = self.writer.begin().await?;
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM moderators WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(id) = id else {
+            return Ok(false);
+        };
+        sqlx::query("DELETE FROM moderator_alerts WHERE moderator_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(alerts) = alerts {
+            sqlx::query(
+                "INSERT INTO moderator_alerts (moderator_id, email, events) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(alerts.email.as_str())
+            .bind(alerts.events.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn all_alerts(&self) -> StoreResult<Vec<AlertRecord>> {
+        let rows = sqlx::query("SELECT email, events FROM moderator_alerts ORDER BY moderator_id")
+            .fetch_all(&self.writer)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AlertRecord {
+                    email: row.try_get("email")?,
+                    events: row.try_get("events")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn claim_mails(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<MailRecord>> {
+        let skip_locked = if D::LOCKS_ROWS {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE mail_outbox SET lease_until = $1, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM mail_outbox \
+             WHERE next_attempt_at <= $2 AND lease_until < $2 \
+             ORDER BY next_attempt_at LIMIT $3{skip_locked}) \
+             RETURNING id, message_id, recipient, subject, body, attempts"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(lease_until)
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(&self.writer)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(MailRecord {
+                    id: row.try_get("id")?,
+                    message_id: row.try_get("message_id")?,
+                    recipient: row.try_get("recipient")?,
+                    subject: row.try_get("subject")?,
+                    body: row.try_get("body")?,
+                    attempts: row.try_get("attempts")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn mail_sent(&self, id: i64, at: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE mail_outbox SET sent_at = $1, next_attempt_at = NULL, lease_until = 0, \
+             last_error = NULL WHERE id = $2",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn mail_failed(
+        &self,
+        id: i64,
+        at: i64,
+        error: &str,
+        next_attempt_at: Option<i64>,
+    ) -> StoreResult<()> {
+        let given_up = next_attempt_at.is_none().then_some(at);
+        sqlx::query(
+            "UPDATE mail_outbox SET next_attempt_at = $1, failed_at = $2, lease_until = 0, \
+             last_error = $3 WHERE id = $4",
+        )
+        .bind(next_attempt_at)
+        .bind(given_up)
+        .bind(error)
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
     }
 }

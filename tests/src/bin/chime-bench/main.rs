@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 mod attacks;
 mod import;
+mod webhooks;
 
 use chime_test_support::child::{ChildServer as Server, free_port};
 
@@ -58,6 +59,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(PathBuf::from)
             .unwrap_or_else(|| root().join("target/release/chime"));
         return import::run(&chime, root().join("target/bench"));
+    }
+    // `chime-bench webhooks`: posting with an endpoint taking every event.
+    if args.get(1).map(String::as_str) == Some("webhooks") {
+        let chime = std::env::var_os("CHIME_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root().join("target/release/chime"));
+        return runtime.block_on(webhooks::run(&chime, root().join("target/bench")));
     }
     // `chime-bench attacks`: what three attacks do to the server.
     if args.get(1).map(String::as_str) == Some("attacks") {

@@ -1,0 +1,27 @@
+-- A moderator's alerts by e-mail: where, and for which events (the
+-- webhooks' event names, space-separated).
+CREATE TABLE moderator_alerts (
+    moderator_id  INTEGER PRIMARY KEY REFERENCES moderators(id) ON DELETE CASCADE,
+    email         TEXT    NOT NULL,
+    events        TEXT    NOT NULL
+);
+
+-- E-mails to send, until sent or given up on: the outbox's events are
+-- handed on to them as to webhooks, in the same transaction.
+CREATE TABLE mail_outbox (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- The event's message id: with the recipient, one mail.
+    message_id       TEXT    NOT NULL,
+    recipient        TEXT    NOT NULL,
+    subject          TEXT    NOT NULL,
+    body             TEXT    NOT NULL,
+    created_at       INTEGER NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  INTEGER,
+    lease_until      INTEGER NOT NULL DEFAULT 0,
+    sent_at          INTEGER,
+    failed_at        INTEGER,
+    last_error       TEXT,
+    UNIQUE (message_id, recipient)
+);
+CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE next_attempt_at IS NOT NULL;

@@ -1,0 +1,196 @@
+//! E-mail: the SMTP server the operator names (`--smtp-url`, TLS by
+//! rustls), moderators' alerts (which events, to which address), and the
+//! alerts' words. Mails are made when the outbox's events are handed on
+//! (`delivery`), so they are as durable as webhooks.
+
+use crate::store::StoreError;
+use crate::store::outbox::{AlertRecord, MailRecord, OutboxStore};
+use chime_shared::{AlertChange, AlertSettings, ModComment, WebhookEvent};
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
+
+/// Sends mail through the operator's SMTP server.
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold the server's password.
+        write!(f, "Mailer(from {})", self.from)
+    }
+}
+
+impl Mailer {
+    /// From `--smtp-url` (`smtps://user:pass@host:465`,
+    /// `smtp://…:587?tls=required`) and `--mail-from`.
+    pub fn new(url: &str, from: &str) -> Result<Self, String> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e| format!("--mail-from {from:?} is not an address ({e})"))?;
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("--smtp-url cannot be used: {e}"))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        Ok(Self { transport, from })
+    }
+
+    /// Hands one mail to the SMTP server.
+    pub async fn send(&self, mail: &MailRecord) -> Result<(), String> {
+        let to: Mailbox = mail
+            .recipient
+            .parse()
+            .map_err(|e| format!("not an address: {e}"))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&mail.subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone())
+            .map_err(|e| format!("cannot be written: {e}"))?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string().chars().take(300).collect())
+    }
+}
+
+/// What is wrong with a moderator's alerts, in the rules' words.
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    #[error("{0}")]
+    Email(String),
+    #[error("{0}")]
+    Events(String),
+    #[error("There is no moderator {0}.")]
+    Unknown(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An address mail can be sent to (at most 254 characters).
+pub fn parse_email(raw: &str) -> Result<String, AlertError> {
+    let raw = raw.trim();
+    if raw.chars().count() > 254 || raw.chars().any(char::is_control) {
+        return Err(AlertError::Email(
+            "An e-mail address is at most 254 characters.".into(),
+        ));
+    }
+    raw.parse::<lettre::Address>()
+        .map(|a| a.to_string())
+        .map_err(|_| AlertError::Email(format!("{raw:?} is not an e-mail address.")))
+}
+
+pub async fn alerts(store: &dyn OutboxStore, username: &str) -> Result<AlertSettings, AlertError> {
+    Ok(match store.alerts(username).await? {
+        Some(record) => AlertSettings {
+            email: Some(record.email),
+            events: record
+                .events
+                .split_whitespace()
+                .filter_map(WebhookEvent::parse)
+                .collect(),
+        },
+        None => AlertSettings {
+            email: None,
+            events: Vec::new(),
+        },
+    })
+}
+
+/// Sets a moderator's alerts: no address or no events turns them off.
+pub async fn set_alerts(
+    store: &dyn OutboxStore,
+    username: &str,
+    change: &AlertChange,
+    can_send: bool,
+) -> Result<AlertSettings, AlertError> {
+    let email = change
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty());
+    let record = match email {
+        Some(_) if change.events.is_empty() => None,
+        Some(email) => {
+            if !can_send {
+                return Err(AlertError::Email(
+                    "This server sends no e-mail: its operator sets --smtp-url and --mail-from first."
+                        .into(),
+                ));
+            }
+            let events = crate::service::webhooks::parse_events(&change.events)
+                .map_err(|e| AlertError::Events(e.to_string()))?;
+            Some(AlertRecord {
+                email: parse_email(email)?,
+                events,
+            })
+        }
+        None => None,
+    };
+    if !store.set_alerts(username, record.as_ref()).await? {
+        return Err(AlertError::Unknown(username.to_owned()));
+    }
+    alerts(store, username).await
+}
+
+/// An alert's subject and words.
+pub fn alert(kind: WebhookEvent, comment: &ModComment, review_at: &str) -> (String, String) {
+    let c = &comment.comment;
+    let first_line: String = c
+        .body
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(60)
+        .collect();
+    let what = match kind {
+        WebhookEvent::Created => "New comment",
+        WebhookEvent::Held => "Held for review",
+        WebhookEvent::Reported => "Reported",
+        WebhookEvent::Hidden => "Hidden",
+        WebhookEvent::Approved => "Approved",
+        WebhookEvent::Edited => "Edited",
+        WebhookEvent::Deleted => "Deleted",
+    };
+    let subject = format!("[Chime] {what}: \"{first_line}\" on {}", c.article.as_str());
+    let mut body = format!(
+        "{what}: a comment by {} on {}.\n\n",
+        if c.author.name.is_empty() {
+            "(no name)"
+        } else {
+            c.author.name.as_str()
+        },
+        c.article.as_str()
+    );
+    if comment.reports.count > 0 {
+        let reasons: Vec<String> = comment
+            .reports
+            .reasons
+            .iter()
+            .map(|(reason, n)| format!("{} ({n})", reason.as_str()))
+            .collect();
+        body.push_str(&format!(
+            "Reported {} time(s): {}.\n",
+            comment.reports.count,
+            reasons.join(", ")
+        ));
+    }
+    if let Some(reason) = &comment.hidden_reason {
+        body.push_str(&format!("Why: {reason}\n"));
+    }
+    body.push('\n');
+    for line in c.body.lines() {
+        body.push_str("> ");
+        body.push_str(line);
+        body.push('\n');
+    }
+    body.push_str(&format!(
+        "\nReview it: {review_at}\n\n-- \nChime. You get these because you asked for alerts; change or stop them in the moderation view (Alerts).\n"
+    ));
+    (subject, body)
+}

@@ -1,0 +1,214 @@
+//! E-mail: a moderator's alerts, sent through a real SMTP server (Python's
+//! aiosmtpd from PyPI, started by the test, keeping what it takes in a
+//! maildir the test reads).
+
+use chime_shared::{AlertSettings, ErrorCode, WebhookEvent};
+use chime_test_support::app::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// aiosmtpd on a free port, storing mail in a maildir; stopped on drop.
+struct SmtpServer {
+    child: Child,
+    port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    async fn start() -> Self {
+        let python = std::env::var("CHIME_TEST_AIOSMTPD")
+            .expect("CHIME_TEST_AIOSMTPD: the Python that has aiosmtpd (./dev test installs it)");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a port")
+            .port();
+        let maildir = tempfile::tempdir().expect("dir");
+        let child = Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("mail"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("aiosmtpd starts");
+        // Held at once, so that it is stopped however the test ends.
+        let server = Self {
+            child,
+            port,
+            maildir,
+        };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("aiosmtpd did not start");
+    }
+
+    /// Every mail taken so far, whole.
+    fn mails(&self) -> Vec<String> {
+        let new = self.maildir.path().join("mail/new");
+        let mut mails: Vec<String> = std::fs::read_dir(new)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        mails.sort();
+        mails
+    }
+
+    async fn until(&self, n: usize) -> Vec<String> {
+        for _ in 0..200 {
+            let mails = self.mails();
+            if mails.len() >= n {
+                return mails;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{n} mails did not come: {:#?}", self.mails());
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[ignore = "needs aiosmtpd (CHIME_TEST_AIOSMTPD): ./dev test installs it"]
+#[tokio::test]
+async fn a_moderator_asks_for_alerts_and_a_report_sends_one() {
+    let smtp = SmtpServer::start().await;
+    let port = smtp.port;
+    let app = spawn_with(|s| {
+        s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        s.mail_from = Some("Chime <comments@news.example>".into());
+        s.outbox_poll_every = Duration::from_millis(50);
+    })
+    .await;
+    let cookie = app.moderator_cookie("mo").await;
+    let none: AlertSettings = app.mod_get("/me/alerts", &cookie).await;
+    assert_eq!(none.email, None);
+
+    // Not an address; not an event.
+    for (body, field) in [
+        (
+            json!({"email": "not an address", "events": ["comment.reported"]}),
+            "email",
+        ),
+        (
+            json!({"email": "mo@news.example", "events": ["comment.liked"]}),
+            "events",
+        ),
+    ] {
+        let response = app
+            .moderation(Method::PUT, "/me/alerts", &cookie)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let error = assert_error(
+            response,
+            StatusCode::BAD_REQUEST,
+            ErrorCode::ValidationFailed,
+        )
+        .await;
+        assert_eq!(error.error.field.as_deref(), Some(field));
+    }
+
+    let set: AlertSettings = app
+        .moderation(Method::PUT, "/me/alerts", &cookie)
+        .json(&json!({"email": "mo@news.example", "events": ["comment.reported", "comment.held"]}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(set.email.as_deref(), Some("mo@news.example"));
+    assert_eq!(set.events, [WebhookEvent::Held, WebhookEvent::Reported]);
+
+    // A comment, then a report: one mail (posting alone sends none).
+    let posted = app
+        .comment("mail/one", &reader(), "Buy cheap watches today", None)
+        .await;
+    let reported = app
+        .send(
+            Method::POST,
+            &format!("/comments/{}/reports", posted.id),
+            Some(&reader()),
+            Some(json!({"reason": "spam"})),
+        )
+        .await;
+    assert_eq!(reported.status(), StatusCode::ACCEPTED);
+    let mails = smtp.until(1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.mails().len(), 1, "one mail, for the report");
+    let mail = &mails[0];
+    assert!(mail.contains("To: mo@news.example"), "{mail}");
+    assert!(
+        mail.contains("From: Chime <comments@news.example>"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("Subject: [Chime] Reported: \"Buy cheap watches today\" on mail/one"),
+        "{mail}"
+    );
+    assert!(mail.contains("> Buy cheap watches today"), "{mail}");
+    assert!(mail.contains("spam (1)"), "{mail}");
+    assert!(mail.contains(&format!("{}/moderate/", app.url)), "{mail}");
+
+    // Stopped: a second report sends nothing.
+    let stopped: AlertSettings = app
+        .moderation(Method::PUT, "/me/alerts", &cookie)
+        .json(&json!({"email": null}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stopped.email, None);
+    app.send(
+        Method::POST,
+        &format!("/comments/{}/reports", posted.id),
+        Some(&reader()),
+        Some(json!({"reason": "abuse"})),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.mails().len(), 1);
+}
+
+#[tokio::test]
+async fn a_server_without_mail_says_so() {
+    let app = spawn_app().await;
+    let cookie = app.moderator_cookie("mo").await;
+    let response = app
+        .moderation(Method::PUT, "/me/alerts", &cookie)
+        .json(&json!({"email": "mo@news.example", "events": ["comment.reported"]}))
+        .send()
+        .await
+        .expect("request");
+    let error = assert_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_eq!(error.error.field.as_deref(), Some("email"));
+    assert!(
+        error.error.message.contains("--smtp-url"),
+        "{}",
+        error.error.message
+    );
+}
