@@ -32,8 +32,9 @@ BEGIN
                 WHEN 'pending' THEN 'comment.held'
                 ELSE 'comment.deleted'
             END, NEW.id, now_ms);
-    ELSIF NEW.body IS DISTINCT FROM OLD.body AND NEW.state <> 'deleted' THEN
-        -- An edit in place (not the emptying that comes with a deletion).
+    ELSIF NEW.body IS DISTINCT FROM OLD.body AND NEW.state = 'visible' THEN
+        -- An edit readers see (not the emptying that comes with a
+        -- deletion, nor the words of a held comment changing).
         INSERT INTO outbox (event, comment_id, at) VALUES ('comment.edited', NEW.id, now_ms);
     END IF;
     -- An edit that waits for review: the comment is held, as to its words.
@@ -78,6 +79,8 @@ CREATE TABLE webhook_deliveries (
     id               BIGSERIAL PRIMARY KEY,
     webhook_id       BIGINT  NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
     message_id       TEXT    NOT NULL,
+    -- What it is about: a reader's erasure takes their comments' messages.
+    comment_id       BIGINT  NOT NULL,
     event            TEXT    NOT NULL,
     payload          TEXT    NOT NULL,
     created_at       BIGINT  NOT NULL,
@@ -95,3 +98,4 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
     WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id);
+CREATE INDEX webhook_deliveries_by_comment ON webhook_deliveries (comment_id);

@@ -30,9 +30,10 @@ WHEN OLD.state <> NEW.state BEGIN
         NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER));
 END;
 
--- An edit in place (not the emptying that comes with a deletion).
+-- An edit readers see (not the emptying that comes with a deletion, nor
+-- the words of a held comment changing).
 CREATE TRIGGER comments_outbox_edit AFTER UPDATE OF body ON comments
-WHEN OLD.body <> NEW.body AND OLD.state = NEW.state AND NEW.state <> 'deleted' BEGIN
+WHEN OLD.body <> NEW.body AND OLD.state = NEW.state AND NEW.state = 'visible' BEGIN
     INSERT INTO outbox (event, comment_id, at)
         VALUES ('comment.edited', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER));
 END;
@@ -71,6 +72,8 @@ CREATE TABLE webhook_deliveries (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     webhook_id       INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
     message_id       TEXT    NOT NULL,
+    -- What it is about: a reader's erasure takes their comments' messages.
+    comment_id       INTEGER NOT NULL,
     event            TEXT    NOT NULL,
     payload          TEXT    NOT NULL,
     created_at       INTEGER NOT NULL,
@@ -88,3 +91,4 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
     WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id);
+CREATE INDEX webhook_deliveries_by_comment ON webhook_deliveries (comment_id);

@@ -13,6 +13,8 @@ CREATE TABLE mail_outbox (
     -- The event's message id: with the recipient, one mail.
     message_id       TEXT    NOT NULL,
     recipient        TEXT    NOT NULL,
+    -- What it is about: a reader's erasure takes their comments' mails.
+    comment_id       INTEGER NOT NULL,
     subject          TEXT    NOT NULL,
     body             TEXT    NOT NULL,
     created_at       INTEGER NOT NULL,
@@ -25,3 +27,4 @@ CREATE TABLE mail_outbox (
     UNIQUE (message_id, recipient)
 );
 CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX mail_outbox_by_comment ON mail_outbox (comment_id);

@@ -14,7 +14,6 @@ use crate::store::outbox::{
 };
 use chime_shared::{WebhookData, WebhookEvent, WebhookMessage};
 use futures_util::StreamExt;
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +38,9 @@ const SENDS_AT_ONCE: u32 = 32;
 /// An answer's body is read this far (for the connection's reuse), no
 /// further.
 const LONGEST_ANSWER: usize = 64 * 1024;
+/// E-mails taken (and sent concurrently) at once, and the time each has.
+const MAILS_AT_ONCE: u32 = 8;
+const MAIL_TIME: Duration = Duration::from_secs(30);
 /// Messages delivered or given up on are kept this long for admins to see.
 const KEEP_DONE: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -75,11 +77,9 @@ pub async fn keep_delivering(state: AppState) {
 async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::StoreResult<()> {
     let outbox = state.store.outbox();
     let webhooks = outbox.webhooks().await?;
-    // Alerts only where mail can be sent.
-    let alerts = match state.mailer {
-        Some(_) => outbox.all_alerts().await?,
-        None => Vec::new(),
-    };
+    // Alerts are made here whether or not this server can send mail (a
+    // server that can will send them).
+    let alerts = outbox.all_alerts().await?;
     // Hand on what is there, a batch at a time.
     loop {
         let events = outbox.pending_events(EVENTS_AT_ONCE).await?;
@@ -112,6 +112,7 @@ async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::Stor
                     mails.push(NewMail {
                         event_id: event.id,
                         message_id: event.message_id.clone(),
+                        comment_id: event.comment_id,
                         recipient: alert.email.clone(),
                         subject: subject.clone(),
                         body: body.clone(),
@@ -124,6 +125,7 @@ async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::Stor
                 deliveries.push(NewDelivery {
                     event_id: event.id,
                     message_id: event.message_id.clone(),
+                    comment_id: event.comment_id,
                     webhook_id: webhook.id,
                     event: event.event.clone(),
                     payload: payload.clone(),
@@ -144,7 +146,6 @@ async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::Stor
         return Ok(());
     }
     // Send what is due, a batch at a time.
-    let by_id: HashMap<i64, &WebhookRecord> = webhooks.iter().map(|w| (w.id, w)).collect();
     loop {
         let now = state.now_ms();
         // Held while it is sent (the time limit) and recorded; a server
@@ -156,22 +157,32 @@ async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::Stor
         }
         let full = due.len() == SENDS_AT_ONCE as usize;
         let results: Vec<_> = futures_util::stream::iter(due)
-            .map(|delivery| {
-                let webhook = by_id.get(&delivery.webhook_id).copied();
-                async move {
-                    let outcome = match webhook {
-                        Some(webhook) => send(state, client, webhook, &delivery).await,
-                        // Made since this round read the endpoints.
-                        None => Err((None, "the endpoint changed; tried again".to_owned())),
-                    };
-                    (delivery, outcome)
-                }
+            .map(|delivery| async move {
+                // The endpoint as it is now: a secret rotated or a URL
+                // changed a moment ago counts.
+                let outcome = match outbox.webhook(delivery.webhook_id).await {
+                    Ok(Some(webhook)) => Some(send(state, client, &webhook, &delivery).await),
+                    // Removed (its messages with it), or unreadable now.
+                    Ok(None) | Err(_) => None,
+                };
+                (delivery, outcome)
             })
             .buffer_unordered(SENDS_AT_ONCE as usize)
             .collect()
             .await;
+        // Each outcome on its own: one that cannot be recorded must not
+        // leave the others to be sent again.
         for (delivery, outcome) in results {
-            record(state, &delivery, outcome).await?;
+            let recorded = match outcome {
+                Some(outcome) => record(state, &delivery, outcome).await,
+                None => outbox.release_delivery(&delivery).await,
+            };
+            if let Err(e) = recorded {
+                tracing::warn!(
+                    delivery = delivery.id,
+                    "a webhook's outcome was not recorded (it is sent again after its lease): {e}"
+                );
+            }
         }
         if !full {
             return Ok(());
@@ -199,27 +210,31 @@ async fn send_mails(
     let outbox = state.store.outbox();
     loop {
         let now = state.now_ms();
-        // The SMTP client's own limit is 20 s.
-        let lease = now + 45_000;
-        let due = outbox.claim_mails(now, lease, SENDS_AT_ONCE).await?;
+        // All taken are sent at once, each within MAIL_TIME: the lease
+        // outlasts them.
+        let lease = now + (MAIL_TIME * 2).as_millis() as i64;
+        let due = outbox.claim_mails(now, lease, MAILS_AT_ONCE).await?;
         if due.is_empty() {
             return Ok(());
         }
-        let full = due.len() == SENDS_AT_ONCE as usize;
+        let full = due.len() == MAILS_AT_ONCE as usize;
         let results: Vec<(MailRecord, Result<(), String>)> = futures_util::stream::iter(due)
             .map(|mail| async move {
-                let sent = mailer.send(&mail).await;
+                let sent = match tokio::time::timeout(MAIL_TIME, mailer.send(&mail)).await {
+                    Ok(sent) => sent,
+                    Err(_) => Err(format!("timed out after {} s", MAIL_TIME.as_secs())),
+                };
                 (mail, sent)
             })
-            .buffer_unordered(8)
+            .buffer_unordered(MAILS_AT_ONCE as usize)
             .collect()
             .await;
         for (mail, sent) in results {
             let now = state.now_ms();
-            match sent {
+            let recorded = match sent {
                 Ok(()) => {
                     state.metrics.mails_sent.inc();
-                    outbox.mail_sent(mail.id, now).await?;
+                    outbox.mail_sent(&mail, now).await
                 }
                 Err(error) => {
                     state.metrics.mail_failures.inc();
@@ -230,8 +245,14 @@ async fn send_mails(
                         .get(attempt.saturating_sub(1))
                         .map(|wait| now + wait.as_millis() as i64);
                     tracing::warn!(mail = mail.id, "an e-mail was not sent: {error}");
-                    outbox.mail_failed(mail.id, now, &error, next).await?;
+                    outbox.mail_failed(&mail, now, &error, next).await
                 }
+            };
+            if let Err(e) = recorded {
+                tracing::warn!(
+                    mail = mail.id,
+                    "an e-mail's outcome was not recorded (it is sent again after its lease): {e}"
+                );
             }
         }
         if !full {
@@ -349,9 +370,7 @@ async fn record(
     match outcome {
         Ok(status) => {
             state.metrics.webhooks_delivered.inc();
-            outbox
-                .delivered(delivery.id, delivery.webhook_id, now, status)
-                .await
+            outbox.delivered(delivery, now, status).await
         }
         Err((status, error)) => {
             state.metrics.webhook_failures.inc();
@@ -364,6 +383,7 @@ async fn record(
             let paused = outbox
                 .attempt_failed(&FailedAttempt {
                     delivery_id: delivery.id,
+                    lease_until: delivery.lease_until,
                     webhook_id: delivery.webhook_id,
                     at: now,
                     status,

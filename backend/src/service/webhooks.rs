@@ -60,16 +60,31 @@ pub fn is_public(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let s = v6.segments();
+            // IPv4-compatible (::a.b.c.d) and IPv4-translated
+            // (::ffff:0:a.b.c.d): the IPv4 address inside decides.
+            if !v6.is_unspecified()
+                && !v6.is_loopback()
+                && (s[..6] == [0; 6] || (s[..4] == [0; 4] && s[4] == 0xffff && s[5] == 0))
+            {
+                let [a, b] = s[6].to_be_bytes();
+                let [c, d] = s[7].to_be_bytes();
+                return is_public(IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d)));
+            }
             !(v6.is_unspecified()
                 || v6.is_loopback()
                 || v6.is_multicast()
                 || v6.is_unique_local()
                 || v6.is_unicast_link_local()
-                // Documentation, and NAT64 (which reaches IPv4 addresses
-                // this check has not seen).
-                || (first == 0x2001 && v6.segments()[1] == 0x0db8)
-                || (first == 0x0064 && v6.segments()[1] == 0xff9b))
+                // Site-local (deprecated, still routed privately).
+                || (s[0] & 0xffc0) == 0xfec0
+                // Documentation; NAT64, 6to4 and Teredo, which reach IPv4
+                // addresses this check has not seen; discard-only.
+                || (s[0] == 0x2001 && s[1] == 0x0db8)
+                || (s[0] == 0x0064 && s[1] == 0xff9b)
+                || s[0] == 0x2002
+                || (s[0] == 0x2001 && s[1] == 0)
+                || (s[0] == 0x0100 && s[1..4] == [0; 3]))
         }
     }
 }
@@ -366,6 +381,12 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "64:ff9b::a00:1",
+            "::127.0.0.1",
+            "::ffff:0:10.0.0.1",
+            "2002:7f00:1::",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "fec0::1",
+            "100::1",
         ] {
             assert!(
                 !is_public(private.parse().expect("an address")),

@@ -460,7 +460,11 @@ fn settings_of(args: &ServeArgs) -> Result<Settings, String> {
     };
     settings.webhook_private_targets = args.webhook_private_targets;
     settings.webhook_timeout = std::time::Duration::from_secs(args.webhook_timeout_secs);
-    settings.smtp_url = args.smtp_url.clone().filter(|u| !u.is_empty());
+    settings.smtp_url = args
+        .smtp_url
+        .clone()
+        .filter(|u| !u.is_empty())
+        .map(crate::startup::config::Redacted);
     settings.mail_from = args.mail_from.clone().filter(|f| !f.is_empty());
     settings.bootstrap_admin = true;
     settings.seed_demo = args.demo;

@@ -33,6 +33,16 @@ impl std::fmt::Debug for SsoSecret {
     }
 }
 
+/// A setting that may hold a password (an SMTP URL): never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Redacted(pub String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Redacted(…)")
+    }
+}
+
 /// Everything the server needs to know to start.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -123,7 +133,7 @@ pub struct Settings {
     pub webhook_pause_after: u32,
     /// The SMTP server's URL (`smtps://user:pass@host:465`,
     /// `smtp://host:587?tls=required`); `None`: no e-mail.
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<Redacted>,
     /// The address mail comes from (`Chime <comments@news.example>`).
     pub mail_from: Option<String>,
     /// How often each server looks for news to hand on and messages due.

@@ -200,7 +200,7 @@ impl Application {
         }
         let mailer = match (&settings.smtp_url, &settings.mail_from) {
             (Some(url), Some(from)) => Some(Arc::new(
-                crate::service::mail::Mailer::new(url, from).map_err(StartupError::Setup)?,
+                crate::service::mail::Mailer::new(&url.0, from).map_err(StartupError::Setup)?,
             )),
             (None, None) => None,
             _ => {

@@ -18,7 +18,7 @@ pub struct OutboxEvent {
 }
 
 /// An endpoint as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct WebhookRecord {
     pub id: i64,
     pub url: String,
@@ -34,6 +34,18 @@ pub struct WebhookRecord {
     pub last_failure_at: Option<i64>,
     /// Messages neither delivered nor given up on.
     pub waiting: i64,
+}
+
+impl std::fmt::Debug for WebhookRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the secret.
+        f.debug_struct("WebhookRecord")
+            .field("id", &self.id)
+            .field("url", &self.url)
+            .field("events", &self.events)
+            .field("paused_at", &self.paused_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A new endpoint, parsed.
@@ -64,6 +76,7 @@ pub struct NewDelivery {
     /// The outbox event it is of.
     pub event_id: i64,
     pub message_id: String,
+    pub comment_id: i64,
     pub webhook_id: i64,
     pub event: String,
     pub payload: String,
@@ -85,6 +98,10 @@ pub struct DeliveryRecord {
     pub failed_at: Option<i64>,
     pub last_status: Option<i64>,
     pub last_error: Option<String>,
+    /// The lease of the claim that took it: its outcome is recorded only
+    /// while that lease is the message's own (a server too slow, whose
+    /// lease another server took over, records nothing).
+    pub lease_until: i64,
 }
 
 /// A moderator's alerts by e-mail.
@@ -100,6 +117,7 @@ pub struct AlertRecord {
 pub struct NewMail {
     pub event_id: i64,
     pub message_id: String,
+    pub comment_id: i64,
     pub recipient: String,
     pub subject: String,
     pub body: String,
@@ -115,12 +133,16 @@ pub struct MailRecord {
     pub subject: String,
     pub body: String,
     pub attempts: i64,
+    /// As for a delivery: the claim's lease, fencing its outcome.
+    pub lease_until: i64,
 }
 
 /// How an attempt failed, and what comes next.
 #[derive(Debug, Clone)]
 pub struct FailedAttempt {
     pub delivery_id: i64,
+    /// The claim's lease (see `DeliveryRecord::lease_until`).
+    pub lease_until: i64,
     pub webhook_id: i64,
     pub at: i64,
     pub status: Option<u16>,
@@ -190,14 +212,14 @@ pub trait OutboxStore: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<MailRecord>>;
 
-    /// The mail server took it.
-    async fn mail_sent(&self, id: i64, at: i64) -> StoreResult<()>;
+    /// The mail server took it (whichever claim sent it).
+    async fn mail_sent(&self, mail: &MailRecord, at: i64) -> StoreResult<()>;
 
     /// It could not be sent; tried again at `next_attempt_at`, or (`None`)
-    /// given up on.
+    /// given up on (under the claim's lease).
     async fn mail_failed(
         &self,
-        id: i64,
+        mail: &MailRecord,
         at: i64,
         error: &str,
         next_attempt_at: Option<i64>,
@@ -213,17 +235,16 @@ pub trait OutboxStore: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<DeliveryRecord>>;
 
-    /// The endpoint took the message.
-    async fn delivered(
-        &self,
-        delivery_id: i64,
-        webhook_id: i64,
-        at: i64,
-        status: u16,
-    ) -> StoreResult<()>;
+    /// The endpoint took the message (whichever claim sent it: it is not
+    /// to be sent again).
+    async fn delivered(&self, delivery: &DeliveryRecord, at: i64, status: u16) -> StoreResult<()>;
 
     /// An attempt failed; whether the endpoint was paused by it.
     async fn attempt_failed(&self, failure: &FailedAttempt) -> StoreResult<bool>;
+
+    /// Lets a claimed message go without an attempt counted (its endpoint
+    /// changed since this server read it).
+    async fn release_delivery(&self, delivery: &DeliveryRecord) -> StoreResult<()>;
 
     /// Forgets messages delivered or given up on before `before`.
     async fn purge_deliveries(&self, before: i64) -> StoreResult<u64>;

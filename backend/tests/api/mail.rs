@@ -90,7 +90,9 @@ async fn a_moderator_asks_for_alerts_and_a_report_sends_one() {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
     let app = spawn_with(|s| {
-        s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        s.smtp_url = Some(chime_backend::startup::config::Redacted(format!(
+            "smtp://127.0.0.1:{port}"
+        )));
         s.mail_from = Some("Chime <comments@news.example>".into());
         s.outbox_poll_every = Duration::from_millis(50);
     })

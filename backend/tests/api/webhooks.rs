@@ -524,3 +524,167 @@ async fn two_servers_send_each_message_once() {
     assert_eq!(comments.len(), posts);
     assert!(got_now.iter().all(|m| m.verified));
 }
+
+/// A server whose lease ran out (stalled) and whose message another
+/// server took over records nothing when it comes back: the message is
+/// not sent again after the other's answer was recorded.
+#[tokio::test]
+async fn a_late_outcome_does_not_overwrite_a_newer_one() {
+    use chime_backend::store::outbox::FailedAttempt;
+    let app = spawn_app().await;
+    let outbox = app.state.store.outbox();
+    let admin = app.admin_cookie("root").await;
+    let made = add_webhook(
+        &app,
+        &admin,
+        "https://93.184.216.34/hook",
+        &["comment.created"],
+    )
+    .await;
+    // One message, due long after the server's own clock (which stands
+    // still), so that only this test claims it.
+    execute(
+        &app.database,
+        &format!(
+            "INSERT INTO webhook_deliveries (webhook_id, message_id, comment_id, event, payload, created_at, next_attempt_at) \
+             VALUES ({}, 'msg_test', 1, 'comment.created', '{{}}', 0, 9000000000000)",
+            made.webhook.id
+        ),
+    )
+    .await;
+    let far = 10_000_000_000_000;
+    let first = outbox
+        .claim_deliveries(far, far + 1_000, 10)
+        .await
+        .expect("claim");
+    assert_eq!(first.len(), 1);
+    assert!(
+        outbox
+            .claim_deliveries(far + 10, far + 2_000, 10)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "held while its lease lasts"
+    );
+    // The lease runs out; another server takes it, and fails too.
+    let second = outbox
+        .claim_deliveries(far + 1_001, far + 5_000, 10)
+        .await
+        .expect("claim");
+    assert_eq!(second.len(), 1);
+    let failure = |lease_until: i64, at: i64, next: i64, error: &str| FailedAttempt {
+        delivery_id: first[0].id,
+        lease_until,
+        webhook_id: made.webhook.id,
+        at,
+        status: Some(500),
+        error: error.into(),
+        next_attempt_at: Some(next),
+        pause_after: 20,
+    };
+    outbox
+        .attempt_failed(&failure(
+            second[0].lease_until,
+            far + 1_100,
+            far + 2_000,
+            "second",
+        ))
+        .await
+        .expect("recorded");
+    // The first server comes back late with its own failure: it changes
+    // nothing (not the next attempt, not the count of failures).
+    outbox
+        .attempt_failed(&failure(
+            first[0].lease_until,
+            far + 1_200,
+            far + 9_999,
+            "first",
+        ))
+        .await
+        .expect("recorded");
+    let list = outbox
+        .deliveries(made.webhook.id, 10)
+        .await
+        .expect("deliveries");
+    assert_eq!(list[0].next_attempt_at, Some(far + 2_000));
+    assert_eq!(list[0].last_error.as_deref(), Some("second"));
+    let hook = outbox
+        .webhook(made.webhook.id)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(hook.failures, 1);
+    // A late success still counts: the endpoint has the message, and it
+    // is not sent again.
+    outbox
+        .delivered(&first[0], far + 1_300, 204)
+        .await
+        .expect("recorded");
+    let list = outbox
+        .deliveries(made.webhook.id, 10)
+        .await
+        .expect("deliveries");
+    assert_eq!(
+        (list[0].delivered_at, list[0].next_attempt_at),
+        (Some(far + 1_300), None)
+    );
+    assert!(
+        outbox
+            .claim_deliveries(far + 100_000, far + 200_000, 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+}
+
+/// A reader who erases their data takes their comments' messages with
+/// them, sent or waiting: only the news of the deletion goes out, empty.
+#[tokio::test]
+async fn an_erasure_takes_the_messages_about_the_readers_comments() {
+    let app = server().await;
+    let admin = app.admin_cookie("root").await;
+    let receiver = Receiver::start().await;
+    let made = add_webhook(
+        &app,
+        &admin,
+        &receiver.url,
+        &["comment.created", "comment.deleted"],
+    )
+    .await;
+    *receiver.secret.lock().expect("lock") = made.secret;
+    // The endpoint is down: the message about the comment waits.
+    receiver.failing.store(usize::MAX, Ordering::SeqCst);
+    let me = reader();
+    app.comment("hooks/erase", &me, "Words I take back", None)
+        .await;
+    deliveries_when(&app, &admin, made.webhook.id, |list| {
+        list.deliveries
+            .first()
+            .is_some_and(|d| d.attempts == 1 && d.last_status.is_some())
+    })
+    .await;
+    let erased = app.send(Method::DELETE, "/me/data", Some(&me), None).await;
+    assert_eq!(erased.status(), StatusCode::OK);
+    receiver.failing.store(0, Ordering::SeqCst);
+    let list = deliveries_when(&app, &admin, made.webhook.id, |list| {
+        list.deliveries
+            .iter()
+            .any(|d| d.event == chime_shared::WebhookEvent::Deleted)
+    })
+    .await;
+    assert_eq!(list.deliveries.len(), 1, "{list:#?}");
+    let payload: String = sqlx_payloads(&app).await.join("\n");
+    assert!(!payload.contains("Words I take back"), "{payload}");
+}
+
+/// Every stored webhook message's body.
+async fn sqlx_payloads(app: &TestApp) -> Vec<String> {
+    let outbox = app.state.store.outbox();
+    let mut all = Vec::new();
+    for hook in outbox.webhooks().await.expect("webhooks") {
+        for d in outbox.deliveries(hook.id, 100).await.expect("deliveries") {
+            all.push(d.payload);
+        }
+    }
+    all
+}

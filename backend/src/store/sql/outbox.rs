@@ -12,7 +12,7 @@ const WEBHOOK_COLUMNS: &str = "w.id, w.url, w.events, w.description, w.secret, w
       WHERE d.webhook_id = w.id AND d.next_attempt_at IS NOT NULL) AS waiting";
 
 const DELIVERY_COLUMNS: &str = "id, webhook_id, message_id, event, payload, created_at, \
-     attempts, next_attempt_at, delivered_at, failed_at, last_status, last_error";
+     attempts, next_attempt_at, delivered_at, failed_at, last_status, last_error, lease_until";
 
 fn webhook_of<R: Row>(row: &R) -> StoreResult<WebhookRecord>
 where
@@ -59,7 +59,28 @@ where
         failed_at: row.try_get("failed_at")?,
         last_status: row.try_get("last_status")?,
         last_error: row.try_get("last_error")?,
+        lease_until: row.try_get("lease_until")?,
     })
+}
+
+impl<D> SqlStore<D>
+where
+    D: Dialect,
+    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
+    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
+    for<'q> i64: Encode<'q, D> + Decode<'q, D> + Type<D>,
+{
+    /// Locks an endpoint's row for the transaction (PostgreSQL; SQLite's
+    /// one writer is alone anyway).
+    async fn lock_webhook(tx: &mut sqlx::Transaction<'_, D>, id: i64) -> StoreResult<()> {
+        if D::LOCKS_ROWS {
+            sqlx::query("SELECT id FROM webhooks WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -262,8 +283,9 @@ where
                 for delivery in deliveries.iter().filter(|d| d.event_id == event) {
                     sqlx::query(
                         "INSERT INTO webhook_deliveries \
-                         (webhook_id, message_id, event, payload, created_at, next_attempt_at) \
-                         SELECT $1, $2, $3, $4, $5, $5 WHERE EXISTS \
+                         (webhook_id, message_id, event, payload, created_at, next_attempt_at, \
+                         comment_id) \
+                         SELECT $1, $2, $3, $4, $5, $5, $6 WHERE EXISTS \
                          (SELECT 1 FROM webhooks WHERE id = $1)",
                     )
                     .bind(delivery.webhook_id)
@@ -271,20 +293,23 @@ where
                     .bind(delivery.event.as_str())
                     .bind(delivery.payload.as_str())
                     .bind(delivery.created_at)
+                    .bind(delivery.comment_id)
                     .execute(&mut *tx)
                     .await?;
                 }
                 for mail in mails.iter().filter(|m| m.event_id == event) {
                     sqlx::query(
                         "INSERT INTO mail_outbox \
-                         (message_id, recipient, subject, body, created_at, next_attempt_at) \
-                         VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING",
+                         (message_id, recipient, subject, body, created_at, next_attempt_at, \
+                         comment_id) \
+                         VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT DO NOTHING",
                     )
                     .bind(mail.message_id.as_str())
                     .bind(mail.recipient.as_str())
                     .bind(mail.subject.as_str())
                     .bind(mail.body.as_str())
                     .bind(mail.created_at)
+                    .bind(mail.comment_id)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -322,46 +347,56 @@ where
         rows.iter().map(delivery_of).collect()
     }
 
-    async fn delivered(
-        &self,
-        delivery_id: i64,
-        webhook_id: i64,
-        at: i64,
-        status: u16,
-    ) -> StoreResult<()> {
+    async fn delivered(&self, delivery: &DeliveryRecord, at: i64, status: u16) -> StoreResult<()> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query(
+        // The endpoint's row first, as changing an endpoint locks it first
+        // (one order: no deadlock between the two).
+        Self::lock_webhook(&mut tx, delivery.webhook_id).await?;
+        // Whoever's claim it was: the endpoint has it (a failure is
+        // fenced by its lease, a success is not).
+        let recorded = sqlx::query(
             "UPDATE webhook_deliveries SET delivered_at = $1, next_attempt_at = NULL, \
-             lease_until = 0, last_status = $2, last_error = NULL WHERE id = $3",
+             lease_until = 0, last_status = $2, last_error = NULL \
+             WHERE id = $3 AND next_attempt_at IS NOT NULL",
         )
         .bind(at)
         .bind(i64::from(status))
-        .bind(delivery_id)
+        .bind(delivery.id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE webhooks SET failures = 0, last_success_at = $1 WHERE id = $2")
-            .bind(at)
-            .bind(webhook_id)
-            .execute(&mut *tx)
-            .await?;
+        if D::rows_affected(&recorded) == 1 {
+            sqlx::query("UPDATE webhooks SET failures = 0, last_success_at = $1 WHERE id = $2")
+                .bind(at)
+                .bind(delivery.webhook_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
 
     async fn attempt_failed(&self, failure: &FailedAttempt) -> StoreResult<bool> {
         let mut tx = self.writer.begin().await?;
+        Self::lock_webhook(&mut tx, failure.webhook_id).await?;
         let given_up = failure.next_attempt_at.is_none().then_some(failure.at);
-        sqlx::query(
+        let recorded = sqlx::query(
             "UPDATE webhook_deliveries SET next_attempt_at = $1, failed_at = $2, \
-             lease_until = 0, last_status = $3, last_error = $4 WHERE id = $5",
+             lease_until = 0, last_status = $3, last_error = $4 \
+             WHERE id = $5 AND lease_until = $6 AND next_attempt_at IS NOT NULL",
         )
         .bind(failure.next_attempt_at)
         .bind(given_up)
         .bind(failure.status.map(i64::from))
         .bind(failure.error.as_str())
         .bind(failure.delivery_id)
+        .bind(failure.lease_until)
         .execute(&mut *tx)
         .await?;
+        if D::rows_affected(&recorded) == 0 {
+            // Another server's claim took it over: its outcome counts.
+            tx.commit().await?;
+            return Ok(false);
+        }
         sqlx::query(
             "UPDATE webhooks SET failures = failures + 1, last_failure_at = $1 WHERE id = $2",
         )
@@ -384,6 +419,18 @@ where
         .await?;
         tx.commit().await?;
         Ok(D::rows_affected(&paused) == 1)
+    }
+
+    async fn release_delivery(&self, delivery: &DeliveryRecord) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE webhook_deliveries SET lease_until = 0, attempts = attempts - 1 \
+             WHERE id = $1 AND lease_until = $2",
+        )
+        .bind(delivery.id)
+        .bind(delivery.lease_until)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
     }
 
     async fn purge_deliveries(&self, before: i64) -> StoreResult<u64> {
@@ -478,7 +525,7 @@ where
              WHERE id IN (SELECT id FROM mail_outbox \
              WHERE next_attempt_at <= $2 AND lease_until < $2 \
              ORDER BY next_attempt_at LIMIT $3{skip_locked}) \
-             RETURNING id, message_id, recipient, subject, body, attempts"
+             RETURNING id, message_id, recipient, subject, body, attempts, lease_until"
         );
         let rows = sqlx::query(&sql)
             .bind(lease_until)
@@ -495,18 +542,19 @@ where
                     subject: row.try_get("subject")?,
                     body: row.try_get("body")?,
                     attempts: row.try_get("attempts")?,
+                    lease_until: row.try_get("lease_until")?,
                 })
             })
             .collect()
     }
 
-    async fn mail_sent(&self, id: i64, at: i64) -> StoreResult<()> {
+    async fn mail_sent(&self, mail: &MailRecord, at: i64) -> StoreResult<()> {
         sqlx::query(
             "UPDATE mail_outbox SET sent_at = $1, next_attempt_at = NULL, lease_until = 0, \
-             last_error = NULL WHERE id = $2",
+             last_error = NULL WHERE id = $2 AND next_attempt_at IS NOT NULL",
         )
         .bind(at)
-        .bind(id)
+        .bind(mail.id)
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -514,7 +562,7 @@ where
 
     async fn mail_failed(
         &self,
-        id: i64,
+        mail: &MailRecord,
         at: i64,
         error: &str,
         next_attempt_at: Option<i64>,
@@ -522,12 +570,13 @@ where
         let given_up = next_attempt_at.is_none().then_some(at);
         sqlx::query(
             "UPDATE mail_outbox SET next_attempt_at = $1, failed_at = $2, lease_until = 0, \
-             last_error = $3 WHERE id = $4",
+             last_error = $3 WHERE id = $4 AND lease_until = $5 AND next_attempt_at IS NOT NULL",
         )
         .bind(next_attempt_at)
         .bind(given_up)
         .bind(error)
-        .bind(id)
+        .bind(mail.id)
+        .bind(mail.lease_until)
         .execute(&self.writer)
         .await?;
         Ok(())

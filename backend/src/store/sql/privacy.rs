@@ -170,6 +170,13 @@ where
         // than removed: a reply of someone else's, visible or not, keeps
         // its place in the thread.)
         for sql in [
+            // Messages about their comments, waiting or sent, hold their
+            // words: gone too (the erasure's own `comment.deleted` events
+            // carry nothing of them).
+            "DELETE FROM webhook_deliveries WHERE comment_id IN \
+             (SELECT id FROM comments WHERE author_reader = $1)",
+            "DELETE FROM mail_outbox WHERE comment_id IN \
+             (SELECT id FROM comments WHERE author_reader = $1)",
             "DELETE FROM comment_reactions WHERE comment_id IN \
              (SELECT id FROM comments WHERE author_reader = $1)",
             "DELETE FROM reports WHERE comment_id IN \
