@@ -215,6 +215,9 @@ pub struct AlertSettings {
     pub email: Option<String>,
     /// Which events each send one (webhooks' names).
     pub events: Vec<WebhookEvent>,
+    /// 0: each at once; else one mail of all that came in each this many
+    /// minutes.
+    pub digest_minutes: u32,
 }
 
 /// `PUT /mod/me/alerts`: no address, or no events, stops them.
@@ -225,6 +228,10 @@ pub struct AlertChange {
     pub email: Option<String>,
     #[serde(default)]
     pub events: Vec<String>,
+    /// 0 (the default): each at once; up to 1,440 (a day): one mail of
+    /// all that came in each this many minutes.
+    #[serde(default)]
+    pub digest_minutes: u32,
 }
 
 #[cfg(test)]

@@ -3,7 +3,10 @@
 CREATE TABLE moderator_alerts (
     moderator_id  BIGINT PRIMARY KEY REFERENCES moderators(id) ON DELETE CASCADE,
     email         TEXT    NOT NULL,
-    events        TEXT    NOT NULL
+    events        TEXT    NOT NULL,
+    -- 0: each alert at once; else one mail of what came in each this
+    -- many minutes.
+    digest_minutes BIGINT  NOT NULL DEFAULT 0
 );
 
 -- E-mails to send, until sent or given up on: the outbox's events are

@@ -309,6 +309,7 @@ impl From<crate::service::mail::AlertError> for ApiError {
         match err {
             AlertError::Email(message) => field("email", message),
             AlertError::Events(message) => field("events", message),
+            e @ AlertError::Digest => field("digest_minutes", e.to_string()),
             e @ AlertError::Unknown(_) => Self::not_found(e.to_string()),
             AlertError::Store(e) => e.into(),
         }

@@ -38,7 +38,8 @@ const SENDS_AT_ONCE: u32 = 32;
 /// An answer's body is read this far (for the connection's reuse), no
 /// further.
 const LONGEST_ANSWER: usize = 64 * 1024;
-/// E-mails taken (and sent concurrently) at once, and the time each has.
+/// Recipients whose e-mails are taken (and sent concurrently) at once, and
+/// the time each recipient's mail has.
 const MAILS_AT_ONCE: u32 = 8;
 const MAIL_TIME: Duration = Duration::from_secs(30);
 /// Messages delivered or given up on are kept this long for admins to see.
@@ -109,7 +110,16 @@ async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::Stor
                     &review_at(state),
                 );
                 for alert in readers_of {
+                    let now = state.now_ms();
+                    // A digest's mails wait for the end of its window.
+                    let window = alert.digest_minutes.max(0) * 60_000;
+                    let due_at = if window == 0 {
+                        now
+                    } else {
+                        (now / window + 1) * window
+                    };
                     mails.push(NewMail {
+                        due_at,
                         event_id: event.id,
                         message_id: event.message_id.clone(),
                         comment_id: event.comment_id,
@@ -217,18 +227,33 @@ async fn send_mails(
         if due.is_empty() {
             return Ok(());
         }
-        let full = due.len() == MAILS_AT_ONCE as usize;
-        let results: Vec<(MailRecord, Result<(), String>)> = futures_util::stream::iter(due)
-            .map(|mail| async move {
-                let sent = match tokio::time::timeout(MAIL_TIME, mailer.send(&mail)).await {
-                    Ok(sent) => sent,
-                    Err(_) => Err(format!("timed out after {} s", MAIL_TIME.as_secs())),
-                };
-                (mail, sent)
-            })
-            .buffer_unordered(MAILS_AT_ONCE as usize)
-            .collect()
-            .await;
+        // One mail per recipient: a digest's alerts go together.
+        let mut by_recipient: Vec<Vec<MailRecord>> = Vec::new();
+        for mail in due {
+            match by_recipient
+                .iter_mut()
+                .find(|g| g[0].recipient == mail.recipient)
+            {
+                Some(group) => group.push(mail),
+                None => by_recipient.push(vec![mail]),
+            }
+        }
+        let full = by_recipient.len() == MAILS_AT_ONCE as usize;
+        let results: Vec<(Vec<MailRecord>, Result<(), String>)> =
+            futures_util::stream::iter(by_recipient)
+                .map(|group| async move {
+                    let sent = match tokio::time::timeout(MAIL_TIME, mailer.send(&group)).await {
+                        Ok(sent) => sent,
+                        Err(_) => Err(format!("timed out after {} s", MAIL_TIME.as_secs())),
+                    };
+                    (group, sent)
+                })
+                .buffer_unordered(MAILS_AT_ONCE as usize)
+                .collect()
+                .await;
+        let results = results
+            .into_iter()
+            .flat_map(|(group, sent)| group.into_iter().map(move |mail| (mail, sent.clone())));
         for (mail, sent) in results {
             let now = state.now_ms();
             let recorded = match sent {

@@ -37,18 +37,32 @@ impl Mailer {
         Ok(Self { transport, from })
     }
 
-    /// Hands one mail to the SMTP server.
-    pub async fn send(&self, mail: &MailRecord) -> Result<(), String> {
-        let to: Mailbox = mail
+    /// Hands one recipient's due mails to the SMTP server: one as it is,
+    /// several (a digest) as one.
+    pub async fn send(&self, mails: &[MailRecord]) -> Result<(), String> {
+        let Some(first) = mails.first() else {
+            return Ok(());
+        };
+        let to: Mailbox = first
             .recipient
             .parse()
             .map_err(|e| format!("not an address: {e}"))?;
+        let (subject, body) = if mails.len() == 1 {
+            (first.subject.clone(), first.body.clone())
+        } else {
+            let mut body = format!("{} alerts:\n", mails.len());
+            for mail in mails {
+                body.push_str(&format!("\n{}\n{}\n", mail.subject, "=".repeat(40)));
+                body.push_str(&mail.body);
+            }
+            (format!("[Chime] {} alerts", mails.len()), body)
+        };
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(&mail.subject)
+            .subject(subject)
             .header(ContentType::TEXT_PLAIN)
-            .body(mail.body.clone())
+            .body(body)
             .map_err(|e| format!("cannot be written: {e}"))?;
         self.transport
             .send(message)
@@ -65,6 +79,8 @@ pub enum AlertError {
     Email(String),
     #[error("{0}")]
     Events(String),
+    #[error("A digest gathers at most a day's alerts: 0 (none) to 1,440 minutes.")]
+    Digest,
     #[error("There is no moderator {0}.")]
     Unknown(String),
     #[error(transparent)]
@@ -93,10 +109,12 @@ pub async fn alerts(store: &dyn OutboxStore, username: &str) -> Result<AlertSett
                 .split_whitespace()
                 .filter_map(WebhookEvent::parse)
                 .collect(),
+            digest_minutes: u32::try_from(record.digest_minutes).unwrap_or(0),
         },
         None => AlertSettings {
             email: None,
             events: Vec::new(),
+            digest_minutes: 0,
         },
     })
 }
@@ -124,9 +142,13 @@ pub async fn set_alerts(
             }
             let events = crate::service::webhooks::parse_events(&change.events)
                 .map_err(|e| AlertError::Events(e.to_string()))?;
+            if change.digest_minutes > 1_440 {
+                return Err(AlertError::Digest);
+            }
             Some(AlertRecord {
                 email: parse_email(email)?,
                 events,
+                digest_minutes: i64::from(change.digest_minutes),
             })
         }
         None => None,
@@ -190,7 +212,7 @@ pub fn alert(kind: WebhookEvent, comment: &ModComment, review_at: &str) -> (Stri
         body.push('\n');
     }
     body.push_str(&format!(
-        "\nReview it: {review_at}\n\n-- \nChime. You get these because you asked for alerts; change or stop them in the moderation view (Alerts).\n"
+        "\nReview it: {review_at}\n\n-- \nChime. You get these because you asked for alerts; change or stop them with PUT /api/v1/mod/me/alerts (an empty address stops them).\n"
     ));
     (subject, body)
 }

@@ -254,7 +254,12 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "moderator_alerts",
-        columns: &[("moderator_id", Int), ("email", Text), ("events", Text)],
+        columns: &[
+            ("moderator_id", Int),
+            ("email", Text),
+            ("events", Text),
+            ("digest_minutes", Int),
+        ],
         serial: false,
     },
     Table {

@@ -110,6 +110,8 @@ pub struct AlertRecord {
     pub email: String,
     /// Space-separated event names.
     pub events: String,
+    /// 0: each at once; else gathered into one mail per this many minutes.
+    pub digest_minutes: i64,
 }
 
 /// An e-mail, made when its event is handed on.
@@ -118,6 +120,8 @@ pub struct NewMail {
     pub event_id: i64,
     pub message_id: String,
     pub comment_id: i64,
+    /// When it is due: at once, or at the end of its digest's window.
+    pub due_at: i64,
     pub recipient: String,
     pub subject: String,
     pub body: String,
@@ -204,12 +208,14 @@ pub trait OutboxStore: Send + Sync {
     /// Every moderator's alerts.
     async fn all_alerts(&self) -> StoreResult<Vec<AlertRecord>>;
 
-    /// Takes up to `limit` e-mails due at `now`, held until `lease_until`.
+    /// Takes the e-mails due at `now` to up to `recipients` addresses
+    /// (every one due to each, so a digest is one mail), held until
+    /// `lease_until`.
     async fn claim_mails(
         &self,
         now: i64,
         lease_until: i64,
-        limit: u32,
+        recipients: u32,
     ) -> StoreResult<Vec<MailRecord>>;
 
     /// The mail server took it (whichever claim sent it).

@@ -214,3 +214,66 @@ async fn a_server_without_mail_says_so() {
         error.error.message
     );
 }
+
+#[ignore = "needs aiosmtpd (CHIME_TEST_AIOSMTPD): ./dev test installs it"]
+#[tokio::test]
+async fn a_digest_gathers_an_hours_alerts_into_one_mail() {
+    let smtp = SmtpServer::start().await;
+    let port = smtp.port;
+    let app = spawn_with(|s| {
+        s.smtp_url = Some(chime_backend::startup::config::Redacted(format!(
+            "smtp://127.0.0.1:{port}"
+        )));
+        s.mail_from = Some("comments@news.example".into());
+        s.outbox_poll_every = Duration::from_millis(50);
+    })
+    .await;
+    let cookie = app.moderator_cookie("mo").await;
+    let response = app
+        .moderation(Method::PUT, "/me/alerts", &cookie)
+        .json(&json!({"email": "mo@news.example", "events": ["comment.reported"], "digest_minutes": 1441}))
+        .send()
+        .await
+        .expect("request");
+    let error = assert_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_eq!(error.error.field.as_deref(), Some("digest_minutes"));
+    let set: AlertSettings = app
+        .moderation(Method::PUT, "/me/alerts", &cookie)
+        .json(&json!({"email": "mo@news.example", "events": ["comment.reported"], "digest_minutes": 60}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(set.digest_minutes, 60);
+    for words in ["First rude thing", "Second rude thing"] {
+        let posted = app.comment("mail/two", &reader(), words, None).await;
+        let reported = app
+            .send(
+                Method::POST,
+                &format!("/comments/{}/reports", posted.id),
+                Some(&reader()),
+                Some(json!({"reason": "abuse"})),
+            )
+            .await;
+        assert_eq!(reported.status(), StatusCode::ACCEPTED);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(smtp.mails().is_empty(), "nothing before the hour is out");
+    app.clock.advance(time::Duration::minutes(61));
+    let mails = smtp.until(1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.mails().len(), 1, "one mail for both");
+    let mail = &mails[0];
+    assert!(mail.contains("Subject: [Chime] 2 alerts"), "{mail}");
+    assert!(
+        mail.contains("> First rude thing") && mail.contains("> Second rude thing"),
+        "{mail}"
+    );
+}

@@ -302,13 +302,14 @@ where
                         "INSERT INTO mail_outbox \
                          (message_id, recipient, subject, body, created_at, next_attempt_at, \
                          comment_id) \
-                         VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT DO NOTHING",
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
                     )
                     .bind(mail.message_id.as_str())
                     .bind(mail.recipient.as_str())
                     .bind(mail.subject.as_str())
                     .bind(mail.body.as_str())
                     .bind(mail.created_at)
+                    .bind(mail.due_at)
                     .bind(mail.comment_id)
                     .execute(&mut *tx)
                     .await?;
@@ -453,7 +454,7 @@ where
 
     async fn alerts(&self, username: &str) -> StoreResult<Option<AlertRecord>> {
         let row = sqlx::query(
-            "SELECT a.email, a.events FROM moderator_alerts a \
+            "SELECT a.email, a.events, a.digest_minutes FROM moderator_alerts a \
              JOIN moderators m ON m.id = a.moderator_id WHERE m.username = $1",
         )
         .bind(username)
@@ -463,6 +464,7 @@ where
             Ok(AlertRecord {
                 email: row.try_get("email")?,
                 events: row.try_get("events")?,
+                digest_minutes: row.try_get("digest_minutes")?,
             })
         })
         .transpose()
@@ -483,11 +485,13 @@ where
             .await?;
         if let Some(alerts) = alerts {
             sqlx::query(
-                "INSERT INTO moderator_alerts (moderator_id, email, events) VALUES ($1, $2, $3)",
+                "INSERT INTO moderator_alerts (moderator_id, email, events, digest_minutes) \
+                 VALUES ($1, $2, $3, $4)",
             )
             .bind(id)
             .bind(alerts.email.as_str())
             .bind(alerts.events.as_str())
+            .bind(alerts.digest_minutes)
             .execute(&mut *tx)
             .await?;
         }
@@ -496,14 +500,17 @@ where
     }
 
     async fn all_alerts(&self) -> StoreResult<Vec<AlertRecord>> {
-        let rows = sqlx::query("SELECT email, events FROM moderator_alerts ORDER BY moderator_id")
-            .fetch_all(&self.writer)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT email, events, digest_minutes FROM moderator_alerts ORDER BY moderator_id",
+        )
+        .fetch_all(&self.writer)
+        .await?;
         rows.iter()
             .map(|row| {
                 Ok(AlertRecord {
                     email: row.try_get("email")?,
                     events: row.try_get("events")?,
+                    digest_minutes: row.try_get("digest_minutes")?,
                 })
             })
             .collect()
@@ -513,24 +520,27 @@ where
         &self,
         now: i64,
         lease_until: i64,
-        limit: u32,
+        recipients: u32,
     ) -> StoreResult<Vec<MailRecord>> {
         let skip_locked = if D::LOCKS_ROWS {
             " FOR UPDATE SKIP LOCKED"
         } else {
             ""
         };
+        // Every due mail of a few recipients (a digest's many at once).
         let sql = format!(
             "UPDATE mail_outbox SET lease_until = $1, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM mail_outbox \
-             WHERE next_attempt_at <= $2 AND lease_until < $2 \
-             ORDER BY next_attempt_at LIMIT $3{skip_locked}) \
+             WHERE next_attempt_at <= $2 AND lease_until < $2 AND recipient IN \
+             (SELECT DISTINCT recipient FROM mail_outbox \
+              WHERE next_attempt_at <= $2 AND lease_until < $2 LIMIT $3) \
+             ORDER BY id LIMIT 1000{skip_locked}) \
              RETURNING id, message_id, recipient, subject, body, attempts, lease_until"
         );
         let rows = sqlx::query(&sql)
             .bind(lease_until)
             .bind(now)
-            .bind(i64::from(limit))
+            .bind(i64::from(recipients))
             .fetch_all(&self.writer)
             .await?;
         rows.iter()
