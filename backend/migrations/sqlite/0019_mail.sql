@@ -20,6 +20,9 @@ CREATE TABLE mail_outbox (
     comment_id       INTEGER NOT NULL,
     subject          TEXT    NOT NULL,
     body             TEXT    NOT NULL,
+    -- The end of the digest window it waits for (gathered with the
+    -- recipient's others of that window); NULL: sent on its own.
+    digest_until     INTEGER,
     created_at       INTEGER NOT NULL,
     attempts         INTEGER NOT NULL DEFAULT 0,
     next_attempt_at  INTEGER,

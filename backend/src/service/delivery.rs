@@ -42,6 +42,8 @@ const LONGEST_ANSWER: usize = 64 * 1024;
 /// the time each recipient's mail has.
 const MAILS_AT_ONCE: u32 = 8;
 const MAIL_TIME: Duration = Duration::from_secs(30);
+/// Alerts gathered in one digest mail at most (more make several).
+const DIGEST_MOST: usize = 100;
 /// Messages delivered or given up on are kept this long for admins to see.
 const KEEP_DONE: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -112,14 +114,10 @@ async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::Stor
                 for alert in readers_of {
                     let now = state.now_ms();
                     // A digest's mails wait for the end of its window.
-                    let window = alert.digest_minutes.max(0) * 60_000;
-                    let due_at = if window == 0 {
-                        now
-                    } else {
-                        (now / window + 1) * window
-                    };
+                    let window = alert.digest_minutes.clamp(0, 1_440) * 60_000;
+                    let digest_until = (window > 0).then(|| (now / window + 1) * window);
                     mails.push(NewMail {
-                        due_at,
+                        digest_until,
                         event_id: event.id,
                         message_id: event.message_id.clone(),
                         comment_id: event.comment_id,
@@ -227,18 +225,22 @@ async fn send_mails(
         if due.is_empty() {
             return Ok(());
         }
-        // One mail per recipient: a digest's alerts go together.
+        // A digest's alerts (one recipient, one window) go as one mail, at
+        // most DIGEST_MOST a mail; every other alert on its own.
         let mut by_recipient: Vec<Vec<MailRecord>> = Vec::new();
         for mail in due {
-            match by_recipient
-                .iter_mut()
-                .find(|g| g[0].recipient == mail.recipient)
-            {
+            let together = by_recipient.iter_mut().find(|g| {
+                mail.digest_until.is_some()
+                    && g.len() < DIGEST_MOST
+                    && g[0].recipient == mail.recipient
+                    && g[0].digest_until == mail.digest_until
+            });
+            match together {
                 Some(group) => group.push(mail),
                 None => by_recipient.push(vec![mail]),
             }
         }
-        let full = by_recipient.len() == MAILS_AT_ONCE as usize;
+        let full = by_recipient.len() >= MAILS_AT_ONCE as usize;
         let results: Vec<(Vec<MailRecord>, Result<(), String>)> =
             futures_util::stream::iter(by_recipient)
                 .map(|group| async move {
@@ -251,9 +253,15 @@ async fn send_mails(
                 .buffer_unordered(MAILS_AT_ONCE as usize)
                 .collect()
                 .await;
-        let results = results
-            .into_iter()
-            .flat_map(|(group, sent)| group.into_iter().map(move |mail| (mail, sent.clone())));
+        // A group fails as a unit: its next attempt is the one its most
+        // tried alert is due, for all (so a retried digest stays whole).
+        let results = results.into_iter().flat_map(|(group, sent)| {
+            let attempts = group.iter().map(|m| m.attempts).max().unwrap_or(1);
+            group.into_iter().map(move |mail| {
+                let mail = MailRecord { attempts, ..mail };
+                (mail, sent.clone())
+            })
+        });
         for (mail, sent) in results {
             let now = state.now_ms();
             let recorded = match sent {

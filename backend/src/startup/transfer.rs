@@ -271,6 +271,7 @@ const TABLES: &[Table] = &[
             ("comment_id", Int),
             ("subject", Text),
             ("body", Text),
+            ("digest_until", OptInt),
             ("created_at", Int),
             ("attempts", Int),
             ("next_attempt_at", OptInt),

@@ -120,8 +120,9 @@ pub struct NewMail {
     pub event_id: i64,
     pub message_id: String,
     pub comment_id: i64,
-    /// When it is due: at once, or at the end of its digest's window.
-    pub due_at: i64,
+    /// The end of the digest window it is gathered in; `None`: sent on
+    /// its own, at once.
+    pub digest_until: Option<i64>,
     pub recipient: String,
     pub subject: String,
     pub body: String,
@@ -137,6 +138,8 @@ pub struct MailRecord {
     pub subject: String,
     pub body: String,
     pub attempts: i64,
+    /// Its digest's window (mails of one recipient and window go as one).
+    pub digest_until: Option<i64>,
     /// As for a delivery: the claim's lease, fencing its outcome.
     pub lease_until: i64,
 }

@@ -242,17 +242,7 @@ async fn a_digest_gathers_an_hours_alerts_into_one_mail() {
     )
     .await;
     assert_eq!(error.error.field.as_deref(), Some("digest_minutes"));
-    let set: AlertSettings = app
-        .moderation(Method::PUT, "/me/alerts", &cookie)
-        .json(&json!({"email": "mo@news.example", "events": ["comment.reported"], "digest_minutes": 60}))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(set.digest_minutes, 60);
-    for words in ["First rude thing", "Second rude thing"] {
+    async fn report(app: &TestApp, words: &str) {
         let posted = app.comment("mail/two", &reader(), words, None).await;
         let reported = app
             .send(
@@ -264,13 +254,49 @@ async fn a_digest_gathers_an_hours_alerts_into_one_mail() {
             .await;
         assert_eq!(reported.status(), StatusCode::ACCEPTED);
     }
+    // Without a digest, alerts that come together still go one by one.
+    let set: AlertSettings = app
+        .moderation(Method::PUT, "/me/alerts", &cookie)
+        .json(&json!({"email": "mo@news.example", "events": ["comment.reported"]}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(set.digest_minutes, 0);
+    report(&app, "One at once").await;
+    report(&app, "Another at once").await;
+    let apart = smtp.until(2).await;
+    assert!(
+        apart
+            .iter()
+            .all(|m| m.contains("Subject: [Chime] Reported:")),
+        "{apart:#?}"
+    );
+    let set: AlertSettings = app
+        .moderation(Method::PUT, "/me/alerts", &cookie)
+        .json(&json!({"email": "mo@news.example", "events": ["comment.reported"], "digest_minutes": 60}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(set.digest_minutes, 60);
+    report(&app, "First rude thing").await;
+    report(&app, "Second rude thing").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(smtp.mails().is_empty(), "nothing before the hour is out");
+    assert_eq!(smtp.mails().len(), 2, "nothing more before the hour is out");
     app.clock.advance(time::Duration::minutes(61));
-    let mails = smtp.until(1).await;
+    smtp.until(3).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(smtp.mails().len(), 1, "one mail for both");
-    let mail = &mails[0];
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 3, "one mail for both");
+    let mail = mails
+        .iter()
+        .find(|m| m.contains("Subject: [Chime] 2 alerts"))
+        .expect("the digest");
     assert!(mail.contains("Subject: [Chime] 2 alerts"), "{mail}");
     assert!(
         mail.contains("> First rude thing") && mail.contains("> Second rude thing"),

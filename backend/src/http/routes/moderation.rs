@@ -304,7 +304,7 @@ async fn my_alerts(
     request_body = AlertChange,
     responses(
         (status = 200, description = "The alerts as kept; no address or no events stops them.", body = AlertSettings),
-        (status = 400, description = "`validation_failed` naming `email` (not an address, or this server sends no e-mail) or `events`.", body = ErrorBody),
+        (status = 400, description = "`validation_failed` naming `email` (not an address, or this server sends no e-mail), `events` or `digest_minutes`.", body = ErrorBody),
     ),
 )]
 async fn set_my_alerts(

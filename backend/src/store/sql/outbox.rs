@@ -301,16 +301,17 @@ where
                     sqlx::query(
                         "INSERT INTO mail_outbox \
                          (message_id, recipient, subject, body, created_at, next_attempt_at, \
-                         comment_id) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                         comment_id, digest_until) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
                     )
                     .bind(mail.message_id.as_str())
                     .bind(mail.recipient.as_str())
                     .bind(mail.subject.as_str())
                     .bind(mail.body.as_str())
                     .bind(mail.created_at)
-                    .bind(mail.due_at)
+                    .bind(mail.digest_until.unwrap_or(mail.created_at))
                     .bind(mail.comment_id)
+                    .bind(mail.digest_until)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -535,7 +536,8 @@ where
              (SELECT DISTINCT recipient FROM mail_outbox \
               WHERE next_attempt_at <= $2 AND lease_until < $2 LIMIT $3) \
              ORDER BY id LIMIT 1000{skip_locked}) \
-             RETURNING id, message_id, recipient, subject, body, attempts, lease_until"
+             RETURNING id, message_id, recipient, subject, body, attempts, digest_until, \
+             lease_until"
         );
         let rows = sqlx::query(&sql)
             .bind(lease_until)
@@ -552,6 +554,7 @@ where
                     subject: row.try_get("subject")?,
                     body: row.try_get("body")?,
                     attempts: row.try_get("attempts")?,
+                    digest_until: row.try_get("digest_until")?,
                     lease_until: row.try_get("lease_until")?,
                 })
             })
