@@ -164,14 +164,18 @@ async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::Stor
             return Ok(());
         }
         let full = due.len() == SENDS_AT_ONCE as usize;
+        // The endpoints as they are now, read once a batch (not once a
+        // message): a secret rotated or a URL changed a moment ago counts.
+        let targets = outbox.webhook_targets().await?;
+        let targets = &targets;
         let results: Vec<_> = futures_util::stream::iter(due)
             .map(|delivery| async move {
-                // The endpoint as it is now: a secret rotated or a URL
-                // changed a moment ago counts.
-                let outcome = match outbox.webhook(delivery.webhook_id).await {
-                    Ok(Some(webhook)) => Some(send(state, client, &webhook, &delivery).await),
-                    // Removed (its messages with it), or unreadable now.
-                    Ok(None) | Err(_) => None,
+                let outcome = match targets.iter().find(|t| t.0 == delivery.webhook_id) {
+                    Some((_, url, secret)) => {
+                        Some(send(state, client, url, secret, &delivery).await)
+                    }
+                    // Removed since (its messages with it).
+                    None => None,
                 };
                 (delivery, outcome)
             })
@@ -326,10 +330,11 @@ type Outcome = Result<u16, (Option<u16>, String)>;
 async fn send(
     state: &AppState,
     client: &reqwest::Client,
-    webhook: &WebhookRecord,
+    url: &str,
+    secret: &str,
     delivery: &DeliveryRecord,
 ) -> Outcome {
-    let url = url::Url::parse(&webhook.url).map_err(|e| (None, format!("bad URL: {e}")))?;
+    let url = url::Url::parse(url).map_err(|e| (None, format!("bad URL: {e}")))?;
     // A name is checked as it is resolved (`Guard`); an address here.
     if let Some(ip) = match url.host() {
         Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
@@ -342,7 +347,7 @@ async fn send(
     }
     let timestamp = state.now_ms() / 1000;
     let body = delivery.payload.as_bytes().to_vec();
-    let signed = signature(&webhook.secret, &delivery.message_id, timestamp, &body);
+    let signed = signature(secret, &delivery.message_id, timestamp, &body);
     let answer = client
         .post(url)
         .header("content-type", "application/json")

@@ -167,6 +167,10 @@ pub trait OutboxStore: Send + Sync {
 
     async fn webhook(&self, id: i64) -> StoreResult<Option<WebhookRecord>>;
 
+    /// Where each endpoint is and what it signs with, by id: what sending
+    /// needs, without the counts an admin's view adds.
+    async fn webhook_targets(&self) -> StoreResult<Vec<(i64, String, String)>>;
+
     async fn add_webhook(&self, new: &NewWebhookRecord) -> StoreResult<WebhookRecord>;
 
     /// `None` when there is no such endpoint.

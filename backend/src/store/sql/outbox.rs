@@ -114,6 +114,21 @@ where
         row.as_ref().map(webhook_of).transpose()
     }
 
+    async fn webhook_targets(&self) -> StoreResult<Vec<(i64, String, String)>> {
+        let rows = sqlx::query("SELECT id, url, secret FROM webhooks")
+            .fetch_all(&self.writer)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id")?,
+                    row.try_get("url")?,
+                    row.try_get("secret")?,
+                ))
+            })
+            .collect()
+    }
+
     async fn add_webhook(&self, new: &NewWebhookRecord) -> StoreResult<WebhookRecord> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO webhooks (url, events, description, secret, created_at) \
