@@ -24,9 +24,25 @@ pub async fn database_on(admin: &str, prefix: &str) -> String {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     );
-    let mut conn = sqlx::PgConnection::connect(admin)
-        .await
-        .expect("the test cluster answers");
+    // A cluster recovering from a crashed backend refuses connections for
+    // a moment ("not yet accepting connections"): waited for, and said,
+    // so one crash does not fail every test that starts meanwhile.
+    let mut tries = 0;
+    let mut conn = loop {
+        match sqlx::PgConnection::connect(admin).await {
+            Ok(conn) => break conn,
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some("57P03") && tries < 120 =>
+            {
+                if tries == 0 {
+                    eprintln!("the test cluster is recovering ({e}); waiting for it");
+                }
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            Err(e) => panic!("the test cluster answers: {e:?}"),
+        }
+    };
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&mut conn)
         .await
