@@ -104,6 +104,7 @@ pub fn for_reader(
         reply_count: u64::try_from(record.visible_descendants).unwrap_or(0),
         replies: Vec::new(),
         replies_cursor: None,
+        replies_by_email: None,
         featured: record.featured && record.state == CommentState::Visible,
     }
 }
@@ -135,6 +136,7 @@ pub fn for_moderator(record: &CommentRecord) -> Comment {
         reply_count: u64::try_from(record.visible_descendants).unwrap_or(0),
         replies: Vec::new(),
         replies_cursor: None,
+        replies_by_email: None,
         featured: record.featured,
     }
 }

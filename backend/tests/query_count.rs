@@ -69,6 +69,7 @@ async fn seed(state: &AppState, article: &ArticleId, n: usize) {
                 parent_id: parent.clone(),
                 website: None,
                 form_ms: None,
+                notify: None,
             },
             comments::Poster {
                 reader: &reader,

@@ -131,3 +131,17 @@ pub fn confirm(question: &str) -> bool {
         .and_then(|w| w.confirm_with_message(question).ok())
         .unwrap_or(false)
 }
+
+/// The comment the page's address names: `#chime-{id}`, as reply e-mails
+/// link to it (an id of letters, digits, `-`, `_` and `.` only: it goes
+/// into a selector).
+pub fn linked_comment() -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    let id = hash.strip_prefix("#chime-")?;
+    let plain = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    plain.then(|| id.to_owned())
+}

@@ -114,6 +114,7 @@ fn comment(id: &str, parent: Option<&str>, own: bool) -> Comment {
         reply_count: 0,
         replies: Vec::new(),
         replies_cursor: None,
+        replies_by_email: None,
         featured: false,
     }
 }

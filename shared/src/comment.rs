@@ -108,6 +108,10 @@ pub struct Comment {
     /// comments are featured.
     #[serde(default, skip_serializing_if = "is_false")]
     pub featured: bool,
+    /// In the answer to a post that asked for reply e-mails: whether they
+    /// are on, or wait for the address to be confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replies_by_email: Option<crate::notify::ReplyEmails>,
 }
 
 fn is_false(on: &bool) -> bool {
@@ -198,6 +202,9 @@ pub struct NewComment {
     /// review. Absent (other clients), nothing is inferred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_ms: Option<u64>,
+    /// E-mail the author when someone replies (API.md, "Reply e-mails").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<crate::notify::NotifyReplies>,
 }
 
 /// `PATCH /comments/{id}`.

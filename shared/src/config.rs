@@ -22,6 +22,10 @@ pub struct ConfigResponse {
     /// Who may react.
     #[serde(default)]
     pub reacting: Audience,
+    /// Whether readers may ask for an e-mail when someone replies (the
+    /// server can send mail).
+    #[serde(default)]
+    pub reply_emails: bool,
 }
 
 /// Who may do something: every reader, or only those signed in with the

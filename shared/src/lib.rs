@@ -10,6 +10,7 @@ pub mod event;
 pub mod history;
 pub mod ids;
 pub mod moderation;
+pub mod notify;
 pub mod object;
 #[cfg(feature = "openapi")]
 mod openapi;
@@ -27,6 +28,7 @@ pub use event::*;
 pub use history::*;
 pub use ids::*;
 pub use moderation::*;
+pub use notify::*;
 pub use object::JsonObject;
 pub use privacy::*;
 pub use reaction::*;

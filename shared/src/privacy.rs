@@ -30,6 +30,9 @@ pub struct ReaderData {
     pub notes: Vec<ReaderNote>,
     /// Moderators' sanctions on them.
     pub sanctions: Vec<Sanction>,
+    /// Their requests for reply e-mails.
+    #[serde(default)]
+    pub reply_emails: Vec<crate::notify::DataReplyEmails>,
 }
 
 /// A signed-in reader's account, as the site's last token said.

@@ -20,6 +20,10 @@ pub struct SignedInReader {
     pub badges: Vec<String>,
     /// Always true: the site vouches for this reader.
     pub verified: bool,
+    /// Whether the site gave their e-mail address (reply e-mails go there
+    /// without asking for one).
+    #[serde(default)]
+    pub has_email: bool,
 }
 
 /// The answer to `POST /sso/session`.

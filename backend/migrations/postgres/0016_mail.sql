@@ -30,7 +30,38 @@ CREATE TABLE mail_outbox (
     sent_at          BIGINT,
     failed_at        BIGINT,
     last_error       TEXT,
+    -- 'alert' (a moderator's), 'reply' (a reader's reply e-mail) or
+    -- 'confirm' (asking a reader to confirm their address).
+    kind             TEXT    NOT NULL DEFAULT 'alert',
+    -- The language of the words a digest adds around its mails.
+    locale           TEXT    NOT NULL DEFAULT 'en',
+    -- Below the body, once a digest: how to stop these mails.
+    footer           TEXT    NOT NULL DEFAULT '',
+    -- A reply e-mail's one-click unsubscribe (RFC 8058); a digest
+    -- gathers one subscription's mails.
+    unsubscribe_url  TEXT,
     UNIQUE (message_id, recipient)
 );
 CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX mail_outbox_by_comment ON mail_outbox (comment_id);
+CREATE INDEX mail_outbox_by_unsubscribe ON mail_outbox (unsubscribe_url) WHERE unsubscribe_url IS NOT NULL;
+CREATE INDEX mail_outbox_by_recipient ON mail_outbox (recipient, kind);
+
+-- Readers who asked to be told by e-mail of replies to one of their
+-- comments: confirmed once the address's owner opened the link mailed
+-- to it (or at once, when the site's token gave the address).
+CREATE TABLE reply_subscriptions (
+    id            BIGSERIAL PRIMARY KEY,
+    comment_id    BIGINT   NOT NULL UNIQUE REFERENCES comments(id) ON DELETE CASCADE,
+    -- The reader's key: their erasure takes it; their other comments'
+    -- subscriptions to a confirmed address need no confirming again.
+    reader        TEXT    NOT NULL,
+    email         TEXT    NOT NULL,
+    locale        TEXT    NOT NULL,
+    page_url      TEXT    NOT NULL,
+    -- In the links mailed: confirms, and unsubscribes.
+    token         TEXT    NOT NULL UNIQUE,
+    created_at    BIGINT   NOT NULL,
+    confirmed_at  BIGINT 
+);
+CREATE INDEX reply_subscriptions_by_reader ON reply_subscriptions (reader, email);

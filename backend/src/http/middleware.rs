@@ -95,12 +95,14 @@ pub async fn own_origin(State(state): State<AppState>, request: Request, next: N
 pub async fn json_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    let is_json = response
+    // JSON, or a page a person opened from a mail (`/mail/…`), is the
+    // handler's own answer.
+    let own = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if status.as_u16() < 400 || is_json {
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    if status.as_u16() < 400 || own {
         return response;
     }
     let code = ErrorCode::from_status(status.as_u16());

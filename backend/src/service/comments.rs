@@ -390,6 +390,11 @@ pub async fn post(
         super::names::ensure_free(state, author.as_str()).await?;
     }
     let body = CommentBody::parse(&request.body, limits.body_max_chars)?;
+    let notify = request
+        .notify
+        .as_ref()
+        .map(|n| super::replies::check(state, n, poster.account))
+        .transpose()?;
     let (parent_id, root_id, depth) = match request.parent_id.as_deref() {
         None => (None, None, 0),
         Some(raw) => place_reply(state, article, raw).await?,
@@ -442,9 +447,20 @@ pub async fn post(
         other => other?,
     };
     let record = inserted.record;
+    // Asked again by a retried post too (its first answer may be lost).
+    let replies_by_email = match &notify {
+        Some(notify) => Some(
+            super::replies::subscribe(state, notify, record.id, &reader.0, body.as_str()).await?,
+        ),
+        None => None,
+    };
+    let answer = |record: &CommentRecord| Comment {
+        replies_by_email,
+        ..for_reader(record, Some(reader), Vec::new())
+    };
     if !inserted.new {
         // Told to everyone the first time.
-        return Ok(for_reader(&record, Some(reader), Vec::new()));
+        return Ok(answer(&record));
     }
     state.metrics.comments_posted.inc();
     if record.state == CommentState::Visible {
@@ -459,7 +475,7 @@ pub async fn post(
     }
     announce(state, record.id, ModChange::Created).await;
     super::surge::observe(state, article.as_str()).await;
-    Ok(for_reader(&record, Some(reader), Vec::new()))
+    Ok(answer(&record))
 }
 
 /// Why a closed article takes no comment: since when it is closed.

@@ -10,10 +10,12 @@
 use crate::service::webhooks::{is_public, signature};
 use crate::state::AppState;
 use crate::store::outbox::{
-    AlertRecord, DeliveryRecord, FailedAttempt, MailRecord, NewDelivery, NewMail, WebhookRecord,
+    AlertRecord, DeliveryRecord, FailedAttempt, MailKind, MailRecord, NewDelivery, NewMail,
+    SubscriptionRecord, WebhookRecord,
 };
 use chime_shared::{WebhookData, WebhookEvent, WebhookMessage};
 use futures_util::StreamExt;
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,6 +75,10 @@ pub async fn keep_delivering(state: AppState) {
             if let Err(e) = state.store.outbox().purge_deliveries(before).await {
                 tracing::warn!("old webhook messages not purged: {e}");
             }
+            let before = state.now_ms() - crate::service::replies::UNCONFIRMED_KEPT_MS;
+            if let Err(e) = state.store.outbox().purge_unconfirmed(before).await {
+                tracing::warn!("unconfirmed reply e-mails not purged: {e}");
+            }
         }
     }
 }
@@ -92,19 +98,47 @@ async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::Stor
         let full = events.len() == EVENTS_AT_ONCE as usize;
         let mut deliveries = Vec::new();
         let mut mails = Vec::new();
+        // A reply shown (at once, or once approved) is mailed to whoever
+        // asked to hear of replies to its parent.
+        let shown: Vec<i64> = events
+            .iter()
+            .filter(|e| e.event == "comment.created" || e.event == "comment.approved")
+            .map(|e| e.comment_id)
+            .collect();
+        let subscribers: HashMap<i64, SubscriptionRecord> = outbox
+            .reply_subscribers(&shown)
+            .await?
+            .into_iter()
+            .collect();
+        let mut last_reply_mails = HashMap::new();
         for event in &events {
             let wants = |events: &str| events.split_whitespace().any(|e| e == event.event);
             let takers: Vec<&WebhookRecord> =
                 webhooks.iter().filter(|w| wants(&w.events)).collect();
             let readers_of: Vec<&AlertRecord> =
                 alerts.iter().filter(|a| wants(&a.events)).collect();
-            if takers.is_empty() && readers_of.is_empty() {
+            let subscriber = if shown.contains(&event.comment_id) {
+                subscribers.get(&event.comment_id)
+            } else {
+                None
+            };
+            if takers.is_empty() && readers_of.is_empty() && subscriber.is_none() {
                 continue;
             }
             let Some(message) = message(state, &event.event, event.comment_id, event.at).await?
             else {
                 continue;
             };
+            if let Some(to) = subscriber {
+                let digest_until = reply_digest(state, &mut last_reply_mails, &to.token).await?;
+                mails.push(crate::service::replies::reply_mail(
+                    state,
+                    event,
+                    &message.data.comment,
+                    to,
+                    digest_until,
+                ));
+            }
             if !readers_of.is_empty() {
                 let (subject, body) = crate::service::mail::alert(
                     message.kind,
@@ -125,6 +159,10 @@ async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::Stor
                         subject: subject.clone(),
                         body: body.clone(),
                         created_at: state.now_ms(),
+                        kind: MailKind::Alert,
+                        locale: "en",
+                        footer: String::new(),
+                        unsubscribe_url: None,
                     });
                 }
             }
@@ -202,6 +240,34 @@ async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::Stor
     }
 }
 
+/// When a reply e-mail for the request `token` names goes: at once when
+/// the request's last one went a window ago or more; else with the digest
+/// waiting, or in a new one a window after the last went (so a busy thread
+/// sends one mail a window). `made` holds this batch's, not yet stored.
+async fn reply_digest(
+    state: &AppState,
+    made: &mut HashMap<String, (i64, Option<i64>)>,
+    token: &str,
+) -> crate::store::StoreResult<Option<i64>> {
+    let url = crate::service::replies::link(state, "unsubscribe", token);
+    let last = match made.get(&url) {
+        Some(last) => Some(*last),
+        None => state.store.outbox().last_reply_mail(&url).await?,
+    };
+    let now = state.now_ms();
+    let window = crate::service::replies::DIGEST_WINDOW_MS;
+    let until = match last {
+        Some((_, Some(until))) if until > now => Some(until),
+        Some((created, until)) => {
+            let went = until.unwrap_or(created);
+            (now - went < window).then_some(went + window)
+        }
+        None => None,
+    };
+    made.insert(url, (now, until));
+    Ok(until)
+}
+
 /// Where moderators review comments.
 fn review_at(state: &AppState) -> String {
     let origin = state
@@ -238,6 +304,7 @@ async fn send_mails(
                     && g.len() < DIGEST_MOST
                     && g[0].recipient == mail.recipient
                     && g[0].digest_until == mail.digest_until
+                    && g[0].unsubscribe_url == mail.unsubscribe_url
             });
             match together {
                 Some(group) => group.push(mail),

@@ -3,10 +3,12 @@
 //! alerts' words. Mails are made when the outbox's events are handed on
 //! (`delivery`), so they are as durable as webhooks.
 
+use crate::service::replies;
 use crate::store::StoreError;
-use crate::store::outbox::{AlertRecord, MailRecord, OutboxStore};
+use crate::store::outbox::{AlertRecord, MailKind, MailRecord, OutboxStore};
 use chime_shared::{AlertChange, AlertSettings, ModComment, WebhookEvent};
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::Mailbox;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 
@@ -47,21 +49,51 @@ impl Mailer {
             .recipient
             .parse()
             .map_err(|e| format!("not an address: {e}"))?;
-        let (subject, body) = if mails.len() == 1 {
-            (first.subject.clone(), first.body.clone())
-        } else {
-            let mut body = format!("{} alerts:\n", mails.len());
-            for mail in mails {
-                body.push_str(&format!("\n{}\n{}\n", mail.subject, "=".repeat(40)));
-                body.push_str(&mail.body);
+        let count = mails.len().to_string();
+        let (subject, mut body) = match (mails.len(), first.kind) {
+            (1, _) => (first.subject.clone(), first.body.clone()),
+            (_, MailKind::Reply) => {
+                let words = replies::words(replies::locale(Some(&first.locale)));
+                let mut body = words.text("DigestIntro", &[("count", &count)]);
+                body.push('\n');
+                for mail in mails {
+                    body.push_str(&format!("\n{}\n\n", "-".repeat(40)));
+                    body.push_str(&mail.body);
+                }
+                (words.text("DigestSubject", &[("count", &count)]), body)
             }
-            (format!("[Chime] {} alerts", mails.len()), body)
+            _ => {
+                let mut body = format!("{count} alerts:\n");
+                for mail in mails {
+                    body.push_str(&format!("\n{}\n{}\n", mail.subject, "=".repeat(40)));
+                    body.push_str(&mail.body);
+                }
+                (format!("[Chime] {count} alerts"), body)
+            }
         };
-        let message = Message::builder()
+        if !first.footer.is_empty() {
+            body.push_str("\n-- \n");
+            body.push_str(&first.footer);
+            body.push('\n');
+        }
+        let mut message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(subject)
-            .header(ContentType::TEXT_PLAIN)
+            .header(ContentType::TEXT_PLAIN);
+        if let Some(url) = &first.unsubscribe_url {
+            // RFC 8058: a mail program's "unsubscribe" POSTs to it.
+            message = message
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        let message = message
             .body(body)
             .map_err(|e| format!("cannot be written: {e}"))?;
         self.transport

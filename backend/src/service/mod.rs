@@ -16,6 +16,7 @@ pub mod names;
 pub mod privacy;
 pub mod reactions;
 pub mod render;
+pub mod replies;
 pub mod screening;
 pub mod sso;
 pub mod surge;

@@ -112,6 +112,19 @@ pub async fn data(
             })
             .collect(),
         sanctions: history::sanctions(state, reader).await?,
+        reply_emails: store
+            .outbox()
+            .subscriptions_of(reader.as_str())
+            .await?
+            .into_iter()
+            .map(|s| chime_shared::DataReplyEmails {
+                comment_id: comment_id(s.comment_id),
+                email: s.email,
+                page_url: s.page_url,
+                locale: s.locale,
+                confirmed: s.confirmed_at.is_some(),
+            })
+            .collect(),
     })
 }
 

@@ -263,6 +263,7 @@ pub async fn exchange(
         session,
         expires_at: crate::clock::from_millis(expires_at),
         reader: chime_shared::SignedInReader {
+            has_email: account.email.is_some(),
             name: account.name,
             badges: account.badges,
             verified: true,

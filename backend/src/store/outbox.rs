@@ -127,6 +127,67 @@ pub struct NewMail {
     pub subject: String,
     pub body: String,
     pub created_at: i64,
+    pub kind: MailKind,
+    /// The language of what a digest adds (a catalogue's tag).
+    pub locale: &'static str,
+    /// Below the body (once, in a digest).
+    pub footer: String,
+    pub unsubscribe_url: Option<String>,
+}
+
+/// What an e-mail is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    /// A moderator's alert.
+    Alert,
+    /// A reader's reply e-mail.
+    Reply,
+    /// Asks a reader to confirm their address.
+    Confirm,
+}
+
+impl MailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Alert => "alert",
+            Self::Reply => "reply",
+            Self::Confirm => "confirm",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "reply" => Self::Reply,
+            "confirm" => Self::Confirm,
+            _ => Self::Alert,
+        }
+    }
+}
+
+/// A reader's request for reply e-mails, as asked.
+#[derive(Debug, Clone)]
+pub struct NewSubscription {
+    pub comment_id: i64,
+    pub reader: String,
+    pub email: String,
+    pub locale: &'static str,
+    pub page_url: String,
+    pub token: String,
+    pub created_at: i64,
+    /// The site's token gave the address: no confirming.
+    pub confirmed: bool,
+}
+
+/// A reader's request for reply e-mails, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionRecord {
+    pub comment_id: i64,
+    pub reader: String,
+    pub email: String,
+    pub locale: String,
+    pub page_url: String,
+    pub token: String,
+    pub confirmed_at: Option<i64>,
 }
 
 /// An e-mail as stored.
@@ -142,6 +203,10 @@ pub struct MailRecord {
     pub digest_until: Option<i64>,
     /// As for a delivery: the claim's lease, fencing its outcome.
     pub lease_until: i64,
+    pub kind: MailKind,
+    pub locale: String,
+    pub footer: String,
+    pub unsubscribe_url: Option<String>,
 }
 
 /// How an attempt failed, and what comes next.
@@ -261,4 +326,46 @@ pub trait OutboxStore: Send + Sync {
 
     /// Forgets messages delivered or given up on before `before`.
     async fn purge_deliveries(&self, before: i64) -> StoreResult<u64>;
+
+    /// Stores a reader's request for reply e-mails on their comment (again:
+    /// replaced). Confirmed at once when the site gave the address or the
+    /// reader confirmed it before; else `confirm` is queued, unless a
+    /// confirming mail went to the address after `confirm_since`.
+    async fn subscribe(
+        &self,
+        new: &NewSubscription,
+        confirm: &NewMail,
+        confirm_since: i64,
+    ) -> StoreResult<bool>;
+
+    /// The request a mailed link names.
+    async fn subscription(&self, token: &str) -> StoreResult<Option<SubscriptionRecord>>;
+
+    /// Confirms the request a link names, and the reader's others to the
+    /// same address.
+    async fn confirm_subscription(&self, token: &str, at: i64) -> StoreResult<bool>;
+
+    /// Removes the request a link names, and its mails not yet sent.
+    async fn unsubscribe(&self, token: &str) -> StoreResult<bool>;
+
+    /// A reader's requests, for their data.
+    async fn subscriptions_of(&self, reader: &str) -> StoreResult<Vec<SubscriptionRecord>>;
+
+    /// For replies (by id) whose parent's author asked for reply e-mails
+    /// and confirmed: the reply and the request (not when they replied
+    /// to themselves, nor to a deleted comment).
+    async fn reply_subscribers(
+        &self,
+        replies: &[i64],
+    ) -> StoreResult<Vec<(i64, SubscriptionRecord)>>;
+
+    /// When the newest reply e-mail of a request was made, and the digest
+    /// it waits for.
+    async fn last_reply_mail(
+        &self,
+        unsubscribe_url: &str,
+    ) -> StoreResult<Option<(i64, Option<i64>)>>;
+
+    /// Forgets requests never confirmed, made before `before`.
+    async fn purge_unconfirmed(&self, before: i64) -> StoreResult<u64>;
 }

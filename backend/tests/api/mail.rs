@@ -4,85 +4,10 @@
 
 use chime_shared::{AlertSettings, ErrorCode, WebhookEvent};
 use chime_test_support::app::*;
+use chime_test_support::smtp::SmtpServer;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-
-/// aiosmtpd on a free port, storing mail in a maildir; stopped on drop.
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    maildir: tempfile::TempDir,
-}
-
-impl SmtpServer {
-    async fn start() -> Self {
-        let python = std::env::var("CHIME_TEST_AIOSMTPD")
-            .expect("CHIME_TEST_AIOSMTPD: the Python that has aiosmtpd (./dev test installs it)");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a port")
-            .port();
-        let maildir = tempfile::tempdir().expect("dir");
-        let child = Command::new(python)
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(maildir.path().join("mail"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("aiosmtpd starts");
-        // Held at once, so that it is stopped however the test ends.
-        let server = Self {
-            child,
-            port,
-            maildir,
-        };
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return server;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("aiosmtpd did not start");
-    }
-
-    /// Every mail taken so far, whole.
-    fn mails(&self) -> Vec<String> {
-        let new = self.maildir.path().join("mail/new");
-        let mut mails: Vec<String> = std::fs::read_dir(new)
-            .map(|d| {
-                d.filter_map(Result::ok)
-                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-                    .collect()
-            })
-            .unwrap_or_default();
-        mails.sort();
-        mails
-    }
-
-    async fn until(&self, n: usize) -> Vec<String> {
-        for _ in 0..200 {
-            let mails = self.mails();
-            if mails.len() >= n {
-                return mails;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("{n} mails did not come: {:#?}", self.mails());
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[ignore = "needs aiosmtpd (CHIME_TEST_AIOSMTPD): ./dev test installs it"]
 #[tokio::test]

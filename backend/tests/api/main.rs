@@ -18,6 +18,7 @@ mod moderation;
 mod openapi;
 mod privacy;
 mod reactions;
+mod replies;
 mod roles;
 mod sanctions;
 mod screening;

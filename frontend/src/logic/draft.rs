@@ -24,6 +24,8 @@ const FORMAT: &str = "chime-draft-1\n";
 
 /// The storage key of the remembered author name.
 pub const NAME_KEY: &str = "chime:name";
+/// Where the address reply e-mails go is kept, like the name.
+pub const EMAIL_KEY: &str = "chime:email";
 
 /// The storage key of the reader token.
 pub const READER_KEY: &str = "chime:reader";

@@ -464,6 +464,7 @@ pub(crate) mod tests {
             reply_count: 0,
             replies: Vec::new(),
             replies_cursor: None,
+            replies_by_email: None,
             featured: false,
         }
     }

@@ -5,9 +5,10 @@
 use super::{Ctx, sso};
 use crate::browser;
 use crate::i18n::widget::Msg;
-use crate::logic::draft::{self, Draft, NAME_KEY};
+use crate::logic::draft::{self, Draft, EMAIL_KEY, NAME_KEY};
 use chime_shared::{
-    AuthorName, Comment, CommentBody, CommentId, CommentState, NewComment, SortOrder,
+    AuthorName, Comment, CommentBody, CommentId, CommentState, NewComment, NotifyReplies,
+    ReplyEmails, SortOrder,
 };
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
@@ -29,6 +30,9 @@ struct Form {
     trap: RwSignal<String>,
     /// (field, message) of the last refusal.
     error: RwSignal<Option<(String, String)>>,
+    /// "E-mail me when someone replies", and where.
+    notify: RwSignal<bool>,
+    email: RwSignal<String>,
     parent: StoredValue<Option<CommentId>>,
     /// The reply form's switch (closed once the reply is posted).
     open: Option<RwSignal<bool>>,
@@ -51,6 +55,8 @@ impl Form {
             opened: js_sys::Date::now(),
             trap: RwSignal::new(String::new()),
             error: RwSignal::new(None),
+            notify: RwSignal::new(false),
+            email: RwSignal::new(browser::load(EMAIL_KEY).unwrap_or_default()),
             parent: StoredValue::new(parent),
             open,
         }
@@ -107,6 +113,7 @@ impl Form {
                 return None;
             }
         }
+        let notify = self.notify_request()?;
         self.error.set(None);
         Some(NewComment {
             author_name: name,
@@ -114,7 +121,60 @@ impl Form {
             parent_id: self.parent.get_value().map(String::from),
             website: Some(self.trap.get_untracked()).filter(|t| !t.is_empty()),
             form_ms: Some((js_sys::Date::now() - self.opened).max(0.0) as u64),
+            notify,
         })
+    }
+
+    /// Whether the reader is asked for an address: the box is ticked and
+    /// the site gave none.
+    fn asks_email(&self) -> bool {
+        self.notify.get()
+            && !self
+                .ctx
+                .me
+                .with(|me| me.as_ref().is_some_and(|m| m.has_email))
+    }
+
+    /// What "e-mail me" asks for, when it is ticked (`Err`: the address is
+    /// refused beside its field). The server checks the address itself;
+    /// this catches what is plainly not one.
+    fn notify_request(&self) -> Option<Option<NotifyReplies>> {
+        if !self.notify.get_untracked() || !self.ctx.access.with_untracked(|a| a.reply_emails) {
+            return Some(None);
+        }
+        let email = if self.asks_email_untracked() {
+            let typed = self.email.get_untracked().trim().to_owned();
+            let plausible = typed
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+                && !typed.contains(char::is_whitespace);
+            if !plausible {
+                self.error.set(Some((
+                    "notify".to_owned(),
+                    self.ctx.t(Msg::NotifyEmailInvalid),
+                )));
+                return None;
+            }
+            Some(typed)
+        } else {
+            None
+        };
+        let page_url = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        Some(Some(NotifyReplies {
+            email,
+            page_url,
+            locale: Some(self.ctx.words.with_value(|w| w.tag().to_owned())),
+        }))
+    }
+
+    fn asks_email_untracked(&self) -> bool {
+        self.notify.get_untracked()
+            && !self
+                .ctx
+                .me
+                .with_untracked(|me| me.as_ref().is_some_and(|m| m.has_email))
     }
 
     fn submit(self) {
@@ -138,10 +198,13 @@ impl Form {
             {
                 Ok(comment) => self.posted(comment),
                 Err(failure) => {
-                    let field = failure
-                        .field
-                        .clone()
-                        .filter(|f| f == "author_name" || f == "body");
+                    let field = failure.field.clone().and_then(|f| {
+                        if f.starts_with("notify") {
+                            Some("notify".to_owned())
+                        } else {
+                            Some(f).filter(|f| f == "author_name" || f == "body")
+                        }
+                    });
                     let field = field.unwrap_or_else(|| "form".into());
                     self.error.set(Some((field, ctx.refusal(&failure))));
                     ctx.failed(&failure);
@@ -160,12 +223,22 @@ impl Form {
         let id = comment.id.clone();
         let held = comment.state == CommentState::Pending;
         let first = ctx.sort.get_untracked() != SortOrder::Oldest;
+        let mailing = comment.replies_by_email;
         ctx.change(|l| l.posted(comment, first));
-        ctx.say(ctx.t(match (held, self.is_reply()) {
+        let mut said = ctx.t(match (held, self.is_reply()) {
             (true, _) => Msg::Held,
             (false, true) => Msg::ReplyPosted,
             (false, false) => Msg::CommentPosted,
-        }));
+        });
+        if let Some(mailing) = mailing {
+            said.push(' ');
+            said.push_str(&ctx.t(match mailing {
+                ReplyEmails::On => Msg::NotifyOn,
+                ReplyEmails::Confirm => Msg::NotifyConfirmSent,
+            }));
+            self.notify.set(false);
+        }
+        ctx.say(said);
         ctx.host.with_value(|host| {
             browser::dispatch(host, "posted", &[("id", JsValue::from_str(id.as_str()))])
         });
@@ -190,6 +263,8 @@ pub fn CommentForm(
         sending,
         trap,
         error,
+        notify,
+        email,
         ..
     } = form;
     let is_reply = form.is_reply();
@@ -275,6 +350,37 @@ pub fn CommentForm(
                 ></textarea>
             </label>
             {field_error("body")}
+            <Show when=move || ctx.access.with(|a| a.reply_emails)>
+                <label class="chime-notify">
+                    <input
+                        type="checkbox"
+                        data-testid="notify-input"
+                        prop:checked=move || notify.get()
+                        on:change=move |ev| notify.set(event_target_checked(&ev))
+                    />
+                    " "
+                    {t(Msg::NotifyReplies)}
+                </label>
+                <Show when=move || form.asks_email()>
+                    <label class="chime-field chime-email">
+                        <span class="chime-label">{t(Msg::NotifyEmail)}</span>
+                        <input
+                            type="email"
+                            dir="ltr"
+                            data-testid="notify-email-input"
+                            autocomplete="email"
+                            maxlength="254"
+                            prop:value=move || email.get()
+                            on:input=move |ev| {
+                                let value = event_target_value(&ev);
+                                browser::save(EMAIL_KEY, &value);
+                                email.set(value);
+                            }
+                        />
+                    </label>
+                </Show>
+                {field_error("notify")}
+            </Show>
             <label class="chime-trap" aria-hidden="true">
                 {t(Msg::LeaveEmpty)}
                 <input type="text" name="website" tabindex="-1" autocomplete="off" data-testid="trap-input" on:input=move |ev| trap.set(event_target_value(&ev))/>

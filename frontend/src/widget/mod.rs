@@ -69,6 +69,9 @@ pub struct Ctx {
     pub now: RwSignal<time::OffsetDateTime>,
     /// When comments on the article close (or closed).
     pub closes_at: RwSignal<Option<time::OffsetDateTime>>,
+    /// The comment the page's address names (`#chime-{id}`, a reply
+    /// e-mail's link), until it is shown.
+    linked: StoredValue<Option<String>>,
 }
 
 impl Ctx {
@@ -99,7 +102,31 @@ impl Ctx {
             status: RwSignal::new(String::new()),
             now: RwSignal::new(browser::now()),
             closes_at: RwSignal::new(None),
+            linked: StoredValue::new(browser::linked_comment()),
         }
+    }
+
+    /// Scrolls to the comment the page's address names, and marks it, once
+    /// it is drawn (on the first page; one further down is not fetched).
+    fn reveal_linked(&self) {
+        let Some(id) = self.linked.get_value() else {
+            return;
+        };
+        self.linked.set_value(None);
+        let host = self.host;
+        leptos::prelude::set_timeout(
+            move || {
+                let Some(root) = host.with_value(|h| h.shadow_root()) else {
+                    return;
+                };
+                let selector = format!("[data-comment-id=\"{id}\"]");
+                if let Ok(Some(comment)) = root.query_selector(&selector) {
+                    comment.scroll_into_view();
+                    let _ = comment.class_list().add_1("chime-target");
+                }
+            },
+            std::time::Duration::ZERO,
+        );
     }
 
     /// A message in the widget's locale.
@@ -308,6 +335,7 @@ impl Ctx {
                             &[("total", JsValue::from_f64(page.total as f64))],
                         )
                     });
+                    ctx.reveal_linked();
                 }
                 Err(failure) => {
                     ctx.load_error.set(Some(ctx.refusal(&failure)));
@@ -417,6 +445,7 @@ fn Widget(ctx: Ctx, theme: String) -> impl IntoView {
                 sign_in: config.sign_in,
                 posting: config.posting,
                 reacting: config.reacting,
+                reply_emails: config.reply_emails,
             });
         }
     });

@@ -22,6 +22,8 @@ pub struct Access {
     pub sign_in: bool,
     pub posting: Audience,
     pub reacting: Audience,
+    /// Whether readers may ask for an e-mail when someone replies.
+    pub reply_emails: bool,
 }
 
 /// A session and the token it was exchanged for: the same token again (a
@@ -61,6 +63,9 @@ impl Answer {
                     })
                     .unwrap_or_default(),
                 verified: true,
+                has_email: get(&reader, "has_email")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false),
             },
         })
     }

@@ -8,4 +8,5 @@ pub mod app;
 pub mod child;
 pub mod postgres;
 pub mod server;
+pub mod smtp;
 pub mod sso;

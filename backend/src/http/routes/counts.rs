@@ -92,6 +92,7 @@ async fn config(State(state): State<AppState>, headers: HeaderMap) -> Response {
         sign_in: !state.settings.sso_secrets.is_empty(),
         posting: state.settings.posting,
         reacting: state.settings.reacting,
+        reply_emails: state.mailer.is_some(),
     };
     caching::json(&headers, &config, Policy::Config)
 }

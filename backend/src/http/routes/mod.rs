@@ -5,6 +5,7 @@ mod admin;
 mod comments;
 mod counts;
 mod events;
+mod mail;
 mod moderation;
 mod ops;
 mod pages;
@@ -34,6 +35,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn app(state: AppState) -> Router {
     let api = OpenApiRouter::new()
         .merge(reader_api(&state))
+        .merge(mail::router())
         .nest("/mod", moderation::router(&state));
     let (api, doc) = OpenApiRouter::new()
         .nest(chime_shared::API_BASE, api)

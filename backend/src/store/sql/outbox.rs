@@ -38,6 +38,61 @@ where
     })
 }
 
+const SUBSCRIPTION_COLUMNS: &str =
+    "comment_id, reader, email, locale, page_url, token, confirmed_at";
+
+fn subscription_of<R: Row>(row: &R) -> StoreResult<SubscriptionRecord>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'q> i64: Decode<'q, R::Database> + Type<R::Database>,
+    for<'q> String: Decode<'q, R::Database> + Type<R::Database>,
+    for<'q> Option<i64>: Decode<'q, R::Database>,
+{
+    Ok(SubscriptionRecord {
+        comment_id: row.try_get("comment_id")?,
+        reader: row.try_get("reader")?,
+        email: row.try_get("email")?,
+        locale: row.try_get("locale")?,
+        page_url: row.try_get("page_url")?,
+        token: row.try_get("token")?,
+        confirmed_at: row.try_get("confirmed_at")?,
+    })
+}
+
+/// Queues one e-mail (once per message and recipient).
+async fn insert_mail<D>(tx: &mut sqlx::Transaction<'_, D>, mail: &NewMail) -> StoreResult<()>
+where
+    D: Dialect,
+    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
+    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
+    for<'q> i64: Encode<'q, D> + Decode<'q, D> + Type<D>,
+    for<'q> Option<i64>: Encode<'q, D>,
+    for<'q> &'q str: Encode<'q, D> + Type<D>,
+    for<'q> Option<&'q str>: Encode<'q, D>,
+{
+    sqlx::query(
+        "INSERT INTO mail_outbox \
+         (message_id, recipient, subject, body, created_at, next_attempt_at, \
+         comment_id, digest_until, kind, locale, footer, unsubscribe_url) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+    )
+    .bind(mail.message_id.as_str())
+    .bind(mail.recipient.as_str())
+    .bind(mail.subject.as_str())
+    .bind(mail.body.as_str())
+    .bind(mail.created_at)
+    .bind(mail.digest_until.unwrap_or(mail.created_at))
+    .bind(mail.comment_id)
+    .bind(mail.digest_until)
+    .bind(mail.kind.as_str())
+    .bind(mail.locale)
+    .bind(mail.footer.as_str())
+    .bind(mail.unsubscribe_url.as_deref())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 fn delivery_of<R: Row>(row: &R) -> StoreResult<DeliveryRecord>
 where
     for<'a> &'a str: ColumnIndex<R>,
@@ -313,22 +368,7 @@ where
                     .await?;
                 }
                 for mail in mails.iter().filter(|m| m.event_id == event) {
-                    sqlx::query(
-                        "INSERT INTO mail_outbox \
-                         (message_id, recipient, subject, body, created_at, next_attempt_at, \
-                         comment_id, digest_until) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(mail.message_id.as_str())
-                    .bind(mail.recipient.as_str())
-                    .bind(mail.subject.as_str())
-                    .bind(mail.body.as_str())
-                    .bind(mail.created_at)
-                    .bind(mail.digest_until.unwrap_or(mail.created_at))
-                    .bind(mail.comment_id)
-                    .bind(mail.digest_until)
-                    .execute(&mut *tx)
-                    .await?;
+                    insert_mail(&mut tx, mail).await?;
                 }
             }
         }
@@ -552,7 +592,7 @@ where
               WHERE next_attempt_at <= $2 AND lease_until < $2 LIMIT $3) \
              ORDER BY id LIMIT 1000{skip_locked}) \
              RETURNING id, message_id, recipient, subject, body, attempts, digest_until, \
-             lease_until"
+             lease_until, kind, locale, footer, unsubscribe_url"
         );
         let rows = sqlx::query(&sql)
             .bind(lease_until)
@@ -571,6 +611,10 @@ where
                     attempts: row.try_get("attempts")?,
                     digest_until: row.try_get("digest_until")?,
                     lease_until: row.try_get("lease_until")?,
+                    kind: MailKind::parse(row.try_get::<String, _>("kind")?.as_str()),
+                    locale: row.try_get("locale")?,
+                    footer: row.try_get("footer")?,
+                    unsubscribe_url: row.try_get("unsubscribe_url")?,
                 })
             })
             .collect()
@@ -608,5 +652,157 @@ where
         .execute(&self.writer)
         .await?;
         Ok(())
+    }
+
+    async fn subscribe(
+        &self,
+        new: &NewSubscription,
+        confirm: &NewMail,
+        confirm_since: i64,
+    ) -> StoreResult<bool> {
+        let mut tx = self.writer.begin().await?;
+        let known: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(confirmed_at) FROM reply_subscriptions \
+             WHERE reader = $1 AND email = $2 AND confirmed_at IS NOT NULL",
+        )
+        .bind(new.reader.as_str())
+        .bind(new.email.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+        let confirmed = new.confirmed || known.is_some();
+        sqlx::query(
+            "INSERT INTO reply_subscriptions \
+             (comment_id, reader, email, locale, page_url, token, created_at, confirmed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (comment_id) DO UPDATE SET reader = excluded.reader, \
+             email = excluded.email, locale = excluded.locale, page_url = excluded.page_url, \
+             token = excluded.token, created_at = excluded.created_at, \
+             confirmed_at = excluded.confirmed_at",
+        )
+        .bind(new.comment_id)
+        .bind(new.reader.as_str())
+        .bind(new.email.as_str())
+        .bind(new.locale)
+        .bind(new.page_url.as_str())
+        .bind(new.token.as_str())
+        .bind(new.created_at)
+        .bind(confirmed.then_some(new.created_at))
+        .execute(&mut *tx)
+        .await?;
+        if !confirmed {
+            // One confirming mail a day to an address: its link confirms
+            // every request of that reader to it.
+            let recent: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM mail_outbox \
+                 WHERE recipient = $1 AND kind = 'confirm' AND created_at > $2",
+            )
+            .bind(confirm.recipient.as_str())
+            .bind(confirm_since)
+            .fetch_one(&mut *tx)
+            .await?;
+            if recent == 0 {
+                insert_mail(&mut tx, confirm).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(confirmed)
+    }
+
+    async fn subscription(&self, token: &str) -> StoreResult<Option<SubscriptionRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {SUBSCRIPTION_COLUMNS} FROM reply_subscriptions WHERE token = $1"
+        ))
+        .bind(token)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(subscription_of).transpose()
+    }
+
+    async fn confirm_subscription(&self, token: &str, at: i64) -> StoreResult<bool> {
+        let confirmed = sqlx::query(
+            "UPDATE reply_subscriptions SET confirmed_at = $1 WHERE confirmed_at IS NULL AND \
+             (reader, email) IN (SELECT reader, email FROM reply_subscriptions WHERE token = $2)",
+        )
+        .bind(at)
+        .bind(token)
+        .execute(&self.writer)
+        .await?;
+        Ok(D::rows_affected(&confirmed) > 0)
+    }
+
+    async fn unsubscribe(&self, token: &str) -> StoreResult<bool> {
+        let mut tx = self.writer.begin().await?;
+        let url = format!("%/{token}");
+        sqlx::query(
+            "DELETE FROM mail_outbox WHERE kind = 'reply' AND sent_at IS NULL \
+             AND unsubscribe_url LIKE $1",
+        )
+        .bind(url)
+        .execute(&mut *tx)
+        .await?;
+        let removed = sqlx::query("DELETE FROM reply_subscriptions WHERE token = $1")
+            .bind(token)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(D::rows_affected(&removed) > 0)
+    }
+
+    async fn subscriptions_of(&self, reader: &str) -> StoreResult<Vec<SubscriptionRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SUBSCRIPTION_COLUMNS} FROM reply_subscriptions WHERE reader = $1 \
+             ORDER BY comment_id"
+        ))
+        .bind(reader)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(subscription_of).collect()
+    }
+
+    async fn reply_subscribers(
+        &self,
+        replies: &[i64],
+    ) -> StoreResult<Vec<(i64, SubscriptionRecord)>> {
+        if replies.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<D>::new(
+            "SELECT r.id AS reply_id, s.comment_id, s.reader, s.email, s.locale, s.page_url, \
+             s.token, s.confirmed_at FROM comments r \
+             JOIN reply_subscriptions s ON s.comment_id = r.parent_id \
+             JOIN comments p ON p.id = r.parent_id \
+             WHERE s.confirmed_at IS NOT NULL AND p.state <> 'deleted' \
+             AND r.author_reader <> s.reader AND r.id IN ",
+        );
+        push_id_list(&mut qb, replies);
+        let rows = D::fetch_all(&mut qb, &self.writer).await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("reply_id")?, subscription_of(row)?)))
+            .collect()
+    }
+
+    async fn last_reply_mail(
+        &self,
+        unsubscribe_url: &str,
+    ) -> StoreResult<Option<(i64, Option<i64>)>> {
+        let row = sqlx::query(
+            "SELECT created_at, digest_until FROM mail_outbox \
+             WHERE unsubscribe_url = $1 AND kind = 'reply' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(unsubscribe_url)
+        .fetch_optional(&self.writer)
+        .await?;
+        row.map(|row| Ok((row.try_get("created_at")?, row.try_get("digest_until")?)))
+            .transpose()
+    }
+
+    async fn purge_unconfirmed(&self, before: i64) -> StoreResult<u64> {
+        let purged = sqlx::query(
+            "DELETE FROM reply_subscriptions WHERE confirmed_at IS NULL AND created_at < $1",
+        )
+        .bind(before)
+        .execute(&self.writer)
+        .await?;
+        Ok(D::rows_affected(&purged))
     }
 }

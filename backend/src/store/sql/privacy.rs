@@ -177,6 +177,10 @@ where
              (SELECT id FROM comments WHERE author_reader = $1)",
             "DELETE FROM mail_outbox WHERE comment_id IN \
              (SELECT id FROM comments WHERE author_reader = $1)",
+            // Reply e-mails to their address, and their asking for them.
+            "DELETE FROM mail_outbox WHERE kind = 'reply' AND recipient IN \
+             (SELECT email FROM reply_subscriptions WHERE reader = $1)",
+            "DELETE FROM reply_subscriptions WHERE reader = $1",
             "DELETE FROM comment_reactions WHERE comment_id IN \
              (SELECT id FROM comments WHERE author_reader = $1)",
             "DELETE FROM reports WHERE comment_id IN \
