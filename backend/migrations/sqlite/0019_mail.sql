@@ -40,11 +40,14 @@ CREATE TABLE mail_outbox (
     -- A reply e-mail's one-click unsubscribe (RFC 8058); a digest
     -- gathers one subscription's mails.
     unsubscribe_url  TEXT,
+    -- A reply e-mail's request (its token): what unsubscribing and an
+    -- erasure take, and what a digest is kept by.
+    subscription     TEXT,
     UNIQUE (message_id, recipient)
 );
 CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX mail_outbox_by_comment ON mail_outbox (comment_id);
-CREATE INDEX mail_outbox_by_unsubscribe ON mail_outbox (unsubscribe_url) WHERE unsubscribe_url IS NOT NULL;
+CREATE INDEX mail_outbox_by_subscription ON mail_outbox (subscription) WHERE subscription IS NOT NULL;
 CREATE INDEX mail_outbox_by_recipient ON mail_outbox (recipient, kind);
 
 -- Readers who asked to be told by e-mail of replies to one of their

@@ -93,15 +93,15 @@ pub async fn own_origin(State(state): State<AppState>, request: Request, next: N
 /// Any error answered without our JSON body (an unknown method, a timeout,
 /// a layer's refusal) gets one, so clients only ever see one error shape.
 pub async fn json_errors(request: Request, next: Next) -> Response {
+    // The pages mailed links open answer in HTML, errors too.
+    let page = request.uri().path().starts_with("/api/v1/mail/");
     let response = next.run(request).await;
     let status = response.status();
-    // JSON, or a page a person opened from a mail (`/mail/…`), is the
-    // handler's own answer.
     let own = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+        .is_some_and(|v| v.starts_with("application/json") || (page && v.starts_with("text/html")));
     if status.as_u16() < 400 || own {
         return response;
     }

@@ -449,9 +449,7 @@ pub async fn post(
     let record = inserted.record;
     // Asked again by a retried post too (its first answer may be lost).
     let replies_by_email = match &notify {
-        Some(notify) => Some(
-            super::replies::subscribe(state, notify, record.id, &reader.0, body.as_str()).await?,
-        ),
+        Some(notify) => Some(super::replies::subscribe(state, notify, record.id, &reader.0).await?),
         None => None,
     };
     let answer = |record: &CommentRecord| Comment {

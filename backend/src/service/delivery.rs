@@ -110,6 +110,14 @@ async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::Stor
             .await?
             .into_iter()
             .collect();
+        // A reply hidden or deleted before its mail went (a digest waits)
+        // is not mailed.
+        let gone: Vec<i64> = events
+            .iter()
+            .filter(|e| e.event == "comment.hidden" || e.event == "comment.deleted")
+            .map(|e| e.comment_id)
+            .collect();
+        outbox.drop_reply_mails(&gone).await?;
         let mut last_reply_mails = HashMap::new();
         for event in &events {
             let wants = |events: &str| events.split_whitespace().any(|e| e == event.event);
@@ -163,6 +171,7 @@ async fn round(state: &AppState, client: &reqwest::Client) -> crate::store::Stor
                         locale: "en",
                         footer: String::new(),
                         unsubscribe_url: None,
+                        subscription: None,
                     });
                 }
             }
@@ -249,10 +258,9 @@ async fn reply_digest(
     made: &mut HashMap<String, (i64, Option<i64>)>,
     token: &str,
 ) -> crate::store::StoreResult<Option<i64>> {
-    let url = crate::service::replies::link(state, "unsubscribe", token);
-    let last = match made.get(&url) {
+    let last = match made.get(token) {
         Some(last) => Some(*last),
-        None => state.store.outbox().last_reply_mail(&url).await?,
+        None => state.store.outbox().last_reply_mail(token).await?,
     };
     let now = state.now_ms();
     let window = crate::service::replies::DIGEST_WINDOW_MS;
@@ -264,7 +272,7 @@ async fn reply_digest(
         }
         None => None,
     };
-    made.insert(url, (now, until));
+    made.insert(token.to_owned(), (now, until));
     Ok(until)
 }
 

@@ -244,7 +244,7 @@ pub fn alert(kind: WebhookEvent, comment: &ModComment, review_at: &str) -> (Stri
         body.push('\n');
     }
     body.push_str(&format!(
-        "\nReview it: {review_at}\n\n-- \nChime. You get these because you asked for alerts; change or stop them with PUT /api/v1/mod/me/alerts (an empty address stops them).\n"
+        "\nReview it: {review_at}\n\n-- \nChime. You get these because you asked for alerts; change or stop them in the moderation view, under Notifications.\n"
     ));
     (subject, body)
 }

@@ -40,7 +40,7 @@ pub fn check(
     notify: &NotifyReplies,
     account: Option<&AccountRecord>,
 ) -> Result<Request, ParseError> {
-    if state.mailer.is_none() {
+    if !available(state) {
         return Err(ParseError::new(
             "notify",
             "This server sends no e-mail, so it cannot tell you of replies.",
@@ -51,7 +51,10 @@ pub fn check(
         .as_deref()
         .map(str::trim)
         .filter(|e| !e.is_empty());
-    let site_email = account.and_then(|a| a.email.as_deref());
+    // An address the site's token gave that is none is as no address.
+    let site_email = account
+        .and_then(|a| a.email.as_deref())
+        .and_then(|e| super::mail::parse_email(e).ok());
     let (email, confirmed) = match (typed, site_email) {
         (Some(typed), site) => {
             let email = super::mail::parse_email(typed)
@@ -59,7 +62,7 @@ pub fn check(
             let same = site.is_some_and(|s| s.eq_ignore_ascii_case(&email));
             (email, same)
         }
-        (None, Some(site)) => (site.to_owned(), true),
+        (None, Some(site)) => (site, true),
         (None, None) => {
             return Err(ParseError::new(
                 "notify.email",
@@ -73,6 +76,17 @@ pub fn check(
         page_url: page_url(state, &notify.page_url)?,
         locale: locale(notify.locale.as_deref()),
     })
+}
+
+/// Whether readers may ask for reply e-mails: the server sends mail, and
+/// its links can be followed (a public URL, or an address it listens on
+/// that is not "any").
+pub fn available(state: &AppState) -> bool {
+    let origin = state.settings.public_origin();
+    state.mailer.is_some()
+        && !origin.is_empty()
+        && !origin.contains("://0.0.0.0")
+        && !origin.contains("://[::]")
 }
 
 /// The page a comment is on, as mails may link to it: http(s), on an
@@ -100,19 +114,22 @@ fn page_url(state: &AppState, raw: &str) -> Result<String, ParseError> {
 }
 
 /// Stores the request for a comment just posted (again on a retried post:
-/// replaced), queuing the confirming mail a typed address needs.
+/// the same request), queuing the confirming mail a typed address needs.
 pub async fn subscribe(
     state: &AppState,
     request: &Request,
     comment_id: i64,
     reader: &str,
-    body: &str,
 ) -> crate::store::StoreResult<ReplyEmails> {
     let now = state.now_ms();
-    let token = super::auth::random_token();
     let words = words(request.locale);
-    let quote = quoted(body, 6);
-    let confirm = NewMail {
+    // The page, not the comment's words: whoever asked may not be the
+    // address's owner, and nothing a stranger wrote goes to them.
+    let quote = format!("> {}\n", request.page_url);
+    // Filled with the token the request keeps (a retried post keeps the
+    // first one's).
+    let confirm_at = link(state, "confirm", "");
+    let confirm = |token: &str| NewMail {
         event_id: 0,
         message_id: format!("confirm_{token}"),
         comment_id,
@@ -123,7 +140,7 @@ pub async fn subscribe(
             "ConfirmBody",
             &[
                 ("quote", quote.as_str()),
-                ("link", &link(state, "confirm", &token)),
+                ("link", &format!("{confirm_at}{token}")),
             ],
         ),
         created_at: now,
@@ -131,6 +148,7 @@ pub async fn subscribe(
         locale: request.locale,
         footer: String::new(),
         unsubscribe_url: None,
+        subscription: None,
     };
     let subscription = NewSubscription {
         comment_id,
@@ -138,7 +156,7 @@ pub async fn subscribe(
         email: request.email.clone(),
         locale: request.locale,
         page_url: request.page_url.clone(),
-        token,
+        token: super::auth::random_token(),
         created_at: now,
         confirmed: request.confirmed,
     };
@@ -195,7 +213,10 @@ pub fn reply_mail(
     let unsubscribe = link(state, "unsubscribe", &to.token);
     NewMail {
         event_id: event.id,
-        message_id: event.message_id.clone(),
+        // One mail per reply and address, however often it is shown (a
+        // reply hidden and restored is not mailed again), and never taken
+        // for a moderator's alert about the same event.
+        message_id: format!("reply_{}", c.id),
         comment_id: event.comment_id,
         digest_until,
         recipient: to.email.clone(),
@@ -206,6 +227,7 @@ pub fn reply_mail(
         locale,
         footer: words.text("Footer", &[("link", &unsubscribe)]),
         unsubscribe_url: Some(unsubscribe),
+        subscription: Some(to.token.clone()),
     }
 }
 

@@ -283,6 +283,7 @@ const TABLES: &[Table] = &[
             ("locale", Text),
             ("footer", Text),
             ("unsubscribe_url", OptText),
+            ("subscription", OptText),
         ],
         serial: true,
     },

@@ -133,6 +133,8 @@ pub struct NewMail {
     /// Below the body (once, in a digest).
     pub footer: String,
     pub unsubscribe_url: Option<String>,
+    /// A reply e-mail's request (its token).
+    pub subscription: Option<String>,
 }
 
 /// What an e-mail is.
@@ -327,14 +329,17 @@ pub trait OutboxStore: Send + Sync {
     /// Forgets messages delivered or given up on before `before`.
     async fn purge_deliveries(&self, before: i64) -> StoreResult<u64>;
 
-    /// Stores a reader's request for reply e-mails on their comment (again:
-    /// replaced). Confirmed at once when the site gave the address or the
-    /// reader confirmed it before; else `confirm` is queued, unless a
-    /// confirming mail went to the address after `confirm_since`.
+    /// Stores a reader's request for reply e-mails on their comment. Asked
+    /// again for the same address (a retried post), it keeps its token and
+    /// confirmation, so links already mailed go on working; for another
+    /// address it starts anew. Confirmed at once when the site gave the
+    /// address or the reader confirmed it before; else the mail `confirm`
+    /// makes (with the request's token) is queued, unless a confirming
+    /// mail went to the address (in any case) after `confirm_since`.
     async fn subscribe(
         &self,
         new: &NewSubscription,
-        confirm: &NewMail,
+        confirm: &(dyn for<'t> Fn(&'t str) -> NewMail + Send + Sync),
         confirm_since: i64,
     ) -> StoreResult<bool>;
 
@@ -361,10 +366,11 @@ pub trait OutboxStore: Send + Sync {
 
     /// When the newest reply e-mail of a request was made, and the digest
     /// it waits for.
-    async fn last_reply_mail(
-        &self,
-        unsubscribe_url: &str,
-    ) -> StoreResult<Option<(i64, Option<i64>)>>;
+    async fn last_reply_mail(&self, token: &str) -> StoreResult<Option<(i64, Option<i64>)>>;
+
+    /// Drops the reply e-mails about these comments not sent yet (hidden
+    /// or deleted since).
+    async fn drop_reply_mails(&self, comments: &[i64]) -> StoreResult<u64>;
 
     /// Forgets requests never confirmed, made before `before`.
     async fn purge_unconfirmed(&self, before: i64) -> StoreResult<u64>;

@@ -78,16 +78,25 @@ async fn a_reply_reaches_the_author_who_confirmed_and_one_click_stops_them() {
     let ana = reader();
     let bo = reader();
     let page_url = format!("{}/demo/story?x=1#comments", app.url);
-    let mine = posted(
-        &app,
-        &ana,
-        json!({"author_name": "Ana", "body": "Where is the bridge going?\nAnd when?",
-               "notify": {"email": "Ana@Reader.example", "page_url": page_url, "locale": "de-AT"}}),
-    )
-    .await;
+    let asking = json!({"author_name": "Ana", "body": "Where is the bridge going?\nAnd when?",
+               "notify": {"email": "Ana@Reader.example", "page_url": page_url, "locale": "de-AT"}});
+    let post_once = || async {
+        let response = app
+            .request(Method::POST, "/articles/replies%2Fone/comments", Some(&ana))
+            .header("Idempotency-Key", "ana-asks-once")
+            .json(&asking)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json::<Comment>().await.expect("comment")
+    };
+    let mine = post_once().await;
     assert_eq!(mine.replies_by_email, Some(ReplyEmails::Confirm));
 
-    // The confirming mail, in the reader's language, quoting the comment.
+    // The confirming mail, in the reader's language, naming the page (not
+    // the comment: whoever asked may not own the address, and nothing a
+    // stranger wrote goes to it).
     let mails = smtp.until_decoded(1).await;
     let confirm = &mails[0];
     assert_eq!(confirm.header("To"), "Ana@Reader.example");
@@ -96,10 +105,32 @@ async fn a_reply_reaches_the_author_who_confirmed_and_one_click_stops_them() {
         "Bitte bestätigen: E-Mails bei Antworten auf Ihren Kommentar"
     );
     assert!(
-        confirm.body.contains("> Where is the bridge going?"),
+        confirm
+            .body
+            .contains(&format!("> {}/demo/story?x=1\n", app.url)),
         "{confirm:?}"
     );
+    assert!(!confirm.body.contains("bridge"), "{confirm:?}");
     let confirm_link = link(&app, &confirm.body, "confirm");
+
+    // The post retried (its answer lost): the same request, the link
+    // mailed still good.
+    assert_eq!(post_once().await.id, mine.id);
+    // Another reader gives the same address, written otherwise: no second
+    // confirming mail the same day.
+    posted(
+        &app,
+        &reader(),
+        json!({"author_name": "Eve", "body": "Mail her",
+               "notify": {"email": "ana@READER.example", "page_url": page_url}}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        smtp.mails().len(),
+        1,
+        "one confirming mail a day per address"
+    );
 
     // Unconfirmed, a reply mails nothing.
     posted(
@@ -251,6 +282,16 @@ async fn a_signed_in_readers_address_needs_no_confirming_and_a_busy_thread_sends
     assert!(mails[0].body.contains("> First!"), "{:?}", mails[0]);
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(smtp.mails().len(), 1, "the others wait for the digest");
+    // Links that are no token stop nothing (a `%` is no wildcard).
+    for token in ["%25", "_", &"%25".repeat(22)] {
+        let (status, _) = page(
+            Method::POST,
+            &format!("{}/api/v1/mail/unsubscribe/{token}", app.url),
+            Some("List-Unsubscribe=One-Click"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
     app.clock.advance(time::Duration::minutes(11));
     let mails: Vec<Mail> = smtp.until_decoded(2).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -266,6 +307,91 @@ async fn a_signed_in_readers_address_needs_no_confirming_and_a_busy_thread_sends
         digest.body.matches("/api/v1/mail/unsubscribe/").count(),
         1,
         "one footer: {digest:?}"
+    );
+}
+
+#[ignore = "needs aiosmtpd (CHIME_TEST_AIOSMTPD): ./dev test installs it"]
+#[tokio::test]
+async fn a_held_reply_is_mailed_once_approved_and_a_hidden_one_not_at_all() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_with(with_mail(smtp.port)).await;
+    let cookie = app.moderator_cookie("mo").await;
+    let ana = reader();
+    let mine = posted(
+        &app,
+        &ana,
+        json!({"author_name": "Ana", "body": "Mine",
+               "notify": {"email": "ana@reader.example", "page_url": format!("{}/demo/", app.url)}}),
+    )
+    .await;
+    let mails = smtp.until_decoded(1).await;
+    let (status, _) = page(
+        Method::POST,
+        &link(&app, &mails[0].body, "confirm"),
+        Some(""),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let act = |path: String| {
+        let app = &app;
+        let cookie = &cookie;
+        async move {
+            let response = app
+                .moderation(Method::POST, &path, cookie)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+        }
+    };
+
+    // Held (the robots' field was filled): not mailed while it waits.
+    let held = posted(
+        &app,
+        &reader(),
+        json!({"author_name": "Bo", "body": "Held back", "parent_id": mine.id, "website": "x"}),
+    )
+    .await;
+    assert_eq!(held.state, chime_shared::CommentState::Pending);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.mails().len(), 1, "a held reply is not mailed");
+    // Approved: mailed once; hidden and restored: not again.
+    act(format!("/comments/{}/approve", held.id)).await;
+    let mails = smtp.until_decoded(2).await;
+    assert!(mails[1].body.contains("> Held back"), "{:?}", mails[1]);
+    act(format!("/comments/{}/hide", held.id)).await;
+    act(format!("/comments/{}/unhide", held.id)).await;
+    app.clock.advance(time::Duration::minutes(11));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        smtp.mails().len(),
+        2,
+        "a restored reply is not mailed again"
+    );
+
+    // A reply waiting for the digest, hidden meanwhile, is not mailed.
+    posted(
+        &app,
+        &reader(),
+        json!({"author_name": "Cy", "body": "At once", "parent_id": mine.id}),
+    )
+    .await;
+    smtp.until(3).await;
+    let rude = posted(
+        &app,
+        &reader(),
+        json!({"author_name": "Dee", "body": "Something rude", "parent_id": mine.id}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    act(format!("/comments/{}/hide", rude.id)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.clock.advance(time::Duration::minutes(11));
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        smtp.mails().len(),
+        3,
+        "the hidden reply's digest never went"
     );
 }
 

@@ -3,10 +3,11 @@
 
 use super::{Api, ApiFailure, encode_json};
 use chime_shared::{
-    ArticleChange, ArticleModeration, AuditList, Erased, HideRequest, LoginRequest, MeResponse,
-    ModComment, ModCommentList, ModStateFilter, ModeratorList, ModeratorSummary, NewModerator,
-    NewNote, NewPassword, NewSanction, ReaderNote, ReaderProfile, Sanction, ScreeningSettings,
-    SurgeList,
+    AlertChange, AlertSettings, ArticleChange, ArticleModeration, AuditList, Erased, HideRequest,
+    LoginRequest, MeResponse, ModComment, ModCommentList, ModStateFilter, ModeratorList,
+    ModeratorSummary, NewModerator, NewNote, NewPassword, NewSanction, NewWebhook, ReaderNote,
+    ReaderProfile, Sanction, ScreeningSettings, SurgeList, Webhook, WebhookChange, WebhookList,
+    WebhookSecret,
 };
 use gloo_net::http::Request;
 
@@ -256,6 +257,81 @@ impl ModApi {
             .body(encode_json(settings))
             .map_err(|_| ApiFailure::offline())?;
         Api::answer(request.send().await).await
+    }
+}
+
+/// E-mail alerts and webhooks (API.md, "Moderation routes", "Admin
+/// routes").
+impl ModApi {
+    /// The signed-in moderator's alerts.
+    pub async fn alerts(&self) -> Result<AlertSettings, ApiFailure> {
+        Api::answer(
+            Request::get(&format!("{}/me/alerts", self.base))
+                .send()
+                .await,
+        )
+        .await
+    }
+
+    /// Sets them (no address or no events: off).
+    pub async fn set_alerts(&self, change: &AlertChange) -> Result<AlertSettings, ApiFailure> {
+        let request = Request::put(&format!("{}/me/alerts", self.base))
+            .header("Content-Type", "application/json")
+            .body(encode_json(change))
+            .map_err(|_| ApiFailure::offline())?;
+        Api::answer(request.send().await).await
+    }
+
+    /// The site's webhooks.
+    pub async fn webhooks(&self) -> Result<WebhookList, ApiFailure> {
+        Api::answer(
+            Request::get(&format!("{}/webhooks", self.base))
+                .send()
+                .await,
+        )
+        .await
+    }
+
+    /// Adds one; its secret comes back this once.
+    pub async fn add_webhook(&self, new: &NewWebhook) -> Result<WebhookSecret, ApiFailure> {
+        let request = Request::post(&format!("{}/webhooks", self.base))
+            .header("Content-Type", "application/json")
+            .body(encode_json(new))
+            .map_err(|_| ApiFailure::offline())?;
+        Api::answer(request.send().await).await
+    }
+
+    /// Changes one (pauses or resumes it).
+    pub async fn change_webhook(
+        &self,
+        id: i64,
+        change: &WebhookChange,
+    ) -> Result<Webhook, ApiFailure> {
+        let request = Request::patch(&format!("{}/webhooks/{id}", self.base))
+            .header("Content-Type", "application/json")
+            .body(encode_json(change))
+            .map_err(|_| ApiFailure::offline())?;
+        Api::answer(request.send().await).await
+    }
+
+    /// Gives one a new secret (the old one stops at once).
+    pub async fn rotate_secret(&self, id: i64) -> Result<WebhookSecret, ApiFailure> {
+        Api::answer(
+            Request::post(&format!("{}/webhooks/{id}/secret", self.base))
+                .send()
+                .await,
+        )
+        .await
+    }
+
+    /// Removes one, with its waiting messages.
+    pub async fn remove_webhook(&self, id: i64) -> Result<(), ApiFailure> {
+        empty(
+            Request::delete(&format!("{}/webhooks/{id}", self.base))
+                .send()
+                .await,
+        )
+        .await
     }
 }
 

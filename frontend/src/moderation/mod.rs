@@ -11,6 +11,7 @@ mod history;
 mod keys;
 mod language;
 mod live;
+mod notify;
 mod queue;
 mod signin;
 mod surge;
@@ -30,6 +31,8 @@ use wasm_bindgen::JsValue;
 pub enum Tab {
     Queue(Queue),
     Audit,
+    /// Every moderator's alerts; admins also see the webhooks.
+    Notifications,
     /// Admins only.
     Moderators,
     /// Admins only.
@@ -76,6 +79,8 @@ pub struct Room {
     pub article_controls: RwSignal<Option<(String, chime_shared::ArticleModeration)>>,
     /// The admin tabs' data.
     pub admin: admin::Desk,
+    /// The notifications tab's data.
+    pub notify: notify::Board,
     /// Whose history is open: the queue shows that reader's comments.
     pub author: RwSignal<Option<String>>,
     pub profile: RwSignal<Option<chime_shared::ReaderProfile>>,
@@ -104,6 +109,7 @@ impl Room {
             article_controls: RwSignal::new(None),
             surges: RwSignal::new(Vec::new()),
             admin: admin::Desk::new(),
+            notify: notify::Board::new(),
             author: RwSignal::new(None),
             profile: RwSignal::new(None),
         }
@@ -224,7 +230,7 @@ impl Room {
     pub fn queue(&self) -> Option<Queue> {
         match self.tab.get_untracked() {
             Tab::Queue(queue) => Some(queue),
-            Tab::Audit | Tab::Moderators | Tab::Settings => None,
+            Tab::Audit | Tab::Notifications | Tab::Moderators | Tab::Settings => None,
         }
     }
 
@@ -234,6 +240,7 @@ impl Room {
         match room.tab.get_untracked() {
             Tab::Queue(queue) => room.load_queue(queue, more),
             Tab::Audit => audit::load(room, more),
+            Tab::Notifications => notify::load(room),
             tab @ (Tab::Moderators | Tab::Settings) => admin::load(room, tab),
         }
     }
@@ -511,6 +518,7 @@ fn desk(room: Room) -> impl IntoView {
         <nav class="mod-tabs" role="tablist" aria-label=room.t(Msg::Queues)>
             {Queue::ALL.into_iter().map(|q| tab_button(Tab::Queue(q), room.queue_name(q), q.key())).collect_view()}
             {tab_button(Tab::Audit, room.t(Msg::TabAudit), "audit")}
+            {tab_button(Tab::Notifications, room.t(Msg::TabNotifications), "notifications")}
             {move || room.me.with(|m| m.as_ref().is_some_and(|m| m.role == Role::Admin)).then(|| view! {
                 {tab_button(Tab::Moderators, room.t(Msg::TabModerators), "moderators")}
                 {tab_button(Tab::Settings, room.t(Msg::TabSettings), "settings")}
@@ -519,6 +527,7 @@ fn desk(room: Room) -> impl IntoView {
         {move || match room.tab.get() {
             Tab::Queue(_) => queue::view(room).into_any(),
             Tab::Audit => audit::view(room).into_any(),
+            Tab::Notifications => notify::view(room).into_any(),
             Tab::Moderators => admin::moderators(room).into_any(),
             Tab::Settings => admin::settings(room).into_any(),
         }}

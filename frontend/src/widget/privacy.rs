@@ -26,6 +26,9 @@ pub fn view(ctx: Ctx) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match ctx.api.get_value().erase_my_data().await {
                 Ok(()) => {
+                    // What the form kept on this device goes too.
+                    browser::forget(crate::logic::draft::NAME_KEY);
+                    browser::forget(crate::logic::draft::EMAIL_KEY);
                     ctx.say(ctx.t(Msg::Erased));
                     ctx.reload();
                     ctx.load_article_reactions();

@@ -92,7 +92,7 @@ async fn config(State(state): State<AppState>, headers: HeaderMap) -> Response {
         sign_in: !state.settings.sso_secrets.is_empty(),
         posting: state.settings.posting,
         reacting: state.settings.reacting,
-        reply_emails: state.mailer.is_some(),
+        reply_emails: crate::service::replies::available(&state),
     };
     caching::json(&headers, &config, Policy::Config)
 }

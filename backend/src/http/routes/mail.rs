@@ -30,12 +30,17 @@ async fn ask_confirm(State(state): State<AppState>, Path(token): Path<String>) -
 
 #[utoipa::path(operation_id = "reply_emails_confirm", post, path = "/mail/confirm/{token}", tag = "readers",
     params(("token" = String, Path, pattern = "^[0-9a-f]{64}$", description = "From the link mailed to the address.")),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "The page's button sends an empty form; anything is taken."),
     responses(
         (status = 200, description = "Confirmed: replies are mailed from now on (the reader's other requests to the same address too).", content_type = "text/html", body = String),
         (status = 404, description = "A page saying the link is unknown or has expired.", content_type = "text/html", body = String),
     ),
 )]
 async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    if !plausible(&token) {
+        return unknown();
+    }
     let store = state.store.outbox();
     let found = match store.subscription(&token).await {
         Ok(found) => found,
@@ -82,6 +87,16 @@ async fn ask_unsubscribe(State(state): State<AppState>, Path(token): Path<String
     ),
 )]
 async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    if !plausible(&token) {
+        // Nothing to stop: done, as for a link already used.
+        let words = replies::words("en");
+        return page(
+            StatusCode::OK,
+            &words,
+            &words.text("PageUnsubscribed", &[]),
+            None,
+        );
+    }
     let store = state.store.outbox();
     let locale = match store.subscription(&token).await {
         Ok(found) => found.map(|s| s.locale),
@@ -99,8 +114,20 @@ async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String>) -
     )
 }
 
+/// A token as mailed links carry one: 64 hex digits. Anything else is
+/// unknown without asking the store.
+fn plausible(token: &str) -> bool {
+    token.len() == 64
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// The page a link opens: the question, and a button that does it.
 async fn ask(state: &AppState, token: &str, question: &str, button: &str) -> Response {
+    if !plausible(token) {
+        return unknown();
+    }
     match state.store.outbox().subscription(token).await {
         Ok(Some(subscription)) => {
             let words = replies::words(replies::locale(Some(&subscription.locale)));

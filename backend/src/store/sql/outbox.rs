@@ -73,8 +73,8 @@ where
     sqlx::query(
         "INSERT INTO mail_outbox \
          (message_id, recipient, subject, body, created_at, next_attempt_at, \
-         comment_id, digest_until, kind, locale, footer, unsubscribe_url) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+         comment_id, digest_until, kind, locale, footer, unsubscribe_url, subscription) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
     )
     .bind(mail.message_id.as_str())
     .bind(mail.recipient.as_str())
@@ -88,6 +88,7 @@ where
     .bind(mail.locale)
     .bind(mail.footer.as_str())
     .bind(mail.unsubscribe_url.as_deref())
+    .bind(mail.subscription.as_deref())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -657,19 +658,38 @@ where
     async fn subscribe(
         &self,
         new: &NewSubscription,
-        confirm: &NewMail,
+        confirm: &(dyn for<'t> Fn(&'t str) -> NewMail + Send + Sync),
         confirm_since: i64,
     ) -> StoreResult<bool> {
         let mut tx = self.writer.begin().await?;
-        let known: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(confirmed_at) FROM reply_subscriptions \
-             WHERE reader = $1 AND email = $2 AND confirmed_at IS NOT NULL",
+        // Asked again for the same address (a retried post): the links
+        // already mailed stay good.
+        let earlier = sqlx::query(
+            "SELECT email, token, confirmed_at FROM reply_subscriptions WHERE comment_id = $1",
         )
-        .bind(new.reader.as_str())
-        .bind(new.email.as_str())
-        .fetch_one(&mut *tx)
+        .bind(new.comment_id)
+        .fetch_optional(&mut *tx)
         .await?;
-        let confirmed = new.confirmed || known.is_some();
+        let mut token = new.token.clone();
+        let mut confirmed_at = new.confirmed.then_some(new.created_at);
+        if let Some(row) = earlier {
+            let email: String = row.try_get("email")?;
+            if email.eq_ignore_ascii_case(&new.email) {
+                token = row.try_get("token")?;
+                confirmed_at = confirmed_at.or(row.try_get("confirmed_at")?);
+            }
+        }
+        if confirmed_at.is_none() {
+            let known: Option<i64> = sqlx::query_scalar(
+                "SELECT MAX(confirmed_at) FROM reply_subscriptions \
+                 WHERE reader = $1 AND lower(email) = lower($2)",
+            )
+            .bind(new.reader.as_str())
+            .bind(new.email.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+            confirmed_at = known.map(|_| new.created_at);
+        }
         sqlx::query(
             "INSERT INTO reply_subscriptions \
              (comment_id, reader, email, locale, page_url, token, created_at, confirmed_at) \
@@ -684,28 +704,30 @@ where
         .bind(new.email.as_str())
         .bind(new.locale)
         .bind(new.page_url.as_str())
-        .bind(new.token.as_str())
+        .bind(token.as_str())
         .bind(new.created_at)
-        .bind(confirmed.then_some(new.created_at))
+        .bind(confirmed_at)
         .execute(&mut *tx)
         .await?;
-        if !confirmed {
-            // One confirming mail a day to an address: its link confirms
-            // every request of that reader to it.
+        if confirmed_at.is_none() {
+            // One confirming mail a day to an address (however it is
+            // written): its link confirms every request of that reader
+            // to it.
+            let mail = confirm(&token);
             let recent: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM mail_outbox \
-                 WHERE recipient = $1 AND kind = 'confirm' AND created_at > $2",
+                 WHERE lower(recipient) = lower($1) AND kind = 'confirm' AND created_at > $2",
             )
-            .bind(confirm.recipient.as_str())
+            .bind(mail.recipient.as_str())
             .bind(confirm_since)
             .fetch_one(&mut *tx)
             .await?;
             if recent == 0 {
-                insert_mail(&mut tx, confirm).await?;
+                insert_mail(&mut tx, &mail).await?;
             }
         }
         tx.commit().await?;
-        Ok(confirmed)
+        Ok(confirmed_at.is_some())
     }
 
     async fn subscription(&self, token: &str) -> StoreResult<Option<SubscriptionRecord>> {
@@ -732,12 +754,11 @@ where
 
     async fn unsubscribe(&self, token: &str) -> StoreResult<bool> {
         let mut tx = self.writer.begin().await?;
-        let url = format!("%/{token}");
         sqlx::query(
             "DELETE FROM mail_outbox WHERE kind = 'reply' AND sent_at IS NULL \
-             AND unsubscribe_url LIKE $1",
+             AND subscription = $1",
         )
-        .bind(url)
+        .bind(token)
         .execute(&mut *tx)
         .await?;
         let removed = sqlx::query("DELETE FROM reply_subscriptions WHERE token = $1")
@@ -771,8 +792,8 @@ where
              s.token, s.confirmed_at FROM comments r \
              JOIN reply_subscriptions s ON s.comment_id = r.parent_id \
              JOIN comments p ON p.id = r.parent_id \
-             WHERE s.confirmed_at IS NOT NULL AND p.state <> 'deleted' \
-             AND r.author_reader <> s.reader AND r.id IN ",
+             WHERE s.confirmed_at IS NOT NULL AND p.state = 'visible' \
+             AND r.state = 'visible' AND r.author_reader <> s.reader AND r.id IN ",
         );
         push_id_list(&mut qb, replies);
         let rows = D::fetch_all(&mut qb, &self.writer).await?;
@@ -781,19 +802,27 @@ where
             .collect()
     }
 
-    async fn last_reply_mail(
-        &self,
-        unsubscribe_url: &str,
-    ) -> StoreResult<Option<(i64, Option<i64>)>> {
+    async fn last_reply_mail(&self, token: &str) -> StoreResult<Option<(i64, Option<i64>)>> {
         let row = sqlx::query(
             "SELECT created_at, digest_until FROM mail_outbox \
-             WHERE unsubscribe_url = $1 AND kind = 'reply' ORDER BY id DESC LIMIT 1",
+             WHERE subscription = $1 AND kind = 'reply' ORDER BY id DESC LIMIT 1",
         )
-        .bind(unsubscribe_url)
+        .bind(token)
         .fetch_optional(&self.writer)
         .await?;
         row.map(|row| Ok((row.try_get("created_at")?, row.try_get("digest_until")?)))
             .transpose()
+    }
+
+    async fn drop_reply_mails(&self, comments: &[i64]) -> StoreResult<u64> {
+        if comments.is_empty() {
+            return Ok(0);
+        }
+        let mut qb = QueryBuilder::<D>::new(
+            "DELETE FROM mail_outbox WHERE kind = 'reply' AND sent_at IS NULL AND comment_id IN ",
+        );
+        push_id_list(&mut qb, comments);
+        Ok(D::execute(&mut qb, &self.writer).await?)
     }
 
     async fn purge_unconfirmed(&self, before: i64) -> StoreResult<u64> {

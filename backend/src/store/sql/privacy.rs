@@ -175,11 +175,18 @@ where
             // carry nothing of them).
             "DELETE FROM webhook_deliveries WHERE comment_id IN \
              (SELECT id FROM comments WHERE author_reader = $1)",
-            "DELETE FROM mail_outbox WHERE comment_id IN \
+            "DELETE FROM mail_outbox WHERE kind <> 'confirm' AND comment_id IN \
              (SELECT id FROM comments WHERE author_reader = $1)",
-            // Reply e-mails to their address, and their asking for them.
-            "DELETE FROM mail_outbox WHERE kind = 'reply' AND recipient IN \
-             (SELECT email FROM reply_subscriptions WHERE reader = $1)",
+            // A confirming mail loses its words and is not sent, but is
+            // kept its week: the one-a-day limit on an address still
+            // counts it (or post, erase, post would mail a stranger again).
+            "UPDATE mail_outbox SET subject = '', body = '', footer = '', \
+             next_attempt_at = NULL, failed_at = COALESCE(sent_at, failed_at, created_at) \
+             WHERE kind = 'confirm' AND comment_id IN \
+             (SELECT id FROM comments WHERE author_reader = $1)",
+            // Reply e-mails they asked for, and their asking.
+            "DELETE FROM mail_outbox WHERE kind = 'reply' AND subscription IN \
+             (SELECT token FROM reply_subscriptions WHERE reader = $1)",
             "DELETE FROM reply_subscriptions WHERE reader = $1",
             "DELETE FROM comment_reactions WHERE comment_id IN \
              (SELECT id FROM comments WHERE author_reader = $1)",

@@ -1,8 +1,11 @@
-//! Reply e-mails from end to end, in a real Chromium with a real SMTP
-//! server (aiosmtpd): a reader ticks "E-mail me when someone replies",
-//! confirms the address from the mail's link, another reader replies in
-//! their own browser, the mail comes with the reply and a link that opens
-//! the page at it, and the unsubscribe link stops the next one.
+//! Notifications from end to end, in a real Chromium with a real SMTP
+//! server (aiosmtpd) and a webhook receiver: a reader ticks "E-mail me
+//! when someone replies", confirms the address from the mail's link,
+//! another reader replies in their own browser, the mail comes with the
+//! reply and a link that opens the page at it, and the unsubscribe link
+//! stops the next one. Then an admin asks for alerts and adds a webhook in
+//! the moderation view; a reader reports a comment; the alert mail and the
+//! signed webhook arrive. (One world for both: one browser start-up.)
 
 use chime_test_support::smtp::SmtpServer;
 use chime_tests::{Options, TestResult, World, e2e_with, fill_and_send, until};
@@ -21,6 +24,40 @@ fn mailing(settings: &mut chime_backend::startup::config::Settings) {
     )));
     settings.mail_from = Some("Comments <comments@news.example>".into());
     settings.outbox_poll_every = Duration::from_millis(100);
+    // The webhook receiver is on this machine.
+    settings.webhook_private_targets = true;
+}
+
+/// What the webhook receiver was sent: headers and body.
+type Received = Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>>;
+
+/// A webhook receiver on a free port: keeps what it is sent, answers 204.
+async fn receiver() -> TestResult<(String, Received)> {
+    let received: Received = Arc::default();
+    let kept = received.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let kept = kept.clone();
+            async move {
+                if let Ok(mut all) = kept.lock() {
+                    all.push((headers, body));
+                }
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let url = format!("http://{}/hook", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((url, received))
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Waits for an element of a page of its own (not the widget's).
+async fn page_find(client: &Client, css: &str) -> TestResult<fantoccini::elements::Element> {
+    until(|| async { client.find(Locator::Css(css)).await.ok() }).await
 }
 
 /// The address of `kind` (`confirm`, `unsubscribe`) in a mail's text.
@@ -67,7 +104,7 @@ async fn press_link(client: &Client, url: &str) -> TestResult<String> {
 
 #[ignore = "needs aiosmtpd (CHIME_TEST_AIOSMTPD): ./dev test installs it"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reply_in_the_browser_mails_the_parents_author_once_with_a_link_and_a_way_out() {
+async fn replies_and_reports_reach_people_by_mail_and_by_webhook() {
     let smtp = SmtpServer::start().await;
     SMTP_PORT.store(smtp.port, Ordering::SeqCst);
     let options = Options {
@@ -75,7 +112,7 @@ async fn a_reply_in_the_browser_mails_the_parents_author_once_with_a_link_and_a_
         ..Options::default()
     };
     e2e_with(
-        "reply-mail",
+        "notifications",
         "e2e/replies",
         options,
         |w: Arc<World>| async move {
@@ -198,6 +235,141 @@ async fn a_reply_in_the_browser_mails_the_parents_author_once_with_a_link_and_a_
             tokio::time::sleep(Duration::from_millis(1500)).await;
             assert_eq!(smtp.mails().len(), 2, "nothing after unsubscribing");
             other.close().await?;
+
+            // An admin asks for alerts and adds a webhook, in the
+            // moderation view.
+            chime_backend::service::admin::add_moderator(
+                w.state()?.store.as_ref(),
+                "ada",
+                PASSWORD.to_owned(),
+                chime_shared::Role::Admin,
+                chime_backend::service::admin::Actor::command_line(0),
+            )
+            .await?;
+            let (hook_url, received) = receiver().await?;
+            let c = &w.client;
+            c.goto(&format!("{}/moderate", w.backend)).await?;
+            page_find(c, "[data-testid=signin-username]")
+                .await?
+                .send_keys("ada")
+                .await?;
+            page_find(c, "[data-testid=signin-password]")
+                .await?
+                .send_keys(PASSWORD)
+                .await?;
+            page_find(c, "[data-testid=signin-submit]")
+                .await?
+                .click()
+                .await?;
+            page_find(c, "[data-testid=tab-notifications]")
+                .await?
+                .click()
+                .await?;
+            page_find(c, "[data-testid=webhooks-empty]").await?;
+            page_find(c, "[data-testid=alerts-email]")
+                .await?
+                .send_keys("ada@news.example")
+                .await?;
+            page_find(c, "[data-testid=alerts-event-reported]")
+                .await?
+                .click()
+                .await?;
+            page_find(c, "[data-testid=alerts-save]")
+                .await?
+                .click()
+                .await?;
+            until(|| async {
+                let status = c
+                    .find(Locator::Css("[data-testid=mod-status]"))
+                    .await
+                    .ok()?
+                    .text()
+                    .await
+                    .ok()?;
+                status.contains("alerts are saved").then_some(())
+            })
+            .await?;
+            // A target that is no address: refused beside its field.
+            page_find(c, "[data-testid=webhook-url]")
+                .await?
+                .send_keys("not a url")
+                .await?;
+            page_find(c, "[data-testid=add-webhook-submit]")
+                .await?
+                .click()
+                .await?;
+            page_find(c, r#"[data-testid="error-webhook.url"]"#).await?;
+            let url_input = page_find(c, "[data-testid=webhook-url]").await?;
+            url_input.clear().await?;
+            url_input.send_keys(&hook_url).await?;
+            page_find(c, "[data-testid=add-webhook-submit]")
+                .await?
+                .click()
+                .await?;
+            let secret = page_find(c, "[data-testid=webhook-secret]")
+                .await?
+                .text()
+                .await?;
+            assert!(secret.starts_with("whsec_"), "{secret}");
+            page_find(c, "[data-testid=webhook-row][data-active=true]").await?;
+
+            // A reader reports a comment.
+            w.open().await?;
+            w.find(&format!(
+                "[data-comment-id='{parent}'] [data-testid=report-button]"
+            ))
+            .await?
+            .click()
+            .await?;
+            w.find("[data-testid=report-form] [data-testid=send-report]")
+                .await?
+                .click()
+                .await?;
+
+            // The alert, and the webhook, signed with the secret shown.
+            let mails = smtp.until_decoded(3).await;
+            let alert = &mails[2];
+            assert_eq!(alert.header("To"), "ada@news.example");
+            assert!(
+                alert.header("Subject").starts_with("[Chime] Reported:"),
+                "{alert:?}"
+            );
+            let (headers, body) = until(|| async {
+                received
+                    .lock()
+                    .ok()?
+                    .iter()
+                    .find(|(_, body)| body.contains("comment.reported"))
+                    .cloned()
+            })
+            .await?;
+            let header = |name: &str| {
+                headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let timestamp: i64 = header("webhook-timestamp").parse()?;
+            let expected = chime_backend::service::webhooks::signature(
+                &secret,
+                &header("webhook-id"),
+                timestamp,
+                body.as_bytes(),
+            );
+            assert_eq!(header("webhook-signature"), expected);
+
+            // Paused from the view.
+            c.goto(&format!("{}/moderate", w.backend)).await?;
+            page_find(c, "[data-testid=tab-notifications]")
+                .await?
+                .click()
+                .await?;
+            page_find(c, "[data-testid=webhook-toggle]")
+                .await?
+                .click()
+                .await?;
+            page_find(c, "[data-testid=webhook-row][data-active=false]").await?;
             Ok(())
         },
     )
